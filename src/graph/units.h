@@ -1,0 +1,42 @@
+// Split units: the granularity at which a model may be cut between elements.
+//
+// Units follow the papers: the top-level modules of the PyTorch model, with
+// the children of a Sequential container (layer1.0, features.3) as units of
+// their own, residual and inverted-residual blocks kept whole, and top-level
+// functional ops (torch.flatten) as units. Without module names (ONNX files
+// from exporters that do not record them) every node starts as its own unit.
+// Either way, neighbouring units are merged until exactly one activation
+// tensor crosses every cut. A split index i in 0..N runs units 0..i-1 on the
+// first element and the rest on the second.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace splitinfer {
+
+// Bytes that accompany an INT8 hand-off tensor: a float32 scale and an int32
+// zero point.
+inline constexpr int64_t kInt8HandoffHeaderBytes = 8;
+
+struct Unit {
+  int index = 0;
+  std::string name;
+  size_t first_node = 0;  // nodes [first_node, last_node) of the sorted graph
+  size_t last_node = 0;
+  int output = kNoTensor;  // the one tensor crossing the cut after this unit
+  int64_t params = 0;
+  int64_t macs = 0;
+};
+
+// Units of a validated graph, in execution order.
+std::vector<Unit> split_units(const Graph& graph);
+
+// Size of a tensor handed to the next element as INT8 data plus its header.
+int64_t int8_handoff_bytes(const Tensor& tensor);
+
+}  // namespace splitinfer
