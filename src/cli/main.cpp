@@ -1,1 +1,52 @@
-int main() { return 0; }
+// The `splitinfer` command: a thin layer over libsplitinfer. Every failure a
+// user can cause ends here as one `error: ...` line on stderr and exit code 2
+// (bad usage) or 3 (bad model, input or environment).
+#include <exception>
+#include <iostream>
+#include <new>
+#include <string>
+
+#include "cli/commands.h"
+#include "common/error.h"
+
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitFailure = 3;
+
+// CLI11 reports an unknown command as a missing one; name it instead.
+std::string usage_error(const CLI::App& app, int argc, char** argv, const CLI::ParseError& e) {
+  if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty())
+    return "unknown command '" + std::string(argv[1]) + "'";
+  return e.what();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"splitinfer: split CNN inference across processing elements"};
+  app.require_subcommand(1);
+  splitinfer::cli::add_models_command(app);
+  splitinfer::cli::add_inspect_command(app);
+  splitinfer::cli::add_export_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "error: " << usage_error(app, argc, argv, e) << " (see splitinfer --help)\n";
+    return kExitUsage;
+  } catch (const splitinfer::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitFailure;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory\n";
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    std::cerr << "error: internal: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  return 0;
+}

@@ -19,6 +19,9 @@ struct Published {
   Shape output;
 };
 
+// Keeps test names readable in ctest's listing (gtest prints raw bytes otherwise).
+void PrintTo(const Published& p, std::ostream* os) { *os << p.model; }
+
 // Parameters and MACs: torchvision's model cards and a hand count for LeNet-5
 // (156 + 2,416 + 48,120 + 10,164 + 850). Split indices: DESIGN.md (the paper's
 // Table 1 counts, ResNet152 corrected to 58).

@@ -1,0 +1,12 @@
+// Each command of the `splitinfer` CLI registers itself on the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace splitinfer::cli {
+
+void add_models_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
+void add_export_command(CLI::App& app);
+
+}  // namespace splitinfer::cli

@@ -1,0 +1,557 @@
+#include "onnx/onnx_import.h"
+
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/checked_math.h"
+#include "graph/shape_inference.h"
+#include "onnx/onnx_fold.h"
+#include "onnx/onnx_naming.h"
+#include "onnx/onnx_proto_util.h"
+
+namespace splitinfer {
+namespace {
+
+using namespace onnx_detail;
+
+constexpr int kMinOpset = 11;
+constexpr int kMaxOpset = 17;
+
+// Integer attributes feed the shape rules' arithmetic; bounding them keeps
+// products of a dimension (at most 2^30) and an attribute inside int64.
+constexpr int64_t kMaxAttrMagnitude = int64_t{1} << 31;
+
+bool is_default_domain(const std::string& domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+
+// A value whose contents the importer knows: an initializer, a Constant or a
+// folded result. It becomes an IR tensor only when a kept node reads it, so
+// configuration inputs moved into attributes leave no tensor behind.
+struct Known {
+  Value value;
+  std::string name;
+  TensorRole role = TensorRole::constant;  // param for float initializers
+  int tensor = kNoTensor;
+};
+
+// One input of a node being imported: absent, a known constant or an
+// activation.
+struct InputRef {
+  std::string name;
+  int known = -1;
+  int activation = kNoTensor;
+  bool present() const { return known >= 0 || activation != kNoTensor; }
+};
+
+class Importer {
+ public:
+  Importer(onnx::ModelProto& model, std::string fallback_name)
+      : model_(model), fallback_name_(std::move(fallback_name)) {}
+
+  Graph run() {
+    if (!model_.has_graph()) fail(ErrorKind::invalid_input, "the model has no graph");
+    opset_ = read_opset();
+    onnx::GraphProto& g = *model_.mutable_graph();
+    if (g.node_size() == 0) fail(ErrorKind::invalid_input, "the graph has no nodes");
+    graph_.name = g.name().empty() ? fallback_name_ : g.name();
+    read_initializers(g);
+    read_inputs(g);
+    for (const onnx::NodeProto& node : g.node())
+      for (const std::string& name : node.input()) consumed_.insert(name);
+    for (const onnx::ValueInfoProto& out : g.output()) consumed_.insert(out.name());
+    for (int index : node_order(g)) import_node(g.node(index), node_name(g, index));
+    read_outputs(g);
+    validate(graph_);
+    return std::move(graph_);
+  }
+
+ private:
+  // -------------------------------------------------------------------------
+  // Model-level declarations
+
+  int read_opset() const {
+    std::optional<int64_t> version;
+    for (const onnx::OperatorSetIdProto& id : model_.opset_import())
+      if (is_default_domain(id.domain())) version = id.version();
+    if (!version)
+      fail(ErrorKind::invalid_input, "the model declares no opset of the default ONNX domain");
+    if (*version < kMinOpset || *version > kMaxOpset)
+      fail(ErrorKind::unsupported, "opset " + std::to_string(*version) +
+                                       " of the default domain is not supported (splitinfer "
+                                       "reads opsets 11 to 17)");
+    return static_cast<int>(*version);
+  }
+
+  std::string domain_version(const std::string& domain) const {
+    for (const onnx::OperatorSetIdProto& id : model_.opset_import())
+      if (id.domain() == domain) return "version " + std::to_string(id.version());
+    return "no declared version";
+  }
+
+  void read_initializers(onnx::GraphProto& g) {
+    if (g.sparse_initializer_size() > 0)
+      fail(ErrorKind::unsupported, "sparse initializer " +
+                                       quote(g.sparse_initializer(0).values().name()) +
+                                       " is not supported");
+    for (onnx::TensorProto& t : *g.mutable_initializer()) {
+      if (t.name().empty()) fail(ErrorKind::invalid_input, "an initializer has no name");
+      if (known_index_.count(t.name()))
+        fail(ErrorKind::invalid_input, "initializer " + quote(t.name()) + " is defined twice");
+      Known k;
+      k.value = decode_tensor(t, "initializer " + quote(t.name()));
+      k.name = t.name();
+      k.role = k.value.type == ValueType::f32 ? TensorRole::param : TensorRole::constant;
+      add_known(std::move(k));
+      t.clear_raw_data();  // the decoded copy is the one kept; halves peak memory
+    }
+  }
+
+  void read_inputs(const onnx::GraphProto& g) {
+    for (const onnx::ValueInfoProto& info : g.input()) {
+      const std::string& name = info.name();
+      if (known_index_.count(name)) continue;  // an initializer with a default value
+      const std::string what = "graph input " + quote(name);
+      if (activations_.count(name)) fail(ErrorKind::invalid_input, what + " is declared twice");
+      if (!info.type().has_tensor_type())
+        fail(ErrorKind::unsupported, what + " is not a tensor");
+      const onnx::TypeProto_Tensor& type = info.type().tensor_type();
+      if (type.elem_type() != onnx::TensorProto::FLOAT)
+        fail(ErrorKind::unsupported, what + " has element type " +
+                                         onnx_type_name(type.elem_type()) +
+                                         "; splitinfer feeds float inputs only");
+      if (!type.has_shape()) fail(ErrorKind::invalid_input, what + " has no shape");
+      Shape shape;
+      for (int axis = 0; axis < type.shape().dim_size(); ++axis) {
+        const onnx::TensorShapeProto_Dimension& dim = type.shape().dim(axis);
+        if (dim.has_dim_value()) {
+          if (dim.dim_value() < 1)
+            fail(ErrorKind::invalid_input, what + " has dimension " +
+                                               std::to_string(dim.dim_value()) + " at axis " +
+                                               std::to_string(axis));
+          shape.push_back(dim.dim_value());
+        } else if (axis == 0) {
+          shape.push_back(1);  // a symbolic batch: splitinfer runs batch 1
+        } else {
+          fail(ErrorKind::invalid_input,
+               what + " has a symbolic or missing dimension " +
+                   (dim.dim_param().empty() ? "" : quote(dim.dim_param()) + " ") + "at axis " +
+                   std::to_string(axis) + "; only the batch axis may be symbolic");
+        }
+      }
+      if (!checked_product(shape, kMaxTensorElements))
+        fail(ErrorKind::invalid_input, what + " of shape " + shape_to_string(shape) +
+                                           " has more than 2^30 elements");
+      const int id = graph_.add_tensor(
+          {name, DType::f32, shape, true, TensorRole::activation, {}});
+      graph_.inputs.push_back(id);
+      activations_[name] = id;
+    }
+  }
+
+  void read_outputs(const onnx::GraphProto& g) {
+    for (const onnx::ValueInfoProto& out : g.output()) {
+      const std::string what = "graph output " + quote(out.name());
+      if (known_index_.count(out.name()))
+        fail(ErrorKind::unsupported, what + " is a constant, not computed from the input");
+      const auto it = activations_.find(out.name());
+      if (it == activations_.end())
+        fail(ErrorKind::invalid_input, what + " is produced by no node");
+      graph_.outputs.push_back(it->second);
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Node order
+
+  static std::string node_name(const onnx::GraphProto& g, int index) {
+    const onnx::NodeProto& node = g.node(index);
+    return node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
+  }
+
+  // Node indices in an order where every value is produced before it is
+  // read (the file's own order where it already is one). Fails on values that
+  // nothing produces, values produced twice and cycles, naming the node.
+  std::vector<int> node_order(const onnx::GraphProto& g) const {
+    const int count = g.node_size();
+    std::unordered_map<std::string, int> producer;
+    for (int n = 0; n < count; ++n) {
+      for (const std::string& out : g.node(n).output()) {
+        if (out.empty()) continue;
+        if (known_index_.count(out) || activations_.count(out))
+          fail(ErrorKind::invalid_input, "node " + quote(node_name(g, n)) + " writes " +
+                                             quote(out) +
+                                             ", which is a graph input or an initializer");
+        const auto [it, inserted] = producer.emplace(out, n);
+        if (!inserted)
+          fail(ErrorKind::invalid_input, "value " + quote(out) + " is produced by two nodes (" +
+                                             quote(node_name(g, it->second)) + " and " +
+                                             quote(node_name(g, n)) + ")");
+      }
+    }
+    std::vector<int> pending(static_cast<size_t>(count), 0);
+    std::vector<std::vector<int>> consumers(static_cast<size_t>(count));
+    for (int n = 0; n < count; ++n) {
+      for (const std::string& in : g.node(n).input()) {
+        if (in.empty() || known_index_.count(in) || activations_.count(in)) continue;
+        const auto it = producer.find(in);
+        if (it == producer.end())
+          fail(ErrorKind::invalid_input, "node " + quote(node_name(g, n)) + " reads " + quote(in) +
+                                             ", which no node produces and which is neither a "
+                                             "graph input nor an initializer");
+        ++pending[n];
+        consumers[it->second].push_back(n);
+      }
+    }
+    std::priority_queue<int, std::vector<int>, std::greater<>> ready;
+    for (int n = 0; n < count; ++n)
+      if (pending[n] == 0) ready.push(n);
+    std::vector<int> order;
+    while (!ready.empty()) {
+      const int n = ready.top();
+      ready.pop();
+      order.push_back(n);
+      for (int c : consumers[n])
+        if (--pending[c] == 0) ready.push(c);
+    }
+    if (static_cast<int>(order.size()) != count)
+      for (int n = 0; n < count; ++n)
+        if (pending[n] > 0)
+          fail(ErrorKind::invalid_input,
+               "the graph has a cycle through node " + quote(node_name(g, n)));
+    return order;
+  }
+
+  // -------------------------------------------------------------------------
+  // Nodes
+
+  void import_node(const onnx::NodeProto& proto, const std::string& name) {
+    const NodeRef node(proto, name, opset_);
+    if (!is_default_domain(proto.domain()))
+      fail(ErrorKind::unsupported, "node " + quote(name) + ": domain " + quote(proto.domain()) +
+                                       " (" + domain_version(proto.domain()) +
+                                       ") is not supported");
+    if (proto.output_size() == 0) node.fail(ErrorKind::invalid_input, "has no output");
+
+    std::vector<InputRef> inputs;
+    bool all_known = true;
+    for (const std::string& in : proto.input()) {
+      InputRef ref{in};
+      if (!in.empty()) {
+        if (const auto k = known_index_.find(in); k != known_index_.end()) ref.known = k->second;
+        else ref.activation = activations_.at(in);  // node_order() checked it exists
+        all_known &= ref.known >= 0;
+      }
+      inputs.push_back(std::move(ref));
+    }
+
+    const std::string& op = proto.op_type();
+    // Identity on a weight (PyTorch's shared parameters): the output is the
+    // same tensor, so the weight is counted once and keeps its name.
+    if (op == "Identity" && all_known && !inputs.empty() && inputs[0].present() &&
+        !proto.output(0).empty()) {
+      known_index_[proto.output(0)] = inputs[0].known;
+      return;
+    }
+    if (is_foldable(op) && (all_known || reads_only_shape(op))) {
+      fold(node, inputs);
+      return;
+    }
+    const auto ir_op = op_from_name(op);
+    if (!ir_op) {
+      const std::string why = is_foldable(op) ? " on a non-constant input (splitinfer "
+                                                "evaluates it only on constants)"
+                                              : "";
+      fail(ErrorKind::unsupported,
+           "node " + quote(name) + ": unsupported operator " + quote(op) + why);
+    }
+    add_ir_node(node, *ir_op, std::move(inputs));
+  }
+
+  void fold(const NodeRef& node, const std::vector<InputRef>& inputs) {
+    std::vector<Value> stand_ins;  // shape-only values for activations read by Shape
+    stand_ins.reserve(inputs.size());
+    std::vector<const Value*> values;
+    bool from_param = false;
+    for (const InputRef& in : inputs) {
+      if (in.known >= 0) {
+        values.push_back(&knowns_[in.known].value);
+        from_param |= knowns_[in.known].role == TensorRole::param;
+      } else if (in.activation != kNoTensor) {
+        const Tensor& t = graph_.tensor(in.activation);
+        if (!t.shape_known) node.fail(ErrorKind::internal, "input shape unknown");
+        stand_ins.push_back(Value{ValueType::f32, t.shape, nullptr});
+        values.push_back(&stand_ins.back());
+      } else {
+        values.push_back(nullptr);
+      }
+    }
+    Known k;
+    k.value = fold_node(node, values);
+    k.name = node.proto().output(0);
+    // A reshaped or transposed weight is still a weight.
+    k.role = from_param && k.value.type == ValueType::f32 ? TensorRole::param
+                                                         : TensorRole::constant;
+    if (!k.name.empty()) add_known(std::move(k));
+  }
+
+  void add_ir_node(const NodeRef& node, OpType op, std::vector<InputRef> inputs) {
+    const onnx::NodeProto& proto = node.proto();
+    Node ir;
+    ir.op = op;
+    ir.name = node.name();
+    ir.module = module_from_node_name(proto.name());
+    for (const onnx::AttributeProto& a : proto.attribute()) {
+      auto value = to_ir_attr(a);
+      if (!value)
+        node.fail(ErrorKind::unsupported, "attribute " + quote(a.name()) + " has a kind " +
+                                              "splitinfer does not support");
+      ir.attrs.set(a.name(), std::move(*value));
+    }
+    move_config_into_attrs(node, ir, inputs);
+    check_attr_ranges(node, ir);
+
+    if (inputs.empty() || !inputs[0].present())
+      node.fail(ErrorKind::invalid_input, "input 0 is missing");
+    while (!inputs.empty() && !inputs.back().present()) inputs.pop_back();
+    for (size_t slot = 0; slot < inputs.size(); ++slot) {
+      const InputRef& in = inputs[slot];
+      if (!in.present()) ir.inputs.push_back(kNoTensor);
+      else if (in.activation != kNoTensor) ir.inputs.push_back(in.activation);
+      else ir.inputs.push_back(materialise(in.known, op == OpType::BatchNormalization && slot >= 3));
+    }
+    add_outputs(node, ir);
+
+    graph_.nodes.push_back(std::move(ir));
+    try {
+      infer_node_shapes(graph_, graph_.nodes.back());
+    } catch (const Error& e) {
+      // Attribute type errors come without the node's name.
+      if (std::string_view(e.what()).rfind("node '", 0) == 0) throw;
+      throw Error(e.kind(), node.describe(e.what()));
+    }
+  }
+
+  // The IR keeps only output 0 of every op but Split; a further output that
+  // something reads (Dropout's mask, BatchNorm's running statistics) is a
+  // use splitinfer does not support.
+  void add_outputs(const NodeRef& node, Node& ir) {
+    const onnx::NodeProto& proto = node.proto();
+    const int keep = ir.op == OpType::Split ? proto.output_size() : 1;
+    for (int i = keep; i < proto.output_size(); ++i) {
+      const std::string& out = proto.output(i);
+      if (!out.empty() && consumed_.count(out))
+        node.fail(ErrorKind::unsupported,
+                  "output " + std::to_string(i) + " (" + quote(out) + ") is used; splitinfer " +
+                      (ir.op == OpType::BatchNormalization
+                           ? "supports only inference-mode BatchNormalization"
+                           : "supports only the first output of this op"));
+    }
+    for (int i = 0; i < keep; ++i) {
+      std::string out = proto.output(i);
+      if (out.empty()) out = node.name() + ":" + std::to_string(i);  // unused, unnamed
+      const int id = graph_.add_tensor({out, DType::f32, {}, false, TensorRole::activation, {}});
+      ir.outputs.push_back(id);
+      activations_[out] = id;
+    }
+  }
+
+  int materialise(int known, bool as_stat) {
+    Known& k = knowns_[known];
+    if (k.tensor == kNoTensor)
+      k.tensor = graph_.add_tensor({k.name, value_type_dtype(k.value.type), k.value.shape, true,
+                                    k.role, k.value.bytes});
+    Tensor& t = graph_.tensor(k.tensor);
+    if (as_stat && t.dtype == DType::f32) t.role = TensorRole::stat;
+    return k.tensor;
+  }
+
+  void add_known(Known k) {
+    known_index_[k.name] = static_cast<int>(knowns_.size());
+    knowns_.push_back(std::move(k));
+  }
+
+  // -------------------------------------------------------------------------
+  // Configuration inputs -> attributes (see graph/ops.def)
+
+  // The constant behind input `slot`, nullptr when the input is absent.
+  const Value* config_input(const NodeRef& node, const std::vector<InputRef>& inputs, size_t slot,
+                            const char* what) const {
+    if (slot >= inputs.size() || !inputs[slot].present()) return nullptr;
+    if (inputs[slot].known < 0)
+      node.fail(ErrorKind::unsupported, std::string("input '") + what + "' (value " +
+                                            quote(inputs[slot].name) +
+                                            ") is computed at run time; splitinfer needs it "
+                                            "to be a constant");
+    return &knowns_[inputs[slot].known].value;
+  }
+
+  std::optional<std::vector<int64_t>> config_ints(const NodeRef& node,
+                                                  const std::vector<InputRef>& inputs,
+                                                  size_t slot, const char* what) const {
+    const Value* v = config_input(node, inputs, slot, what);
+    if (!v) return std::nullopt;
+    if (v->type != ValueType::i64 || v->shape.size() > 1)
+      node.fail(ErrorKind::invalid_input,
+                std::string("input '") + what + "' must be a 1-D int64 tensor");
+    return std::vector<int64_t>(v->ints().begin(), v->ints().end());
+  }
+
+  std::optional<float> config_scalar(const NodeRef& node, const std::vector<InputRef>& inputs,
+                                     size_t slot, const char* what) const {
+    const Value* v = config_input(node, inputs, slot, what);
+    if (!v) return std::nullopt;
+    if (v->count() != 1 || v->shape.size() > 1)
+      node.fail(ErrorKind::invalid_input, std::string("input '") + what + "' must be a scalar");
+    if (v->type == ValueType::f32) return v->floats()[0];
+    if (v->type == ValueType::i64) return static_cast<float>(v->ints()[0]);
+    return static_cast<float>(v->bools()[0]);
+  }
+
+  static std::vector<int64_t> required(const NodeRef& node,
+                                       std::optional<std::vector<int64_t>> values,
+                                       const char* what) {
+    if (!values) node.fail(ErrorKind::invalid_input, std::string("input '") + what + "' is missing");
+    return std::move(*values);
+  }
+
+  void move_config_into_attrs(const NodeRef& node, Node& ir, std::vector<InputRef>& inputs) const {
+    Attributes& attrs = ir.attrs;
+    auto set_ints = [&](const char* key, std::optional<std::vector<int64_t>> values) {
+      if (values) attrs.set(key, std::move(*values));
+    };
+    // Opsets 13+ pass Split sizes and Squeeze/Unsqueeze axes as inputs.
+    const bool axes_are_inputs = opset_ >= 13;
+    switch (ir.op) {
+      case OpType::Clip: {
+        const float inf = std::numeric_limits<float>::infinity();
+        attrs.set("min", config_scalar(node, inputs, 1, "min").value_or(-inf));
+        attrs.set("max", config_scalar(node, inputs, 2, "max").value_or(inf));
+        break;
+      }
+      case OpType::Pad:
+        attrs.set("pads", required(node, config_ints(node, inputs, 1, "pads"), "pads"));
+        attrs.set("value", config_scalar(node, inputs, 2, "constant_value").value_or(0.0f));
+        attrs.set("mode", node.get_string("mode", "constant"));
+        break;
+      case OpType::Slice:
+        attrs.set("starts", required(node, config_ints(node, inputs, 1, "starts"), "starts"));
+        attrs.set("ends", required(node, config_ints(node, inputs, 2, "ends"), "ends"));
+        set_ints("axes", config_ints(node, inputs, 3, "axes"));
+        set_ints("steps", config_ints(node, inputs, 4, "steps"));
+        break;
+      case OpType::Split:
+        if (axes_are_inputs) set_ints("split", config_ints(node, inputs, 1, "split"));
+        break;
+      case OpType::Squeeze:
+      case OpType::Unsqueeze:
+        if (axes_are_inputs) set_ints("axes", config_ints(node, inputs, 1, "axes"));
+        break;
+      case OpType::Reshape: {
+        auto shape = required(node, config_ints(node, inputs, 1, "shape"), "shape");
+        if (node.get_int("allowzero", 0) != 0 &&
+            std::find(shape.begin(), shape.end(), 0) != shape.end())
+          node.fail(ErrorKind::unsupported, "allowzero with a 0 in the shape is not supported");
+        Shape positive;
+        for (int64_t d : shape) {
+          if (d < -1) node.fail(ErrorKind::invalid_input, "the shape has a negative dimension");
+          if (d > 0) positive.push_back(d);
+        }
+        if (!checked_product(positive, kMaxTensorElements))
+          node.fail(ErrorKind::invalid_input, "the target shape " + shape_to_string(shape) +
+                                                  " has more than 2^30 elements");
+        attrs.erase("allowzero");
+        attrs.set("shape", std::move(shape));
+        break;
+      }
+      case OpType::Dropout:
+        if (opset_ >= 12) {
+          if (auto ratio = config_scalar(node, inputs, 1, "ratio")) attrs.set("ratio", *ratio);
+          if (config_scalar(node, inputs, 2, "training_mode").value_or(0.0f) != 0.0f)
+            node.fail(ErrorKind::unsupported, "training-mode Dropout is not supported");
+        }
+        break;
+      case OpType::BatchNormalization:
+        if (node.get_int("training_mode", 0) != 0)
+          node.fail(ErrorKind::unsupported, "training-mode BatchNormalization is not supported");
+        return;  // all five inputs are tensors
+      case OpType::Softmax:
+        if (opset_ < 13) normalise_old_softmax(node, ir, inputs);
+        return;
+      default:
+        return;  // every input is a tensor
+    }
+    inputs.resize(1);
+  }
+
+  // Before opset 13 Softmax flattened the input at `axis` (default 1) into a
+  // matrix; that equals the IR's (opset 13) softmax over one axis only when
+  // the axis is the last.
+  void normalise_old_softmax(const NodeRef& node, Node& ir,
+                             const std::vector<InputRef>& inputs) const {
+    if (inputs.empty() || !inputs[0].present()) node.fail(ErrorKind::invalid_input, "no input");
+    const Shape& shape = inputs[0].known >= 0 ? knowns_[inputs[0].known].value.shape
+                                              : graph_.tensor(inputs[0].activation).shape;
+    const int64_t rank = static_cast<int64_t>(shape.size());
+    int64_t axis = node.get_int("axis", 1);
+    if (axis < -rank || axis >= rank)
+      node.fail(ErrorKind::invalid_input, "axis " + std::to_string(axis) + " is out of range");
+    if (axis < 0) axis += rank;
+    if (axis != rank - 1)
+      node.fail(ErrorKind::unsupported,
+                "Softmax at opset " + std::to_string(opset_) + " over axis " +
+                    std::to_string(axis) + " of a rank-" + std::to_string(rank) +
+                    " input flattens the trailing axes, which is not supported");
+    ir.attrs.set("axis", axis);
+  }
+
+  static void check_attr_ranges(const NodeRef& node, const Node& ir) {
+    for (const auto& [key, value] : ir.attrs.all()) {
+      // Slice bounds are clamped to the axis, so INT64_MAX is a valid "end".
+      if (ir.op == OpType::Slice && (key == "starts" || key == "ends")) continue;
+      std::vector<int64_t> ints;
+      if (const int64_t* v = std::get_if<int64_t>(&value)) ints.push_back(*v);
+      if (const auto* v = std::get_if<std::vector<int64_t>>(&value)) ints = *v;
+      for (int64_t v : ints)
+        if (v > kMaxAttrMagnitude || v < -kMaxAttrMagnitude)
+          node.fail(ErrorKind::invalid_input, "attribute " + quote(key) + " holds " +
+                                                  std::to_string(v) + ", which is out of range");
+    }
+  }
+
+  onnx::ModelProto& model_;
+  std::string fallback_name_;
+  int opset_ = 0;
+  Graph graph_;
+  std::vector<Known> knowns_;
+  std::unordered_map<std::string, int> known_index_;  // value name -> knowns_ index
+  std::unordered_map<std::string, int> activations_;  // value name -> IR tensor id
+  std::unordered_set<std::string> consumed_;          // values some node or output reads
+};
+
+Graph import_model(onnx::ModelProto& model, const std::string& fallback_name) {
+  return Importer(model, fallback_name).run();
+}
+
+}  // namespace
+
+Graph import_onnx_file(const std::string& path) {
+  return with_source(path, [&] {
+    onnx::ModelProto model = parse_model(read_model_file(path));
+    return import_model(model, std::filesystem::path(path).stem().string());
+  });
+}
+
+Graph import_onnx_bytes(std::string_view bytes, const std::string& source_name) {
+  return with_source(source_name, [&] {
+    onnx::ModelProto model = parse_model(bytes);
+    return import_model(model, source_name);
+  });
+}
+
+}  // namespace splitinfer

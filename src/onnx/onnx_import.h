@@ -1,0 +1,28 @@
+// ONNX files into the graph IR. Reads opsets 11 to 17 of the default domain,
+// folds the shape arithmetic exporters write around static shapes, moves
+// constant configuration inputs (Clip bounds, Pad pads, Slice ranges, ...)
+// into attributes, and recovers the PyTorch module of each node from
+// PyTorch 2.x node names ("/layer1/layer1.0/layer1.0.conv1/Conv").
+//
+// Every problem with the file is reported as a splitinfer::Error with a
+// one-line message naming the file and the node, tensor or op at fault:
+// ErrorKind::io for files that cannot be read, invalid_input for malformed
+// models, unsupported for valid models outside what splitinfer handles.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "graph/graph.h"
+
+namespace splitinfer {
+
+// The result is validated: every tensor has a static shape (a symbolic batch
+// dimension becomes 1) and weights carry their data.
+Graph import_onnx_file(const std::string& path);
+
+// The same for a model already in memory; `source_name` stands for the file
+// in messages and names the graph when the model does not.
+Graph import_onnx_bytes(std::string_view bytes, const std::string& source_name);
+
+}  // namespace splitinfer

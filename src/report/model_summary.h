@@ -1,0 +1,25 @@
+// What `inspect` prints: model totals and the split units, as JSON (the
+// contract in DESIGN.md) and as a readable table.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "graph/graph.h"
+#include "graph/units.h"
+
+namespace splitinfer {
+
+nlohmann::json model_summary_json(const Graph& graph, const std::vector<Unit>& units);
+
+// "resnet18: input 1x3x224x224 -> 1x1000, 11,689,512 params, ..."
+std::string model_summary_line(const Graph& graph, const std::vector<Unit>& units);
+
+std::string model_summary_table(const Graph& graph, const std::vector<Unit>& units);
+
+// 1234567 -> "1,234,567"
+std::string with_thousands(int64_t value);
+
+}  // namespace splitinfer

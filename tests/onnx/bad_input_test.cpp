@@ -1,0 +1,190 @@
+// Hostile and broken ONNX files: each is one clear Error of the right kind
+// whose one-line message names what is wrong, never a crash or a giant
+// allocation.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <onnx/onnx_pb.h>
+
+#include "common/error.h"
+#include "graph/zoo/zoo.h"
+#include "onnx/onnx_export.h"
+#include "onnx/onnx_import.h"
+#include "support/run_cli.h"
+
+namespace splitinfer {
+namespace {
+
+// A small model built by hand: input x (1x3x8x8) -> nodes -> output y.
+class ModelProtoBuilder {
+ public:
+  explicit ModelProtoBuilder(int opset = 13) {
+    model_.set_ir_version(8);
+    model_.add_opset_import()->set_version(opset);
+    graph()->set_name("handmade");
+  }
+  onnx::GraphProto* graph() { return model_.mutable_graph(); }
+
+  ModelProtoBuilder& input(const std::string& name, const std::vector<int64_t>& dims) {
+    auto* type = graph()->add_input();
+    type->set_name(name);
+    auto* tensor = type->mutable_type()->mutable_tensor_type();
+    tensor->set_elem_type(onnx::TensorProto::FLOAT);
+    auto* shape = tensor->mutable_shape();
+    for (int64_t d : dims) shape->add_dim()->set_dim_value(d);
+    return *this;
+  }
+  ModelProtoBuilder& output(const std::string& name) {
+    graph()->add_output()->set_name(name);
+    return *this;
+  }
+  ModelProtoBuilder& node(const std::string& op, const std::vector<std::string>& inputs,
+                          const std::vector<std::string>& outputs, const std::string& name = "") {
+    auto* n = graph()->add_node();
+    n->set_op_type(op);
+    n->set_name(name.empty() ? op + std::to_string(graph()->node_size()) : name);
+    for (const auto& in : inputs) n->add_input(in);
+    for (const auto& out : outputs) n->add_output(out);
+    return *this;
+  }
+  // A float initializer holding `dims` elements of zeros.
+  ModelProtoBuilder& weight(const std::string& name, const std::vector<int64_t>& dims) {
+    auto* t = graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    int64_t count = 1;
+    for (int64_t d : dims) {
+      t->add_dims(d);
+      count *= d;
+    }
+    t->set_raw_data(std::string(static_cast<size_t>(count) * sizeof(float), '\0'));
+    return *this;
+  }
+  std::string bytes() const { return model_.SerializeAsString(); }
+
+ private:
+  onnx::ModelProto model_;
+};
+
+// A valid Conv -> Relu model to start each broken variant from.
+ModelProtoBuilder conv_relu() {
+  ModelProtoBuilder b;
+  b.input("x", {1, 3, 8, 8}).weight("w", {4, 3, 3, 3});
+  b.node("Conv", {"x", "w"}, {"c"}, "conv").node("Relu", {"c"}, {"y"}, "relu").output("y");
+  return b;
+}
+
+// Imports `bytes`, expecting an Error of `kind` whose message is one line and
+// contains every fragment.
+void expect_rejected(const std::string& bytes, ErrorKind kind,
+                     const std::vector<std::string>& fragments) {
+  try {
+    import_onnx_bytes(bytes, "bad.onnx");
+    ADD_FAILURE() << "imported without error";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(e.kind(), kind) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    EXPECT_LT(message.size(), 1000u) << message;
+    EXPECT_EQ(message.rfind("bad.onnx: ", 0), 0u) << message;
+    for (const auto& f : fragments) EXPECT_NE(message.find(f), std::string::npos) << message;
+  }
+}
+
+TEST(OnnxBadInput, TheStartingModelIsValid) {
+  EXPECT_EQ(import_onnx_bytes(conv_relu().bytes(), "ok.onnx").nodes.size(), 2u);
+}
+
+TEST(OnnxBadInput, EmptyTruncatedAndRandomBytes) {
+  expect_rejected("", ErrorKind::invalid_input, {"empty"});
+  const std::string valid = export_onnx_bytes(build_zoo_model("lenet5", 1));
+  for (size_t keep : {size_t{1}, size_t{40}, valid.size() / 2, valid.size() - 3})
+    expect_rejected(valid.substr(0, keep), ErrorKind::invalid_input, {});
+  std::mt19937 rng(5);
+  std::string noise(10'000, '\0');
+  for (char& c : noise) c = static_cast<char>(rng());
+  expect_rejected(noise, ErrorKind::invalid_input, {});
+}
+
+TEST(OnnxBadInput, UnsupportedOperatorNamesOpAndNode) {
+  auto b = conv_relu();
+  b.node("Einsum", {"y", "y"}, {"z"}, "mixer").output("z");
+  expect_rejected(b.bytes(), ErrorKind::unsupported, {"Einsum", "mixer"});
+}
+
+TEST(OnnxBadInput, InputThatNoNodeProduces) {
+  auto b = conv_relu();
+  b.node("Add", {"y", "ghost"}, {"z"}, "adder").output("z");
+  expect_rejected(b.bytes(), ErrorKind::invalid_input, {"ghost", "adder"});
+}
+
+TEST(OnnxBadInput, WeightShapeDisagreesWithTheNode) {
+  ModelProtoBuilder b;
+  b.input("x", {1, 3, 8, 8}).weight("w", {4, 5, 3, 3});  // 5 input channels, x has 3
+  b.node("Conv", {"x", "w"}, {"y"}, "conv").output("y");
+  expect_rejected(b.bytes(), ErrorKind::invalid_input, {"conv"});
+}
+
+TEST(OnnxBadInput, Cycle) {
+  ModelProtoBuilder b;
+  b.input("x", {1, 3, 8, 8});
+  b.node("Add", {"x", "b"}, {"a"}, "first").node("Relu", {"a"}, {"b"}, "second").output("b");
+  expect_rejected(b.bytes(), ErrorKind::invalid_input, {"cycle"});
+}
+
+TEST(OnnxBadInput, HugeDeclaredDimensionIsNotAllocated) {
+  ModelProtoBuilder b;
+  b.input("x", {1, 3, 1'000'000'000'000, 8});
+  b.node("Relu", {"x"}, {"y"}).output("y");
+  expect_rejected(b.bytes(), ErrorKind::invalid_input, {"'x'"});
+}
+
+TEST(OnnxBadInput, HugeInitializerWithFourBytesOfData) {
+  auto b = conv_relu();
+  auto* t = b.graph()->add_initializer();
+  t->set_name("huge");
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  t->add_dims(1'000'000);
+  t->add_dims(1'000'000);
+  t->set_raw_data(std::string(4, '\0'));
+  b.node("Add", {"y", "huge"}, {"z"}).output("z");
+  expect_rejected(b.bytes(), ErrorKind::invalid_input, {"huge"});
+}
+
+TEST(OnnxBadInput, InitializerDataShorterThanItsShape) {
+  auto b = conv_relu();
+  b.graph()->mutable_initializer(0)->set_raw_data(std::string(7, '\0'));
+  expect_rejected(b.bytes(), ErrorKind::invalid_input, {"'w'"});
+}
+
+TEST(OnnxBadInput, OpsetOutsideElevenToSeventeen) {
+  ModelProtoBuilder b(9);
+  b.input("x", {1, 3, 8, 8}).node("Relu", {"x"}, {"y"}).output("y");
+  expect_rejected(b.bytes(), ErrorKind::unsupported, {"opset 9"});
+}
+
+TEST(OnnxBadInput, HostileNamesStayOnOneLine) {
+  auto b = conv_relu();
+  b.node("Einsum", {"y"}, {"z"}, std::string("evil\nname") + std::string(5000, 'x')).output("z");
+  expect_rejected(b.bytes(), ErrorKind::unsupported, {"Einsum", "evil"});
+}
+
+TEST(OnnxBadInput, MissingFileAndDirectory) {
+  const std::string dir = testing::make_temp_dir();
+  for (const std::string& path : {dir + "/missing.onnx", dir}) {
+    try {
+      import_onnx_file(path);
+      ADD_FAILURE() << "imported " << path;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::io) << e.what();
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace splitinfer

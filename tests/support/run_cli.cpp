@@ -1,0 +1,44 @@
+#include "support/run_cli.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace splitinfer::testing {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::string make_temp_dir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "splitinfer-test-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  return pattern;
+}
+
+CliResult run_cli(const std::string& args) {
+  const std::string dir = make_temp_dir();
+  const std::string out = dir + "/out", err = dir + "/err";
+  const std::string command =
+      std::string(SPLITINFER_CLI_PATH) + " " + args + " >" + out + " 2>" + err;
+  const int status = std::system(command.c_str());
+  CliResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = slurp(out);
+  result.err = slurp(err);
+  std::filesystem::remove_all(dir);
+  return result;
+}
+
+}  // namespace splitinfer::testing

@@ -1,0 +1,21 @@
+// Runs the built `splitinfer` binary as a user would and captures what it
+// printed, so tests can check exit codes and the one-line error contract.
+#pragma once
+
+#include <string>
+
+namespace splitinfer::testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// `args` is appended to the binary's path as shell words (quote as needed).
+CliResult run_cli(const std::string& args);
+
+// A fresh empty directory under the system temp dir, removed by the caller.
+std::string make_temp_dir();
+
+}  // namespace splitinfer::testing
