@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Installs every build, test and benchmark dependency of splitinfer from
-# Debian packages. Idempotent: re-running only refreshes the package lists.
+# Debian packages, then the FP32 reference engine for tests and benchmarks,
+# ONNX Runtime's CPU provider, from the npm registry: node and npm from Debian
+# when npm is missing, and `npm ci --ignore-scripts` in tools/ort (the version is
+# pinned in tools/ort/package.json and package-lock.json; the package ships
+# libonnxruntime for linux x64, and its skipped postinstall step only fetches
+# CUDA binaries). Idempotent: re-running installs only what is missing.
 set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(
   build-essential cmake ninja-build pkg-config
@@ -21,10 +28,33 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages already installed"
-  exit 0
+else
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-echo "setup: installing ${missing[*]}"
-$sudo apt-get update -q
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# ONNX Runtime (onnxruntime-node): up to date when every package of the lock is
+# installed at the locked version.
+ort="$root/tools/ort"
+ort_matches_lock() {
+  [ -f "$ort/node_modules/onnxruntime-node/package.json" ] || return 1
+  node -e '
+    const fs = require("fs"), path = require("path");
+    const dir = process.argv[1];
+    const lock = JSON.parse(fs.readFileSync(path.join(dir, "package-lock.json"), "utf8"));
+    for (const [p, meta] of Object.entries(lock.packages || {})) {
+      if (p === "" || meta.optional) continue;
+      const f = path.join(dir, p, "package.json");
+      if (!fs.existsSync(f) || JSON.parse(fs.readFileSync(f, "utf8")).version !== meta.version) process.exit(1);
+    }' "$ort" 2>/dev/null
+}
+if ort_matches_lock; then
+  echo "setup: onnxruntime-node $(node -p 'require(process.argv[1]).version' "$ort/node_modules/onnxruntime-node/package.json") already installed in tools/ort"
+else
+  echo "setup: installing onnxruntime-node into tools/ort (npm ci --ignore-scripts)"
+  npm ci --ignore-scripts --prefix "$ort" --no-audit --no-fund --loglevel=error >/dev/null
+fi

@@ -8,5 +8,7 @@ namespace splitinfer::cli {
 void add_models_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_export_command(CLI::App& app);
+void add_infer_command(CLI::App& app);
+void add_profile_command(CLI::App& app);
 
 }  // namespace splitinfer::cli

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   splitinfer::cli::add_models_command(app);
   splitinfer::cli::add_inspect_command(app);
   splitinfer::cli::add_export_command(app);
+  splitinfer::cli::add_infer_command(app);
+  splitinfer::cli::add_profile_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

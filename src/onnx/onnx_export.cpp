@@ -1,19 +1,14 @@
 #include "onnx/onnx_export.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <numeric>
 #include <unordered_set>
 
 #include <onnx/checker.h>
 
+#include "common/atomic_file.h"
 #include "onnx/onnx_naming.h"
 #include "onnx/onnx_proto_util.h"
 
@@ -257,18 +252,6 @@ class Exporter {
   std::unordered_set<std::string> used_nodes_;
 };
 
-// Writes all of `bytes` to `fd`, retrying short writes.
-bool write_all(int fd, const std::string& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string export_onnx_bytes(const Graph& graph) {
@@ -293,31 +276,7 @@ std::string export_onnx_bytes(const Graph& graph) {
 }
 
 void export_onnx_file(const Graph& graph, const std::string& path) {
-  const std::string bytes = export_onnx_bytes(graph);
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string temp = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-  auto io_error = [&](const std::string& what, int err) {
-    fail(ErrorKind::io, one_line("cannot write " + quote(path) + ": " + what + ": " +
-                                 std::strerror(err)));
-  };
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) io_error("cannot create a file in " + quote(dir.string()), errno);
-  // mkstemp makes the file private; an exported model is an ordinary file.
-  ::fchmod(fd, 0644);
-  const bool written = write_all(fd, bytes);
-  const int write_errno = errno;
-  const bool closed = ::close(fd) == 0;
-  if (!written || !closed) {
-    ::unlink(temp.c_str());
-    io_error("writing failed", written ? errno : write_errno);
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    io_error("cannot move the finished file into place", err);
-  }
+  write_file_atomically(path, export_onnx_bytes(graph));
 }
 
 }  // namespace splitinfer

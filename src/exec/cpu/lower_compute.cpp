@@ -1,0 +1,418 @@
+// Convolutions, inner products and pooling: the ops with integer kernels.
+//
+// INT8 convolutions and inner products use oneDNN's integer kernels (VNNI on
+// CPUs that have it): u8/s8 activations, per-output-channel symmetric s8
+// weights, s32 accumulation. Output scales bring the accumulator to real
+// values, the fused activation and residual add work on real values, and a
+// final linear post-op divides by the output scale, so any activation fuses
+// exactly as in float32.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "common/error.h"
+#include "exec/cpu/lowering.h"
+
+namespace splitinfer::cpu {
+
+namespace {
+
+using dims = dnnl::memory::dims;
+
+[[noreturn]] void node_fail(const Node& node, ErrorKind kind, const std::string& why) {
+  fail(kind, "node '" + node.name + "' (" + std::string(op_name(node.op)) + "): " + why);
+}
+
+std::vector<float> weight_values(const Node& node, const Tensor* t, const char* what) {
+  if (!t) return {};
+  if (!t->has_data() || t->dtype != DType::f32)
+    node_fail(node, ErrorKind::invalid_input, std::string(what) + " '" + t->name +
+                                                  "' has no float32 data");
+  return {t->floats().begin(), t->floats().end()};
+}
+
+// Runs a reorder once, at compile time (weights into the kernel's layout).
+dnnl::memory reorder_now(const dnnl::memory& from, const dnnl::memory::desc& to_desc) {
+  dnnl::memory to(to_desc, cpu_engine());
+  dnnl::stream stream(cpu_engine());
+  dnnl::reorder(from, to).execute(stream, const_cast<dnnl::memory&>(from), to);
+  stream.wait();
+  return to;
+}
+
+dnnl::memory memory_from(const dnnl::memory::desc& desc, const void* data) {
+  dnnl::memory m(desc, cpu_engine());
+  std::memcpy(m.get_data_handle(), data, desc.get_size());
+  return m;
+}
+
+// Symmetric per-row int8 weights: rows are output channels.
+struct QuantizedWeights {
+  std::vector<int8_t> codes;
+  std::vector<float> scales;
+};
+
+QuantizedWeights quantize_rows(const std::vector<float>& w, int64_t rows) {
+  const size_t per_row = w.size() / static_cast<size_t>(rows);
+  QuantizedWeights q;
+  q.codes.resize(w.size());
+  q.scales.resize(static_cast<size_t>(rows));
+  for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
+    float max_abs = 0.0f;
+    for (size_t i = 0; i < per_row; ++i) max_abs = std::max(max_abs, std::abs(w[r * per_row + i]));
+    const float scale = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
+    q.scales[r] = scale;
+    for (size_t i = 0; i < per_row; ++i)
+      q.codes[r * per_row + i] =
+          static_cast<int8_t>(std::clamp(std::nearbyint(w[r * per_row + i] / scale), -127.0f, 127.0f));
+  }
+  return q;
+}
+
+// What follows a convolution or inner product and folds into it.
+struct Epilogue {
+  Activation first;
+  bool has_first = false;
+  int residual = kNoTensor;
+  Activation second;
+  bool has_second = false;
+  int output = kNoTensor;  // the tensor the fused op finally defines
+};
+
+Epilogue match_epilogue(Lowering& l, int out, bool allow_residual) {
+  Epilogue e;
+  e.output = out;
+  const Node* next = l.sole_consumer(out);
+  if (next && activation_of(*next, e.first)) {
+    e.has_first = true;
+    l.mark_fused(*next);
+    e.output = next->outputs[0];
+    next = l.sole_consumer(e.output);
+  }
+  if (!allow_residual || !next || next->op != OpType::Add) return e;
+  const int other = next->inputs[0] == e.output ? next->inputs[1] : next->inputs[0];
+  const Graph& g = l.graph();
+  if (other == e.output || g.tensor(other).shape != g.tensor(e.output).shape ||
+      !l.has_value(other))
+    return e;
+  e.residual = other;
+  l.mark_fused(*next);
+  e.output = next->outputs[0];
+  next = l.sole_consumer(e.output);
+  if (next && activation_of(*next, e.second)) {
+    e.has_second = true;
+    l.mark_fused(*next);
+    e.output = next->outputs[0];
+  }
+  return e;
+}
+
+// Builds the post-ops; `residual_scale` is the real value of one residual
+// code (1 in float32), `output_scale` that of one output code.
+dnnl::post_ops epilogue_ops(const Epilogue& e, dt residual_type, float residual_scale,
+                            float output_scale, bool int8) {
+  dnnl::post_ops ops;
+  if (e.has_first) append_activation(ops, e.first);
+  if (e.residual != kNoTensor)
+    ops.append_sum(residual_scale, 0, int8 ? residual_type : dt::undef);
+  if (e.has_second) append_activation(ops, e.second);
+  if (int8) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f / output_scale, 0.0f);
+  return ops;
+}
+
+// Output memory of a fused op; with a residual, the residual is first copied
+// into it, where the sum post-op reads it.
+dnnl::memory output_with_residual(Lowering& l, const Epilogue& e, const dnnl::memory::desc& dst,
+                                  const dnnl::memory::desc& residual_desc, float residual_scale) {
+  dnnl::memory out = l.new_memory(dst);
+  if (e.residual == kNoTensor) return out;
+  const dnnl::memory view(residual_desc, cpu_engine(), out.get_data_handle());
+  const Value& r = l.value(e.residual);
+  l.add(make_reorder(r.mem, view, r.scale, residual_scale), {{DNNL_ARG_FROM, r.mem}, {DNNL_ARG_TO, view}});
+  return out;
+}
+
+// Integer source of an INT8 op: the value's own codes when it has them, else
+// the float value quantized at its calibrated scale.
+std::pair<dt, float> source_codes(Lowering& l, int tensor) {
+  const Value& v = l.value(tensor);
+  if (is_integer(v.type())) return {v.type(), v.scale};
+  const QuantParams q = l.quant(tensor);
+  return {l.code_type(q), q.scale};
+}
+
+void fold_batch_norm(Lowering& l, const Node& bn, std::vector<float>& w, std::vector<float>& b,
+                     int64_t out_channels) {
+  const Graph& g = l.graph();
+  const auto gamma = weight_values(bn, g.input(bn, 1), "scale");
+  const auto beta = weight_values(bn, g.input(bn, 2), "bias");
+  const auto mean = weight_values(bn, g.input(bn, 3), "mean");
+  const auto var = weight_values(bn, g.input(bn, 4), "variance");
+  const float eps = bn.attrs.get_float("epsilon", 1e-5f);
+  const size_t per_channel = w.size() / static_cast<size_t>(out_channels);
+  for (size_t c = 0; c < static_cast<size_t>(out_channels); ++c) {
+    const float s = gamma[c] / std::sqrt(var[c] + eps);
+    for (size_t i = 0; i < per_channel; ++i) w[c * per_channel + i] *= s;
+    b[c] = (b[c] - mean[c]) * s + beta[c];
+  }
+}
+
+}  // namespace
+
+void lower_conv(Lowering& l, const Node& node) {
+  const Graph& g = l.graph();
+  const Shape& x = g.tensor(node.inputs[0]).shape;
+  const Shape& y = g.output(node).shape;
+  if (x.size() != 4) node_fail(node, ErrorKind::unsupported, "only 2-D convolutions run on CPU");
+  const Tensor* wt = g.input(node, 1);
+  std::vector<float> w = weight_values(node, wt, "weight");
+  const int64_t oc = y[1], groups = node.attrs.get_int("group", 1);
+  std::vector<float> bias = weight_values(node, g.input(node, 2), "bias");
+  if (bias.empty()) bias.assign(static_cast<size_t>(oc), 0.0f);
+
+  int out = node.outputs[0];
+  if (const Node* bn = l.sole_consumer(out); bn && bn->op == OpType::BatchNormalization) {
+    fold_batch_norm(l, *bn, w, bias, oc);
+    l.mark_fused(*bn);
+    out = bn->outputs[0];
+  }
+  const Epilogue e = match_epilogue(l, out, true);
+
+  const auto strides = node.attrs.get_ints("strides", {1, 1});
+  const auto dil = node.attrs.get_ints("dilations", {1, 1});
+  const auto pads = node.attrs.get_ints("pads", {0, 0, 0, 0});
+  const dims stride{strides[0], strides[1]}, dilate{dil[0] - 1, dil[1] - 1};
+  const dims pad_l{pads[0], pads[1]}, pad_r{pads[2], pads[3]};
+  const Shape& ws = wt->shape;
+  const dims wdims = groups == 1 ? dims{ws[0], ws[1], ws[2], ws[3]}
+                                 : dims{groups, ws[0] / groups, ws[1], ws[2], ws[3]};
+  const tag wtag = groups == 1 ? tag::oihw : tag::goihw;
+
+  const bool int8 = l.int8();
+  dt src_type = dt::f32, dst_type = dt::f32, res_type = dt::f32;
+  float s_in = 1.0f, s_out = 1.0f, s_res = 1.0f;
+  QuantizedWeights qw;
+  dnnl::primitive_attr attr;
+  if (int8) {
+    std::tie(src_type, s_in) = source_codes(l, node.inputs[0]);
+    const QuantParams q = l.quant(e.output);
+    dst_type = l.code_type(q);
+    s_out = q.scale;
+    if (e.residual != kNoTensor) std::tie(res_type, s_res) = source_codes(l, e.residual);
+    qw = quantize_rows(w, oc);
+    std::vector<float> scales(static_cast<size_t>(oc));
+    for (size_t c = 0; c < scales.size(); ++c) {
+      scales[c] = s_in * qw.scales[c];
+      bias[c] /= scales[c];  // oneDNN adds the bias before the output scales
+    }
+    attr.set_output_scales(1 << 1, scales);
+  }
+  attr.set_post_ops(epilogue_ops(e, res_type, s_res, s_out, int8));
+
+  // Float32 lets oneDNN pick blocked layouts; INT8 kernels work on NHWC.
+  const tag act = int8 ? tag::nhwc : tag::any;
+  const dnnl::memory::desc src_md(to_dims(x), src_type, act), dst_md(to_dims(y), dst_type, act);
+  const dnnl::memory::desc w_md(wdims, int8 ? dt::s8 : dt::f32, tag::any);
+  const dnnl::memory::desc b_md({oc}, dt::f32, tag::a);
+  const dnnl::convolution_forward::primitive_desc pd(
+      {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, w_md, b_md,
+       dst_md, stride, dilate, pad_l, pad_r},
+      attr, cpu_engine());
+
+  const dnnl::memory weights =
+      int8 ? reorder_now(memory_from({wdims, dt::s8, wtag}, qw.codes.data()), pd.weights_desc())
+           : reorder_now(memory_from({wdims, dt::f32, wtag}, w.data()), pd.weights_desc());
+  const dnnl::memory bias_mem = memory_from(b_md, bias.data());
+  const dnnl::memory src = l.converted(node.inputs[0], pd.src_desc(), s_in);
+  const dnnl::memory::desc res_md =
+      int8 ? dnnl::memory::desc(to_dims(y), res_type, tag::nhwc) : pd.dst_desc();
+  const dnnl::memory dst = output_with_residual(l, e, pd.dst_desc(), res_md, s_res);
+  l.add(dnnl::convolution_forward(pd), {{DNNL_ARG_SRC, src},
+                                        {DNNL_ARG_WEIGHTS, weights},
+                                        {DNNL_ARG_BIAS, bias_mem},
+                                        {DNNL_ARG_DST, dst}});
+  l.define(e.output, {dst, s_out});
+}
+
+namespace {
+
+// out[M, N] = act(x[M, K] . W[N, K]^T + bias) as a oneDNN inner product.
+void lower_inner_product(Lowering& l, const Node& node, int x_tensor, std::vector<float> w,
+                         std::vector<float> bias, int64_t n, int64_t k) {
+  const Graph& g = l.graph();
+  const Shape& xs = g.tensor(x_tensor).shape;
+  int64_t m = 1;  // rows: every axis but the last
+  for (size_t i = 0; i + 1 < xs.size(); ++i) m *= xs[i];
+  if (xs.empty() || xs.back() != k)
+    node_fail(node, ErrorKind::invalid_input, "input rows do not have " + std::to_string(k) + " values");
+  if (bias.empty()) bias.assign(static_cast<size_t>(n), 0.0f);
+  const Epilogue e = match_epilogue(l, node.outputs[0], false);
+
+  const bool int8 = l.int8();
+  dt src_type = dt::f32, dst_type = dt::f32;
+  float s_in = 1.0f, s_out = 1.0f;
+  QuantizedWeights qw;
+  dnnl::primitive_attr attr;
+  if (int8) {
+    std::tie(src_type, s_in) = source_codes(l, x_tensor);
+    const QuantParams q = l.quant(e.output);
+    dst_type = l.code_type(q);
+    s_out = q.scale;
+    qw = quantize_rows(w, n);
+    std::vector<float> scales(static_cast<size_t>(n));
+    for (size_t c = 0; c < scales.size(); ++c) {
+      scales[c] = s_in * qw.scales[c];
+      bias[c] /= scales[c];
+    }
+    attr.set_output_scales(1 << 1, scales);
+  }
+  attr.set_post_ops(epilogue_ops(e, dt::undef, 1.0f, s_out, int8));
+
+  const dnnl::memory::desc src_md({m, k}, src_type, tag::ab), dst_md({m, n}, dst_type, tag::ab);
+  const dnnl::memory::desc w_md({n, k}, int8 ? dt::s8 : dt::f32, tag::any);
+  const dnnl::memory::desc b_md({n}, dt::f32, tag::a);
+  const dnnl::inner_product_forward::primitive_desc pd(
+      {dnnl::prop_kind::forward_inference, src_md, w_md, b_md, dst_md}, attr, cpu_engine());
+  const dnnl::memory weights =
+      int8 ? reorder_now(memory_from({{n, k}, dt::s8, tag::ab}, qw.codes.data()), pd.weights_desc())
+           : reorder_now(memory_from({{n, k}, dt::f32, tag::ab}, w.data()), pd.weights_desc());
+  const dnnl::memory bias_mem = memory_from(b_md, bias.data());
+  // The source in plain layout, viewed as the [M, K] matrix.
+  const dnnl::memory plain_src = l.plain(x_tensor, src_type, s_in);
+  const dnnl::memory src(src_md, cpu_engine(), plain_src.get_data_handle());
+  const dnnl::memory dst_plain = l.new_memory(plain_desc(g.tensor(e.output).shape, dst_type));
+  const dnnl::memory dst(dst_md, cpu_engine(), dst_plain.get_data_handle());
+  l.add(dnnl::inner_product_forward(pd), {{DNNL_ARG_SRC, src},
+                                          {DNNL_ARG_WEIGHTS, weights},
+                                          {DNNL_ARG_BIAS, bias_mem},
+                                          {DNNL_ARG_DST, dst}});
+  l.define(e.output, {dst_plain, s_out});
+}
+
+}  // namespace
+
+void lower_gemm(Lowering& l, const Node& node) {
+  const Graph& g = l.graph();
+  const Tensor* b = g.input(node, 1);
+  if (node.attrs.get_int("transA", 0) != 0 || !b->is_initializer())
+    node_fail(node, ErrorKind::unsupported,
+              "only Gemm with a constant B and no transA (a linear layer) runs on CPU");
+  const float alpha = node.attrs.get_float("alpha", 1.0f), beta = node.attrs.get_float("beta", 1.0f);
+  const bool trans_b = node.attrs.get_int("transB", 0) != 0;
+  std::vector<float> bw = weight_values(node, b, "B");
+  const int64_t k = trans_b ? b->shape[1] : b->shape[0], n = trans_b ? b->shape[0] : b->shape[1];
+  std::vector<float> w(static_cast<size_t>(n * k));
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < k; ++c)
+      w[static_cast<size_t>(r * k + c)] =
+          alpha * bw[static_cast<size_t>(trans_b ? r * k + c : c * n + r)];
+  std::vector<float> bias;
+  if (const Tensor* c = g.input(node, 2)) {
+    const auto cv = weight_values(node, c, "C");
+    if (static_cast<int64_t>(cv.size()) != n && cv.size() != 1)
+      node_fail(node, ErrorKind::unsupported, "C must be a per-output vector or a scalar");
+    for (int64_t i = 0; i < n; ++i) bias.push_back(beta * cv[cv.size() == 1 ? 0 : static_cast<size_t>(i)]);
+  }
+  lower_inner_product(l, node, node.inputs[0], std::move(w), std::move(bias), n, k);
+}
+
+void lower_matmul(Lowering& l, const Node& node) {
+  const Graph& g = l.graph();
+  const Tensor* b = g.input(node, 1);
+  if (b->is_initializer() && b->shape.size() == 2) {
+    const auto bw = weight_values(node, b, "B");
+    const int64_t k = b->shape[0], n = b->shape[1];
+    std::vector<float> w(static_cast<size_t>(n * k));
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t c = 0; c < k; ++c) w[static_cast<size_t>(r * k + c)] = bw[static_cast<size_t>(c * n + r)];
+    lower_inner_product(l, node, node.inputs[0], std::move(w), {}, n, k);
+    return;
+  }
+  // Two computed operands: a float32 matmul (no integer kernel in INT8).
+  l.note_fallback(node);
+  const dnnl::memory a = l.plain_f32(node.inputs[0]);
+  const dnnl::memory bm = l.plain_f32(node.inputs[1]);
+  const Shape& ys = g.output(node).shape;
+  auto ranked = [&](const dnnl::memory& m) {
+    dims d = m.get_desc().dims();
+    while (d.size() < ys.size()) d.insert(d.begin(), 1);
+    return dnnl::memory(plain_desc(Shape(d.begin(), d.end()), dt::f32), cpu_engine(), m.get_data_handle());
+  };
+  const dnnl::memory a2 = ranked(a), b2 = ranked(bm);
+  const dnnl::memory dst = l.new_memory(plain_desc(ys, dt::f32));
+  const dnnl::matmul::primitive_desc pd({a2.get_desc(), b2.get_desc(), dst.get_desc()}, cpu_engine());
+  l.add(dnnl::matmul(pd), {{DNNL_ARG_SRC, a2}, {DNNL_ARG_WEIGHTS, b2}, {DNNL_ARG_DST, dst}});
+  l.define(node.outputs[0], {dst, 1.0f});
+}
+
+void lower_pool(Lowering& l, const Node& node) {
+  const Graph& g = l.graph();
+  const Shape& x = g.tensor(node.inputs[0]).shape;
+  const Shape& y = g.output(node).shape;
+  if (x.size() != 4) node_fail(node, ErrorKind::unsupported, "only 2-D pooling runs on CPU");
+  dims kernel{x[2], x[3]}, stride{1, 1}, pad_l{0, 0}, pad_r{0, 0};
+  dnnl::algorithm alg = dnnl::algorithm::pooling_avg_exclude_padding;
+  if (node.op != OpType::GlobalAveragePool) {
+    const auto k = node.attrs.get_ints("kernel_shape");
+    const auto s = node.attrs.get_ints("strides", {1, 1});
+    const auto p = node.attrs.get_ints("pads", {0, 0, 0, 0});
+    for (int64_t d : node.attrs.get_ints("dilations", {1, 1}))
+      if (d != 1) node_fail(node, ErrorKind::unsupported, "dilated pooling has no CPU kernel");
+    kernel = {k[0], k[1]};
+    stride = {s[0], s[1]};
+    pad_l = {p[0], p[1]};
+    // ceil_mode windows hang over the right edge: extend the right padding
+    // so the kernel produces the output size shape inference computed.
+    for (int i = 0; i < 2; ++i)
+      pad_r[i] = std::max<int64_t>(p[2 + i], (y[2 + i] - 1) * stride[i] + kernel[i] - x[2 + i] - pad_l[i]);
+    if (node.op == OpType::MaxPool) alg = dnnl::algorithm::pooling_max;
+    else if (node.attrs.get_int("count_include_pad", 0) != 0)
+      alg = dnnl::algorithm::pooling_avg_include_padding;
+  }
+  // Pooling keeps INT8 codes and their scale: max and mean commute with it.
+  dnnl::memory src;
+  float scale = 1.0f;
+  if (l.int8()) {
+    const auto [type, s] = source_codes(l, node.inputs[0]);
+    scale = s;
+    // oneDNN's integer pooling kernels want channels-last.
+    src = l.converted(node.inputs[0], {to_dims(x), type, tag::nhwc}, s);
+  } else {
+    src = l.value(node.inputs[0]).mem;
+  }
+  const dnnl::memory::desc dst_md(to_dims(y), src.get_desc().data_type(), tag::any);
+  const dnnl::pooling_forward::primitive_desc pd(
+      {dnnl::prop_kind::forward_inference, alg, src.get_desc(), dst_md, stride, kernel, pad_l, pad_r},
+      cpu_engine());
+  const dnnl::memory dst = l.new_memory(pd.dst_desc());
+  l.add(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  l.define(node.outputs[0], {dst, scale});
+}
+
+void lower_batch_norm(Lowering& l, const Node& node) {
+  // A BatchNorm that follows no convolution: a per-channel affine map.
+  l.note_fallback(node);
+  const Graph& g = l.graph();
+  const Shape& x = g.tensor(node.inputs[0]).shape;
+  const int64_t channels = x.at(1);
+  std::vector<float> scale(static_cast<size_t>(channels), 1.0f), shift(static_cast<size_t>(channels), 0.0f);
+  fold_batch_norm(l, node, scale, shift, channels);
+  const dnnl::memory src = l.plain_f32(node.inputs[0]);
+  const dnnl::memory dst = l.new_memory(plain_desc(x, dt::f32));
+  int64_t inner = 1;
+  for (size_t i = 2; i < x.size(); ++i) inner *= x[i];
+  const int64_t outer = x[0];
+  l.add_custom([src, dst, scale, shift, channels, inner, outer] {
+    const float* in = static_cast<const float*>(src.get_data_handle());
+    float* out = static_cast<float*>(dst.get_data_handle());
+    for (int64_t n = 0; n < outer; ++n)
+      for (int64_t c = 0; c < channels; ++c)
+        for (int64_t i = 0; i < inner; ++i) {
+          const int64_t at = (n * channels + c) * inner + i;
+          out[at] = in[at] * scale[c] + shift[c];
+        }
+  });
+  l.define(node.outputs[0], {dst, 1.0f});
+}
+
+}  // namespace splitinfer::cpu

@@ -1,0 +1,180 @@
+#include "exec/cpu/lowering.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/error.h"
+
+namespace splitinfer::cpu {
+
+Program lower(const LoweringRequest& request) { return Lowering(request).run(); }
+
+Lowering::Lowering(const LoweringRequest& request)
+    : graph_(*request.graph),
+      precision_(request.precision),
+      calibration_(request.calibration),
+      observer_(request.observer) {
+  const std::vector<Unit> units = split_units(graph_);
+  const int n = static_cast<int>(units.size());
+  if (request.first_unit < 0 || request.first_unit >= request.last_unit || request.last_unit > n)
+    fail(ErrorKind::invalid_input, "unit range [" + std::to_string(request.first_unit) + ", " +
+                                       std::to_string(request.last_unit) + ") is not within 0.." +
+                                       std::to_string(n) + " and non-empty");
+  if (int8() && !calibration_) fail(ErrorKind::internal, "an INT8 partition needs a calibration");
+  first_node_ = units[request.first_unit].first_node;
+  last_node_ = units[request.last_unit - 1].last_node;
+  input_tensor_ = request.first_unit == 0 ? graph_.inputs.at(0)
+                                          : units[request.first_unit - 1].output;
+  output_tensor_ = units[request.last_unit - 1].output;
+
+  consumer_count_.assign(graph_.tensors.size(), 0);
+  consumer_node_.assign(graph_.tensors.size(), -1);
+  for (size_t i = 0; i < graph_.nodes.size(); ++i)
+    for (int t : graph_.nodes[i].inputs)
+      if (t != kNoTensor) {
+        ++consumer_count_[t];
+        consumer_node_[t] = static_cast<int>(i);
+      }
+  for (int t : graph_.outputs) ++consumer_count_[t];  // never fused away
+  fused_.assign(graph_.nodes.size(), false);
+}
+
+Program Lowering::run() {
+  const Tensor& in = graph_.tensor(input_tensor_);
+  if (int8()) {
+    const QuantParams q = quant(input_tensor_);
+    program_.input = {new_memory(plain_desc(in.shape, code_type(q))), q.scale};
+  } else {
+    program_.input = {new_memory(plain_desc(in.shape, dt::f32)), 1.0f};
+  }
+  define(input_tensor_, program_.input);
+
+  for (size_t i = first_node_; i < last_node_; ++i)
+    if (!fused_[i]) lower_node(graph_.nodes[i]);
+
+  // The hand-off leaves in plain layout: codes at the calibrated scale from
+  // an INT8 partition, float32 otherwise.
+  const Tensor& out = graph_.tensor(output_tensor_);
+  if (int8()) {
+    const QuantParams q = quant(output_tensor_);
+    const Value& v = value(output_tensor_);
+    const float scale = is_integer(v.type()) ? v.scale : q.scale;
+    const dt type = is_integer(v.type()) ? v.type() : code_type(q);
+    program_.output = {plain(output_tensor_, type, scale), scale};
+  } else {
+    program_.output = {plain(output_tensor_, dt::f32), 1.0f};
+  }
+  (void)out;
+  return std::move(program_);
+}
+
+void Lowering::lower_node(const Node& node) {
+  switch (node.op) {
+    case OpType::Conv: return lower_conv(*this, node);
+    case OpType::Gemm: return lower_gemm(*this, node);
+    case OpType::MatMul: return lower_matmul(*this, node);
+    case OpType::MaxPool:
+    case OpType::AveragePool:
+    case OpType::GlobalAveragePool: return lower_pool(*this, node);
+    case OpType::BatchNormalization: return lower_batch_norm(*this, node);
+    case OpType::Relu:
+    case OpType::Clip:
+    case OpType::LeakyRelu:
+    case OpType::Sigmoid:
+    case OpType::Tanh:
+    case OpType::HardSigmoid:
+    case OpType::HardSwish: return lower_eltwise(*this, node);
+    case OpType::Add:
+    case OpType::Mul: return lower_binary(*this, node);
+    case OpType::Softmax: return lower_softmax(*this, node);
+    case OpType::Concat: return lower_concat(*this, node);
+    case OpType::ReduceMean: return lower_reduce_mean(*this, node);
+    case OpType::Flatten:
+    case OpType::Reshape:
+    case OpType::Squeeze:
+    case OpType::Unsqueeze:
+    case OpType::Identity:
+    case OpType::Dropout: return lower_view(*this, node);
+    case OpType::Transpose: return lower_transpose(*this, node);
+    case OpType::Pad: return lower_pad(*this, node);
+    case OpType::Slice: return lower_slice(*this, node);
+    case OpType::Split: return lower_split(*this, node);
+  }
+  fail(ErrorKind::unsupported, "node '" + node.name + "': op " + std::string(op_name(node.op)) +
+                                   " has no CPU kernel");
+}
+
+const Value& Lowering::value(int tensor) const {
+  const auto it = values_.find(tensor);
+  if (it == values_.end())
+    fail(ErrorKind::internal, "tensor '" + graph_.tensor(tensor).name +
+                                  "' is read before the partition computes it");
+  return it->second;
+}
+
+void Lowering::define(int tensor, Value v) {
+  values_[tensor] = v;
+  if (!observer_) return;
+  const dnnl::memory floats = plain_f32(tensor);
+  const size_t count = floats.get_desc().get_size() / sizeof(float);
+  add_custom([observer = observer_, tensor, floats, count] {
+    observer(tensor, {static_cast<const float*>(floats.get_data_handle()), count});
+  });
+}
+
+dnnl::memory Lowering::new_memory(const dnnl::memory::desc& desc) {
+  program_.buffers.emplace_back(desc, cpu_engine());
+  return program_.buffers.back();
+}
+
+dnnl::memory Lowering::plain(int tensor, dt type, float scale) {
+  const Value& v = value(tensor);
+  const dnnl::memory::desc want = plain_desc(graph_.tensor(tensor).shape, type);
+  if (v.mem.get_desc() == want && v.scale == scale) return v.mem;
+  const auto key = std::make_tuple(tensor, static_cast<int>(type), scale);
+  if (const auto it = plain_cache_.find(key); it != plain_cache_.end()) return it->second;
+  const dnnl::memory out = converted(tensor, want, scale);
+  plain_cache_[key] = out;
+  return out;
+}
+
+dnnl::memory Lowering::converted(int tensor, const dnnl::memory::desc& desc, float scale) {
+  const Value& v = value(tensor);
+  if (v.mem.get_desc() == desc && v.scale == scale) return v.mem;
+  dnnl::memory out = new_memory(desc);
+  add(make_reorder(v.mem, out, v.scale, scale), {{DNNL_ARG_FROM, v.mem}, {DNNL_ARG_TO, out}});
+  return out;
+}
+
+QuantParams Lowering::quant(int tensor) const {
+  return calibration_->params(graph_.tensor(tensor).name);
+}
+
+void Lowering::add(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args) {
+  program_.steps.push_back({std::move(p), std::move(args), {}});
+}
+
+void Lowering::add_custom(std::function<void()> kernel) {
+  program_.steps.push_back({{}, {}, std::move(kernel)});
+}
+
+void Lowering::note_fallback(const Node& node) {
+  if (!int8()) return;
+  std::string what = std::string(op_name(node.op)) + " (" + node.name + ")";
+  auto& list = program_.float_fallbacks;
+  if (std::find(list.begin(), list.end(), what) == list.end()) list.push_back(std::move(what));
+}
+
+const Node* Lowering::sole_consumer(int tensor) const {
+  if (observer_ || tensor == output_tensor_ || consumer_count_[tensor] != 1) return nullptr;
+  const int n = consumer_node_[tensor];
+  if (n < static_cast<int>(first_node_) || n >= static_cast<int>(last_node_) || fused_[n])
+    return nullptr;
+  return &graph_.nodes[n];
+}
+
+void Lowering::mark_fused(const Node& node) {
+  fused_[static_cast<size_t>(&node - graph_.nodes.data())] = true;
+}
+
+}  // namespace splitinfer::cpu

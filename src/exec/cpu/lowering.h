@@ -1,0 +1,144 @@
+// Lowers a range of split units to a sequence of oneDNN primitives for one
+// CPU element, in float32 or INT8. Shared by both precisions so that they
+// fuse identically: Conv [+BatchNorm] [+activation] [+residual Add]
+// [+activation] becomes one convolution with post-ops, Gemm [+activation]
+// one inner product. In INT8, convolutions and inner products run on integer
+// kernels (u8/s8 activations, per-channel s8 weights) and pooling and layout
+// ops stay on codes; every other op runs in float32 and is reported.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "exec/calibration.h"
+#include "exec/cpu/dnnl_util.h"
+#include "exec/element.h"
+#include "graph/graph.h"
+#include "graph/units.h"
+
+namespace splitinfer::cpu {
+
+// A tensor as the partition holds it: memory in some layout and type, and the
+// scale of its codes (1 for float32).
+struct Value {
+  dnnl::memory mem;
+  float scale = 1.0f;
+  dt type() const { return mem.get_desc().data_type(); }
+};
+
+struct Step {
+  dnnl::primitive primitive;
+  std::unordered_map<int, dnnl::memory> args;
+  std::function<void()> custom;  // plain C++ kernels, when primitive is empty
+};
+
+// Called during calibration with every materialised tensor, as floats.
+using TensorObserver = std::function<void(int tensor, std::span<const float> values)>;
+
+struct Program {
+  std::vector<Step> steps;
+  Value input;   // plain layout; run() fills it from the hand-off
+  Value output;  // plain layout
+  std::vector<std::string> float_fallbacks;
+  // Every buffer the steps use; views made over their handles do not own them.
+  std::vector<dnnl::memory> buffers;
+};
+
+struct LoweringRequest {
+  const Graph* graph = nullptr;
+  int first_unit = 0;
+  int last_unit = 0;
+  Precision precision = Precision::fp32;
+  const Calibration* calibration = nullptr;  // required for int8
+  // Calibration: observe every tensor, fusing nothing, so that partitions
+  // cut anywhere find a range for each tensor they materialise.
+  TensorObserver observer;
+};
+
+Program lower(const LoweringRequest& request);
+
+// The lowering's working state; internal to exec/cpu.
+class Lowering {
+ public:
+  explicit Lowering(const LoweringRequest& request);
+  Program run();
+
+  // --- values -------------------------------------------------------------
+  const Graph& graph() const { return graph_; }
+  bool int8() const { return precision_ == Precision::int8; }
+  const Value& value(int tensor) const;
+  bool has_value(int tensor) const { return values_.count(tensor) != 0; }
+  void define(int tensor, Value v);
+  // The tensor in plain layout with the given type and scale, converting
+  // once per (tensor, type, scale) with a reorder step.
+  dnnl::memory plain(int tensor, dt type, float scale = 1.0f);
+  dnnl::memory plain_f32(int tensor) { return plain(tensor, dt::f32); }
+  // The tensor converted to an exact descriptor and scale.
+  dnnl::memory converted(int tensor, const dnnl::memory::desc& desc, float scale);
+  // INT8 type and scale chosen for a tensor from the calibration.
+  QuantParams quant(int tensor) const;
+  dt code_type(const QuantParams& q) const { return q.is_unsigned ? dt::u8 : dt::s8; }
+  dnnl::memory new_memory(const dnnl::memory::desc& desc);
+  void add(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args);
+  void add_custom(std::function<void()> kernel);
+  void note_fallback(const Node& node);
+
+  // --- fusion -------------------------------------------------------------
+  // The node that alone consumes `tensor` inside the partition, if the
+  // tensor may be fused away (not an output, not read elsewhere).
+  const Node* sole_consumer(int tensor) const;
+  void mark_fused(const Node& node);
+
+ private:
+  void lower_node(const Node& node);
+
+  const Graph& graph_;
+  Precision precision_;
+  const Calibration* calibration_;
+  TensorObserver observer_;
+  int input_tensor_ = kNoTensor;
+  int output_tensor_ = kNoTensor;
+  size_t first_node_ = 0, last_node_ = 0;
+  std::vector<int> consumer_count_;    // per tensor, over the whole graph
+  std::vector<int> consumer_node_;     // per tensor: some consumer node index
+  std::vector<bool> fused_;            // per node
+  std::unordered_map<int, Value> values_;
+  std::map<std::tuple<int, int, float>, dnnl::memory> plain_cache_;
+  Program program_;
+};
+
+// Lowerings of the op families (lower_*.cpp).
+void lower_conv(Lowering& l, const Node& node);
+void lower_gemm(Lowering& l, const Node& node);
+void lower_matmul(Lowering& l, const Node& node);
+void lower_pool(Lowering& l, const Node& node);
+void lower_batch_norm(Lowering& l, const Node& node);
+void lower_eltwise(Lowering& l, const Node& node);
+void lower_binary(Lowering& l, const Node& node);
+void lower_softmax(Lowering& l, const Node& node);
+void lower_concat(Lowering& l, const Node& node);
+void lower_reduce_mean(Lowering& l, const Node& node);
+void lower_view(Lowering& l, const Node& node);       // Flatten, Reshape, Squeeze, Unsqueeze, Identity, Dropout
+void lower_transpose(Lowering& l, const Node& node);
+void lower_pad(Lowering& l, const Node& node);
+void lower_slice(Lowering& l, const Node& node);
+void lower_split(Lowering& l, const Node& node);
+
+// The activation a node applies, as a oneDNN eltwise algorithm with alpha
+// and beta; false for nodes that are not a fusable activation. HardSigmoid
+// needs two steps and is described by `second`.
+struct Activation {
+  dnnl::algorithm alg;
+  float alpha = 0.0f, beta = 0.0f;
+  bool has_second = false;
+  dnnl::algorithm second_alg = dnnl::algorithm::eltwise_clip;
+  float second_alpha = 0.0f, second_beta = 0.0f;
+};
+bool activation_of(const Node& node, Activation& out);
+void append_activation(dnnl::post_ops& ops, const Activation& act);
+
+}  // namespace splitinfer::cpu

@@ -1,0 +1,50 @@
+// The tensor that crosses a cut between two partitions. A float partition
+// hands over float32 values; an INT8 partition hands over int8 (or uint8)
+// codes plus the scale and zero point that give them meaning, which is what
+// travels over the link (the paper's INT8 tensor and its scale).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "graph/tensor.h"
+
+namespace splitinfer {
+
+enum class HandoffType { f32, s8, u8 };
+
+class Handoff {
+ public:
+  Handoff() = default;
+  static Handoff from_floats(Shape shape, std::vector<float> values);
+  // value = scale * (code - zero_point)
+  static Handoff from_codes(Shape shape, HandoffType type, std::vector<uint8_t> codes,
+                            float scale, int32_t zero_point);
+
+  const Shape& shape() const { return shape_; }
+  HandoffType type() const { return type_; }
+  bool is_quantized() const { return type_ != HandoffType::f32; }
+  int64_t elements() const;
+  // Bytes on the link: 4 per float, or 1 per code plus a float32 scale and an
+  // int32 zero point (kInt8HandoffHeaderBytes).
+  int64_t bytes() const;
+
+  std::span<const float> floats() const { return values_; }   // f32 only
+  std::span<const uint8_t> codes() const { return codes_; }   // s8/u8 only, raw bytes
+  float scale() const { return scale_; }
+  int32_t zero_point() const { return zero_point_; }
+
+  // The values as float32: a copy for f32, dequantized codes otherwise.
+  std::vector<float> to_floats() const;
+
+ private:
+  Shape shape_;
+  HandoffType type_ = HandoffType::f32;
+  std::vector<float> values_;
+  std::vector<uint8_t> codes_;
+  float scale_ = 1.0f;
+  int32_t zero_point_ = 0;
+};
+
+}  // namespace splitinfer

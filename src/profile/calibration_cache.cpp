@@ -1,0 +1,74 @@
+#include "profile/calibration_cache.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "profile/model_hash.h"
+#include "profile/profile_store.h"
+
+namespace splitinfer {
+
+namespace {
+
+// Bumped whenever what a calibration records changes, retiring old entries.
+constexpr std::string_view kCalibrationFormat = "2: every tensor, unfused";
+
+// FNV-1a over the spec and, for input files, their bytes: a changed file is
+// a different calibration.
+std::string spec_key(const CalibrationSpec& spec) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](std::string_view bytes) {
+    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  };
+  mix(kCalibrationFormat);
+  mix(spec.inputs);
+  mix(spec.method == CalibrationMethod::minmax ? "minmax" : "percentile");
+  std::stringstream list(spec.inputs);
+  std::string path;
+  while (std::getline(list, path, ',')) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) continue;
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    mix(bytes.str());
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+}  // namespace
+
+std::string default_cache_dir() {
+  return std::filesystem::path(ProfileStore::default_path()).parent_path().string();
+}
+
+Calibration cached_calibration(const Graph& graph, const CalibrationSpec& spec,
+                               const std::string& cache_dir) {
+  namespace fs = std::filesystem;
+  const fs::path file =
+      fs::path(cache_dir) / "calibrations" / (content_hash(graph) + "-" + spec_key(spec) + ".json");
+  if (std::ifstream in(file); in) {
+    std::ostringstream text;
+    text << in.rdbuf();
+    try {
+      return Calibration::from_json(text.str());
+    } catch (const Error&) {
+      // A damaged cache entry is not the user's problem: calibrate again.
+    }
+  }
+  Calibration c = obtain_calibration(graph, spec);
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  try {
+    write_file_atomically(file.string(), c.to_json());
+  } catch (const Error&) {
+    // Read-only cache: the calibration is still valid for this run.
+  }
+  return c;
+}
+
+}  // namespace splitinfer

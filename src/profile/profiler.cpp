@@ -1,0 +1,48 @@
+#include "profile/profiler.h"
+
+#include "graph/units.h"
+
+namespace splitinfer {
+
+namespace {
+
+TimingStats time_partition(Backend& backend, const Graph& graph, const Calibration* calibration,
+                           int first, int last, const Handoff& input, const ProfileOptions& o) {
+  auto partition = backend.compile({&graph, first, last, calibration});
+  return time_runs([&] { partition->run(input); }, o.warmup, o.reps);
+}
+
+}  // namespace
+
+ModelProfile profile_model(const Graph& graph, Backend& backend, const Calibration* calibration,
+                           const std::vector<float>& input, const ProfileOptions& o) {
+  const int n = static_cast<int>(split_units(graph).size());
+  auto say = [&](const std::string& what) {
+    if (o.progress) o.progress(what);
+  };
+  ModelProfile p;
+  // Unit by unit, each fed the hand-off the previous unit produced, which is
+  // what that unit receives when a cut falls just before it.
+  std::vector<Handoff> entering(static_cast<size_t>(n) + 1);
+  entering[0] = Handoff::from_floats(graph.tensor(graph.inputs.at(0)).shape, input);
+  for (int i = 0; i < n; ++i) {
+    say("unit " + std::to_string(i + 1) + "/" + std::to_string(n));
+    auto unit = backend.compile({&graph, i, i + 1, calibration});
+    entering[static_cast<size_t>(i) + 1] = unit->run(entering[static_cast<size_t>(i)]);
+    p.units.push_back(time_runs([&] { unit->run(entering[static_cast<size_t>(i)]); }, o.warmup, o.reps));
+  }
+  say("whole model");
+  p.whole = time_partition(backend, graph, calibration, 0, n, entering[0], o);
+  if (!o.partitions) return p;
+  p.prefixes.resize(static_cast<size_t>(n));
+  p.suffixes.resize(static_cast<size_t>(n));
+  for (int i = 1; i < n; ++i) {
+    say("split " + std::to_string(i) + "/" + std::to_string(n - 1));
+    p.prefixes[static_cast<size_t>(i)] = time_partition(backend, graph, calibration, 0, i, entering[0], o);
+    p.suffixes[static_cast<size_t>(i)] =
+        time_partition(backend, graph, calibration, i, n, entering[static_cast<size_t>(i)], o);
+  }
+  return p;
+}
+
+}  // namespace splitinfer

@@ -1,0 +1,36 @@
+// Measures a model on one element: every unit alone, the whole model in one
+// piece, and, for split planning, every prefix [0, i) and suffix [i, N) as
+// one partition, because sums of unit times miss fusion and cache effects.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "exec/backend.h"
+#include "profile/timing.h"
+
+namespace splitinfer {
+
+struct ProfileOptions {
+  int warmup = 3;
+  int reps = 20;
+  bool partitions = true;  // also prefixes and suffixes for every split index
+  // Called before each measurement with a short description (progress).
+  std::function<void(const std::string&)> progress;
+};
+
+struct ModelProfile {
+  std::vector<TimingStats> units;     // unit i alone
+  TimingStats whole;                  // units [0, N) as one partition
+  std::vector<TimingStats> prefixes;  // index i: units [0, i), i = 1..N-1 (0 unused)
+  std::vector<TimingStats> suffixes;  // index i: units [i, N), i = 1..N-1 (0 unused)
+};
+
+// Runs on the calling thread, which the caller has placed on the element
+// (enter_element). `input` is the model input; INT8 elements need a
+// calibration.
+ModelProfile profile_model(const Graph& graph, Backend& backend, const Calibration* calibration,
+                           const std::vector<float>& input, const ProfileOptions& options);
+
+}  // namespace splitinfer

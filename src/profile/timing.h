@@ -1,0 +1,19 @@
+// Timing a partition: warm-up runs, then repetitions summarised by their
+// median and 10th/90th percentiles (medians resist the noise of shared
+// machines better than means).
+#pragma once
+
+#include <functional>
+
+namespace splitinfer {
+
+struct TimingStats {
+  double median_ms = 0.0;
+  double p10_ms = 0.0;
+  double p90_ms = 0.0;
+  int reps = 0;
+};
+
+TimingStats time_runs(const std::function<void()>& run, int warmup, int reps);
+
+}  // namespace splitinfer
