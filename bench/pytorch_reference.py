@@ -243,7 +243,8 @@ def main(argv):
                 row["check"] = {
                     "top1_agree": bool(torch.argmax(ref) == torch.argmax(out)),
                     "float_output_absmax": float(ref.abs().max()),
-                    "sqnr_db": round(10 * math.log10(signal / noise), 2) if noise > 0 else None,
+                    "sqnr_db": (round(10 * math.log10(signal / noise), 2)
+                                if noise > 0 and signal > 0 else None),
                     "quantized_modules": sum(
                         1 for m in qmodel.modules() if ".quantized" in type(m).__module__),
                     "quantize_seconds": round(prepare_s, 2),

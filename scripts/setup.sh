@@ -16,7 +16,7 @@ packages=(
   libopenblas0-pthread   # ATen's fast FP32 path; without it convolutions crawl
   libtorch-dev           # ATen / libtorch: CUDA element, GNN training
   libonnx-dev libprotobuf-dev protobuf-compiler
-  libsqlite3-dev nlohmann-json3-dev libcli11-dev libeigen3-dev
+  libsqlite3-dev nlohmann-json3-dev libcli11-dev libeigen3-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-torch python3-torchvision python3-onnx  # reference exporter for tests
 )

@@ -314,7 +314,8 @@ Shapes infer_Slice(NodeContext& ctx) {
       if (v < 0) v += dim;
       return std::clamp(v, lo, hi);
     };
-    const int64_t start = step > 0 ? clamp(starts[i], 0, dim) : clamp(starts[i], -1, dim - 1);
+    // ONNX: going backwards, starts clamp to [0, dim - 1] and ends to [-1, dim - 1].
+    const int64_t start = step > 0 ? clamp(starts[i], 0, dim) : clamp(starts[i], 0, dim - 1);
     const int64_t end = step > 0 ? clamp(ends[i], 0, dim) : clamp(ends[i], -1, dim - 1);
     const int64_t count = step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / -step;
     out[axis] = std::max<int64_t>(0, count);

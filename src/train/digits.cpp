@@ -32,8 +32,8 @@ std::string read_file(const std::string& path) {
   const uintmax_t size = fs::file_size(path, ec);
   if (ec) fail(ErrorKind::io, path + ": cannot read the file size: " + ec.message());
   if (size > kMaxCompressedBytes)
-    fail(ErrorKind::invalid_input, path + ": " + std::to_string(size) +
-                                       " bytes is too large for the digits data set");
+    fail(ErrorKind::invalid_input,
+         path + ": " + std::to_string(size) + " bytes is too large for the digits data set");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorKind::io, path + ": cannot open the file: " + std::strerror(errno));
   std::string bytes(static_cast<size_t>(size), '\0');
@@ -142,9 +142,8 @@ DigitsDataset load_digits(const std::string& csv_gz_path) {
     for (size_t start = 0;;) {
       const size_t comma = line.find(',', start);
       if (count < fields.size())
-        fields[count] = line.substr(start, comma == std::string_view::npos
-                                               ? std::string_view::npos
-                                               : comma - start);
+        fields[count] = line.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
       ++count;
       if (comma == std::string_view::npos) break;
       start = comma + 1;
@@ -163,32 +162,30 @@ DigitsDataset load_digits(const std::string& csv_gz_path) {
     }
     const int label = parse_field(fields[kDigitsPixels]);
     if (label < 0 || label >= kDigitsClasses)
-      fail(ErrorKind::invalid_input, where + "label is " + quote(fields[kDigitsPixels]) +
-                                         ", expected an integer in 0..9");
+      fail(ErrorKind::invalid_input,
+           where + "label is " + quote(fields[kDigitsPixels]) + ", expected an integer in 0..9");
     data.images.push_back(image);
     data.labels.push_back(label);
   }
-  if (data.images.empty())
-    fail(ErrorKind::invalid_input, csv_gz_path + ": holds no images");
+  if (data.images.empty()) fail(ErrorKind::invalid_input, csv_gz_path + ": holds no images");
   return data;
 }
 
 std::vector<float> digit_to_lenet_input(const std::array<float, 64>& image) {
-  constexpr int scale = kLenetInputSide / kDigitsSide;  // 4
-  std::vector<float> out(static_cast<size_t>(kLenetInputSide * kLenetInputSide));
-  for (int y = 0; y < kLenetInputSide; ++y)
-    for (int x = 0; x < kLenetInputSide; ++x)
-      out[static_cast<size_t>(y * kLenetInputSide + x)] =
-          image[static_cast<size_t>((y / scale) * kDigitsSide + x / scale)] /
-          static_cast<float>(kDigitsMaxPixel);
+  constexpr size_t side = kLenetInputSide, source_side = kDigitsSide;
+  constexpr size_t scale = side / source_side;  // 4
+  std::vector<float> out(side * side);
+  for (size_t y = 0; y < side; ++y)
+    for (size_t x = 0; x < side; ++x)
+      out[y * side + x] =
+          image[(y / scale) * source_side + x / scale] / static_cast<float>(kDigitsMaxPixel);
   return out;
 }
 
 DigitsSplit split_digits(const DigitsDataset& data, double test_fraction, uint64_t seed) {
   if (!(test_fraction > 0.0 && test_fraction < 1.0))
-    fail(ErrorKind::invalid_input,
-         "digits split: test fraction " + std::to_string(test_fraction) +
-             " must lie strictly between 0 and 1");
+    fail(ErrorKind::invalid_input, "digits split: test fraction " + std::to_string(test_fraction) +
+                                       " must lie strictly between 0 and 1");
   if (data.labels.size() != data.images.size())
     fail(ErrorKind::invalid_input, "digits split: " + std::to_string(data.images.size()) +
                                        " images but " + std::to_string(data.labels.size()) +
@@ -197,9 +194,8 @@ DigitsSplit split_digits(const DigitsDataset& data, double test_fraction, uint64
   for (size_t i = 0; i < data.labels.size(); ++i) {
     const int label = data.labels[i];
     if (label < 0 || label >= kDigitsClasses)
-      fail(ErrorKind::invalid_input, "digits split: image " + std::to_string(i) +
-                                         " has label " + std::to_string(label) +
-                                         ", expected 0..9");
+      fail(ErrorKind::invalid_input, "digits split: image " + std::to_string(i) + " has label " +
+                                         std::to_string(label) + ", expected 0..9");
     by_class[static_cast<size_t>(label)].push_back(static_cast<int>(i));
   }
 
@@ -209,12 +205,12 @@ DigitsSplit split_digits(const DigitsDataset& data, double test_fraction, uint64
     // Fisher-Yates with our own generator: identical on every platform.
     for (size_t i = members.size(); i > 1; --i)
       std::swap(members[i - 1], members[uniform_below(state, i)]);
-    const auto n_test = static_cast<size_t>(
-        std::lround(static_cast<double>(members.size()) * test_fraction));
+    const auto n_test =
+        static_cast<size_t>(std::lround(static_cast<double>(members.size()) * test_fraction));
     split.test.insert(split.test.end(), members.begin(),
                       members.begin() + static_cast<std::ptrdiff_t>(n_test));
-    split.train.insert(split.train.end(),
-                       members.begin() + static_cast<std::ptrdiff_t>(n_test), members.end());
+    split.train.insert(split.train.end(), members.begin() + static_cast<std::ptrdiff_t>(n_test),
+                       members.end());
   }
   std::sort(split.train.begin(), split.train.end());
   std::sort(split.test.begin(), split.test.end());

@@ -10,11 +10,11 @@
 
 namespace splitinfer {
 
-inline constexpr int kDigitsSide = 8;            // images are 8x8
+inline constexpr int kDigitsSide = 8;  // images are 8x8
 inline constexpr int kDigitsPixels = 64;
-inline constexpr int kDigitsMaxPixel = 16;       // pixel values run 0..16
+inline constexpr int kDigitsMaxPixel = 16;  // pixel values run 0..16
 inline constexpr int kDigitsClasses = 10;
-inline constexpr int kLenetInputSide = 32;       // LeNet-5 takes 1x1x32x32
+inline constexpr int kLenetInputSide = 32;  // LeNet-5 takes 1x1x32x32
 
 struct DigitsDataset {
   std::vector<std::array<float, 64>> images;  // row-major 8x8, values 0..16
@@ -46,7 +46,6 @@ struct DigitsSplit {
 // `seed`, so the same seed gives the same split on every platform and
 // standard library. test_fraction must lie in (0, 1); an invalid_input Error
 // otherwise, or when a label lies outside 0..9.
-DigitsSplit split_digits(const DigitsDataset& data, double test_fraction = 0.2,
-                         uint64_t seed = 0);
+DigitsSplit split_digits(const DigitsDataset& data, double test_fraction = 0.2, uint64_t seed = 0);
 
 }  // namespace splitinfer

@@ -57,8 +57,9 @@ class OneThread {
 };
 
 void check_indices(const std::vector<int>& idx, size_t n, const char* which) {
-  if (idx.empty()) fail(ErrorKind::invalid_input, std::string("LeNet-5 training: no ") + which +
-                                                      " images selected");
+  if (idx.empty())
+    fail(ErrorKind::invalid_input,
+         std::string("LeNet-5 training: no ") + which + " images selected");
   for (int i : idx)
     if (i < 0 || static_cast<size_t>(i) >= n)
       fail(ErrorKind::invalid_input, std::string("LeNet-5 training: ") + which + " index " +
@@ -119,8 +120,8 @@ Graph with_trained_weights(LeNet& net, uint64_t seed) {
                                     shape_to_string(shape) + " but the zoo's tensor is " +
                                     dtype_name(t.dtype) + " " + shape_to_string(t.shape) +
                                     (t.role == TensorRole::param ? "" : " and not a parameter"));
-    t.data = make_data(std::span<const float>(value.data_ptr<float>(),
-                                              static_cast<size_t>(value.numel())));
+    t.data = make_data(
+        std::span<const float>(value.data_ptr<float>(), static_cast<size_t>(value.numel())));
     expected.erase(name);
     ++replaced;
   }
@@ -129,6 +130,67 @@ Graph with_trained_weights(LeNet& net, uint64_t seed) {
                                   "' has no trained counterpart (" + std::to_string(replaced) +
                                   " replaced)");
   return g;
+}
+
+// Training proper, once the arguments are known to be valid.
+TrainResult train_checked(const DigitsDataset& data, const std::vector<int>& train_idx,
+                          const std::vector<int>& test_idx, const TrainOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  OneThread one_thread;
+
+  // A private generator: deterministic without touching the caller's global
+  // torch seed. Parameters are drawn as PyTorch's default Conv2d / Linear
+  // initialisation draws them: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights
+  // (kaiming_uniform_ with a = sqrt(5)) and biases alike.
+  at::Generator gen = at::detail::createCPUGenerator(options.seed);
+  LeNet net;
+  {
+    torch::NoGradGuard no_grad;
+    const auto params = net->named_parameters();
+    for (const auto& item : params) {
+      const std::string& name = item.key();
+      const torch::Tensor& weight = params[name.substr(0, name.find('.')) + ".weight"];
+      const double bound = 1.0 / std::sqrt(static_cast<double>(weight[0].numel()));  // fan_in
+      item.value().uniform_(-bound, bound, gen);
+    }
+  }
+
+  const auto [x_train, y_train] = to_tensors(data, train_idx);
+  const auto [x_test, y_test] = to_tensors(data, test_idx);
+  const int64_t n = x_train.size(0);
+
+  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(options.learning_rate));
+  // Cosine annealing from learning_rate to zero over all steps: the last
+  // epochs settle into a minimum instead of ending wherever a constant step
+  // size happens to leave the weights.
+  const int64_t steps_per_epoch = (n + options.batch_size - 1) / options.batch_size;
+  const double total_steps = static_cast<double>(steps_per_epoch * options.epochs);
+  int64_t step = 0;
+  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    net->train();
+    const torch::Tensor order =
+        torch::randperm(n, gen, torch::TensorOptions().dtype(torch::kInt64));
+    for (int64_t start = 0; start < n; start += options.batch_size) {
+      const torch::Tensor batch = order.slice(0, start, std::min(n, start + options.batch_size));
+      const double progress = static_cast<double>(step++) / total_steps;
+      const double lr = 0.5 * options.learning_rate * (1.0 + std::cos(std::numbers::pi * progress));
+      for (auto& group : optimizer.param_groups())
+        static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+      optimizer.zero_grad();
+      const torch::Tensor loss = torch::nn::functional::cross_entropy(
+          net->forward(x_train.index_select(0, batch)), y_train.index_select(0, batch));
+      loss.backward();
+      optimizer.step();
+    }
+  }
+
+  TrainResult result;
+  result.train_accuracy = accuracy(net, x_train, y_train);
+  result.test_accuracy = accuracy(net, x_test, y_test);
+  result.model = with_trained_weights(net, options.seed);
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
 }
 
 }  // namespace
@@ -149,69 +211,18 @@ TrainResult train_lenet_digits(const DigitsDataset& data, const std::vector<int>
       !(options.learning_rate > 0.0 && std::isfinite(options.learning_rate)))
     fail(ErrorKind::invalid_input,
          "LeNet-5 training: epochs and batch size must be at least 1 and the learning rate "
-         "positive (got " + std::to_string(options.epochs) + ", " +
-             std::to_string(options.batch_size) + ", " + std::to_string(options.learning_rate) +
-             ")");
+         "positive (got " +
+             std::to_string(options.epochs) + ", " + std::to_string(options.batch_size) + ", " +
+             std::to_string(options.learning_rate) + ")");
 
-  const auto started = std::chrono::steady_clock::now();
-  OneThread one_thread;
-
-  // A private generator: deterministic without touching the caller's global
-  // torch seed. Parameters are drawn as PyTorch's default Conv2d / Linear
-  // initialisation draws them: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights
-  // (kaiming_uniform_ with a = sqrt(5)) and biases alike.
-  at::Generator gen = at::detail::createCPUGenerator(options.seed);
-  LeNet net;
-  {
-    torch::NoGradGuard no_grad;
-    for (const auto& item : net->named_parameters()) {
-      torch::Tensor p = item.value();
-      const std::string& name = item.key();
-      const std::string module = name.substr(0, name.find('.'));
-      const torch::Tensor weight = net->named_parameters()[module + ".weight"];
-      const double fan_in = static_cast<double>(weight.numel() / weight.size(0));
-      const double bound = 1.0 / std::sqrt(fan_in);
-      p.uniform_(-bound, bound, gen);
-    }
+  try {
+    return train_checked(data, train_idx, test_idx, options);
+  } catch (const c10::Error& e) {
+    // A libtorch failure is a bug here (shapes and indices were checked).
+    std::string what = e.what_without_backtrace();
+    what = what.substr(0, what.find('\n'));
+    fail(ErrorKind::internal, "LeNet-5 training: libtorch failed: " + what);
   }
-
-  const auto [x_train, y_train] = to_tensors(data, train_idx);
-  const auto [x_test, y_test] = to_tensors(data, test_idx);
-  const int64_t n = x_train.size(0);
-
-  torch::optim::Adam optimizer(net->parameters(),
-                               torch::optim::AdamOptions(options.learning_rate));
-  // Cosine annealing from learning_rate to zero over all steps: the last
-  // epochs settle into a minimum instead of ending wherever a constant step
-  // size happens to leave the weights.
-  const int64_t steps_per_epoch = (n + options.batch_size - 1) / options.batch_size;
-  const double total_steps = static_cast<double>(steps_per_epoch * options.epochs);
-  int64_t step = 0;
-  for (int epoch = 0; epoch < options.epochs; ++epoch) {
-    net->train();
-    const torch::Tensor order =
-        torch::randperm(n, gen, torch::TensorOptions().dtype(torch::kInt64));
-    for (int64_t start = 0; start < n; start += options.batch_size) {
-      const torch::Tensor batch = order.slice(0, start, std::min(n, start + options.batch_size));
-      const double lr = 0.5 * options.learning_rate *
-                        (1.0 + std::cos(std::numbers::pi * static_cast<double>(step++) / total_steps));
-      for (auto& group : optimizer.param_groups())
-        static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-      optimizer.zero_grad();
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(
-          net->forward(x_train.index_select(0, batch)), y_train.index_select(0, batch));
-      loss.backward();
-      optimizer.step();
-    }
-  }
-
-  TrainResult result;
-  result.train_accuracy = accuracy(net, x_train, y_train);
-  result.test_accuracy = accuracy(net, x_test, y_test);
-  result.model = with_trained_weights(net, options.seed);
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return result;
 }
 
 }  // namespace splitinfer

@@ -40,7 +40,6 @@ struct TrainResult {
 // internal Error if the trained parameters do not match the zoo graph's
 // tensors by name and shape.
 TrainResult train_lenet_digits(const DigitsDataset& data, const std::vector<int>& train_idx,
-                               const std::vector<int>& test_idx,
-                               const TrainOptions& options = {});
+                               const std::vector<int>& test_idx, const TrainOptions& options = {});
 
 }  // namespace splitinfer

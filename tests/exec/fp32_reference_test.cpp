@@ -684,6 +684,29 @@ TEST(Fp32ReferenceOps, ReduceMean) {
   }
 }
 
+// ONNX clamps an adjusted start to [0, dim - 1] when stepping backwards, so
+// a start far before the first element still selects element 0.
+TEST(Fp32ReferenceOps, SliceNegativeStepStartBeforeFirstElement) {
+  HandGraph h(235);
+  const int x = h.input({1, 5, 6});
+  Graph g;
+  try {
+    g = h.finish(h.node(OpType::Slice, {x}, attrs({{"starts", Ints{-100}}, {"ends", Ints{-200}},
+                                                   {"axes", Ints{2}}, {"steps", Ints{-1}}})));
+  } catch (const Error& e) {
+    FAIL() << "validate() rejects a valid Slice (expected output 1x5x1): " << e.what();
+  }
+  EXPECT_EQ(g.tensor(g.outputs[0]).shape, (Shape{1, 5, 1}));
+  EXPECT_TRUE(matches_reference(g, 236));
+}
+
+// Reducing every axis without keepdims gives a rank-0 tensor.
+TEST(Fp32ReferenceOps, ReduceMeanToScalar) {
+  HandGraph h(256);
+  const int x = h.input({1, 3, 4, 5});
+  EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::ReduceMean, {x}, attrs({{"keepdims", int64_t{0}}}))), 257));
+}
+
 // Many ops chained in one random graph, so that layouts and views meet.
 TEST(Fp32ReferenceOps, MixedSmallNetwork) {
   HandGraph h(260);

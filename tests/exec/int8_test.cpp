@@ -161,6 +161,7 @@ TEST(Int8Accuracy, Resnet18HandoffTensorsAgainstReference) {
     auto p = compile("cpu0:int8", r.graph, 0, cut, &r.calibration);
     const Handoff out = run_input(*p, r.graph, r.input);
     const double sqnr = ref::sqnr_db(out.to_floats(), reference.at(units[cut - 1].output));
+    RecordProperty("sqnr_db_cut_" + std::to_string(cut), std::to_string(sqnr));
     EXPECT_GE(sqnr, 25.0) << sqnr << " dB";
   }
 }
@@ -178,6 +179,8 @@ TEST(Int8Accuracy, SmallConvNetSqnrAgainstReference) {
       ASSERT_TRUE(out.is_quantized());
       worst = std::min(worst, ref::sqnr_db(out.to_floats(), ref::reference_run(g, x)));
     }
+    RecordProperty(method == CalibrationMethod::minmax ? "worst_sqnr_db_minmax" : "worst_sqnr_db_percentile",
+                   std::to_string(worst));
     EXPECT_GE(worst, 20.0) << "worst SQNR over 4 inputs: " << worst << " dB";
   }
 }
@@ -221,6 +224,7 @@ TEST(Int8FloatFallbacks, OpsWithoutIntegerKernelAreReported) {
   const Handoff out = run_input(*p, g, xin);
   EXPECT_TRUE(out.is_quantized());
   const double sqnr = ref::sqnr_db(out.to_floats(), ref::reference_run(g, xin));
+  RecordProperty("sqnr_db", std::to_string(sqnr));
   EXPECT_GE(sqnr, 20.0) << sqnr << " dB";
 
   // Float elements report no fallbacks.
@@ -246,6 +250,7 @@ TEST(Int8Split, Int8PrefixThenFp32SuffixAgreesWithFp32) {
     EXPECT_FALSE(out.is_quantized());
     ASSERT_EQ(out.shape(), fp32.shape());
     const double sqnr = ref::sqnr_db(out.floats(), fp32.floats());
+    RecordProperty("sqnr_db_vs_fp32_cut_" + std::to_string(cut), std::to_string(sqnr));
     EXPECT_GE(sqnr, 25.0) << sqnr << " dB";
   }
 }
@@ -261,7 +266,9 @@ TEST(Int8Split, Int8PrefixThenInt8Suffix) {
     auto second = compile("cpu0:int8", g, cut, r.units, &r.calibration);
     const Handoff out = second->run(run_input(*first, g, r.input));
     EXPECT_TRUE(out.is_quantized());
-    EXPECT_GE(ref::sqnr_db(out.to_floats(), r.reference), 25.0);
+    const double sqnr = ref::sqnr_db(out.to_floats(), r.reference);
+    RecordProperty("sqnr_db_cut_" + std::to_string(cut), std::to_string(sqnr));
+    EXPECT_GE(sqnr, 25.0) << sqnr << " dB";
   }
 }
 

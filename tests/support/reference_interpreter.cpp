@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 namespace splitinfer::ref {
@@ -18,6 +19,12 @@ using Ints = std::vector<int64_t>;
 struct Array {
   Shape shape;
   std::vector<float> v;
+};
+
+// An operand: a computed value or an initializer's data, read in place.
+struct View {
+  Shape shape;
+  std::span<const float> v;
 };
 
 int64_t count(const Shape& s) {
@@ -92,21 +99,19 @@ class Interpreter {
   }
 
   // Input `slot` of the current node: a computed value or initializer data.
-  const Array& in(size_t slot) {
+  View in(size_t slot) {
     if (!has(slot)) fail("input " + std::to_string(slot) + " is missing");
     const int id = node_->inputs[slot];
-    if (auto it = values_.find(id); it != values_.end()) return it->second;
-    if (auto it = constants_.find(id); it != constants_.end()) return it->second;
+    if (auto it = values_.find(id); it != values_.end()) return {it->second.shape, it->second.v};
     const Tensor& t = g_.tensor(id);
     if (!t.is_initializer()) fail("input '" + t.name + "' is used before it is computed");
     if (!t.has_data() || t.dtype != DType::f32) fail("initializer '" + t.name + "' has no float data");
-    auto span = t.floats();
-    auto& slot_value = constants_[id];
-    slot_value = {t.shape, std::vector<float>(span.begin(), span.end())};
-    if (count(t.shape) != static_cast<int64_t>(slot_value.v.size()))
+    if (count(t.shape) != static_cast<int64_t>(t.floats().size()))
       fail("initializer '" + t.name + "' holds the wrong number of values");
-    return slot_value;
+    return {t.shape, t.floats()};
   }
+
+  static Array copy(const View& x) { return {x.shape, {x.v.begin(), x.v.end()}}; }
 
   const Attributes& attrs() const { return node_->attrs; }
 
@@ -139,7 +144,7 @@ class Interpreter {
       case OpType::HardSwish:
         return {unary([](double x) { return x * std::max(0.0, std::min(1.0, x / 6.0 + 0.5)); })};
       case OpType::Dropout:
-      case OpType::Identity: return {in(0)};
+      case OpType::Identity: return {copy(in(0))};
       case OpType::MaxPool:
       case OpType::AveragePool: return {pool(node.op == OpType::MaxPool)};
       case OpType::GlobalAveragePool: return {global_average_pool()};
@@ -164,7 +169,7 @@ class Interpreter {
 
   template <typename F>
   Array unary(F f) {
-    const Array& x = in(0);
+    const View x = in(0);
     Array y{x.shape, std::vector<float>(x.v.size())};
     for (size_t i = 0; i < x.v.size(); ++i) y.v[i] = static_cast<float>(f(static_cast<double>(x.v[i])));
     return y;
@@ -172,8 +177,8 @@ class Interpreter {
 
   // --- Conv ---------------------------------------------------------------
   Array conv() {
-    const Array& x = in(0);
-    const Array& w = in(1);
+    const View x = in(0);
+    const View w = in(1);
     if (x.shape.size() != 4 || w.shape.size() != 4) fail("the reference handles 2-D convolution only");
     if (attrs().has("auto_pad") && attrs().get_string("auto_pad") != "NOTSET")
       fail("auto_pad must be resolved into pads by validate()");
@@ -190,7 +195,7 @@ class Interpreter {
     const int64_t OH = (H + pd[0] + pd[2] - (dl[0] * (KH - 1) + 1)) / st[0] + 1;
     const int64_t OW = (W + pd[1] + pd[3] - (dl[1] * (KW - 1) + 1)) / st[1] + 1;
     if (OH < 1 || OW < 1) fail("empty output");
-    const Array* b = has(2) ? &in(2) : nullptr;
+    const std::optional<View> b = has(2) ? std::optional<View>(in(2)) : std::nullopt;
     if (b && b->shape != Shape{M}) fail("bias shape " + str(b->shape));
     Array y{{N, M, OH, OW}, std::vector<float>(static_cast<size_t>(N * M * OH * OW))};
     const int64_t MG = M / group;
@@ -227,11 +232,11 @@ class Interpreter {
 
   // --- BatchNormalization (inference) --------------------------------------
   Array batch_norm() {
-    const Array& x = in(0);
-    const Array &scale = in(1), &bias = in(2), &mean = in(3), &var = in(4);
+    const View x = in(0);
+    const View scale = in(1), bias = in(2), mean = in(3), var = in(4);
     if (x.shape.size() < 2) fail("input rank < 2");
     const int64_t C = x.shape[1];
-    for (const Array* p : {&scale, &bias, &mean, &var})
+    for (const View* p : {&scale, &bias, &mean, &var})
       if (p->shape != Shape{C}) fail("parameter shape " + str(p->shape));
     const double eps = attrs().get_float("epsilon", 1e-5f);
     int64_t inner = 1;
@@ -250,7 +255,7 @@ class Interpreter {
 
   // --- MaxPool / AveragePool -----------------------------------------------
   Array pool(bool is_max) {
-    const Array& x = in(0);
+    const View x = in(0);
     if (x.shape.size() != 4) fail("the reference handles 2-D pooling only");
     if (attrs().has("auto_pad") && attrs().get_string("auto_pad") != "NOTSET")
       fail("auto_pad must be resolved into pads by validate()");
@@ -301,7 +306,7 @@ class Interpreter {
   }
 
   Array global_average_pool() {
-    const Array& x = in(0);
+    const View x = in(0);
     if (x.shape.size() < 3) fail("input rank < 3");
     int64_t inner = 1;
     for (size_t i = 2; i < x.shape.size(); ++i) inner *= x.shape[i];
@@ -341,8 +346,8 @@ class Interpreter {
 
   template <typename F>
   Array binary(F f) {
-    const Array& a = in(0);
-    const Array& b = in(1);
+    const View a = in(0);
+    const View b = in(1);
     const Shape ys = broadcast(a.shape, b.shape);
     const Ints sa = strides_of(a.shape), sb = strides_of(b.shape);
     Array y{ys, std::vector<float>(static_cast<size_t>(count(ys)))};
@@ -357,13 +362,13 @@ class Interpreter {
   // --- Layout ops -------------------------------------------------------------
   Array concat() {
     if (!attrs().has("axis")) fail("axis is required");
-    const Array& first = in(0);
+    const View first = in(0);
     const int64_t rank = static_cast<int64_t>(first.shape.size());
     const int64_t axis = norm_axis(attrs().get_int("axis", 0), rank);
     Shape ys = first.shape;
     ys[axis] = 0;
     for (size_t i = 0; i < node_->inputs.size(); ++i) {
-      const Shape& s = in(i).shape;
+      const Shape s = in(i).shape;
       if (static_cast<int64_t>(s.size()) != rank) fail("ranks differ");
       for (int64_t d = 0; d < rank; ++d)
         if (d != axis && s[d] != first.shape[d]) fail("shapes differ off the axis");
@@ -376,7 +381,7 @@ class Interpreter {
     y.v.reserve(static_cast<size_t>(count(ys)));
     for (int64_t o = 0; o < outer; ++o)
       for (size_t i = 0; i < node_->inputs.size(); ++i) {
-        const Array& p = in(i);
+        const View p = in(i);
         const int64_t chunk = p.shape[axis] * inner;
         y.v.insert(y.v.end(), p.v.begin() + o * chunk, p.v.begin() + (o + 1) * chunk);
       }
@@ -384,18 +389,18 @@ class Interpreter {
   }
 
   Array flatten() {
-    const Array& x = in(0);
+    const View x = in(0);
     const int64_t rank = static_cast<int64_t>(x.shape.size());
     int64_t axis = attrs().get_int("axis", 1);
     if (axis < -rank || axis > rank) fail("axis out of range");
     if (axis < 0) axis += rank;
     int64_t outer = 1, inner = 1;
     for (int64_t d = 0; d < rank; ++d) (d < axis ? outer : inner) *= x.shape[d];
-    return {{outer, inner}, x.v};
+    return {{outer, inner}, copy(x).v};
   }
 
   Array reshape() {
-    const Array& x = in(0);
+    const View x = in(0);
     if (!attrs().has("shape")) fail("shape attribute missing");
     Shape ys = attrs().get_ints("shape");
     int64_t known = 1;
@@ -411,11 +416,11 @@ class Interpreter {
     }
     if (infer >= 0) ys[static_cast<size_t>(infer)] = count(x.shape) / known;
     if (count(ys) != count(x.shape)) fail("cannot reshape " + str(x.shape) + " to " + str(ys));
-    return {ys, x.v};
+    return {ys, copy(x).v};
   }
 
   Array squeeze() {
-    const Array& x = in(0);
+    const View x = in(0);
     const int64_t rank = static_cast<int64_t>(x.shape.size());
     std::vector<bool> drop(x.shape.size(), false);
     const Ints axes = attrs().get_ints("axes");
@@ -429,11 +434,11 @@ class Interpreter {
     Shape ys;
     for (size_t d = 0; d < x.shape.size(); ++d)
       if (!drop[d]) ys.push_back(x.shape[d]);
-    return {ys, x.v};
+    return {ys, copy(x).v};
   }
 
   Array unsqueeze() {
-    const Array& x = in(0);
+    const View x = in(0);
     const Ints axes = attrs().get_ints("axes");
     const int64_t rank = static_cast<int64_t>(x.shape.size() + axes.size());
     std::vector<bool> inserted(static_cast<size_t>(rank), false);
@@ -442,11 +447,11 @@ class Interpreter {
     size_t next = 0;
     for (int64_t d = 0; d < rank; ++d) ys.push_back(inserted[d] ? 1 : x.shape.at(next++));
     if (next != x.shape.size()) fail("axes repeat");
-    return {ys, x.v};
+    return {ys, copy(x).v};
   }
 
   Array transpose() {
-    const Array& x = in(0);
+    const View x = in(0);
     const size_t rank = x.shape.size();
     Ints perm = attrs().get_ints("perm");
     if (perm.empty())
@@ -467,15 +472,15 @@ class Interpreter {
 
   // --- Gemm / MatMul ------------------------------------------------------------
   Array gemm() {
-    const Array& a = in(0);
-    const Array& b = in(1);
+    const View a = in(0);
+    const View b = in(1);
     if (a.shape.size() != 2 || b.shape.size() != 2) fail("A and B must be matrices");
     const bool ta = attrs().get_int("transA", 0) != 0, tb = attrs().get_int("transB", 0) != 0;
     const double alpha = attrs().get_float("alpha", 1.0f), beta = attrs().get_float("beta", 1.0f);
     const int64_t M = ta ? a.shape[1] : a.shape[0], K = ta ? a.shape[0] : a.shape[1];
     const int64_t KB = tb ? b.shape[1] : b.shape[0], N = tb ? b.shape[0] : b.shape[1];
     if (K != KB) fail("inner dimensions differ");
-    const Array* c = has(2) ? &in(2) : nullptr;
+    const std::optional<View> c = has(2) ? std::optional<View>(in(2)) : std::nullopt;
     Shape cs;
     Ints sc;
     if (c) {
@@ -500,8 +505,8 @@ class Interpreter {
   }
 
   Array matmul() {
-    const Array& a = in(0);
-    const Array& b = in(1);
+    const View a = in(0);
+    const View b = in(1);
     if (a.shape.empty() || b.shape.empty()) fail("scalar operand");
     Shape as = a.shape, bs = b.shape;
     const bool a_vec = as.size() == 1, b_vec = bs.size() == 1;
@@ -536,7 +541,7 @@ class Interpreter {
 
   // --- Softmax (opset 13: along one axis) ----------------------------------------
   Array softmax() {
-    const Array& x = in(0);
+    const View x = in(0);
     const int64_t rank = static_cast<int64_t>(x.shape.size());
     const int64_t axis = norm_axis(attrs().get_int("axis", -1), rank);
     int64_t outer = 1, inner = 1;
@@ -558,7 +563,7 @@ class Interpreter {
 
   // --- Pad / Slice / Split -------------------------------------------------------
   Array pad() {
-    const Array& x = in(0);
+    const View x = in(0);
     const size_t rank = x.shape.size();
     const Ints pads = attrs().get_ints("pads");
     if (pads.size() != 2 * rank) fail("pads needs 2 values per axis");
@@ -599,7 +604,7 @@ class Interpreter {
   }
 
   Array slice() {
-    const Array& x = in(0);
+    const View x = in(0);
     const int64_t rank = static_cast<int64_t>(x.shape.size());
     const Ints starts = attrs().get_ints("starts"), ends = attrs().get_ints("ends");
     Ints axes = attrs().get_ints("axes"), steps = attrs().get_ints("steps");
@@ -642,7 +647,7 @@ class Interpreter {
   }
 
   std::vector<Array> split() {
-    const Array& x = in(0);
+    const View x = in(0);
     const int64_t rank = static_cast<int64_t>(x.shape.size());
     const int64_t axis = norm_axis(attrs().get_int("axis", 0), rank);
     const int64_t parts = static_cast<int64_t>(node_->outputs.size());
@@ -671,7 +676,7 @@ class Interpreter {
   }
 
   Array reduce_mean() {
-    const Array& x = in(0);
+    const View x = in(0);
     const int64_t rank = static_cast<int64_t>(x.shape.size());
     Ints axes = attrs().get_ints("axes");
     const bool keep = attrs().get_int("keepdims", 1) != 0;
@@ -705,7 +710,6 @@ class Interpreter {
   const Graph& g_;
   const Node* node_ = nullptr;
   std::unordered_map<int, Array> values_;
-  std::unordered_map<int, Array> constants_;
 };
 
 }  // namespace

@@ -2,7 +2,10 @@
 // LeNet-5 training with libtorch. References: the data set's published class
 // counts (UCI optdigits.tes: 178 182 177 183 181 182 181 179 174 180) and
 // hand-computed pixel values.
+#include "train/digits.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -14,11 +17,8 @@
 #include <set>
 #include <string>
 
-#include <unistd.h>
-
 #include "common/error.h"
 #include "graph/zoo/zoo.h"
-#include "train/digits.h"
 #include "train/lenet_digits.h"
 
 namespace splitinfer {
@@ -46,8 +46,9 @@ class TempFile {
   void write_gzip(const std::string& text) const {
     gzFile f = gzopen(path_.c_str(), "wb");
     ASSERT_NE(f, nullptr);
-    if (!text.empty()) ASSERT_EQ(gzwrite(f, text.data(), static_cast<unsigned>(text.size())),
-                                 static_cast<int>(text.size()));
+    if (!text.empty())
+      ASSERT_EQ(gzwrite(f, text.data(), static_cast<unsigned>(text.size())),
+                static_cast<int>(text.size()));
     ASSERT_EQ(gzclose(f), Z_OK);
   }
 
@@ -186,8 +187,7 @@ TEST(DigitsLoader, MalformedRowsNameTheLine) {
       {"not a number", "x," + valid_row(1).substr(2), "pixel 0"},
       {"empty field", "," + valid_row(1).substr(2), "pixel 0"},
       {"label 10", valid_row(1).substr(0, valid_row(1).rfind(',') + 1) + "10\n", "label"},
-      {"fractional label", valid_row(1).substr(0, valid_row(1).rfind(',') + 1) + "1.5\n",
-       "label"},
+      {"fractional label", valid_row(1).substr(0, valid_row(1).rfind(',') + 1) + "1.5\n", "label"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
@@ -279,10 +279,10 @@ DigitsSplit* DigitsLenet::split_ = nullptr;
 TrainResult* DigitsLenet::result_ = nullptr;
 
 TEST_F(DigitsLenet, ReachesHeldOutAccuracy) {
-  std::printf("[ digits ] LeNet-5: train accuracy %.4f, held-out accuracy %.4f (%zu images), "
-              "%.2f s\n",
-              result_->train_accuracy, result_->test_accuracy, split_->test.size(),
-              result_->seconds);
+  std::printf(
+      "[ digits ] LeNet-5: train accuracy %.4f, held-out accuracy %.4f (%zu images), "
+      "%.2f s\n",
+      result_->train_accuracy, result_->test_accuracy, split_->test.size(), result_->seconds);
   EXPECT_GE(result_->test_accuracy, 0.95);
   EXPECT_GE(result_->train_accuracy, 0.95);
   EXPECT_LE(result_->train_accuracy, 1.0);
@@ -295,7 +295,7 @@ TEST_F(DigitsLenet, GraphCarriesTheTrainedWeights) {
   const Graph shapes = build_zoo_model("lenet5", std::nullopt);
   ASSERT_EQ(trained.tensors.size(), untrained.tensors.size());
   const std::map<std::string, Shape> expected = {
-      {"conv1.weight", {6, 1, 5, 5}}, {"conv1.bias", {6}},
+      {"conv1.weight", {6, 1, 5, 5}},  {"conv1.bias", {6}},
       {"conv2.weight", {16, 6, 5, 5}}, {"conv2.bias", {16}},
       {"fc1.weight", {120, 400}},      {"fc1.bias", {120}},
       {"fc2.weight", {84, 120}},       {"fc2.bias", {84}},

@@ -34,11 +34,10 @@ class CpuPartition : public Partition {
  private:
   void write_input(const Handoff& input) {
     const dnnl::memory& mem = program_.input.mem;
-    const dnnl::memory::dims dims = mem.get_desc().dims();
-    if (Shape(dims.begin(), dims.end()) != input.shape())
+    if (program_.input_shape != input.shape())
       fail(ErrorKind::invalid_input, "input has shape " + shape_to_string(input.shape()) +
                                          ", the partition expects " +
-                                         shape_to_string(Shape(dims.begin(), dims.end())));
+                                         shape_to_string(program_.input_shape));
     const dt type = mem.get_desc().data_type();
     void* to = mem.get_data_handle();
     const bool same_codes = input.is_quantized() && input.zero_point() == 0 &&
@@ -63,8 +62,7 @@ class CpuPartition : public Partition {
 
   Handoff read_output() const {
     const dnnl::memory& mem = program_.output.mem;
-    const dnnl::memory::dims dims = mem.get_desc().dims();
-    Shape shape(dims.begin(), dims.end());
+    Shape shape = program_.output_shape;
     const size_t bytes = mem.get_desc().get_size();
     const dt type = mem.get_desc().data_type();
     if (type == dt::f32) {

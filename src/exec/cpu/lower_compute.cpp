@@ -328,21 +328,27 @@ void lower_matmul(Lowering& l, const Node& node) {
     lower_inner_product(l, node, node.inputs[0], std::move(w), {}, n, k);
     return;
   }
-  // Two computed operands: a float32 matmul (no integer kernel in INT8).
+  // Otherwise a float32 matmul (no integer kernel in INT8). ONNX promotes a
+  // 1-D A to a row and a 1-D B to a column, then broadcasts batch axes.
   l.note_fallback(node);
-  const dnnl::memory a = l.plain_f32(node.inputs[0]);
-  const dnnl::memory bm = l.plain_f32(node.inputs[1]);
-  const Shape& ys = g.output(node).shape;
-  auto ranked = [&](const dnnl::memory& m) {
-    dims d = m.get_desc().dims();
-    while (d.size() < ys.size()) d.insert(d.begin(), 1);
-    return dnnl::memory(plain_desc(Shape(d.begin(), d.end()), dt::f32), cpu_engine(), m.get_data_handle());
-  };
-  const dnnl::memory a2 = ranked(a), b2 = ranked(bm);
+  Shape as = g.tensor(node.inputs[0]).shape, bs = b->shape;
+  if (as.size() == 1) as.insert(as.begin(), 1);
+  if (bs.size() == 1) bs.push_back(1);
+  const size_t rank = std::max(as.size(), bs.size());
+  while (as.size() < rank) as.insert(as.begin(), 1);
+  while (bs.size() < rank) bs.insert(bs.begin(), 1);
+  Shape ys(rank);
+  for (size_t i = 0; i + 2 < rank; ++i) ys[i] = std::max(as[i], bs[i]);
+  ys[rank - 2] = as[rank - 2];
+  ys[rank - 1] = bs[rank - 1];
+  const dnnl::memory a_plain = l.plain_f32(node.inputs[0]), b_plain = l.plain_f32(node.inputs[1]);
+  const dnnl::memory a(plain_desc(as, dt::f32), cpu_engine(), a_plain.get_data_handle());
+  const dnnl::memory bm(plain_desc(bs, dt::f32), cpu_engine(), b_plain.get_data_handle());
   const dnnl::memory dst = l.new_memory(plain_desc(ys, dt::f32));
-  const dnnl::matmul::primitive_desc pd({a2.get_desc(), b2.get_desc(), dst.get_desc()}, cpu_engine());
-  l.add(dnnl::matmul(pd), {{DNNL_ARG_SRC, a2}, {DNNL_ARG_WEIGHTS, b2}, {DNNL_ARG_DST, dst}});
-  l.define(node.outputs[0], {dst, 1.0f});
+  const dnnl::matmul::primitive_desc pd({a.get_desc(), bm.get_desc(), dst.get_desc()}, cpu_engine());
+  l.add(dnnl::matmul(pd), {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, dst}});
+  const dnnl::memory out(plain_desc(g.output(node).shape, dt::f32), cpu_engine(), dst.get_data_handle());
+  l.define(node.outputs[0], {out, 1.0f});
 }
 
 void lower_pool(Lowering& l, const Node& node) {
@@ -352,10 +358,12 @@ void lower_pool(Lowering& l, const Node& node) {
   if (x.size() != 4) node_fail(node, ErrorKind::unsupported, "only 2-D pooling runs on CPU");
   dims kernel{x[2], x[3]}, stride{1, 1}, pad_l{0, 0}, pad_r{0, 0};
   dnnl::algorithm alg = dnnl::algorithm::pooling_avg_exclude_padding;
+  std::vector<int64_t> explicit_pads = {0, 0, 0, 0};
   if (node.op != OpType::GlobalAveragePool) {
     const auto k = node.attrs.get_ints("kernel_shape");
     const auto s = node.attrs.get_ints("strides", {1, 1});
-    const auto p = node.attrs.get_ints("pads", {0, 0, 0, 0});
+    explicit_pads = node.attrs.get_ints("pads", {0, 0, 0, 0});
+    const auto& p = explicit_pads;
     for (int64_t d : node.attrs.get_ints("dilations", {1, 1}))
       if (d != 1) node_fail(node, ErrorKind::unsupported, "dilated pooling has no CPU kernel");
     kernel = {k[0], k[1]};
@@ -379,6 +387,24 @@ void lower_pool(Lowering& l, const Node& node) {
     src = l.converted(node.inputs[0], {to_dims(x), type, tag::nhwc}, s);
   } else {
     src = l.value(node.inputs[0]).mem;
+  }
+  if (alg == dnnl::algorithm::pooling_avg_include_padding &&
+      (pad_r[0] > explicit_pads[2] || pad_r[1] > explicit_pads[3])) {
+    // ceil_mode windows hanging past the explicit padding count only the
+    // explicit padding (PyTorch, ONNX Runtime), which oneDNN cannot express:
+    // pad explicitly with real zeros, then exclude the overhang alone.
+    const auto& p = explicit_pads;
+    const dnnl::memory::desc padded_md({x[0], x[1], x[2] + p[0] + p[2], x[3] + p[1] + p[3]},
+                                       src.get_desc().data_type(), l.int8() ? tag::nhwc : tag::nchw);
+    const dnnl::memory padded = l.new_memory(padded_md);
+    std::memset(padded.get_data_handle(), 0, padded_md.get_size());  // the border stays zero
+    const dnnl::memory inner(padded_md.submemory_desc(to_dims(x), {0, 0, p[0], p[1]}), cpu_engine(),
+                             padded.get_data_handle());
+    l.add(dnnl::reorder(src, inner), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, inner}});
+    src = padded;
+    for (int i = 0; i < 2; ++i) pad_r[i] -= p[2 + i];
+    pad_l = {0, 0};
+    alg = dnnl::algorithm::pooling_avg_exclude_padding;
   }
   const dnnl::memory::desc dst_md(to_dims(y), src.get_desc().data_type(), tag::any);
   const dnnl::pooling_forward::primitive_desc pd(

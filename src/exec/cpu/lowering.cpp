@@ -48,13 +48,14 @@ Program Lowering::run() {
     program_.input = {new_memory(plain_desc(in.shape, dt::f32)), 1.0f};
   }
   define(input_tensor_, program_.input);
+  program_.input_shape = in.shape;
+  program_.output_shape = graph_.tensor(output_tensor_).shape;
 
   for (size_t i = first_node_; i < last_node_; ++i)
     if (!fused_[i]) lower_node(graph_.nodes[i]);
 
   // The hand-off leaves in plain layout: codes at the calibrated scale from
   // an INT8 partition, float32 otherwise.
-  const Tensor& out = graph_.tensor(output_tensor_);
   if (int8()) {
     const QuantParams q = quant(output_tensor_);
     const Value& v = value(output_tensor_);
@@ -64,11 +65,20 @@ Program Lowering::run() {
   } else {
     program_.output = {plain(output_tensor_, dt::f32), 1.0f};
   }
-  (void)out;
   return std::move(program_);
 }
 
 void Lowering::lower_node(const Node& node) {
+  try {
+    dispatch(node);
+  } catch (const dnnl::error& e) {
+    fail(ErrorKind::unsupported, "node '" + node.name + "' (" + std::string(op_name(node.op)) +
+                                     "): the CPU kernels do not support these shapes or "
+                                     "attributes (oneDNN: " + e.what() + ")");
+  }
+}
+
+void Lowering::dispatch(const Node& node) {
   switch (node.op) {
     case OpType::Conv: return lower_conv(*this, node);
     case OpType::Gemm: return lower_gemm(*this, node);
@@ -104,12 +114,17 @@ void Lowering::lower_node(const Node& node) {
                                    " has no CPU kernel");
 }
 
-const Value& Lowering::value(int tensor) const {
-  const auto it = values_.find(tensor);
-  if (it == values_.end())
-    fail(ErrorKind::internal, "tensor '" + graph_.tensor(tensor).name +
-                                  "' is read before the partition computes it");
-  return it->second;
+const Value& Lowering::value(int tensor) {
+  if (const auto it = values_.find(tensor); it != values_.end()) return it->second;
+  const Tensor& t = graph_.tensor(tensor);
+  if (!t.is_initializer())
+    fail(ErrorKind::internal, "tensor '" + t.name + "' is read before the partition computes it");
+  if (t.dtype != DType::f32 || !t.has_data())
+    fail(ErrorKind::unsupported, "tensor '" + t.name + "' is read as an operand but is not a " +
+                                     "float32 constant with data");
+  const dnnl::memory m = new_memory(plain_desc(t.shape, dt::f32));
+  std::memcpy(m.get_data_handle(), t.floats().data(), t.floats().size_bytes());
+  return values_[tensor] = {m, 1.0f};
 }
 
 void Lowering::define(int tensor, Value v) {

@@ -43,6 +43,7 @@ struct Program {
   std::vector<Step> steps;
   Value input;   // plain layout; run() fills it from the hand-off
   Value output;  // plain layout
+  Shape input_shape, output_shape;  // the IR's (oneDNN has no rank-0 tensors)
   std::vector<std::string> float_fallbacks;
   // Every buffer the steps use; views made over their handles do not own them.
   std::vector<dnnl::memory> buffers;
@@ -70,7 +71,8 @@ class Lowering {
   // --- values -------------------------------------------------------------
   const Graph& graph() const { return graph_; }
   bool int8() const { return precision_ == Precision::int8; }
-  const Value& value(int tensor) const;
+  // Weights and constants become values on first use.
+  const Value& value(int tensor);
   bool has_value(int tensor) const { return values_.count(tensor) != 0; }
   void define(int tensor, Value v);
   // The tensor in plain layout with the given type and scale, converting
@@ -95,6 +97,7 @@ class Lowering {
 
  private:
   void lower_node(const Node& node);
+  void dispatch(const Node& node);
 
   const Graph& graph_;
   Precision precision_;
