@@ -31,7 +31,7 @@
 # Prints a Markdown table and writes bench/results/speed-DATE.json (every raw
 # number, machine, date, versions, ratios). A configuration that fails is
 # recorded with its error message and the run goes on; its ratios are null.
-# Defaults (--reps 10 --rounds 3): 13 minutes on a 2-core machine at load ~5.
+# Defaults (--reps 10 --rounds 3): 7 minutes on a 2-core machine at load ~2, 13 at ~5.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

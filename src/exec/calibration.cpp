@@ -97,8 +97,7 @@ Calibration calibrate(const Graph& graph, const std::vector<std::vector<float>>&
 
 std::vector<std::vector<float>> synthetic_calibration_inputs(const Graph& graph, int count,
                                                              uint64_t seed) {
-  int64_t size = 1;
-  for (int64_t d : graph.tensor(graph.inputs.at(0)).shape) size *= d;
+  const int64_t size = numel(graph.tensor(graph.inputs.at(0)).shape);
   std::vector<std::vector<float>> inputs;
   for (int i = 0; i < count; ++i) {
     std::mt19937_64 rng(seed + static_cast<uint64_t>(i));

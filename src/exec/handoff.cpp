@@ -5,20 +5,10 @@
 
 namespace splitinfer {
 
-namespace {
-
-int64_t element_count(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
-}
-
-}  // namespace
-
 Handoff Handoff::from_floats(Shape shape, std::vector<float> values) {
-  if (static_cast<int64_t>(values.size()) != element_count(shape))
+  if (static_cast<int64_t>(values.size()) != numel(shape))
     fail(ErrorKind::internal, "hand-off holds " + std::to_string(values.size()) +
-                                  " floats for " + std::to_string(element_count(shape)) +
+                                  " floats for " + std::to_string(numel(shape)) +
                                   " elements");
   Handoff h;
   h.shape_ = std::move(shape);
@@ -29,9 +19,9 @@ Handoff Handoff::from_floats(Shape shape, std::vector<float> values) {
 Handoff Handoff::from_codes(Shape shape, HandoffType type, std::vector<uint8_t> codes,
                             float scale, int32_t zero_point) {
   if (type == HandoffType::f32) fail(ErrorKind::internal, "codes need an integer type");
-  if (static_cast<int64_t>(codes.size()) != element_count(shape))
+  if (static_cast<int64_t>(codes.size()) != numel(shape))
     fail(ErrorKind::internal, "hand-off holds " + std::to_string(codes.size()) + " codes for " +
-                                  std::to_string(element_count(shape)) + " elements");
+                                  std::to_string(numel(shape)) + " elements");
   Handoff h;
   h.shape_ = std::move(shape);
   h.type_ = type;
@@ -41,7 +31,7 @@ Handoff Handoff::from_codes(Shape shape, HandoffType type, std::vector<uint8_t> 
   return h;
 }
 
-int64_t Handoff::elements() const { return element_count(shape_); }
+int64_t Handoff::elements() const { return numel(shape_); }
 
 int64_t Handoff::bytes() const {
   return is_quantized() ? elements() + kInt8HandoffHeaderBytes

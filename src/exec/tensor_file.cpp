@@ -14,8 +14,7 @@ std::vector<float> read_tensor_file(const std::string& path, const Shape& shape)
   std::error_code ec;
   if (!fs::is_regular_file(path, ec))
     fail(ErrorKind::io, "'" + path + "' is " + (fs::exists(path, ec) ? "not a regular file" : "missing"));
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d;
+  const int64_t count = numel(shape);
   const uintmax_t expected = static_cast<uintmax_t>(count) * sizeof(float);
   const uintmax_t size = fs::file_size(path, ec);
   if (ec) fail(ErrorKind::io, "cannot read '" + path + "': " + ec.message());

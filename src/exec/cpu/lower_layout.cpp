@@ -24,12 +24,6 @@ std::vector<int64_t> row_major_strides(const Shape& shape) {
   return strides;
 }
 
-int64_t count_of(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
-}
-
 // Copies an output of `out_shape` element by element; `source` maps the
 // output coordinates to the flat input index, or -1 for a padding element.
 template <typename SourceIndex>
@@ -39,7 +33,7 @@ void gather_copy(const dnnl::memory& src, const dnnl::memory& dst, const Shape& 
   const auto* in = static_cast<const std::byte*>(src.get_data_handle());
   auto* out = static_cast<std::byte*>(dst.get_data_handle());
   std::vector<int64_t> coord(out_shape.size(), 0);
-  const int64_t total = count_of(out_shape);
+  const int64_t total = numel(out_shape);
   for (int64_t flat = 0; flat < total; ++flat) {
     const int64_t from = source(coord);
     if (from < 0) std::memset(out + flat * bytes, 0, bytes);
@@ -108,7 +102,7 @@ void lower_pad(Lowering& l, const Node& node) {
       // Padding cells were zeroed; write the fill value there.
       float* o = static_cast<float*>(dst.get_data_handle());
       std::vector<int64_t> c(rank, 0);
-      for (int64_t flat = 0; flat < count_of(out); ++flat) {
+      for (int64_t flat = 0; flat < numel(out); ++flat) {
         for (size_t a = 0; a < rank; ++a)
           if (c[a] < pads[a] || c[a] >= pads[a] + in[a]) {
             o[flat] = fill;
