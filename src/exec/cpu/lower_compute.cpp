@@ -289,6 +289,19 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, std::vecto
   l.define(e.output, {dst_plain, s_out});
 }
 
+// A constant B of Gemm or MatMul as the [N, K] weight rows an inner product
+// takes, scaled by alpha.
+std::vector<float> weight_rows(const Node& node, const Tensor& b, bool trans_b, float alpha) {
+  const std::vector<float> bw = weight_values(node, &b, "B");
+  const int64_t k = trans_b ? b.shape[1] : b.shape[0], n = trans_b ? b.shape[0] : b.shape[1];
+  std::vector<float> w(static_cast<size_t>(n * k));
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < k; ++c)
+      w[static_cast<size_t>(r * k + c)] =
+          alpha * bw[static_cast<size_t>(trans_b ? r * k + c : c * n + r)];
+  return w;
+}
+
 }  // namespace
 
 void lower_gemm(Lowering& l, const Node& node) {
@@ -299,13 +312,8 @@ void lower_gemm(Lowering& l, const Node& node) {
               "only Gemm with a constant B and no transA (a linear layer) runs on CPU");
   const float alpha = node.attrs.get_float("alpha", 1.0f), beta = node.attrs.get_float("beta", 1.0f);
   const bool trans_b = node.attrs.get_int("transB", 0) != 0;
-  std::vector<float> bw = weight_values(node, b, "B");
   const int64_t k = trans_b ? b->shape[1] : b->shape[0], n = trans_b ? b->shape[0] : b->shape[1];
-  std::vector<float> w(static_cast<size_t>(n * k));
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t c = 0; c < k; ++c)
-      w[static_cast<size_t>(r * k + c)] =
-          alpha * bw[static_cast<size_t>(trans_b ? r * k + c : c * n + r)];
+  std::vector<float> w = weight_rows(node, *b, trans_b, alpha);
   std::vector<float> bias;
   if (const Tensor* c = g.input(node, 2)) {
     const auto cv = weight_values(node, c, "C");
@@ -320,12 +328,8 @@ void lower_matmul(Lowering& l, const Node& node) {
   const Graph& g = l.graph();
   const Tensor* b = g.input(node, 1);
   if (b->is_initializer() && b->shape.size() == 2) {
-    const auto bw = weight_values(node, b, "B");
-    const int64_t k = b->shape[0], n = b->shape[1];
-    std::vector<float> w(static_cast<size_t>(n * k));
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t c = 0; c < k; ++c) w[static_cast<size_t>(r * k + c)] = bw[static_cast<size_t>(c * n + r)];
-    lower_inner_product(l, node, node.inputs[0], std::move(w), {}, n, k);
+    lower_inner_product(l, node, node.inputs[0], weight_rows(node, *b, false, 1.0f), {}, b->shape[1],
+                        b->shape[0]);
     return;
   }
   // Otherwise a float32 matmul (no integer kernel in INT8). ONNX promotes a

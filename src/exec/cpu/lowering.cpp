@@ -57,11 +57,10 @@ Program Lowering::run() {
   // The hand-off leaves in plain layout: codes at the calibrated scale from
   // an INT8 partition, float32 otherwise.
   if (int8()) {
-    const QuantParams q = quant(output_tensor_);
     const Value& v = value(output_tensor_);
-    const float scale = is_integer(v.type()) ? v.scale : q.scale;
-    const dt type = is_integer(v.type()) ? v.type() : code_type(q);
-    program_.output = {plain(output_tensor_, type, scale), scale};
+    const QuantParams q = is_integer(v.type()) ? QuantParams{v.type() == dt::u8, v.scale}
+                                               : quant(output_tensor_);
+    program_.output = {plain(output_tensor_, code_type(q), q.scale), q.scale};
   } else {
     program_.output = {plain(output_tensor_, dt::f32), 1.0f};
   }
