@@ -5,26 +5,49 @@
 
 namespace splitinfer {
 
-Handoff Handoff::from_floats(Shape shape, std::vector<float> values) {
+namespace {
+
+void check_layout(const Shape& shape, HandoffLayout layout) {
+  if (layout == HandoffLayout::channels_last && shape.size() != 4)
+    fail(ErrorKind::internal, "a channels-last hand-off must be 4-D, not " + shape_to_string(shape));
+}
+
+// Index into a channels-last buffer of the element at plain index i.
+struct ChannelsLast {
+  int64_t c, h, w;
+  explicit ChannelsLast(const Shape& s) : c(s[1]), h(s[2]), w(s[3]) {}
+  int64_t at(int64_t i) const {
+    const int64_t x = i % w, y = i / w % h, ch = i / (w * h) % c, n = i / (w * h * c);
+    return ((n * h + y) * w + x) * c + ch;
+  }
+};
+
+}  // namespace
+
+Handoff Handoff::from_floats(Shape shape, std::vector<float> values, HandoffLayout layout) {
   if (static_cast<int64_t>(values.size()) != numel(shape))
     fail(ErrorKind::internal, "hand-off holds " + std::to_string(values.size()) +
                                   " floats for " + std::to_string(numel(shape)) +
                                   " elements");
+  check_layout(shape, layout);
   Handoff h;
   h.shape_ = std::move(shape);
+  h.layout_ = layout;
   h.values_ = std::move(values);
   return h;
 }
 
 Handoff Handoff::from_codes(Shape shape, HandoffType type, std::vector<uint8_t> codes,
-                            float scale, int32_t zero_point) {
+                            float scale, int32_t zero_point, HandoffLayout layout) {
   if (type == HandoffType::f32) fail(ErrorKind::internal, "codes need an integer type");
   if (static_cast<int64_t>(codes.size()) != numel(shape))
     fail(ErrorKind::internal, "hand-off holds " + std::to_string(codes.size()) + " codes for " +
                                   std::to_string(numel(shape)) + " elements");
+  check_layout(shape, layout);
   Handoff h;
   h.shape_ = std::move(shape);
   h.type_ = type;
+  h.layout_ = layout;
   h.codes_ = std::move(codes);
   h.scale_ = scale;
   h.zero_point_ = zero_point;
@@ -39,11 +62,19 @@ int64_t Handoff::bytes() const {
 }
 
 std::vector<float> Handoff::to_floats() const {
-  if (!is_quantized()) return values_;
-  std::vector<float> out(codes_.size());
-  for (size_t i = 0; i < codes_.size(); ++i) {
-    const int32_t code = type_ == HandoffType::s8 ? static_cast<int8_t>(codes_[i]) : codes_[i];
-    out[i] = scale_ * static_cast<float>(code - zero_point_);
+  auto value = [&](int64_t stored) {
+    if (!is_quantized()) return values_[static_cast<size_t>(stored)];
+    const uint8_t raw = codes_[static_cast<size_t>(stored)];
+    const int32_t code = type_ == HandoffType::s8 ? static_cast<int8_t>(raw) : raw;
+    return scale_ * static_cast<float>(code - zero_point_);
+  };
+  const int64_t n = elements();
+  std::vector<float> out(static_cast<size_t>(n));
+  if (layout_ == HandoffLayout::plain) {
+    for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = value(i);
+  } else {
+    const ChannelsLast order(shape_);
+    for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = value(order.at(i));
   }
   return out;
 }

@@ -2,6 +2,10 @@
 // hands over float32 values; an INT8 partition hands over int8 (or uint8)
 // codes plus the scale and zero point that give them meaning, which is what
 // travels over the link (the paper's INT8 tensor and its scale).
+//
+// A 4-D hand-off may be channels-last (NHWC): the CPU kernels compute in
+// that order, so a cut between two of them costs no transposes. to_floats()
+// always answers in plain NCHW order.
 #pragma once
 
 #include <cstdint>
@@ -13,34 +17,41 @@
 namespace splitinfer {
 
 enum class HandoffType { f32, s8, u8 };
+enum class HandoffLayout { plain, channels_last };
 
 class Handoff {
  public:
   Handoff() = default;
-  static Handoff from_floats(Shape shape, std::vector<float> values);
+  static Handoff from_floats(Shape shape, std::vector<float> values,
+                             HandoffLayout layout = HandoffLayout::plain);
   // value = scale * (code - zero_point)
   static Handoff from_codes(Shape shape, HandoffType type, std::vector<uint8_t> codes,
-                            float scale, int32_t zero_point);
+                            float scale, int32_t zero_point,
+                            HandoffLayout layout = HandoffLayout::plain);
 
   const Shape& shape() const { return shape_; }
   HandoffType type() const { return type_; }
+  HandoffLayout layout() const { return layout_; }
   bool is_quantized() const { return type_ != HandoffType::f32; }
   int64_t elements() const;
   // Bytes on the link: 4 per float, or 1 per code plus a float32 scale and an
   // int32 zero point (kInt8HandoffHeaderBytes).
   int64_t bytes() const;
 
+  // The stored values in layout() order.
   std::span<const float> floats() const { return values_; }   // f32 only
   std::span<const uint8_t> codes() const { return codes_; }   // s8/u8 only, raw bytes
   float scale() const { return scale_; }
   int32_t zero_point() const { return zero_point_; }
 
-  // The values as float32: a copy for f32, dequantized codes otherwise.
+  // The values as float32 in plain order: a copy for f32, dequantized codes
+  // otherwise.
   std::vector<float> to_floats() const;
 
  private:
   Shape shape_;
   HandoffType type_ = HandoffType::f32;
+  HandoffLayout layout_ = HandoffLayout::plain;
   std::vector<float> values_;
   std::vector<uint8_t> codes_;
   float scale_ = 1.0f;

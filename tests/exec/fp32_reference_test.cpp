@@ -66,13 +66,14 @@ std::vector<float> input_for(const Graph& g, uint64_t seed, float scale = 1.0f) 
   if (out.shape() != out_shape)
     return ::testing::AssertionFailure() << "output shape " << shape_to_string(out.shape())
                                          << ", expected " << shape_to_string(out_shape);
-  const double err = ref::max_relative_error(out.floats(), want);
+  const std::vector<float> got = out.to_floats();
+  const double err = ref::max_relative_error(got, want);
   if (err <= kTolerance) return ::testing::AssertionSuccess();
   // Name the worst element to make a failure actionable.
   size_t worst = 0;
   double worst_diff = -1.0;
   for (size_t i = 0; i < want.size(); ++i) {
-    const double d = std::abs(static_cast<double>(out.floats()[i]) - want[i]);
+    const double d = std::abs(static_cast<double>(got[i]) - want[i]);
     if (!(d <= worst_diff)) {
       worst_diff = d;
       worst = i;
@@ -80,7 +81,7 @@ std::vector<float> input_for(const Graph& g, uint64_t seed, float scale = 1.0f) 
   }
   return ::testing::AssertionFailure()
          << "max relative error " << err << " > " << kTolerance << "; worst at flat index "
-         << worst << ": backend " << out.floats()[worst] << ", reference " << want[worst]
+         << worst << ": backend " << got[worst] << ", reference " << want[worst]
          << " (output " << shape_to_string(out_shape) << ")";
 }
 
@@ -888,10 +889,10 @@ TEST(Fp32ReferenceZoo, Resnet18) {
   auto partition = compile_fp32(g, 0, static_cast<int>(c.units.size()));
   const Handoff out = partition->run(Handoff::from_floats(g.tensor(g.inputs[0]).shape, c.input));
   ASSERT_EQ(out.shape(), (Shape{1, 1000}));
-  EXPECT_LE(ref::max_relative_error(out.floats(), c.reference.at(g.outputs[0])), kTolerance);
+  EXPECT_LE(ref::max_relative_error(out.to_floats(), c.reference.at(g.outputs[0])), kTolerance);
   // The same compiled partition gives the same answer on a second run.
   const Handoff again = partition->run(Handoff::from_floats(g.tensor(g.inputs[0]).shape, c.input));
-  EXPECT_EQ(ref::max_relative_error(again.floats(), out.floats()), 0.0);
+  EXPECT_EQ(ref::max_relative_error(again.to_floats(), out.to_floats()), 0.0);
 }
 
 // ---------------------------------------------------------------------------
@@ -913,12 +914,12 @@ TEST(Fp32ReferencePartition, Resnet18SplitsAgreeWithWholeModel) {
     EXPECT_FALSE(mid.is_quantized());
     ASSERT_EQ(mid.shape(), g.tensor(tensor).shape);
     EXPECT_EQ(mid.bytes(), numel(g.tensor(tensor).shape) * 4);
-    EXPECT_LE(ref::max_relative_error(mid.floats(), c.reference.at(tensor)), kTolerance)
+    EXPECT_LE(ref::max_relative_error(mid.to_floats(), c.reference.at(tensor)), kTolerance)
         << "first partition output vs reference tensor " << g.tensor(tensor).name;
     const Handoff out = second->run(mid);
     ASSERT_EQ(out.shape(), whole.shape());
-    EXPECT_LE(ref::max_relative_error(out.floats(), whole.floats()), kTolerance);
-    EXPECT_LE(ref::max_relative_error(out.floats(), c.reference.at(g.outputs[0])), kTolerance);
+    EXPECT_LE(ref::max_relative_error(out.to_floats(), whole.to_floats()), kTolerance);
+    EXPECT_LE(ref::max_relative_error(out.to_floats(), c.reference.at(g.outputs[0])), kTolerance);
   }
 }
 
@@ -931,11 +932,11 @@ TEST(Fp32ReferencePartition, ThreeStagesOnMobilenetV2) {
   const int a = 3, b = 12;  // inside the inverted-residual stages
   Handoff h = Handoff::from_floats(g.tensor(g.inputs[0]).shape, x);
   h = compile_fp32(g, 0, a)->run(h);
-  EXPECT_LE(ref::max_relative_error(h.floats(), reference.at(units[a - 1].output)), kTolerance);
+  EXPECT_LE(ref::max_relative_error(h.to_floats(), reference.at(units[a - 1].output)), kTolerance);
   h = compile_fp32(g, a, b)->run(h);
-  EXPECT_LE(ref::max_relative_error(h.floats(), reference.at(units[b - 1].output)), kTolerance);
+  EXPECT_LE(ref::max_relative_error(h.to_floats(), reference.at(units[b - 1].output)), kTolerance);
   h = compile_fp32(g, b, n)->run(h);
-  EXPECT_LE(ref::max_relative_error(h.floats(), reference.at(g.outputs[0])), kTolerance);
+  EXPECT_LE(ref::max_relative_error(h.to_floats(), reference.at(g.outputs[0])), kTolerance);
 }
 
 // ---------------------------------------------------------------------------
@@ -971,7 +972,7 @@ TEST(Fp32ReferenceBadInput, WrongHandoffShapeNamesBothShapes) {
   }
   // A partition still works after rejecting bad input.
   const std::vector<float> x = input_for(g, 501);
-  EXPECT_LE(ref::max_relative_error(whole->run(Handoff::from_floats({1, 1, 32, 32}, x)).floats(),
+  EXPECT_LE(ref::max_relative_error(whole->run(Handoff::from_floats({1, 1, 32, 32}, x)).to_floats(),
                                     ref::reference_run(g, x)),
             kTolerance);
 }

@@ -231,6 +231,57 @@ TEST(Int8FloatFallbacks, OpsWithoutIntegerKernelAreReported) {
   EXPECT_TRUE(compile("cpu0:fp32", g, 0, unit_count(g), nullptr)->float_fallbacks().empty());
 }
 
+TEST(Int8CodeOps, StandaloneBatchNormAndActivationsRunOnCodes) {
+  // BatchNorm after a pooling (so nothing folds it), then LeakyRelu, a BatchNorm
+  // fed by that output, Relu and a BatchNorm fed by u8 codes: none may fall
+  // back to float.
+  HandGraph h(23);
+  const int x = h.input({1, 4, 8, 8});
+  int y = h.node(OpType::MaxPool, {x}, attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}), "pool");
+  auto bn = [&](int in, const std::string& name) {
+    return h.node(OpType::BatchNormalization,
+                  {in, h.weight({4}, 0.5f, 2.0f), h.weight({4}, -1.0f, 1.0f), h.weight({4}, -0.5f, 0.5f),
+                   h.weight({4}, 0.5f, 2.0f)},
+                  {}, name);
+  };
+  y = bn(y, "bn_a");
+  y = h.node(OpType::LeakyRelu, {y}, attrs({{"alpha", 0.1f}}), "leaky");
+  y = bn(y, "bn_b");
+  y = h.node(OpType::Relu, {y}, {}, "relu");
+  y = bn(y, "bn_c");
+  const Graph g = h.finish(y);
+  const Calibration cal = calibrate(g, synthetic_calibration_inputs(g, 16, kCalibrationSeed),
+                                    CalibrationMethod::minmax);
+  for (int first = 0; first < unit_count(g); ++first) {
+    // Every partition start, so each op also runs as the first of a partition.
+    SCOPED_TRACE("units [" + std::to_string(first) + ", end)");
+    auto p = compile("cpu0:int8", g, first, unit_count(g), &cal);
+    EXPECT_TRUE(p->float_fallbacks().empty()) << join(p->float_fallbacks());
+  }
+  auto p = compile("cpu0:int8", g, 0, unit_count(g), &cal);
+  for (const auto& xin : synthetic_calibration_inputs(g, 3, kTestSeed)) {
+    const double sqnr = ref::sqnr_db(run_input(*p, g, xin).to_floats(), ref::reference_run(g, xin));
+    EXPECT_GE(sqnr, 25.0) << sqnr << " dB";
+  }
+}
+
+TEST(Int8Split, UnitByUnitStemAgreesWithReference) {
+  // conv1, bn1, relu, maxpool each as its own INT8 partition, codes passed
+  // along: the standalone BatchNorm and ReLU run on codes, not in float.
+  const Resnet18Int8& r = resnet18();
+  const std::vector<Unit> units = split_units(r.graph);
+  Handoff h = Handoff::from_floats(r.graph.tensor(r.graph.inputs.at(0)).shape, r.input);
+  for (int u = 0; u < 4; ++u) {
+    auto p = compile("cpu0:int8", r.graph, u, u + 1, &r.calibration);
+    EXPECT_TRUE(p->float_fallbacks().empty()) << units[u].name << ": " << join(p->float_fallbacks());
+    h = p->run(h);
+    ASSERT_TRUE(h.is_quantized());
+  }
+  const auto reference = ref::reference_run_all(r.graph, r.input);
+  const double sqnr = ref::sqnr_db(h.to_floats(), reference.at(units[3].output));
+  EXPECT_GE(sqnr, 25.0) << sqnr << " dB";
+}
+
 TEST(Int8Split, Int8PrefixThenFp32SuffixAgreesWithFp32) {
   const Resnet18Int8& r = resnet18();
   const Graph& g = r.graph;
@@ -249,7 +300,7 @@ TEST(Int8Split, Int8PrefixThenFp32SuffixAgreesWithFp32) {
     const Handoff out = second->run(mid);
     EXPECT_FALSE(out.is_quantized());
     ASSERT_EQ(out.shape(), fp32.shape());
-    const double sqnr = ref::sqnr_db(out.floats(), fp32.floats());
+    const double sqnr = ref::sqnr_db(out.to_floats(), fp32.to_floats());
     RecordProperty("sqnr_db_vs_fp32_cut_" + std::to_string(cut), std::to_string(sqnr));
     EXPECT_GE(sqnr, 25.0) << sqnr << " dB";
   }

@@ -3,8 +3,6 @@
 // hand-off in, executes the steps and copies the result out.
 #include "exec/cpu/cpu_backend.h"
 
-#include <algorithm>
-#include <cmath>
 #include <cstring>
 
 #include "common/error.h"
@@ -33,47 +31,54 @@ class CpuPartition : public Partition {
 
  private:
   void write_input(const Handoff& input) {
-    const dnnl::memory& mem = program_.input.mem;
+    dnnl::memory mem = program_.input.mem;
     if (program_.input_shape != input.shape())
       fail(ErrorKind::invalid_input, "input has shape " + shape_to_string(input.shape()) +
                                          ", the partition expects " +
                                          shape_to_string(program_.input_shape));
-    const dt type = mem.get_desc().data_type();
-    void* to = mem.get_data_handle();
-    const bool same_codes = input.is_quantized() && input.zero_point() == 0 &&
-                            input.scale() == program_.input.scale &&
-                            (type == dt::u8) == (input.type() == HandoffType::u8) && is_integer(type);
-    if (same_codes) {
-      std::memcpy(to, input.codes().data(), input.codes().size());
+    if (input.zero_point() != 0) {  // oneDNN reorders take no zero point: go through floats
+      write_input(Handoff::from_floats(input.shape(), input.to_floats()));
       return;
     }
-    const std::vector<float> values = input.to_floats();
-    if (type == dt::f32) {
-      std::memcpy(to, values.data(), values.size() * sizeof(float));
+    dnnl::memory from(describe(input), cpu_engine(), const_cast<void*>(raw_data(input)));
+    if (from.get_desc() == mem.get_desc() && input.scale() == program_.input.scale) {
+      std::memcpy(mem.get_data_handle(), from.get_data_handle(), mem.get_desc().get_size());
       return;
     }
-    const float inv = 1.0f / program_.input.scale;
-    for (size_t i = 0; i < values.size(); ++i) {
-      const float q = std::nearbyint(values[i] * inv);
-      if (type == dt::u8) static_cast<uint8_t*>(to)[i] = static_cast<uint8_t>(std::clamp(q, 0.0f, 255.0f));
-      else static_cast<int8_t*>(to)[i] = static_cast<int8_t>(std::clamp(q, -128.0f, 127.0f));
-    }
+    // Quantizes, dequantizes, rescales or transposes; oneDNN caches the primitive.
+    make_reorder(from, mem, input.scale(), program_.input.scale).execute(stream_, from, mem);
+  }
+
+  static const void* raw_data(const Handoff& h) {
+    return h.is_quantized() ? static_cast<const void*>(h.codes().data())
+                            : static_cast<const void*>(h.floats().data());
+  }
+
+  static dnnl::memory::desc describe(const Handoff& h) {
+    const dt type = h.type() == HandoffType::f32 ? dt::f32
+                    : h.type() == HandoffType::u8 ? dt::u8
+                                                  : dt::s8;
+    return h.layout() == HandoffLayout::channels_last
+               ? dnnl::memory::desc(to_dims(h.shape()), type, tag::nhwc)
+               : plain_desc(h.shape(), type);
   }
 
   Handoff read_output() const {
     const dnnl::memory& mem = program_.output.mem;
     Shape shape = program_.output_shape;
+    const HandoffLayout layout = shape.size() == 4 ? HandoffLayout::channels_last
+                                                   : HandoffLayout::plain;
     const size_t bytes = mem.get_desc().get_size();
     const dt type = mem.get_desc().data_type();
     if (type == dt::f32) {
       std::vector<float> values(bytes / sizeof(float));
       std::memcpy(values.data(), mem.get_data_handle(), bytes);
-      return Handoff::from_floats(std::move(shape), std::move(values));
+      return Handoff::from_floats(std::move(shape), std::move(values), layout);
     }
     std::vector<uint8_t> codes(bytes);
     std::memcpy(codes.data(), mem.get_data_handle(), bytes);
     return Handoff::from_codes(std::move(shape), type == dt::u8 ? HandoffType::u8 : HandoffType::s8,
-                               std::move(codes), program_.output.scale, 0);
+                               std::move(codes), program_.output.scale, 0, layout);
   }
 
   Program program_;

@@ -18,6 +18,11 @@ dnnl::memory::desc plain_desc(const Shape& shape, dt type) {
   return dnnl::memory::desc(dims, type, strides);
 }
 
+dnnl::memory::desc handoff_desc(const Shape& shape, dt type) {
+  if (shape.size() == 4) return dnnl::memory::desc(to_dims(shape), type, tag::nhwc);
+  return plain_desc(shape, type);
+}
+
 size_t type_size(dt type) {
   switch (type) {
     case dt::s8:

@@ -17,6 +17,10 @@ dnnl::memory::dims to_dims(const Shape& shape);
 // Row-major ("abcd...") layout of a shape.
 dnnl::memory::desc plain_desc(const Shape& shape, dt type);
 
+// The layout a partition's hand-off has: channels-last (nhwc) for 4-D
+// tensors, which every CPU kernel reads and writes cheaply, plain otherwise.
+dnnl::memory::desc handoff_desc(const Shape& shape, dt type);
+
 // Size in bytes of one element of `type`.
 size_t type_size(dt type);
 

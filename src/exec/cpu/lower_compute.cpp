@@ -420,29 +420,52 @@ void lower_pool(Lowering& l, const Node& node) {
 }
 
 void lower_batch_norm(Lowering& l, const Node& node) {
-  // A BatchNorm that follows no convolution: a per-channel affine map.
-  l.note_fallback(node);
+  // A BatchNorm that follows no convolution. In INT8 it runs on s8 codes
+  // (oneDNN's integer batch normalization), folding the input and output
+  // scales into its parameters:
+  //   y/s_out = gamma*s_in/s_out * (c - mean/s_in) / sqrt(var + eps) + beta/s_out
   const Graph& g = l.graph();
   const Shape& x = g.tensor(node.inputs[0]).shape;
-  const int64_t channels = x.at(1);
-  std::vector<float> scale(static_cast<size_t>(channels), 1.0f), shift(static_cast<size_t>(channels), 0.0f);
-  fold_batch_norm(l, node, scale, shift, channels);
-  const dnnl::memory src = l.plain_f32(node.inputs[0]);
-  const dnnl::memory dst = l.new_memory(plain_desc(x, dt::f32));
-  int64_t inner = 1;
-  for (size_t i = 2; i < x.size(); ++i) inner *= x[i];
-  const int64_t outer = x[0];
-  l.add_custom([src, dst, scale, shift, channels, inner, outer] {
-    const float* in = static_cast<const float*>(src.get_data_handle());
-    float* out = static_cast<float*>(dst.get_data_handle());
-    for (int64_t n = 0; n < outer; ++n)
-      for (int64_t c = 0; c < channels; ++c)
-        for (int64_t i = 0; i < inner; ++i) {
-          const int64_t at = (n * channels + c) * inner + i;
-          out[at] = in[at] * scale[c] + shift[c];
-        }
-  });
-  l.define(node.outputs[0], {dst, 1.0f});
+  std::vector<float> gamma = weight_values(node, g.input(node, 1), "scale");
+  std::vector<float> beta = weight_values(node, g.input(node, 2), "bias");
+  std::vector<float> mean = weight_values(node, g.input(node, 3), "mean");
+  const std::vector<float> var = weight_values(node, g.input(node, 4), "variance");
+  const float eps = node.attrs.get_float("epsilon", 1e-5f);
+  const bool on_codes = l.int8() && x.size() == 4;
+  dnnl::memory src;
+  float out_scale = 1.0f;
+  if (on_codes) {
+    const Value& v = l.value(node.inputs[0]);
+    // s8 holds half of u8's range: a u8 input is re-coded at twice its scale.
+    const float in_scale = v.type() == dt::u8 ? 2.0f * v.scale : v.scale;
+    src = l.converted(node.inputs[0], dnnl::memory::desc(to_dims(x), dt::s8, tag::nhwc), in_scale);
+    const QuantParams q = l.quant(node.outputs[0]);
+    out_scale = q.is_unsigned ? q.scale * 255.0f / 127.0f : q.scale;
+    for (size_t c = 0; c < gamma.size(); ++c) {
+      gamma[c] *= in_scale / out_scale;
+      mean[c] /= in_scale;
+      beta[c] /= out_scale;
+    }
+  } else {
+    l.note_fallback(node);
+    const Value& v = l.value(node.inputs[0]);
+    src = v.type() == dt::f32 ? v.mem : l.plain_f32(node.inputs[0]);
+  }
+  const auto flags = dnnl::normalization_flags::use_global_stats |
+                     dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  const dnnl::batch_normalization_forward::primitive_desc pd(
+      {dnnl::prop_kind::forward_inference, src.get_desc(), eps, flags}, cpu_engine());
+  auto channel_memory = [&](const std::vector<float>& values) {
+    const dnnl::memory m = l.new_memory(dnnl::memory::desc({x.at(1)}, dt::f32, tag::a));
+    std::memcpy(m.get_data_handle(), values.data(), values.size() * sizeof(float));
+    return m;
+  };
+  const dnnl::memory dst = l.new_memory(pd.dst_desc());
+  l.add(dnnl::batch_normalization_forward(pd),
+        {{DNNL_ARG_SRC, src}, {DNNL_ARG_MEAN, channel_memory(mean)},
+         {DNNL_ARG_VARIANCE, channel_memory(var)}, {DNNL_ARG_SCALE, channel_memory(gamma)},
+         {DNNL_ARG_SHIFT, channel_memory(beta)}, {DNNL_ARG_DST, dst}});
+  l.define(node.outputs[0], {dst, out_scale});
 }
 
 }  // namespace splitinfer::cpu

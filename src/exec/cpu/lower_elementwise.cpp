@@ -1,6 +1,7 @@
 // Activations, binary arithmetic, softmax, concatenation and reductions. In
 // INT8 these run in float32 on dequantized values (reported as fallbacks),
-// except a concatenation of codes that share one scale.
+// except Relu and LeakyRelu on codes and a concatenation of codes that share
+// one scale.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -55,6 +56,19 @@ dnnl::memory float_source(Lowering& l, int tensor) {
 void lower_eltwise(Lowering& l, const Node& node) {
   Activation act;
   activation_of(node, act);
+  const Value& v = l.value(node.inputs[0]);
+  // Relu and LeakyRelu commute with a positive scale, so INT8 applies them
+  // to the codes themselves (oneDNN's integer eltwise has no clip).
+  const bool scale_free = node.op == OpType::Relu || node.op == OpType::LeakyRelu;
+  if (l.int8() && scale_free && is_integer(v.type())) {
+    const dnnl::eltwise_forward::primitive_desc pd(
+        {dnnl::prop_kind::forward_inference, act.alg, v.mem.get_desc(), act.alpha, act.beta},
+        cpu_engine());
+    const dnnl::memory dst = l.new_memory(pd.dst_desc());
+    l.add(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, v.mem}, {DNNL_ARG_DST, dst}});
+    l.define(node.outputs[0], {dst, v.scale});
+    return;
+  }
   l.note_fallback(node);
   const dnnl::memory src = float_source(l, node.inputs[0]);
   dnnl::memory cur = src;

@@ -43,9 +43,9 @@ Program Lowering::run() {
   const Tensor& in = graph_.tensor(input_tensor_);
   if (int8()) {
     const QuantParams q = quant(input_tensor_);
-    program_.input = {new_memory(plain_desc(in.shape, code_type(q))), q.scale};
+    program_.input = {new_memory(handoff_desc(in.shape, code_type(q))), q.scale};
   } else {
-    program_.input = {new_memory(plain_desc(in.shape, dt::f32)), 1.0f};
+    program_.input = {new_memory(handoff_desc(in.shape, dt::f32)), 1.0f};
   }
   define(input_tensor_, program_.input);
   program_.input_shape = in.shape;
@@ -54,15 +54,16 @@ Program Lowering::run() {
   for (size_t i = first_node_; i < last_node_; ++i)
     if (!fused_[i]) lower_node(graph_.nodes[i]);
 
-  // The hand-off leaves in plain layout: codes at the calibrated scale from
-  // an INT8 partition, float32 otherwise.
+  // The hand-off leaves as codes at the calibrated scale from an INT8
+  // partition, float32 otherwise.
+  const Shape& out = program_.output_shape;
   if (int8()) {
     const Value& v = value(output_tensor_);
     const QuantParams q = is_integer(v.type()) ? QuantParams{v.type() == dt::u8, v.scale}
                                                : quant(output_tensor_);
-    program_.output = {plain(output_tensor_, code_type(q), q.scale), q.scale};
+    program_.output = {converted(output_tensor_, handoff_desc(out, code_type(q)), q.scale), q.scale};
   } else {
-    program_.output = {plain(output_tensor_, dt::f32), 1.0f};
+    program_.output = {converted(output_tensor_, handoff_desc(out, dt::f32), 1.0f), 1.0f};
   }
   return std::move(program_);
 }

@@ -3,8 +3,9 @@
 // fuse identically: Conv [+BatchNorm] [+activation] [+residual Add]
 // [+activation] becomes one convolution with post-ops, Gemm [+activation]
 // one inner product. In INT8, convolutions and inner products run on integer
-// kernels (u8/s8 activations, per-channel s8 weights) and pooling and layout
-// ops stay on codes; every other op runs in float32 and is reported.
+// kernels (u8/s8 activations, per-channel s8 weights); pooling, layout ops,
+// Relu/LeakyRelu and standalone BatchNorm stay on codes; every other op
+// runs in float32 and is reported.
 #pragma once
 
 #include <functional>
@@ -41,8 +42,8 @@ using TensorObserver = std::function<void(int tensor, std::span<const float> val
 
 struct Program {
   std::vector<Step> steps;
-  Value input;   // plain layout; run() fills it from the hand-off
-  Value output;  // plain layout
+  Value input;   // hand-off layout (handoff_desc); run() fills it
+  Value output;  // hand-off layout
   Shape input_shape, output_shape;  // the IR's (oneDNN has no rank-0 tensors)
   std::vector<std::string> float_fallbacks;
   // Every buffer the steps use; views made over their handles do not own them.
