@@ -1,0 +1,77 @@
+// Split plans: which contiguous units run on which element of a chain, what
+// each stage costs with its share of the hand-off transfers, and the two
+// objectives of the split-inference paper. Throughput: the period, the
+// slowest stage. Latency: the sum of every stage and transfer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "plan/cost_source.h"
+#include "plan/link.h"
+
+namespace splitinfer {
+
+enum class Objective { throughput, latency };
+
+struct ChainElement {
+  std::string name;
+  bool int8_handoff = false;  // hands over int8 codes plus scale, not float32
+};
+
+struct PlanProblem {
+  const CostSource* costs = nullptr;
+  std::vector<ChainElement> chain;  // pipeline order
+  // Elements of the one tensor crossing cut j (after unit j-1), j = 0..N.
+  std::vector<int64_t> cut_elements;
+  Link link;
+  LinkMode mode = LinkMode::direct;
+  Objective objective = Objective::throughput;
+
+  int unit_count() const { return static_cast<int>(cut_elements.size()) - 1; }
+  // Bytes on the link when `sender` hands over at cut j.
+  int64_t handoff_bytes(const ChainElement& sender, int cut) const;
+};
+
+struct StagePlan {
+  std::string element;
+  int first_unit = 0, last_unit = 0;  // empty when equal
+  double compute_ms = 0.0;
+  CostBasis basis = CostBasis::measured_partition;
+  double receive_ms = 0.0;  // its share of the incoming transfer
+  double send_ms = 0.0;     // its share of the outgoing transfer
+  int64_t send_bytes = 0;
+  double total_ms() const { return compute_ms + receive_ms + send_ms; }
+  bool empty() const { return first_unit == last_unit; }
+};
+
+struct Plan {
+  std::vector<int> cuts;  // K-1 non-decreasing boundaries; stage k runs [cuts[k-1], cuts[k])
+  std::vector<StagePlan> stages;
+  double period_ms = 0.0;
+  double latency_ms = 0.0;
+  double objective_ms(Objective o) const { return o == Objective::throughput ? period_ms : latency_ms; }
+};
+
+// Stage s of the chain on units [first, last), receiving from `sender` (the
+// last non-empty stage before it; null for the first).
+StagePlan price_stage(const PlanProblem& problem, int s, const ChainElement* sender, int first,
+                      int last);
+
+// The plan for the given cuts (validated: K-1 values, non-decreasing, within
+// 0..N).
+Plan evaluate_plan(const PlanProblem& problem, const std::vector<int>& cuts);
+
+// Orders plans by the objective, then the other objective, then the cuts.
+bool better_plan(const Plan& a, const Plan& b, Objective objective);
+
+// The paper's method for two elements: every split index 0..N, best first.
+std::vector<Plan> rank_two_stage_splits(const PlanProblem& problem);
+
+// The best plan for a chain of any length, by dynamic programming over
+// contiguous partitions (stages may be empty); equal to trying every cut
+// vector, in O(K^2 N^2) stage evaluations.
+Plan best_chain_plan(const PlanProblem& problem);
+
+}  // namespace splitinfer

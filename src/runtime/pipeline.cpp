@@ -1,0 +1,122 @@
+#include "runtime/pipeline.h"
+
+#include <mutex>
+#include <thread>
+
+#include "runtime/frame_queue.h"
+
+namespace splitinfer {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+struct Frame {
+  uint64_t seq = 0;
+  Handoff data;
+  Clock::time_point entered;
+};
+
+class PipelineRun {
+ public:
+  PipelineRun(std::vector<PipelineStage>& stages, uint64_t frames, const FrameSource& source,
+              const FrameSink& sink, const PipelineOptions& options)
+      : stages_(stages), frames_(frames), source_(source), sink_(sink), options_(options) {
+    for (size_t s = 0; s + 1 < stages.size(); ++s)
+      queues_.push_back(std::make_unique<FrameQueue<Frame>>(options.queue_capacity));
+    result_.stage_ms.resize(stages.size());
+  }
+
+  PipelineResult run() {
+    start_ = Clock::now();
+    std::vector<std::thread> workers;
+    for (size_t s = 0; s < stages_.size(); ++s) workers.emplace_back([this, s] { work(s); });
+    for (std::thread& w : workers) w.join();
+    result_.wall_ms = ms_between(start_, Clock::now());
+    return std::move(result_);
+  }
+
+ private:
+  void work(size_t s) {
+    uint64_t seq = 0;
+    try {
+      if (stages_[s].enter) stages_[s].enter();
+      while (std::optional<Frame> frame = next_frame(s)) {
+        seq = frame->seq;
+        const auto begin = Clock::now();
+        Handoff out = stages_[s].partition->run(frame->data);
+        result_.stage_ms[s].push_back(ms_between(begin, Clock::now()));
+        if (s + 1 < stages_.size()) {
+          if (!queues_[s]->push({seq, std::move(out), frame->entered})) break;
+        } else {
+          sink_(seq, out);
+          const auto done = Clock::now();
+          result_.latency_ms.push_back(ms_between(frame->entered, done));
+          result_.completion_ms.push_back(ms_between(start_, done));
+          ++result_.frames_done;
+        }
+      }
+    } catch (const std::exception& e) {
+      abort_run({s, stages_[s].name, seq, e.what()});
+    }
+    if (s + 1 < stages_.size()) queues_[s]->close();  // the next stage drains what is queued
+  }
+
+  // The first stage makes frames from the source; the others take them from
+  // the queue before them.
+  std::optional<Frame> next_frame(size_t s) {
+    if (s > 0) return queues_[s - 1]->pop();
+    if (next_seq_ >= frames_ || aborted_) return std::nullopt;
+    if (options_.stop && options_.stop->load()) {
+      result_.stopped = true;
+      return std::nullopt;
+    }
+    Frame f;
+    f.seq = next_seq_++;
+    f.entered = Clock::now();
+    f.data = source_(f.seq);
+    return f;
+  }
+
+  void abort_run(StageFailure failure) {
+    {
+      std::lock_guard lock(failure_mutex_);
+      if (!result_.failure) result_.failure = std::move(failure);
+    }
+    aborted_ = true;
+    for (auto& q : queues_) q->abort();
+  }
+
+  std::vector<PipelineStage>& stages_;
+  const uint64_t frames_;
+  const FrameSource& source_;
+  const FrameSink& sink_;
+  const PipelineOptions& options_;
+  std::vector<std::unique_ptr<FrameQueue<Frame>>> queues_;
+  PipelineResult result_;
+  Clock::time_point start_;
+  uint64_t next_seq_ = 0;  // first stage only
+  std::atomic<bool> aborted_{false};
+  std::mutex failure_mutex_;
+};
+
+}  // namespace
+
+PipelineResult run_pipeline(std::vector<PipelineStage>& stages, uint64_t frames,
+                            const FrameSource& source, const FrameSink& sink,
+                            const PipelineOptions& options) {
+  return PipelineRun(stages, frames, source, sink, options).run();
+}
+
+double steady_period_ms(const PipelineResult& result, size_t warmup) {
+  const std::vector<double>& done = result.completion_ms;
+  if (done.size() < 2) return done.empty() ? 0.0 : done.front();
+  const size_t first = std::min(warmup, done.size() - 2);
+  return (done.back() - done[first]) / static_cast<double>(done.size() - 1 - first);
+}
+
+}  // namespace splitinfer

@@ -1,0 +1,65 @@
+// The pipelined runtime: one worker thread per stage, each placed on its
+// element, passing numbered frames through bounded queues. The first stage
+// takes inputs as fast as back-pressure allows, so in steady state the
+// period is that of the slowest stage.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exec/backend.h"
+#include "exec/handoff.h"
+
+namespace splitinfer {
+
+struct PipelineStage {
+  std::string name;                      // for reports and errors, e.g. "cpu0:int8"
+  std::function<void()> enter;           // run once on the worker first (pinning)
+  std::unique_ptr<Partition> partition;
+};
+
+struct PipelineOptions {
+  size_t queue_capacity = 2;
+  // Checked before each new frame; set from a signal handler to stop early.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// The input of frame `seq` and what to do with its output (called on the last
+// stage's worker, in frame order).
+using FrameSource = std::function<const Handoff&(uint64_t seq)>;
+using FrameSink = std::function<void(uint64_t seq, const Handoff& output)>;
+
+struct StageFailure {
+  size_t stage = 0;
+  std::string stage_name;
+  uint64_t frame = 0;
+  std::string message;
+};
+
+struct PipelineResult {
+  uint64_t frames_done = 0;
+  bool stopped = false;                  // the stop flag ended the run early
+  std::optional<StageFailure> failure;   // the first stage that threw
+  std::vector<double> latency_ms;        // per completed frame: entering stage 1 to leaving the last
+  std::vector<double> completion_ms;     // per completed frame, from the start of the run
+  std::vector<std::vector<double>> stage_ms;  // per stage, per frame: time in run()
+  double wall_ms = 0.0;
+};
+
+// Runs `frames` frames through the stages. Never throws for a failing stage:
+// the failure is reported and every worker is joined.
+PipelineResult run_pipeline(std::vector<PipelineStage>& stages, uint64_t frames,
+                            const FrameSource& source, const FrameSink& sink,
+                            const PipelineOptions& options = {});
+
+// Steady-state period: the mean interval between completions after the first
+// `warmup` completions.
+double steady_period_ms(const PipelineResult& result, size_t warmup);
+
+}  // namespace splitinfer
