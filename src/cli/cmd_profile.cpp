@@ -15,6 +15,7 @@
 #include "profile/machine_id.h"
 #include "profile/model_hash.h"
 #include "profile/profile_import.h"
+#include "profile/profile_session.h"
 #include "profile/profile_store.h"
 #include "profile/profiler.h"
 
@@ -32,33 +33,6 @@ struct Options {
   bool no_splits = false;
   bool json = false;
 };
-
-RangeTiming range(int first, int last, const TimingStats& t) {
-  return {first, last, t.median_ms, t.p10_ms, t.p90_ms, t.reps, "measured"};
-}
-
-std::vector<RangeTiming> to_ranges(const ModelProfile& p, int n) {
-  std::vector<RangeTiming> rows;
-  for (int i = 0; i < n; ++i) rows.push_back(range(i, i + 1, p.units[static_cast<size_t>(i)]));
-  rows.push_back(range(0, n, p.whole));
-  for (int i = 1; i < static_cast<int>(p.prefixes.size()); ++i) {
-    rows.push_back(range(0, i, p.prefixes[static_cast<size_t>(i)]));
-    rows.push_back(range(i, n, p.suffixes[static_cast<size_t>(i)]));
-  }
-  return rows;
-}
-
-// The stored profile covers what was asked: every unit and the whole model,
-// and every prefix and suffix unless --no-splits.
-bool complete(const ProfileStore& store, const ProfileKey& key, int n, bool splits) {
-  for (int i = 0; i < n; ++i)
-    if (!store.find(key, i, i + 1)) return false;
-  if (!store.find(key, 0, n)) return false;
-  if (splits)
-    for (int i = 1; i < n; ++i)
-      if (!store.find(key, 0, i) || !store.find(key, i, n)) return false;
-  return true;
-}
 
 ModelProfile measure(const Graph& graph, Backend& backend, const Options& o) {
   const Element& element = backend.element();
@@ -190,8 +164,8 @@ void add_profile_command(CLI::App& app) {
     }
 
     const auto backend = make_backend(opt->device);
-    const bool cached = !opt->force && complete(store, key, n, !opt->no_splits);
-    if (!cached) store.put(key, to_ranges(measure(graph, *backend, *opt), n));
+    const bool cached = !opt->force && has_complete_profile(store, key, n, !opt->no_splits);
+    if (!cached) store.put(key, profile_ranges(measure(graph, *backend, *opt), n));
     print(graph, units, key, store, cached, opt->json);
   });
 }

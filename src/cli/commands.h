@@ -10,5 +10,7 @@ void add_inspect_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_infer_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
+void add_plan_command(CLI::App& app);
+void add_run_command(CLI::App& app);
 
 }  // namespace splitinfer::cli

@@ -8,16 +8,13 @@
 
 namespace splitinfer {
 
-namespace {
-
 double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0.0;
   const double at = p * static_cast<double>(sorted.size() - 1);
   const size_t lo = static_cast<size_t>(at);
   const size_t hi = std::min(lo + 1, sorted.size() - 1);
   return sorted[lo] + (at - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
-
-}  // namespace
 
 TimingStats time_runs(const std::function<void()>& run, int warmup, int reps) {
   if (reps < 1) fail(ErrorKind::invalid_input, "the number of repetitions must be at least 1");

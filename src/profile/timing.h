@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 namespace splitinfer {
 
@@ -13,6 +14,9 @@ struct TimingStats {
   double p90_ms = 0.0;
   int reps = 0;
 };
+
+// The p-quantile (0..1) of ascending values, interpolated; 0 when empty.
+double percentile(const std::vector<double>& sorted, double p);
 
 TimingStats time_runs(const std::function<void()>& run, int warmup, int reps);
 

@@ -1,0 +1,73 @@
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/model_options.h"
+#include "cli/plan_report.h"
+#include "cli/planning.h"
+
+namespace splitinfer::cli {
+
+void add_plan_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("plan", "Find the best split of a model over a chain of elements");
+  struct Options {
+    ModelRequest request;
+    PlanningOptions planning;
+    int runners_up = 5;
+    bool json = false;
+  };
+  auto opt = std::make_shared<Options>();
+  add_model_options(cmd, opt->request);
+  add_planning_options(cmd, opt->planning);
+  cmd->add_option("--runners-up", opt->runners_up, "Next-best splits to list (two elements)")
+      ->default_val(5)
+      ->check(CLI::Range(0, 1000));
+  cmd->add_flag("--json", opt->json, "Print one JSON document");
+  cmd->callback([opt] {
+    opt->request.need_weights = true;
+    const Graph graph = load_model(opt->request);
+    const auto planning = prepare_planning(graph, opt->planning, 2, 8);
+    const PlanProblem& problem = planning->problem;
+    const std::vector<Unit> units = split_units(graph);
+    std::vector<Plan> ranked;
+    if (problem.chain.size() == 2) ranked = rank_two_stage_splits(problem);
+    else ranked.push_back(best_chain_plan(problem));
+    const Plan& best = ranked.front();
+    const size_t shown = std::min(ranked.size(), static_cast<size_t>(opt->runners_up) + 1);
+
+    if (opt->json) {
+      nlohmann::json doc = plan_json(best, problem, units);
+      doc["model"] = graph.name;
+      doc["devices"] = planning->elements;
+      doc["search"] = problem.chain.size() == 2 ? "exhaustive" : "dynamic programming";
+      doc["profiled_now"] = planning->profiled_now;
+      nlohmann::json others = nlohmann::json::array();
+      for (size_t i = 1; i < shown; ++i)
+        others.push_back({{"splits", ranked[i].cuts},
+                          {"period_ms", ranked[i].period_ms},
+                          {"latency_ms", ranked[i].latency_ms}});
+      doc["runners_up"] = others;
+      std::cout << doc.dump(2) << "\n";
+      return;
+    }
+    std::cout << graph.name << " over " << opt->planning.devices << " ("
+              << (problem.chain.size() == 2 ? "exhaustive search" : "dynamic programming")
+              << ", objective " << opt->planning.objective << ", link " << problem.link.name << " "
+              << opt->planning.link_mode << ")\n";
+    std::cout << "best split";
+    for (int c : best.cuts) std::cout << " " << c;
+    std::cout << " of 0.." << units.size() << "\n";
+    print_plan(std::cout, best, problem, units);
+    if (shown > 1) {
+      std::cout << "runners-up:\n";
+      for (size_t i = 1; i < shown; ++i) {
+        std::cout << "  split";
+        for (int c : ranked[i].cuts) std::cout << " " << c;
+        std::cout << ": period " << ranked[i].period_ms << " ms, latency " << ranked[i].latency_ms
+                  << " ms\n";
+      }
+    }
+  });
+}
+
+}  // namespace splitinfer::cli

@@ -1,0 +1,298 @@
+// `splitinfer run`: the plan executed for real as a pipeline, with each
+// element measured alone in the same run, so that every speedup it prints is
+// a ratio of two measurements taken side by side.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/model_options.h"
+#include "cli/plan_report.h"
+#include "cli/planning.h"
+#include "exec/tensor_file.h"
+#include "profile/timing.h"
+#include "runtime/split_runner.h"
+
+namespace splitinfer::cli {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) { g_interrupted = true; }
+
+// SIGINT ends the run after the frames in flight; restored on scope exit.
+class InterruptGuard {
+ public:
+  InterruptGuard() : previous_(std::signal(SIGINT, on_sigint)) { g_interrupted = false; }
+  ~InterruptGuard() { std::signal(SIGINT, previous_); }
+
+ private:
+  void (*previous_)(int);
+};
+
+struct Options {
+  ModelRequest request;
+  PlanningOptions planning;
+  std::string split = "auto", input;
+  int frames = 200;
+  int alone_frames = 30;
+  int sweep_frames = 40;
+  size_t queue = 2;
+  bool sweep = false;
+  bool json = false;
+};
+
+std::vector<int> parse_splits(const std::string& text, const Planning& p) {
+  if (text == "auto") {
+    if (p.problem.chain.size() == 2) return rank_two_stage_splits(p.problem).front().cuts;
+    return best_chain_plan(p.problem).cuts;
+  }
+  std::vector<int> cuts;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    size_t used = 0;
+    int value = -1;
+    try {
+      value = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || item.empty())
+      fail(ErrorKind::invalid_input, "--split '" + text + "' is not auto or split indices like 10");
+    cuts.push_back(value);
+  }
+  return cuts;  // evaluate_plan checks count and range
+}
+
+// Distinct frames: the --input file, or 8 draws of standard normal noise.
+std::vector<Handoff> make_frames(const Graph& graph, const std::string& input) {
+  const Shape& shape = graph.tensor(graph.inputs.at(0)).shape;
+  std::vector<Handoff> frames;
+  if (!input.empty()) {
+    frames.push_back(Handoff::from_floats(shape, read_tensor_file(input, shape)));
+    return frames;
+  }
+  for (auto& x : synthetic_calibration_inputs(graph, 8, 777))
+    frames.push_back(Handoff::from_floats(shape, std::move(x)));
+  return frames;
+}
+
+struct Agreement {
+  double sqnr_db = 0.0;
+  double max_abs_diff = 0.0;
+  int top1_same = 0, compared = 0;
+  bool bit_exact_with_stages_in_turn = true;
+};
+
+double sqnr_db(const std::vector<float>& got, const std::vector<float>& want) {
+  double signal = 0.0, noise = 0.0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    signal += static_cast<double>(want[i]) * want[i];
+    noise += (static_cast<double>(got[i]) - want[i]) * (static_cast<double>(got[i]) - want[i]);
+  }
+  return noise == 0.0 ? 200.0 : 10.0 * std::log10(signal / noise);
+}
+
+struct RunMeasurement {
+  PipelineResult result;
+  double period_ms = 0.0;
+};
+
+RunMeasurement measure_pipeline(std::vector<PipelineStage>& stages, const std::vector<Handoff>& frames,
+                                int count, size_t queue, std::vector<Handoff>* first_outputs) {
+  const std::atomic<bool>* stop = &g_interrupted;
+  RunMeasurement m;
+  m.result = run_pipeline(
+      stages, static_cast<uint64_t>(count),
+      [&](uint64_t seq) -> const Handoff& { return frames[seq % frames.size()]; },
+      [&](uint64_t seq, const Handoff& out) {
+        if (first_outputs && seq < frames.size()) first_outputs->push_back(out);
+      },
+      {queue, stop});
+  m.period_ms = steady_period_ms(m.result, std::min<size_t>(10, static_cast<size_t>(count) / 10));
+  return m;
+}
+
+[[noreturn]] void fail_stage(const StageFailure& f) {
+  fail(ErrorKind::invalid_input, "stage " + std::to_string(f.stage + 1) + " (" + f.stage_name +
+                                     ") failed on frame " + std::to_string(f.frame) + ": " + f.message);
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return percentile(v, 0.5);
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("run", "Run a model split over real elements as a pipeline");
+  auto opt = std::make_shared<Options>();
+  add_model_options(cmd, opt->request);
+  add_planning_options(cmd, opt->planning);
+  cmd->add_option("--split", opt->split, "auto (the planner's) or split indices, e.g. 10 or 5,12")
+      ->default_val("auto");
+  cmd->add_option("--frames", opt->frames, "Frames through the pipeline")
+      ->default_val(200)
+      ->check(CLI::Range(1, 100000000));
+  cmd->add_option("--alone-frames", opt->alone_frames, "Frames for each element alone")
+      ->default_val(30)
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--queue", opt->queue, "Capacity of the queue between stages")
+      ->default_val(2)
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--input", opt->input, "Raw float32 input used for every frame (default: noise)");
+  cmd->add_flag("--sweep", opt->sweep, "Also measure every split index (two elements)");
+  cmd->add_option("--sweep-frames", opt->sweep_frames, "Frames per split index in --sweep")
+      ->default_val(40)
+      ->check(CLI::Range(2, 1000000));
+  cmd->add_flag("--json", opt->json, "Print one JSON document");
+  cmd->callback([opt] {
+    opt->request.need_weights = true;
+    const Graph graph = load_model(opt->request);
+    const auto planning = prepare_planning(graph, opt->planning, 2, 8);
+    for (const std::string& e : planning->elements)
+      if (is_simulated_element(e))
+        fail(ErrorKind::invalid_input, "element " + e + " is simulated: `splitinfer plan` can "
+                                       "use it, `run` needs elements present on this machine");
+    if (opt->sweep && planning->elements.size() != 2)
+      fail(ErrorKind::invalid_input, "--sweep measures two-element splits; give two --devices");
+    const PlanProblem& problem = planning->problem;
+    const Plan plan = evaluate_plan(problem, parse_splits(opt->split, *planning));
+    const std::vector<Unit> units = split_units(graph);
+    const Calibration calibration = calibration_for(graph, opt->planning.calibration);
+    const std::vector<Handoff> frames = make_frames(graph, opt->input);
+    const InterruptGuard interrupt_guard;
+
+    // Each element alone, and the FP32 reference outputs, in this same run.
+    std::map<std::string, double> alone;
+    for (const std::string& e : planning->elements)
+      alone[e] = measure_alone_ms(graph, e, &calibration, frames[0], 3, opt->alone_frames);
+    std::vector<std::vector<float>> reference;
+    {
+      std::vector<PipelineStage> fp32 = build_stages(graph, {"cpu0:fp32"}, {}, nullptr);
+      for (const Handoff& f : frames) reference.push_back(run_stages_in_turn(fp32, f).to_floats());
+    }
+
+    std::vector<PipelineStage> stages = build_stages(graph, planning->elements, plan.cuts, &calibration);
+    std::vector<Handoff> outputs;
+    const RunMeasurement run = measure_pipeline(stages, frames, opt->frames, opt->queue, &outputs);
+    if (run.result.failure) fail_stage(*run.result.failure);
+
+    Agreement agreement;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const std::vector<float> got = outputs[i].to_floats();
+      const std::vector<float> in_turn = run_stages_in_turn(stages, frames[i]).to_floats();
+      agreement.bit_exact_with_stages_in_turn =
+          agreement.bit_exact_with_stages_in_turn && got == in_turn;
+      const std::vector<float>& want = reference[i];
+      agreement.sqnr_db = i == 0 ? sqnr_db(got, want) : std::min(agreement.sqnr_db, sqnr_db(got, want));
+      for (size_t j = 0; j < want.size(); ++j)
+        agreement.max_abs_diff = std::max(agreement.max_abs_diff, std::abs(static_cast<double>(got[j]) - want[j]));
+      agreement.top1_same += std::max_element(got.begin(), got.end()) - got.begin() ==
+                             std::max_element(want.begin(), want.end()) - want.begin();
+      ++agreement.compared;
+    }
+
+    nlohmann::json sweep = nlohmann::json::array();
+    if (opt->sweep && !run.result.stopped)
+      for (int s = 0; s <= static_cast<int>(units.size()) && !g_interrupted; ++s) {
+        std::vector<PipelineStage> st = build_stages(graph, planning->elements, {s}, &calibration);
+        const RunMeasurement m = measure_pipeline(st, frames, opt->sweep_frames, opt->queue, nullptr);
+        if (m.result.failure) fail_stage(*m.result.failure);
+        sweep.push_back({{"split", s},
+                         {"period_ms_measured", m.period_ms},
+                         {"period_ms_predicted", evaluate_plan(problem, {s}).period_ms}});
+      }
+
+    const std::vector<double> latencies = [&] {
+      std::vector<double> v = run.result.latency_ms;
+      std::sort(v.begin(), v.end());
+      return v;
+    }();
+    nlohmann::json stage_rows = nlohmann::json::array();
+    for (size_t k = 0, run_index = 0; k < plan.stages.size(); ++k) {
+      const StagePlan& sp = plan.stages[k];
+      nlohmann::json row = {{"element", sp.element},
+                            {"units", {sp.first_unit, sp.last_unit}},
+                            {"ms_predicted", sp.total_ms()},
+                            {"predicted_basis", sp.empty() ? "empty" : std::string(cost_basis_name(sp.basis))}};
+      if (!sp.empty()) row["ms_measured"] = median_of(run.result.stage_ms[run_index++]);
+      stage_rows.push_back(row);
+    }
+    nlohmann::json speedup = nlohmann::json::object(), alone_json = nlohmann::json::object();
+    for (const auto& [e, ms] : alone) {
+      alone_json[e] = ms;
+      speedup[e] = ms / run.period_ms;
+    }
+    nlohmann::json doc = {
+        {"model", graph.name},
+        {"devices", planning->elements},
+        {"split", plan.cuts.size() == 1 ? nlohmann::json(plan.cuts[0]) : nlohmann::json(plan.cuts)},
+        {"split_source", opt->split == "auto" ? "planner" : "user"},
+        {"frames", run.result.frames_done},
+        {"interrupted", run.result.stopped},
+        {"stages", stage_rows},
+        {"period_ms_measured", run.period_ms},
+        {"period_ms_predicted", plan.period_ms},
+        {"latency_ms_p50", percentile(latencies, 0.5)},
+        {"latency_ms_p99", percentile(latencies, 0.99)},
+        {"latency_ms_predicted", plan.latency_ms},
+        {"alone_ms_measured", alone_json},
+        {"speedup_over", speedup},
+        {"agreement_with_fp32", {{"frames", agreement.compared},
+                                 {"min_sqnr_db", agreement.sqnr_db},
+                                 {"max_abs_diff", agreement.max_abs_diff},
+                                 {"top1_agreement", agreement.top1_same},
+                                 {"bit_exact_with_stages_in_turn", agreement.bit_exact_with_stages_in_turn}}},
+        {"link", plan_json(plan, problem, units)["link"]},
+        {"profiled_now", planning->profiled_now}};
+    if (opt->sweep) {
+      doc["sweep"] = sweep;
+      if (!sweep.empty()) {
+        const auto best = std::min_element(sweep.begin(), sweep.end(), [](const auto& a, const auto& b) {
+          return a["period_ms_measured"].template get<double>() < b["period_ms_measured"].template get<double>();
+        });
+        doc["sweep_best_split"] = (*best)["split"];
+        doc["sweep_best_period_ms"] = (*best)["period_ms_measured"];
+      }
+    }
+    if (opt->json) {
+      std::cout << doc.dump(2) << "\n";
+    } else {
+      std::cout << std::fixed << std::setprecision(3) << graph.name << " split at "
+                << doc["split"].dump() << " over " << opt->planning.devices << " ("
+                << doc["split_source"].get<std::string>() << "), " << run.result.frames_done
+                << " frames, queue " << opt->queue << "\n";
+      for (const auto& row : stage_rows)
+        std::cout << "  " << std::left << std::setw(12) << row["element"].get<std::string>() << std::right
+                  << " units " << row["units"][0] << ".." << row["units"][1].get<int>() - 1
+                  << "  measured " << (row.contains("ms_measured") ? row["ms_measured"].get<double>() : 0.0)
+                  << " ms, predicted " << row["ms_predicted"].get<double>() << " ms\n";
+      std::cout << "  period: measured " << run.period_ms << " ms, predicted " << plan.period_ms
+                << " ms\n  latency: p50 " << percentile(latencies, 0.5) << " ms, p99 "
+                << percentile(latencies, 0.99) << " ms (measured)\n";
+      for (const auto& [e, ms] : alone)
+        std::cout << "  " << e << " alone " << ms << " ms (measured): speedup " << std::setprecision(2)
+                  << ms / run.period_ms << "x\n" << std::setprecision(3);
+      std::cout << "  vs FP32 on " << agreement.compared << " frames: min SQNR "
+                << agreement.sqnr_db << " dB, top-1 agrees " << agreement.top1_same << "/"
+                << agreement.compared << ", pipeline equals stages run in turn: "
+                << (agreement.bit_exact_with_stages_in_turn ? "bit for bit" : "NO") << "\n";
+      for (const auto& row : sweep)
+        std::cout << "  sweep split " << row["split"] << ": measured "
+                  << row["period_ms_measured"].get<double>() << " ms, predicted "
+                  << row["period_ms_predicted"].get<double>() << " ms\n";
+    }
+    if (run.result.stopped)
+      fail(ErrorKind::invalid_input, "interrupted after " + std::to_string(run.result.frames_done) +
+                                         " frames (partial report above)");
+  });
+}
+
+}  // namespace splitinfer::cli

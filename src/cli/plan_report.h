@@ -1,0 +1,27 @@
+// Printing a plan: the text table and the JSON of `plan` and `run`.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "graph/units.h"
+#include "plan/plan.h"
+
+namespace splitinfer::cli {
+
+// Each element's whole-model time from the cost source, and the plan's
+// speedup over it (element alone / plan period).
+std::map<std::string, double> alone_ms(const PlanProblem& problem);
+
+nlohmann::json plan_json(const Plan& plan, const PlanProblem& problem,
+                         const std::vector<Unit>& units);
+
+void print_plan(std::ostream& out, const Plan& plan, const PlanProblem& problem,
+                const std::vector<Unit>& units);
+
+std::string_view basis_word(CostBasis basis);  // "measured", "simulated", ...
+
+}  // namespace splitinfer::cli

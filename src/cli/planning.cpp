@@ -1,0 +1,153 @@
+#include "cli/planning.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <mutex>
+#include <sstream>
+
+#include "exec/backend.h"
+#include "graph/units.h"
+#include "profile/machine_id.h"
+#include "profile/model_hash.h"
+#include "profile/profile_cost_source.h"
+#include "profile/profile_session.h"
+
+namespace splitinfer::cli {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> items;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) items.push_back(item);
+  return items;
+}
+
+Objective parse_objective(const std::string& s) {
+  if (s == "throughput") return Objective::throughput;
+  if (s == "latency") return Objective::latency;
+  fail(ErrorKind::invalid_input, "objective '" + s + "' is not throughput or latency");
+}
+
+LinkMode parse_link_mode(const std::string& s) {
+  if (s == "direct") return LinkMode::direct;
+  if (s == "indirect") return LinkMode::indirect;
+  fail(ErrorKind::invalid_input, "link mode '" + s + "' is not direct or indirect");
+}
+
+// TEMPORARY until src/devices lands.
+bool simulated_hands_over_int8(const std::string& e) {
+  fail(ErrorKind::invalid_input, "unknown simulated element " + e);
+}
+void add_simulated_costs(CombinedCostSource&, const Graph&) {}
+Link named_link(const std::string& name) {
+  if (name == "shared-memory") return {"shared-memory", 0.0, 10.0, "estimate"};
+  fail(ErrorKind::invalid_input, "unknown link " + name);
+}
+
+// Profiles the real elements whose profile (with every split) is missing.
+std::vector<std::string> profile_missing(const Graph& graph, const std::vector<std::string>& real,
+                                         const PlanningOptions& o, ProfileStore& store,
+                                         const Calibration* calibration) {
+  const int n = static_cast<int>(split_units(graph).size());
+  std::vector<ElementProfileJob> jobs;
+  for (const std::string& e : real) {
+    const ProfileKey key{structure_hash(graph), graph.name, e, machine_id(), n};
+    if (o.reprofile || !has_complete_profile(store, key, n, true))
+      jobs.push_back({e, parse_element(e).precision == Precision::int8 ? calibration : nullptr});
+  }
+  if (jobs.empty()) return {};
+  ProfileOptions po;
+  po.reps = o.reps;
+  auto mutex = std::make_shared<std::mutex>();
+  if (isatty(STDERR_FILENO))
+    po.progress = [mutex, &graph](const std::string& what) {
+      std::lock_guard lock(*mutex);
+      std::cerr << "\rprofiling " << graph.name << ": " << what << "\033[K" << std::flush;
+    };
+  else
+    std::cerr << "profiling " << graph.name << " on " << jobs.size()
+              << " element(s); stored for later runs\n";
+  measure_into_store(graph, jobs, {}, po, store, machine_id());
+  if (po.progress) std::cerr << "\r\033[K" << std::flush;
+  std::vector<std::string> names;
+  for (const auto& j : jobs) names.push_back(j.element);
+  return names;
+}
+
+}  // namespace
+
+bool is_simulated_element(const std::string& name) { return name.rfind("sim:", 0) == 0; }
+
+void add_planning_options(CLI::App* cmd, PlanningOptions& o) {
+  cmd->add_option("--devices", o.devices, "Elements in pipeline order, e.g. cpu0:int8,cpu1:fp32")
+      ->required();
+  cmd->add_option("--link", o.link_mode, "direct (peer-to-peer) or indirect (through host memory)")
+      ->default_val("direct")
+      ->check(CLI::IsMember({"direct", "indirect"}));
+  cmd->add_option("--link-spec", o.link,
+                  "Link from `splitinfer devices` (default: shared-memory between CPU elements, "
+                  "pcie3x4 otherwise)");
+  cmd->add_option("--objective", o.objective, "throughput (period) or latency")
+      ->default_val("throughput")
+      ->check(CLI::IsMember({"throughput", "latency"}));
+  cmd->add_option("--db", o.db, "Profile store (default: the user's cache directory)");
+  cmd->add_option("--reps", o.reps, "Repetitions when profiling what the store lacks")
+      ->default_val(20)
+      ->check(CLI::Range(1, 100000));
+  cmd->add_flag("--reprofile", o.reprofile, "Measure the real elements again");
+  add_calibration_options(cmd, o.calibration);
+}
+
+std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOptions& o,
+                                           int min_elements, int max_elements) {
+  auto p = std::make_unique<Planning>();
+  p->elements = split_list(o.devices);
+  const int k = static_cast<int>(p->elements.size());
+  if (k < min_elements || k > max_elements)
+    fail(ErrorKind::invalid_input,
+         "--devices names " + std::to_string(k) + " element(s); give " +
+             (min_elements == max_elements ? std::to_string(min_elements)
+                                           : std::to_string(min_elements) + " to " +
+                                                 std::to_string(max_elements)) +
+             ", comma-separated, e.g. cpu0:int8,cpu1:fp32");
+  const int n = static_cast<int>(split_units(graph).size());
+  std::vector<std::string> real;
+  bool any_int8 = false;
+  for (const std::string& e : p->elements) {
+    if (is_simulated_element(e)) {
+      p->simulated = true;
+      p->problem.chain.push_back({e, simulated_hands_over_int8(e)});
+      continue;
+    }
+    const Element element = make_backend(e)->element();  // checks it exists here
+    any_int8 = any_int8 || element.precision == Precision::int8;
+    p->problem.chain.push_back({e, element.precision == Precision::int8});
+    real.push_back(e);
+  }
+  p->store = std::make_unique<ProfileStore>(o.db.empty() ? ProfileStore::default_path() : o.db);
+  if (!real.empty()) {
+    std::unique_ptr<Calibration> calibration;
+    if (any_int8) calibration = std::make_unique<Calibration>(calibration_for(graph, o.calibration));
+    p->profiled_now = profile_missing(graph, real, o, *p->store, calibration.get());
+  }
+  p->costs = std::make_unique<CombinedCostSource>(n);
+  p->costs->add(std::make_unique<ProfileCostSource>(*p->store, structure_hash(graph), graph.name,
+                                                    n, machine_id()));
+  add_simulated_costs(*p->costs, graph);
+
+  p->problem.costs = p->costs.get();
+  const std::vector<Unit> units = split_units(graph);
+  for (int j = 0; j <= n; ++j) {
+    p->problem.cut_elements.push_back(
+        j == 0 ? numel(graph.tensor(graph.inputs.at(0)).shape)
+               : numel(graph.tensor(units[static_cast<size_t>(j) - 1].output).shape));
+  }
+  p->problem.link = named_link(o.link.empty() ? (p->simulated ? "pcie3x4" : "shared-memory") : o.link);
+  p->problem.mode = parse_link_mode(o.link_mode);
+  p->problem.objective = parse_objective(o.objective);
+  return p;
+}
+
+}  // namespace splitinfer::cli

@@ -1,0 +1,51 @@
+// What `plan`, `run` and `report` share: the element chain and link options,
+// profiling what the store lacks, and the planning problem over the combined
+// cost sources (measured profiles, imported profiles, simulated elements).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/calibration_options.h"
+#include "graph/graph.h"
+#include "plan/combined_cost_source.h"
+#include "plan/plan.h"
+#include "profile/profile_store.h"
+
+namespace splitinfer::cli {
+
+struct PlanningOptions {
+  std::string devices;            // "A,B[,C]"
+  std::string link_mode = "direct";
+  std::string link;               // link name; empty: by the elements
+  std::string objective = "throughput";
+  std::string db;
+  int reps = 20;
+  bool reprofile = false;
+  CalibrationOptions calibration;
+};
+
+void add_planning_options(CLI::App* cmd, PlanningOptions& o);
+
+struct Planning {
+  std::vector<std::string> elements;
+  std::vector<std::string> profiled_now;  // measured by this command
+  std::unique_ptr<ProfileStore> store;
+  std::unique_ptr<CombinedCostSource> costs;
+  PlanProblem problem;
+  bool simulated = false;  // some element is simulated
+};
+
+// Parses the chain, profiles its real elements that the store lacks (with
+// every prefix and suffix), and sets up the problem. Throws an Error naming a
+// bad element, link or objective.
+std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOptions& o,
+                                           int min_elements, int max_elements);
+
+// A real element needs a backend here; a simulated one can only be planned.
+bool is_simulated_element(const std::string& name);
+
+}  // namespace splitinfer::cli

@@ -1,0 +1,37 @@
+// Measuring models into the profile store, for `profile` and for the
+// commands that plan and run splits (which profile what the store lacks).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "exec/calibration.h"
+#include "profile/profile_store.h"
+#include "profile/profiler.h"
+
+namespace splitinfer {
+
+// The store rows of a profile of a model with `unit_count` units.
+std::vector<RangeTiming> profile_ranges(const ModelProfile& profile, int unit_count);
+
+// The store holds every unit and the whole model, and every prefix and suffix
+// when `splits`.
+bool has_complete_profile(const ProfileStore& store, const ProfileKey& key, int unit_count,
+                          bool splits);
+
+struct ElementProfileJob {
+  std::string element;
+  const Calibration* calibration = nullptr;  // for INT8 elements
+};
+
+// Measures each element on a thread of its own placed on it, all at once
+// when they sit on different cores, and stores the results under `machine`.
+// An element that finishes early keeps running its whole model until the
+// others are done, so every element is measured under the load of its
+// pipeline partners on the shared caches and memory. The input is the
+// model's input (standard normal noise when empty).
+void measure_into_store(const Graph& graph, const std::vector<ElementProfileJob>& jobs,
+                        const std::vector<float>& input, const ProfileOptions& options,
+                        ProfileStore& store, const std::string& machine);
+
+}  // namespace splitinfer

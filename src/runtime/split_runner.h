@@ -1,0 +1,29 @@
+// Turning a split plan into pipeline stages on real elements, and the
+// measurements `run` reports beside the pipeline: each element alone on the
+// whole model, and the partitions run one after another as the reference a
+// pipelined frame must match bit for bit.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "exec/calibration.h"
+#include "graph/graph.h"
+#include "runtime/pipeline.h"
+
+namespace splitinfer {
+
+// Compiles stage k of the chain on units [cuts[k-1], cuts[k]) for every
+// non-empty stage; each worker pins itself to its element.
+std::vector<PipelineStage> build_stages(const Graph& graph, const std::vector<std::string>& elements,
+                                        const std::vector<int>& cuts, const Calibration* calibration);
+
+// Runs the stages one after another, each on a thread placed on its element.
+Handoff run_stages_in_turn(std::vector<PipelineStage>& stages, const Handoff& input);
+
+// Median time per frame of the whole model on `element` alone, after
+// `warmup` runs.
+double measure_alone_ms(const Graph& graph, const std::string& element,
+                        const Calibration* calibration, const Handoff& input, int warmup, int frames);
+
+}  // namespace splitinfer
