@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
@@ -47,11 +48,9 @@ struct Options {
   bool json = false;
 };
 
-std::vector<int> parse_splits(const std::string& text, const Planning& p) {
-  if (text == "auto") {
-    if (p.problem.chain.size() == 2) return rank_two_stage_splits(p.problem).front().cuts;
-    return best_chain_plan(p.problem).cuts;
-  }
+// Explicit split indices, checked before anything is profiled; empty for auto.
+std::vector<int> parse_splits(const std::string& text, int unit_count, size_t elements) {
+  if (text == "auto") return {};
   std::vector<int> cuts;
   std::stringstream in(text);
   for (std::string item; std::getline(in, item, ',');) {
@@ -66,7 +65,13 @@ std::vector<int> parse_splits(const std::string& text, const Planning& p) {
       fail(ErrorKind::invalid_input, "--split '" + text + "' is not auto or split indices like 10");
     cuts.push_back(value);
   }
-  return cuts;  // evaluate_plan checks count and range
+  validate_cuts(cuts, unit_count, elements);
+  return cuts;
+}
+
+std::vector<int> planned_splits(const Planning& p) {
+  if (p.problem.chain.size() == 2) return rank_two_stage_splits(p.problem).front().cuts;
+  return best_chain_plan(p.problem).cuts;
 }
 
 // Distinct frames: the --input file, or 8 draws of standard normal noise.
@@ -155,16 +160,18 @@ void add_run_command(CLI::App& app) {
   cmd->callback([opt] {
     opt->request.need_weights = true;
     const Graph graph = load_model(opt->request);
-    const auto planning = prepare_planning(graph, opt->planning, 2, 8);
-    for (const std::string& e : planning->elements)
-      if (is_simulated_element(e))
-        fail(ErrorKind::invalid_input, "element " + e + " is simulated: `splitinfer plan` can "
-                                       "use it, `run` needs elements present on this machine");
-    if (opt->sweep && planning->elements.size() != 2)
-      fail(ErrorKind::invalid_input, "--sweep measures two-element splits; give two --devices");
-    const PlanProblem& problem = planning->problem;
-    const Plan plan = evaluate_plan(problem, parse_splits(opt->split, *planning));
     const std::vector<Unit> units = split_units(graph);
+    const size_t element_count = static_cast<size_t>(std::count(
+        opt->planning.devices.begin(), opt->planning.devices.end(), ',') + 1);
+    const std::vector<int> given = parse_splits(opt->split, static_cast<int>(units.size()), element_count);
+    if (opt->planning.devices.find("sim:") != std::string::npos)
+      fail(ErrorKind::invalid_input, "--devices " + opt->planning.devices + " names a simulated element: "
+                                     "`splitinfer plan` can use it, `run` needs elements present here");
+    if (opt->sweep && element_count != 2)
+      fail(ErrorKind::invalid_input, "--sweep measures two-element splits; give two --devices");
+    const auto planning = prepare_planning(graph, opt->planning, 2, 8);
+    const PlanProblem& problem = planning->problem;
+    const Plan plan = evaluate_plan(problem, given.empty() ? planned_splits(*planning) : given);
     const Calibration calibration = calibration_for(graph, opt->planning.calibration);
     const std::vector<Handoff> frames = make_frames(graph, opt->input);
     const InterruptGuard interrupt_guard;

@@ -126,6 +126,10 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
     p->problem.chain.push_back({e, element.precision == Precision::int8});
     real.push_back(e);
   }
+  // Everything the user typed is checked before anything is measured.
+  p->problem.link = named_link(o.link.empty() ? (p->simulated ? "pcie3x4" : "shared-memory") : o.link);
+  p->problem.mode = parse_link_mode(o.link_mode);
+  p->problem.objective = parse_objective(o.objective);
   p->store = std::make_unique<ProfileStore>(o.db.empty() ? ProfileStore::default_path() : o.db);
   if (!real.empty()) {
     std::unique_ptr<Calibration> calibration;
@@ -144,9 +148,6 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
         j == 0 ? numel(graph.tensor(graph.inputs.at(0)).shape)
                : numel(graph.tensor(units[static_cast<size_t>(j) - 1].output).shape));
   }
-  p->problem.link = named_link(o.link.empty() ? (p->simulated ? "pcie3x4" : "shared-memory") : o.link);
-  p->problem.mode = parse_link_mode(o.link_mode);
-  p->problem.objective = parse_objective(o.objective);
   return p;
 }
 

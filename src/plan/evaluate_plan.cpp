@@ -31,9 +31,7 @@ StagePlan price_stage(const PlanProblem& p, int s, const ChainElement* sender, i
   return stage;
 }
 
-Plan evaluate_plan(const PlanProblem& p, const std::vector<int>& cuts) {
-  const int n = p.unit_count();
-  const size_t k = p.chain.size();
+void validate_cuts(const std::vector<int>& cuts, int n, size_t k) {
   if (cuts.size() + 1 != k)
     fail(ErrorKind::invalid_input, std::to_string(k) + " elements need " + std::to_string(k - 1) +
                                        " split indices, not " + std::to_string(cuts.size()));
@@ -42,6 +40,12 @@ Plan evaluate_plan(const PlanProblem& p, const std::vector<int>& cuts) {
       fail(ErrorKind::invalid_input, "split index " + std::to_string(cuts[i]) +
                                          " is out of range: split indices run from 0 to " +
                                          std::to_string(n) + " and may not decrease");
+}
+
+Plan evaluate_plan(const PlanProblem& p, const std::vector<int>& cuts) {
+  const int n = p.unit_count();
+  const size_t k = p.chain.size();
+  validate_cuts(cuts, n, k);
   Plan plan;
   plan.cuts = cuts;
   const ChainElement* sender = nullptr;  // the last non-empty stage so far

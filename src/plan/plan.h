@@ -59,6 +59,10 @@ struct Plan {
 StagePlan price_stage(const PlanProblem& problem, int s, const ChainElement* sender, int first,
                       int last);
 
+// Throws an invalid_input Error unless `cuts` are elements-1 non-decreasing
+// split indices within 0..unit_count.
+void validate_cuts(const std::vector<int>& cuts, int unit_count, size_t elements);
+
 // The plan for the given cuts (validated: K-1 values, non-decreasing, within
 // 0..N).
 Plan evaluate_plan(const PlanProblem& problem, const std::vector<int>& cuts);

@@ -1,0 +1,123 @@
+// `plan` and `run` as a user drives them on LeNet-5: the plan's arithmetic
+// and speedups, a real pipelined run that matches its partitions run in
+// turn, the sweep, and one-line errors for bad chains and split indices.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "support/run_cli.h"
+
+namespace splitinfer {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_cli;
+
+class PlanRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs cpu0 and cpu1";
+    dir_ = testing::make_temp_dir();
+    setenv("SPLITINFER_CACHE_DIR", (dir_ + "/cache").c_str(), 1);
+  }
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  std::string db() const { return " --db " + dir_ + "/p.sqlite --reps 3"; }
+  std::string dir_;
+};
+
+void expect_one_line_error(const testing::CliResult& r, const std::string& fragment) {
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
+  EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST_F(PlanRun, TwoElementPlanIsConsistent) {
+  const auto r = run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --json" + db());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["splits"].size(), 1u);
+  const int split = j["splits"][0];
+  EXPECT_GE(split, 0);
+  EXPECT_LE(split, 12);
+  ASSERT_EQ(j["stages"].size(), 2u);
+  double slowest = 0.0, sum = 0.0;
+  for (const auto& s : j["stages"]) {
+    slowest = std::max(slowest, s["ms"].get<double>());
+    sum += s["ms"].get<double>();
+  }
+  EXPECT_DOUBLE_EQ(j["period_ms"].get<double>(), slowest);
+  EXPECT_NEAR(j["latency_ms"].get<double>(), sum, 1e-9);
+  // Splits 0 and N (one element alone) are candidates, so the best plan is at
+  // least as fast as either element alone.
+  for (const char* e : {"cpu0:int8", "cpu1:fp32"}) {
+    EXPECT_GE(j["speedup_over"][e].get<double>(), 1.0 - 1e-9) << e;
+    EXPECT_NEAR(j["speedup_over"][e].get<double>(),
+                j["alone_ms"][e].get<double>() / j["period_ms"].get<double>(), 1e-9);
+  }
+  for (const auto& other : j["runners_up"])
+    EXPECT_GE(other["period_ms"].get<double>(), j["period_ms"].get<double>());
+  EXPECT_EQ(j["profiled_now"].size(), 2u);
+  // The second plan reuses the store.
+  const auto again = nlohmann::json::parse(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --json" + db()).out);
+  EXPECT_TRUE(again["profiled_now"].empty());
+}
+
+TEST_F(PlanRun, ThreeElementChainUsesTheDynamicProgram) {
+  const auto r = run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32,cpu0:fp32 --objective latency --json" + db());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["search"], "dynamic programming");
+  ASSERT_EQ(j["splits"].size(), 2u);
+  EXPECT_LE(j["splits"][0].get<int>(), j["splits"][1].get<int>());
+  EXPECT_EQ(j["stages"].size(), 3u);
+}
+
+TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
+  const auto r = run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split 5 --frames 60 --sweep "
+                         "--sweep-frames 10 --json" + db());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["split"], 5);
+  EXPECT_EQ(j["frames"], 60);
+  EXPECT_FALSE(j["interrupted"].get<bool>());
+  EXPECT_GT(j["period_ms_measured"].get<double>(), 0.0);
+  EXPECT_GT(j["period_ms_predicted"].get<double>(), 0.0);
+  EXPECT_LE(j["latency_ms_p50"].get<double>(), j["latency_ms_p99"].get<double>());
+  EXPECT_TRUE(j["speedup_over"].contains("cpu0:int8"));
+  EXPECT_TRUE(j["speedup_over"].contains("cpu1:fp32"));
+  const auto& a = j["agreement_with_fp32"];
+  EXPECT_EQ(a["frames"], 8);
+  EXPECT_TRUE(a["bit_exact_with_stages_in_turn"].get<bool>());
+  EXPECT_GE(a["min_sqnr_db"].get<double>(), 20.0);
+  ASSERT_EQ(j["sweep"].size(), 13u);
+  for (int s = 0; s <= 12; ++s) EXPECT_EQ(j["sweep"][static_cast<size_t>(s)]["split"], s);
+}
+
+TEST_F(PlanRun, BadChainsAndSplitsAreOneLineErrors) {
+  expect_one_line_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split 13" + db()),
+                        "split index 13 is out of range");
+  expect_one_line_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split ten" + db()),
+                        "--split 'ten'");
+  expect_one_line_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split 3,4" + db()),
+                        "2 elements need 1 split indices");
+  expect_one_line_error(run_cli("plan lenet5 --devices cpu0:int8" + db()), "give 2 to 8");
+  expect_one_line_error(run_cli("plan lenet5 --devices cpu0:int8,gpu9:fp32" + db()), "gpu9");
+  expect_one_line_error(run_cli("plan lenet5 --devices cpu0:int8,cpu64:fp32" + db()), "cpu64");
+  expect_one_line_error(run_cli("run lenet5 --devices cpu0:int8,sim:rtx2080" + db()), "simulated");
+  expect_one_line_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32,cpu0:fp32 --sweep" + db()),
+                        "--sweep");
+  expect_one_line_error(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --link-spec warp-drive" + db()),
+                        "warp-drive");
+  EXPECT_FALSE(fs::exists(dir_ + "/p.sqlite-journal"));
+}
+
+}  // namespace
+}  // namespace splitinfer
