@@ -1,7 +1,8 @@
 #include "profile/profile_session.h"
 
-#include <atomic>
 #include <exception>
+#include <functional>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -17,27 +18,53 @@ RangeTiming range(int first, int last, const TimingStats& t) {
   return {first, last, t.median_ms, t.p10_ms, t.p90_ms, t.reps, "measured"};
 }
 
-// Profiles one element; then, until every other element is done, keeps
-// running the whole model so that the others are measured under the load a
-// pipeline puts on the shared caches and memory.
+// Elements profiled together meet after every measurement; whoever is done
+// first keeps running its partition until the last arrives, so no element
+// is timed on an idle machine while the others are busy. A failing element
+// breaks the barrier so that nobody waits for it.
+class BusyBarrier {
+ public:
+  explicit BusyBarrier(int participants) : participants_(participants) {}
+
+  void arrive(const std::function<void()>& run_again) {
+    int generation = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (broken_) return;
+      generation = generation_;
+      if (++arrived_ == participants_) {
+        arrived_ = 0;
+        ++generation_;
+        return;
+      }
+    }
+    for (;;) {
+      {
+        std::lock_guard lock(mutex_);
+        if (broken_ || generation_ != generation) return;
+      }
+      run_again();
+    }
+  }
+
+  void break_barrier() {
+    std::lock_guard lock(mutex_);
+    broken_ = true;
+  }
+
+ private:
+  const int participants_;
+  std::mutex mutex_;
+  int arrived_ = 0;
+  int generation_ = 0;
+  bool broken_ = false;
+};
+
 ModelProfile measure_one(const Graph& graph, const ElementProfileJob& job,
-                         const std::vector<float>& input, const ProfileOptions& options,
-                         std::atomic<int>& unfinished) {
+                         const std::vector<float>& input, const ProfileOptions& options) {
   const auto backend = make_backend(job.element);
   enter_element(backend->element());
-  ModelProfile profile;
-  try {
-    profile = profile_model(graph, *backend, job.calibration, input, options);
-  } catch (...) {
-    --unfinished;
-    throw;
-  }
-  --unfinished;
-  const auto whole = backend->compile(
-      {&graph, 0, static_cast<int>(split_units(graph).size()), job.calibration});
-  const Handoff x = Handoff::from_floats(graph.tensor(graph.inputs.at(0)).shape, input);
-  while (unfinished > 0) whole->run(x);
-  return profile;
+  return profile_model(graph, *backend, job.calibration, input, options);
 }
 
 }  // namespace
@@ -73,23 +100,27 @@ void measure_into_store(const Graph& graph, const std::vector<ElementProfileJob>
   std::set<int> cores;
   bool distinct = true;
   for (const auto& job : jobs) distinct = cores.insert(parse_element(job.element).core).second && distinct;
-  std::atomic<int> unfinished{static_cast<int>(jobs.size())};
+  BusyBarrier barrier(static_cast<int>(jobs.size()));
+  const bool together = distinct && !cores.count(-1) && jobs.size() > 1;
   auto measure = [&](size_t i) {
+    ProfileOptions o = options;
+    if (together) {
+      o.rendezvous = [&barrier](const std::function<void()>& run_again) { barrier.arrive(run_again); };
+      o.suffix_first = i % 2 == 1;
+    }
     try {
-      profiles[i] = measure_one(graph, jobs[i], x, options, unfinished);
+      profiles[i] = measure_one(graph, jobs[i], x, o);
     } catch (...) {
       errors[i] = std::current_exception();
+      barrier.break_barrier();
     }
   };
-  if (distinct && !cores.count(-1)) {
+  if (together) {
     std::vector<std::thread> threads;
     for (size_t i = 0; i < jobs.size(); ++i) threads.emplace_back(measure, i);
     for (auto& t : threads) t.join();
   } else {
-    for (size_t i = 0; i < jobs.size(); ++i) {
-      unfinished = 1;
-      std::thread(measure, i).join();
-    }
+    for (size_t i = 0; i < jobs.size(); ++i) std::thread(measure, i).join();
   }
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);

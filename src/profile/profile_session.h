@@ -24,11 +24,12 @@ struct ElementProfileJob {
   const Calibration* calibration = nullptr;  // for INT8 elements
 };
 
-// Measures each element on a thread of its own placed on it, all at once
-// when they sit on different cores, and stores the results under `machine`.
-// An element that finishes early keeps running its whole model until the
-// others are done, so every element is measured under the load of its
-// pipeline partners on the shared caches and memory. The input is the
+// Measures each element on a thread of its own placed on it, and stores the
+// results under `machine`. Elements on different cores are measured at once,
+// in step: split i's prefix on one while the other times that split's suffix
+// (as the two stages of a pipeline run), whoever finishes a measurement
+// first running its partition until the other is done, so every element is
+// timed under its partner's load on the shared caches and memory. The input is the
 // model's input (standard normal noise when empty).
 void measure_into_store(const Graph& graph, const std::vector<ElementProfileJob>& jobs,
                         const std::vector<float>& input, const ProfileOptions& options,

@@ -6,10 +6,17 @@ namespace splitinfer {
 
 namespace {
 
-TimingStats time_partition(Backend& backend, const Graph& graph, const Calibration* calibration,
-                           int first, int last, const Handoff& input, const ProfileOptions& o) {
+TimingStats time_partition(Partition& partition, const Handoff& input, const ProfileOptions& o) {
+  const auto run = [&] { partition.run(input); };
+  const TimingStats t = time_runs(run, o.warmup, o.reps);
+  if (o.rendezvous) o.rendezvous(run);
+  return t;
+}
+
+TimingStats time_range(Backend& backend, const Graph& graph, const Calibration* calibration,
+                       int first, int last, const Handoff& input, const ProfileOptions& o) {
   auto partition = backend.compile({&graph, first, last, calibration});
-  return time_runs([&] { partition->run(input); }, o.warmup, o.reps);
+  return time_partition(*partition, input, o);
 }
 
 }  // namespace
@@ -29,18 +36,29 @@ ModelProfile profile_model(const Graph& graph, Backend& backend, const Calibrati
     say("unit " + std::to_string(i + 1) + "/" + std::to_string(n));
     auto unit = backend.compile({&graph, i, i + 1, calibration});
     entering[static_cast<size_t>(i) + 1] = unit->run(entering[static_cast<size_t>(i)]);
-    p.units.push_back(time_runs([&] { unit->run(entering[static_cast<size_t>(i)]); }, o.warmup, o.reps));
+    p.units.push_back(time_partition(*unit, entering[static_cast<size_t>(i)], o));
   }
   say("whole model");
-  p.whole = time_partition(backend, graph, calibration, 0, n, entering[0], o);
+  p.whole = time_range(backend, graph, calibration, 0, n, entering[0], o);
   if (!o.partitions) return p;
   p.prefixes.resize(static_cast<size_t>(n));
   p.suffixes.resize(static_cast<size_t>(n));
   for (int i = 1; i < n; ++i) {
     say("split " + std::to_string(i) + "/" + std::to_string(n - 1));
-    p.prefixes[static_cast<size_t>(i)] = time_partition(backend, graph, calibration, 0, i, entering[0], o);
-    p.suffixes[static_cast<size_t>(i)] =
-        time_partition(backend, graph, calibration, i, n, entering[static_cast<size_t>(i)], o);
+    const auto prefix = [&] {
+      p.prefixes[static_cast<size_t>(i)] = time_range(backend, graph, calibration, 0, i, entering[0], o);
+    };
+    const auto suffix = [&] {
+      p.suffixes[static_cast<size_t>(i)] =
+          time_range(backend, graph, calibration, i, n, entering[static_cast<size_t>(i)], o);
+    };
+    if (o.suffix_first) {
+      suffix();
+      prefix();
+    } else {
+      prefix();
+      suffix();
+    }
   }
   return p;
 }

@@ -18,6 +18,15 @@ struct ProfileOptions {
   bool partitions = true;  // also prefixes and suffixes for every split index
   // Called before each measurement with a short description (progress).
   std::function<void(const std::string&)> progress;
+  // Called after each measurement with a function that runs the measured
+  // partition once more. Elements profiled together use it to keep running
+  // until all of them finish the current measurement, so that each is
+  // measured under the others' load.
+  std::function<void(const std::function<void()>& run_again)> rendezvous;
+  // Measure split i's suffix before its prefix: paired with an element that
+  // does not, each prefix is timed while the partner times that split's
+  // suffix, as in a two-stage pipeline.
+  bool suffix_first = false;
 };
 
 struct ModelProfile {

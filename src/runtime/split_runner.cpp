@@ -38,8 +38,14 @@ std::vector<PipelineStage> build_stages(const Graph& graph, const std::vector<st
     const auto backend = make_backend(elements[k]);
     const Element element = backend->element();
     const bool int8 = element.precision == Precision::int8;
-    stages.push_back({element.name, [element] { enter_element(element); },
-                      backend->compile({&graph, first, last, int8 ? calibration : nullptr})});
+    // oneDNN shapes a primitive for the threads it may use when it is
+    // created, so a stage is compiled where it will run.
+    std::unique_ptr<Partition> partition;
+    on_own_thread([&] {
+      enter_element(element);
+      partition = backend->compile({&graph, first, last, int8 ? calibration : nullptr});
+    });
+    stages.push_back({element.name, [element] { enter_element(element); }, std::move(partition)});
   }
   return stages;
 }

@@ -14,7 +14,8 @@
 namespace splitinfer {
 
 // Compiles stage k of the chain on units [cuts[k-1], cuts[k]) for every
-// non-empty stage; each worker pins itself to its element.
+// non-empty stage, on a thread placed on its element; each worker places
+// itself there too.
 std::vector<PipelineStage> build_stages(const Graph& graph, const std::vector<std::string>& elements,
                                         const std::vector<int>& cuts, const Calibration* calibration);
 
