@@ -15,14 +15,7 @@ namespace splitinfer {
 namespace {
 
 using testing::run_cli;
-
-void expect_one_line_error(const testing::CliResult& r, int code, const std::string& fragment) {
-  EXPECT_EQ(r.exit_code, code) << r.err;
-  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
-  ASSERT_FALSE(r.err.empty());
-  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "more than one line: " << r.err;
-  EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
-}
+using testing::expect_one_line_error;
 
 class CliFiles : public ::testing::Test {
  protected:

@@ -40,11 +40,7 @@ class RunCommands : public ::testing::Test {
 };
 
 void expect_error(const testing::CliResult& r, const std::string& fragment) {
-  EXPECT_EQ(r.exit_code, 3) << r.err;
-  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
-  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
-  EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
-  EXPECT_TRUE(r.out.empty()) << r.out;
+  testing::expect_one_line_error(r, 3, fragment);
 }
 
 TEST_F(RunCommands, InferWritesTheOutputInBothPrecisions) {

@@ -15,6 +15,10 @@ struct CliResult {
 // `args` is appended to the binary's path as shell words (quote as needed).
 CliResult run_cli(const std::string& args);
 
+// The error contract: exit code `code`, one line on stderr that starts with
+// "error: " and contains `fragment`, nothing on stdout.
+void expect_one_line_error(const CliResult& r, int code, const std::string& fragment);
+
 // A fresh empty directory under the system temp dir, removed by the caller.
 std::string make_temp_dir();
 
