@@ -14,7 +14,6 @@
 #include "cli/model_options.h"
 #include "cli/plan_report.h"
 #include "cli/planning.h"
-#include "exec/tensor_file.h"
 #include "profile/timing.h"
 #include "runtime/split_runner.h"
 
@@ -74,19 +73,6 @@ std::vector<int> planned_splits(const Planning& p) {
   return best_chain_plan(p.problem).cuts;
 }
 
-// Distinct frames: the --input file, or 8 draws of standard normal noise.
-std::vector<Handoff> make_frames(const Graph& graph, const std::string& input) {
-  const Shape& shape = graph.tensor(graph.inputs.at(0)).shape;
-  std::vector<Handoff> frames;
-  if (!input.empty()) {
-    frames.push_back(Handoff::from_floats(shape, read_tensor_file(input, shape)));
-    return frames;
-  }
-  for (auto& x : synthetic_calibration_inputs(graph, 8, 777))
-    frames.push_back(Handoff::from_floats(shape, std::move(x)));
-  return frames;
-}
-
 struct Agreement {
   double sqnr_db = 0.0;
   double max_abs_diff = 0.0;
@@ -101,26 +87,6 @@ double sqnr_db(const std::vector<float>& got, const std::vector<float>& want) {
     noise += (static_cast<double>(got[i]) - want[i]) * (static_cast<double>(got[i]) - want[i]);
   }
   return noise == 0.0 ? 200.0 : 10.0 * std::log10(signal / noise);
-}
-
-struct RunMeasurement {
-  PipelineResult result;
-  double period_ms = 0.0;
-};
-
-RunMeasurement measure_pipeline(std::vector<PipelineStage>& stages, const std::vector<Handoff>& frames,
-                                int count, size_t queue, std::vector<Handoff>* first_outputs) {
-  const std::atomic<bool>* stop = &g_interrupted;
-  RunMeasurement m;
-  m.result = run_pipeline(
-      stages, static_cast<uint64_t>(count),
-      [&](uint64_t seq) -> const Handoff& { return frames[seq % frames.size()]; },
-      [&](uint64_t seq, const Handoff& out) {
-        if (first_outputs && seq < frames.size()) first_outputs->push_back(out);
-      },
-      {queue, stop});
-  m.period_ms = steady_period_ms(m.result, std::min<size_t>(10, static_cast<size_t>(count) / 10));
-  return m;
 }
 
 [[noreturn]] void fail_stage(const StageFailure& f) {
@@ -173,7 +139,7 @@ void add_run_command(CLI::App& app) {
     const PlanProblem& problem = planning->problem;
     const Plan plan = evaluate_plan(problem, given.empty() ? planned_splits(*planning) : given);
     const Calibration calibration = calibration_for(graph, opt->planning.calibration);
-    const std::vector<Handoff> frames = make_frames(graph, opt->input);
+    const std::vector<Handoff> frames = input_frames(graph, opt->input);
     const InterruptGuard interrupt_guard;
 
     // Each element alone, and the FP32 reference outputs, in this same run.
@@ -188,7 +154,7 @@ void add_run_command(CLI::App& app) {
 
     std::vector<PipelineStage> stages = build_stages(graph, planning->elements, plan.cuts, &calibration);
     std::vector<Handoff> outputs;
-    const RunMeasurement run = measure_pipeline(stages, frames, opt->frames, opt->queue, &outputs);
+    const PipelineMeasurement run = measure_pipeline(stages, frames, opt->frames, {opt->queue, &g_interrupted}, &outputs);
     if (run.result.failure) fail_stage(*run.result.failure);
 
     Agreement agreement;
@@ -210,7 +176,7 @@ void add_run_command(CLI::App& app) {
     if (opt->sweep && !run.result.stopped)
       for (int s = 0; s <= static_cast<int>(units.size()) && !g_interrupted; ++s) {
         std::vector<PipelineStage> st = build_stages(graph, planning->elements, {s}, &calibration);
-        const RunMeasurement m = measure_pipeline(st, frames, opt->sweep_frames, opt->queue, nullptr);
+        const PipelineMeasurement m = measure_pipeline(st, frames, opt->sweep_frames, {opt->queue, &g_interrupted}, nullptr);
         if (m.result.failure) fail_stage(*m.result.failure);
         sweep.push_back({{"split", s},
                          {"period_ms_measured", m.period_ms},

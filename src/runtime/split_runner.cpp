@@ -1,9 +1,11 @@
 #include "runtime/split_runner.h"
 
+#include <algorithm>
 #include <exception>
 #include <thread>
 
 #include "exec/backend.h"
+#include "exec/tensor_file.h"
 #include "graph/units.h"
 #include "profile/timing.h"
 
@@ -48,6 +50,34 @@ std::vector<PipelineStage> build_stages(const Graph& graph, const std::vector<st
     stages.push_back({element.name, [element] { enter_element(element); }, std::move(partition)});
   }
   return stages;
+}
+
+std::vector<Handoff> input_frames(const Graph& graph, const std::string& path) {
+  const Shape& shape = graph.tensor(graph.inputs.at(0)).shape;
+  std::vector<Handoff> frames;
+  if (!path.empty()) {
+    frames.push_back(Handoff::from_floats(shape, read_tensor_file(path, shape)));
+    return frames;
+  }
+  for (auto& x : synthetic_calibration_inputs(graph, 8, 777))
+    frames.push_back(Handoff::from_floats(shape, std::move(x)));
+  return frames;
+}
+
+PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
+                                     const std::vector<Handoff>& frames, int count,
+                                     const PipelineOptions& options,
+                                     std::vector<Handoff>* first_outputs) {
+  PipelineMeasurement m;
+  m.result = run_pipeline(
+      stages, static_cast<uint64_t>(count),
+      [&](uint64_t seq) -> const Handoff& { return frames[seq % frames.size()]; },
+      [&](uint64_t seq, const Handoff& out) {
+        if (first_outputs && seq < frames.size()) first_outputs->push_back(out);
+      },
+      options);
+  m.period_ms = steady_period_ms(m.result, std::min<size_t>(10, static_cast<size_t>(count) / 10));
+  return m;
 }
 
 Handoff run_stages_in_turn(std::vector<PipelineStage>& stages, const Handoff& input) {

@@ -19,6 +19,22 @@ namespace splitinfer {
 std::vector<PipelineStage> build_stages(const Graph& graph, const std::vector<std::string>& elements,
                                         const std::vector<int>& cuts, const Calibration* calibration);
 
+// Distinct input frames: the file at `path`, or 8 draws of standard normal
+// noise when `path` is empty.
+std::vector<Handoff> input_frames(const Graph& graph, const std::string& path);
+
+struct PipelineMeasurement {
+  PipelineResult result;
+  double period_ms = 0.0;  // steady state, the first 10% of frames (at most 10) skipped
+};
+
+// `count` frames through the stages, cycling over `frames`; the outputs of
+// the first frames.size() frames are kept in `first_outputs` when given.
+PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
+                                     const std::vector<Handoff>& frames, int count,
+                                     const PipelineOptions& options,
+                                     std::vector<Handoff>* first_outputs);
+
 // Runs the stages one after another, each on a thread placed on its element.
 Handoff run_stages_in_turn(std::vector<PipelineStage>& stages, const Handoff& input);
 
