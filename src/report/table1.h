@@ -1,0 +1,45 @@
+// Table 1 of the split-inference paper: for each model, the best split index
+// and the speedup of the two-stage pipeline over each element alone, in
+// three column groups that never mix: measured on the real elements here,
+// simulated paper devices, and the paper's published values.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace splitinfer {
+
+struct SplitResult {
+  int split = 0;
+  double speedup_over_first = 0.0;   // first element alone / pipeline period
+  double speedup_over_second = 0.0;
+  double period_ms = 0.0;            // 0 for published values
+  std::string figure;                // "measured", "predicted", "simulated" or "published"
+};
+
+struct Table1Row {
+  std::string model;
+  int units = 0;  // split indices run 0..units
+  std::optional<SplitResult> real_measured;   // pipeline run at the planned split
+  std::optional<SplitResult> real_predicted;  // the plan, from the profiles
+  std::optional<SplitResult> sim_direct, sim_indirect;
+  std::optional<SplitResult> paper_direct, paper_indirect;
+};
+
+struct Table1 {
+  std::vector<std::string> real_elements;  // first, second
+  std::vector<std::string> sim_elements;
+  std::string sim_link;
+  std::string machine;
+  std::string paper_citation;
+  std::string paper_devices;
+  std::vector<Table1Row> rows;
+};
+
+std::string table1_markdown(const Table1& table);
+nlohmann::json table1_json(const Table1& table);
+
+}  // namespace splitinfer

@@ -1,0 +1,53 @@
+// The Table 1 report's formatting: the three column groups stay apart, each
+// figure is labelled, missing configurations read n/a.
+#include <gtest/gtest.h>
+
+#include "report/table1.h"
+
+namespace splitinfer {
+namespace {
+
+Table1 sample() {
+  Table1 t;
+  t.real_elements = {"cpu0:int8", "cpu1:fp32"};
+  t.sim_elements = {"sim:a", "sim:b"};
+  t.sim_link = "pcie3x4";
+  t.machine = "test machine";
+  t.paper_citation = "Some Paper (2024)";
+  t.paper_devices = "DPU INT8 and GPU FP16";
+  Table1Row r;
+  r.model = "resnet18";
+  r.units = 15;
+  r.real_measured = SplitResult{11, 1.234, 4.5, 4.1, "measured"};
+  r.real_predicted = SplitResult{11, 1.1, 4.6, 4.0, "predicted"};
+  r.sim_direct = SplitResult{9, 1.5, 2.25, 1.0, "simulated"};
+  r.paper_direct = SplitResult{10, 1.25, 2.04, 0.0, "published"};
+  r.paper_indirect = SplitResult{10, 1.18, 2.15, 0.0, "published"};
+  t.rows.push_back(r);
+  return t;
+}
+
+TEST(Table1Report, MarkdownHasEveryGroupAndFormatsSpeedups) {
+  const std::string md = table1_markdown(sample());
+  for (const char* heading : {"## Measured on the real elements here", "## Simulated paper devices (not measurements)",
+                              "## Published in the paper"})
+    EXPECT_NE(md.find(heading), std::string::npos) << heading;
+  EXPECT_NE(md.find("| resnet18 | 15 | 1.23x | 4.50x | 11 | 1.10x | 4.60x | 11 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| resnet18 | 15 | 1.50x | 2.25x | 9 | n/a | n/a | n/a |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| resnet18 | 15 | 1.25x | 2.04x | 10 | 1.18x | 2.15x | 10 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("Some Paper (2024)"), std::string::npos);
+}
+
+TEST(Table1Report, JsonLabelsEveryFigure) {
+  const nlohmann::json j = table1_json(sample());
+  const auto& row = j["rows"][0];
+  EXPECT_EQ(row["real"]["measured"]["figure"], "measured");
+  EXPECT_EQ(row["simulated"]["direct"]["figure"], "simulated");
+  EXPECT_TRUE(row["simulated"]["indirect"].is_null());
+  EXPECT_EQ(row["paper"]["indirect"]["split"], 10);
+  EXPECT_FALSE(row["paper"]["direct"].contains("period_ms"));
+  EXPECT_DOUBLE_EQ(row["real"]["measured"]["period_ms"].get<double>(), 4.1);
+}
+
+}  // namespace
+}  // namespace splitinfer
