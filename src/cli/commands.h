@@ -12,5 +12,6 @@ void add_infer_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 }  // namespace splitinfer::cli

@@ -16,9 +16,9 @@ std::string_view basis_word(CostBasis basis) {
   return "unknown";
 }
 
-std::map<std::string, double> alone_ms(const PlanProblem& p) {
-  std::map<std::string, double> ms;
-  for (const ChainElement& e : p.chain) ms[e.name] = p.costs->stage(e.name, 0, p.unit_count()).ms;
+std::vector<std::pair<std::string, double>> alone_ms(const PlanProblem& p) {
+  std::vector<std::pair<std::string, double>> ms;
+  for (const ChainElement& e : p.chain) ms.emplace_back(e.name, p.costs->stage(e.name, 0, p.unit_count()).ms);
   return ms;
 }
 
@@ -71,9 +71,8 @@ void print_plan(std::ostream& out, const Plan& plan, const PlanProblem& p,
         << units[static_cast<size_t>(st.first_unit)].name << " .. "
         << units[static_cast<size_t>(st.last_unit) - 1].name << ")  " << st.total_ms() << " ms ["
         << cost_basis_name(st.basis) << "]";
-    if (st.receive_ms > 0 || st.send_ms > 0)
-      out << "  incl. receive " << st.receive_ms << " + send " << st.send_ms << " ms ("
-          << st.send_bytes << " B out)";
+    if (st.receive_ms > 0) out << "  incl. receive " << st.receive_ms << " ms";
+    if (st.send_ms > 0) out << "  incl. send " << st.send_ms << " ms (" << st.send_bytes << " B)";
     out << "\n";
   }
   out << "  period " << plan.period_ms << " ms, latency " << plan.latency_ms << " ms\n";

@@ -1,7 +1,7 @@
 // Printing a plan: the text table and the JSON of `plan` and `run`.
 #pragma once
 
-#include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -12,9 +12,8 @@
 
 namespace splitinfer::cli {
 
-// Each element's whole-model time from the cost source, and the plan's
-// speedup over it (element alone / plan period).
-std::map<std::string, double> alone_ms(const PlanProblem& problem);
+// Each element's whole-model time from the cost source, in chain order.
+std::vector<std::pair<std::string, double>> alone_ms(const PlanProblem& problem);
 
 nlohmann::json plan_json(const Plan& plan, const PlanProblem& problem,
                          const std::vector<Unit>& units);

@@ -5,13 +5,17 @@
 #include <iostream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
+#include "devices/device_spec.h"
+#include "devices/sim_cost.h"
 #include "exec/backend.h"
 #include "graph/units.h"
 #include "profile/machine_id.h"
 #include "profile/model_hash.h"
 #include "profile/profile_cost_source.h"
 #include "profile/profile_session.h"
+#include "runtime/queue_link.h"
 
 namespace splitinfer::cli {
 
@@ -34,16 +38,6 @@ LinkMode parse_link_mode(const std::string& s) {
   if (s == "direct") return LinkMode::direct;
   if (s == "indirect") return LinkMode::indirect;
   fail(ErrorKind::invalid_input, "link mode '" + s + "' is not direct or indirect");
-}
-
-// TEMPORARY until src/devices lands.
-bool simulated_hands_over_int8(const std::string& e) {
-  fail(ErrorKind::invalid_input, "unknown simulated element " + e);
-}
-void add_simulated_costs(CombinedCostSource&, const Graph&) {}
-Link named_link(const std::string& name) {
-  if (name == "shared-memory") return {"shared-memory", 0.0, 10.0, "estimate"};
-  fail(ErrorKind::invalid_input, "unknown link " + name);
 }
 
 // Profiles the real elements whose profile (with every split) is missing.
@@ -87,8 +81,8 @@ void add_planning_options(CLI::App* cmd, PlanningOptions& o) {
       ->default_val("direct")
       ->check(CLI::IsMember({"direct", "indirect"}));
   cmd->add_option("--link-spec", o.link,
-                  "Link from `splitinfer devices` (default: shared-memory between CPU elements, "
-                  "pcie3x4 otherwise)");
+                  "Link from data/devices.json (default: the pipeline queue between real "
+                  "elements, measured; pcie3x4 when an element is simulated)");
   cmd->add_option("--objective", o.objective, "throughput (period) or latency")
       ->default_val("throughput")
       ->check(CLI::IsMember({"throughput", "latency"}));
@@ -118,7 +112,7 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   for (const std::string& e : p->elements) {
     if (is_simulated_element(e)) {
       p->simulated = true;
-      p->problem.chain.push_back({e, simulated_hands_over_int8(e)});
+      p->problem.chain.push_back({e, device_catalog().find_element(e).precision == Precision::int8});
       continue;
     }
     const Element element = make_backend(e)->element();  // checks it exists here
@@ -127,7 +121,8 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
     real.push_back(e);
   }
   // Everything the user typed is checked before anything is measured.
-  p->problem.link = named_link(o.link.empty() ? (p->simulated ? "pcie3x4" : "shared-memory") : o.link);
+  if (!o.link.empty()) p->problem.link = to_link(device_catalog().find_link(o.link));
+  else if (p->simulated) p->problem.link = to_link(device_catalog().find_link("pcie3x4"));
   p->problem.mode = parse_link_mode(o.link_mode);
   p->problem.objective = parse_objective(o.objective);
   p->store = std::make_unique<ProfileStore>(o.db.empty() ? ProfileStore::default_path() : o.db);
@@ -136,10 +131,14 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
     if (any_int8) calibration = std::make_unique<Calibration>(calibration_for(graph, o.calibration));
     p->profiled_now = profile_missing(graph, real, o, *p->store, calibration.get());
   }
+  if (o.link.empty() && !p->simulated)  // between real elements: measured on a thread of its own
+    std::thread([&] {
+      p->problem.link = measure_queue_link(parse_element(real.at(0)), parse_element(real.at(1)));
+    }).join();
   p->costs = std::make_unique<CombinedCostSource>(n);
   p->costs->add(std::make_unique<ProfileCostSource>(*p->store, structure_hash(graph), graph.name,
                                                     n, machine_id()));
-  add_simulated_costs(*p->costs, graph);
+  if (p->simulated) p->costs->add(std::make_unique<SimulatedCostSource>(graph));
 
   p->problem.costs = p->costs.get();
   const std::vector<Unit> units = split_units(graph);

@@ -1,0 +1,169 @@
+// `splitinfer report table1`: the paper's Table 1 and Figures 5-7 for the
+// zoo models, measured on the real elements, simulated for the paper's
+// devices, beside the published values.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/plan_report.h"
+#include "cli/planning.h"
+#include "common/atomic_file.h"
+#include "graph/zoo/zoo.h"
+#include "profile/machine_id.h"
+#include "report/paper_table1.h"
+#include "report/split_plots.h"
+#include "report/table1.h"
+#include "runtime/split_runner.h"
+
+namespace splitinfer::cli {
+
+namespace {
+
+struct Options {
+  std::string devices = "cpu0:int8,cpu1:fp32";
+  std::string sim_devices = "sim:vck190-dpu,sim:rtx2080";
+  std::string sim_link = "pcie3x4";
+  std::string models = "lenet5,resnet18,resnet50,resnet101,resnet152,vgg16,mobilenet_v2";
+  std::string out = "docs/table1";
+  std::string db;
+  int reps = 10;
+  int frames = 100;
+  int alone_frames = 20;
+  CalibrationOptions calibration;
+  bool json = false;
+};
+
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> items;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) items.push_back(item);
+  return items;
+}
+
+SplitResult result_of(const Plan& plan, const PlanProblem& problem, const std::string& figure) {
+  const auto alone = alone_ms(problem);
+  return {plan.cuts.at(0), alone.at(0).second / plan.period_ms, alone.at(1).second / plan.period_ms,
+          plan.period_ms, figure};
+}
+
+class Table1Builder {
+ public:
+  explicit Table1Builder(const Options& o) : o_(o) {
+    std::filesystem::create_directories(o.out + "/plots");
+  }
+
+  Table1Row row(const std::string& model) {
+    const Graph graph = build_zoo_model(model, 0);
+    Table1Row row;
+    row.model = model;
+    row.units = static_cast<int>(split_units(graph).size());
+    if (o_.devices != "none") real(graph, row);
+    if (o_.sim_devices != "none") simulated(graph, row);
+    return row;
+  }
+
+ private:
+  PlanningOptions planning(const std::string& devices, const std::string& mode,
+                           const std::string& link) const {
+    PlanningOptions p;
+    p.devices = devices;
+    p.link_mode = mode;
+    p.link = link;
+    p.db = o_.db;
+    p.reps = o_.reps;
+    p.calibration = o_.calibration;
+    return p;
+  }
+
+  // The planned split run as a pipeline, each element alone beside it.
+  void real(const Graph& graph, Table1Row& row) {
+    const auto p = prepare_planning(graph, planning(o_.devices, "direct", ""), 2, 2);
+    const Plan plan = rank_two_stage_splits(p->problem).front();
+    row.real_predicted = result_of(plan, p->problem, "predicted");
+    const Calibration calibration = calibration_for(graph, o_.calibration);
+    const std::vector<Handoff> frames = input_frames(graph, "");
+    std::vector<PipelineStage> stages = build_stages(graph, p->elements, plan.cuts, &calibration);
+    const PipelineMeasurement m = measure_pipeline(stages, frames, o_.frames, {}, nullptr);
+    if (m.result.failure)
+      fail(ErrorKind::invalid_input, graph.name + ": stage " + m.result.failure->stage_name +
+                                         " failed: " + m.result.failure->message);
+    const double first = measure_alone_ms(graph, p->elements[0], &calibration, frames[0], 3, o_.alone_frames);
+    const double second = measure_alone_ms(graph, p->elements[1], &calibration, frames[0], 3, o_.alone_frames);
+    row.real_measured = SplitResult{plan.cuts[0], first / m.period_ms, second / m.period_ms,
+                                    m.period_ms, "measured"};
+    write_chart(graph.name + "-stages-measured.svg",
+                stage_latency_chart(graph.name, p->problem, plan.cuts[0], "measured profiles"));
+  }
+
+  void simulated(const Graph& graph, Table1Row& row) {
+    for (const char* mode : {"direct", "indirect"}) {
+      const auto p = prepare_planning(graph, planning(o_.sim_devices, mode, o_.sim_link), 2, 2);
+      const Plan plan = rank_two_stage_splits(p->problem).front();
+      (std::string(mode) == "direct" ? row.sim_direct : row.sim_indirect) =
+          result_of(plan, p->problem, "simulated");
+      if (std::string(mode) != "direct") continue;
+      write_chart(graph.name + "-stages-simulated.svg",
+                  stage_latency_chart(graph.name, p->problem, plan.cuts[0], "simulated"));
+      write_chart(graph.name + "-transfer-simulated.svg", transfer_latency_chart(graph.name, p->problem));
+      write_chart(graph.name + "-bytes.svg", handoff_bytes_chart(graph.name, p->problem));
+    }
+  }
+
+  void write_chart(const std::string& name, const LineChart& chart) const {
+    write_file_atomically(o_.out + "/plots/" + name, render_svg(chart));
+  }
+
+  const Options& o_;
+};
+
+}  // namespace
+
+void add_report_command(CLI::App& app) {
+  auto* report = app.add_subcommand("report", "Reports of the papers' tables and figures");
+  report->require_subcommand(1);
+  auto* cmd = report->add_subcommand(
+      "table1", "Table 1 and Figures 5-7 of the split-inference paper: measured, simulated, published");
+  auto opt = std::make_shared<Options>();
+  cmd->add_option("--devices", opt->devices, "Real elements, first then second ('none' to skip)")
+      ->default_val(opt->devices);
+  cmd->add_option("--sim-devices", opt->sim_devices, "Simulated elements ('none' to skip)")
+      ->default_val(opt->sim_devices);
+  cmd->add_option("--sim-link", opt->sim_link, "Link between the simulated elements")
+      ->default_val(opt->sim_link);
+  cmd->add_option("--models", opt->models, "Comma-separated zoo models")->default_val(opt->models);
+  cmd->add_option("--out", opt->out, "Directory for table1.md, table1.json and plots/")
+      ->default_val(opt->out);
+  cmd->add_option("--db", opt->db, "Profile store (default: the user's cache directory)");
+  cmd->add_option("--reps", opt->reps, "Repetitions when profiling what the store lacks")
+      ->default_val(10)
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--frames", opt->frames, "Frames per pipeline run")
+      ->default_val(100)
+      ->check(CLI::Range(2, 1000000));
+  add_calibration_options(cmd, opt->calibration);
+  cmd->add_flag("--json", opt->json, "Print the table as one JSON document");
+  cmd->callback([opt] {
+    for (const std::string& m : split_list(opt->models))
+      if (!is_zoo_model(m)) fail(ErrorKind::invalid_input, "'" + m + "' is not a zoo model");
+    Table1 table = published_table1();
+    if (opt->devices != "none") table.real_elements = split_list(opt->devices);
+    if (opt->sim_devices != "none") table.sim_elements = split_list(opt->sim_devices);
+    table.sim_link = opt->sim_link;
+    table.machine = machine_id();
+    Table1Builder builder(*opt);
+    for (const std::string& m : split_list(opt->models)) {
+      std::cerr << "table1: " << m << "\n";
+      Table1Row row = builder.row(m);
+      add_published(row);
+      table.rows.push_back(std::move(row));
+    }
+    write_file_atomically(opt->out + "/table1.md", table1_markdown(table));
+    write_file_atomically(opt->out + "/table1.json", table1_json(table).dump(2) + "\n");
+    if (opt->json) std::cout << table1_json(table).dump(2) << "\n";
+    else std::cout << table1_markdown(table);
+  });
+}
+
+}  // namespace splitinfer::cli

@@ -1,0 +1,216 @@
+#include "devices/device_spec.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/error.h"
+#include "devices/embedded_data.h"
+
+namespace splitinfer {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<OpKind, kOpKindCount> kOpKinds = {OpKind::conv, OpKind::depthwise_conv,
+                                                       OpKind::fully_connected, OpKind::pooling,
+                                                       OpKind::elementwise};
+
+[[noreturn]] void reject(const std::string& where, const std::string& what) {
+  fail(ErrorKind::invalid_input, "device spec: " + where + ": " + what);
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+  return list;
+}
+
+void check_keys(const json& obj, const std::string& where, const std::set<std::string>& allowed) {
+  if (!obj.is_object()) reject(where, "expected an object");
+  for (const auto& item : obj.items())
+    if (!allowed.count(item.key()))
+      reject(where, "unknown key \"" + item.key() + "\" (expected " +
+                        joined({allowed.begin(), allowed.end()}) + ")");
+}
+
+const json& required(const json& obj, const std::string& where, const std::string& key) {
+  if (!obj.contains(key)) reject(where, "\"" + key + "\" is missing");
+  return obj[key];
+}
+
+std::string required_string(const json& obj, const std::string& where, const std::string& key) {
+  const json& v = required(obj, where, key);
+  if (!v.is_string() || v.get<std::string>().empty())
+    reject(where, "\"" + key + "\" must be a non-empty string");
+  return v.get<std::string>();
+}
+
+std::string optional_string(const json& obj, const std::string& where, const std::string& key) {
+  return obj.contains(key) ? required_string(obj, where, key) : std::string();
+}
+
+double required_number(const json& obj, const std::string& where, const std::string& key) {
+  const json& v = required(obj, where, key);
+  if (!v.is_number()) reject(where, "\"" + key + "\" must be a number");
+  return v.get<double>();
+}
+
+double positive(const json& obj, const std::string& where, const std::string& key) {
+  const double v = required_number(obj, where, key);
+  if (!(v > 0)) reject(where, "\"" + key + "\" must be positive, not " + obj[key].dump());
+  return v;
+}
+
+double non_negative(const json& obj, const std::string& where, const std::string& key) {
+  const double v = required_number(obj, where, key);
+  if (!(v >= 0)) reject(where, "\"" + key + "\" must not be negative, not " + obj[key].dump());
+  return v;
+}
+
+Precision parse_precision(const json& obj, const std::string& where) {
+  const std::string p = required_string(obj, where, "precision");
+  if (p == "int8") return Precision::int8;
+  if (p == "fp16") return Precision::fp16;
+  if (p == "fp32") return Precision::fp32;
+  reject(where, "precision \"" + p + "\" is not int8, fp16 or fp32");
+}
+
+std::set<std::string> op_kind_names() {
+  std::set<std::string> names;
+  for (OpKind k : kOpKinds) names.insert(std::string(op_kind_name(k)));
+  return names;
+}
+
+// Every figure of a spec names its source; `figures` are the keys of the
+// "sources" object that must be there.
+std::map<std::string, std::string> parse_sources(const json& obj, const std::string& where,
+                                                 const std::set<std::string>& figures) {
+  const std::string sources_where = where + ": sources";
+  const json& sources = required(obj, where, "sources");
+  check_keys(sources, sources_where, figures);
+  std::map<std::string, std::string> out;
+  for (const std::string& figure : figures) {
+    if (figure != "efficiency") {
+      out[figure] = required_string(sources, sources_where, figure);
+      continue;
+    }
+    const json& by_kind = required(sources, sources_where, "efficiency");
+    check_keys(by_kind, sources_where + ".efficiency", op_kind_names());
+    for (OpKind k : kOpKinds) {
+      const std::string kind(op_kind_name(k));
+      out["efficiency." + kind] = required_string(by_kind, sources_where + ".efficiency", kind);
+    }
+  }
+  return out;
+}
+
+SimElementSpec parse_sim_element(const std::string& name, const json& obj) {
+  const std::string where = "element \"" + name + "\"";
+  if (!name.starts_with("sim:") || name.size() == 4)
+    reject(where, "simulated element names have the form sim:NAME");
+  check_keys(obj, where,
+             {"description", "precision", "peak_ops_per_s", "memory_bandwidth_gb_s",
+              "node_overhead_ms", "efficiency", "sources"});
+  SimElementSpec e;
+  e.name = name;
+  e.description = optional_string(obj, where, "description");
+  e.precision = parse_precision(obj, where);
+  e.peak_ops_per_s = positive(obj, where, "peak_ops_per_s");
+  e.memory_bandwidth_gb_s = positive(obj, where, "memory_bandwidth_gb_s");
+  e.node_overhead_ms = non_negative(obj, where, "node_overhead_ms");
+  const std::string eff_where = where + ": efficiency";
+  const json& eff = required(obj, where, "efficiency");
+  check_keys(eff, eff_where, op_kind_names());
+  for (OpKind k : kOpKinds) {
+    const std::string kind(op_kind_name(k));
+    const double v = required_number(eff, eff_where, kind);
+    if (!(v > 0 && v <= 1))
+      reject(eff_where, "\"" + kind + "\" is " + eff[kind].dump() + ", outside (0, 1]");
+    e.efficiency[static_cast<size_t>(k)] = v;
+  }
+  e.sources = parse_sources(
+      obj, where,
+      {"precision", "peak_ops_per_s", "memory_bandwidth_gb_s", "node_overhead_ms", "efficiency"});
+  return e;
+}
+
+LinkSpec parse_link_spec(const std::string& name, const json& obj) {
+  const std::string where = "link \"" + name + "\"";
+  check_keys(obj, where, {"description", "latency_ms", "bandwidth_gb_s", "sources"});
+  LinkSpec l;
+  l.name = name;
+  l.description = optional_string(obj, where, "description");
+  l.latency_ms = non_negative(obj, where, "latency_ms");
+  l.bandwidth_gb_s = positive(obj, where, "bandwidth_gb_s");
+  l.sources = parse_sources(obj, where, {"latency_ms", "bandwidth_gb_s"});
+  return l;
+}
+
+template <typename Spec>
+const Spec& find_by_name(const std::vector<Spec>& specs, const std::string& name,
+                         const std::string& what) {
+  for (const Spec& s : specs)
+    if (s.name == name) return s;
+  std::vector<std::string> known;
+  known.reserve(specs.size());
+  for (const Spec& s : specs) known.push_back(s.name);
+  fail(ErrorKind::invalid_input,
+       "unknown " + what + " '" + name + "' (known: " + joined(known) + ")");
+}
+
+}  // namespace
+
+std::string_view op_kind_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::conv: return "conv";
+    case OpKind::depthwise_conv: return "depthwise_conv";
+    case OpKind::fully_connected: return "fully_connected";
+    case OpKind::pooling: return "pooling";
+    case OpKind::elementwise: return "elementwise";
+  }
+  return "?";
+}
+
+const SimElementSpec& DeviceCatalog::find_element(const std::string& name) const {
+  return find_by_name(elements, name, "simulated element");
+}
+
+const LinkSpec& DeviceCatalog::find_link(const std::string& name) const {
+  return find_by_name(links, name, "link");
+}
+
+DeviceCatalog parse_device_catalog(std::string_view text) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {
+    std::string what = e.what();  // drop nlohmann's "[json.exception.parse_error.101] "
+    what.erase(0, what.find("] ") == std::string::npos ? 0 : what.find("] ") + 2);
+    reject("top level", "not valid JSON (" + what + ")");
+  }
+  check_keys(doc, "top level", {"about", "elements", "links"});
+  optional_string(doc, "top level", "about");
+  DeviceCatalog catalog;
+  const json& elements = required(doc, "top level", "elements");
+  if (!elements.is_object()) reject("elements", "expected an object");
+  for (const auto& item : elements.items())
+    catalog.elements.push_back(parse_sim_element(item.key(), item.value()));
+  const json& links = required(doc, "top level", "links");
+  if (!links.is_object()) reject("links", "expected an object");
+  for (const auto& item : links.items())
+    catalog.links.push_back(parse_link_spec(item.key(), item.value()));
+  if (catalog.elements.empty()) reject("elements", "no element is defined");
+  if (catalog.links.empty()) reject("links", "no link is defined");
+  return catalog;  // nlohmann's objects iterate in key order, so both lists are sorted
+}
+
+const DeviceCatalog& device_catalog() {
+  static const DeviceCatalog catalog = parse_device_catalog(embedded_devices_json());
+  return catalog;
+}
+
+Link to_link(const LinkSpec& spec) {
+  return {spec.name, spec.latency_ms, spec.bandwidth_gb_s, "spec"};
+}
+
+}  // namespace splitinfer

@@ -1,0 +1,77 @@
+// Specs of the paper's processing elements and links that are not attached
+// here (data/devices.json, embedded in the library). Every figure carries the
+// public source it came from, or says it is an estimate and why; the cost
+// model in sim_cost.h turns the figures into stage times labelled
+// "simulated", never measurements.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exec/element.h"
+#include "plan/link.h"
+
+namespace splitinfer {
+
+// The op classes an element's efficiency is given for: accelerators reach
+// very different fractions of their peak on each.
+enum class OpKind {
+  conv,             // dense (and grouped, not depthwise) convolution
+  depthwise_conv,   // convolution with group == input channels
+  fully_connected,  // Gemm, MatMul
+  pooling,          // MaxPool, AveragePool, GlobalAveragePool
+  elementwise,      // everything else: BatchNorm, activations, Add, reshapes
+};
+inline constexpr size_t kOpKindCount = 5;
+
+std::string_view op_kind_name(OpKind kind);  // "conv", "depthwise_conv", ... as in the spec
+
+struct SimElementSpec {
+  std::string name;  // "sim:vck190-dpu"
+  std::string description;
+  Precision precision = Precision::fp32;          // the one precision the element runs in
+  double peak_ops_per_s = 0.0;                    // at `precision`; a multiply-accumulate is 2 ops
+  double memory_bandwidth_gb_s = 0.0;             // 1 GB/s = 1e9 bytes per second
+  double node_overhead_ms = 0.0;                  // fixed cost of every node (launch, dispatch)
+  std::array<double, kOpKindCount> efficiency{};  // fraction of the peak reachable, by OpKind
+  // Where each figure comes from, by figure name: "peak_ops_per_s",
+  // "efficiency.conv", ...
+  std::map<std::string, std::string> sources;
+
+  double efficiency_of(OpKind kind) const { return efficiency[static_cast<size_t>(kind)]; }
+};
+
+struct LinkSpec {
+  std::string name;  // "pcie3x4"
+  std::string description;
+  double latency_ms = 0.0;
+  double bandwidth_gb_s = 0.0;
+  std::map<std::string, std::string> sources;  // "latency_ms", "bandwidth_gb_s"
+};
+
+struct DeviceCatalog {
+  std::vector<SimElementSpec> elements;  // sorted by name
+  std::vector<LinkSpec> links;           // sorted by name
+
+  // Throw an invalid_input Error naming the unknown name and the known ones.
+  const SimElementSpec& find_element(const std::string& name) const;
+  const LinkSpec& find_link(const std::string& name) const;
+};
+
+// Parses and checks a spec: every field present with its source, peaks and
+// bandwidths positive, efficiencies in (0, 1] for exactly the five op kinds.
+// Throws an invalid_input Error with a one-line message naming the element or
+// link and the field at fault.
+DeviceCatalog parse_device_catalog(std::string_view json);
+
+// The catalog embedded from data/devices.json, parsed on first use.
+const DeviceCatalog& device_catalog();
+
+// The planner's view of a link from the spec (basis "spec").
+Link to_link(const LinkSpec& spec);
+
+}  // namespace splitinfer
