@@ -10,6 +10,7 @@ void add_inspect_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_infer_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
+void add_devices_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_report_command(CLI::App& app);

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   splitinfer::cli::add_export_command(app);
   splitinfer::cli::add_infer_command(app);
   splitinfer::cli::add_profile_command(app);
+  splitinfer::cli::add_devices_command(app);
   splitinfer::cli::add_plan_command(app);
   splitinfer::cli::add_run_command(app);
   splitinfer::cli::add_report_command(app);

@@ -3,6 +3,7 @@
 // input), and no partial output files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -35,6 +36,24 @@ TEST(Cli, ModelsListsTheZoo) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["models"].size(), 8u);
   EXPECT_EQ(j["models"][0]["name"], "lenet5");
+}
+
+TEST(Cli, DevicesListsRealAndSimulatedElementsAndLinks) {
+  const auto r = run_cli("devices --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  auto names = [&](const char* group) {
+    std::vector<std::string> n;
+    for (const auto& e : j[group]) n.push_back(e["name"]);
+    return n;
+  };
+  const auto real = names("real"), sim = names("simulated"), links = names("links");
+  EXPECT_NE(std::find(real.begin(), real.end(), "cpu0:int8"), real.end());
+  for (const char* e : {"sim:vck190-dpu", "sim:rtx2080", "sim:jetson-tx2-cpu", "sim:jetson-tx2-gpu",
+                        "sim:cyclone10gx"})
+    EXPECT_NE(std::find(sim.begin(), sim.end(), e), sim.end()) << e;
+  EXPECT_NE(std::find(links.begin(), links.end(), "pcie3x4"), links.end());
+  for (const auto& e : j["simulated"]) EXPECT_FALSE(e["sources"].empty()) << e["name"];
 }
 
 TEST(Cli, InspectJsonHasTheContractFields) {

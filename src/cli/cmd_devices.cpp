@@ -1,0 +1,76 @@
+// `splitinfer devices`: the elements a plan can use: the real ones of this
+// machine, which can also run, and the simulated paper devices and links
+// with the sources of their figures.
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "devices/device_spec.h"
+
+namespace splitinfer::cli {
+
+namespace {
+
+nlohmann::json real_elements() {
+  nlohmann::json list = nlohmann::json::array();
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned c = 0; c < cores; ++c)
+    for (const char* p : {"fp32", "int8"})
+      list.push_back({{"name", "cpu" + std::to_string(c) + ":" + p},
+                      {"description", "core " + std::to_string(c) + ", one thread, " + p}});
+  for (const char* p : {"fp32", "int8"})
+    list.push_back({{"name", std::string("cpu:") + p}, {"description", std::string("all cores, ") + p}});
+  return list;
+}
+
+}  // namespace
+
+void add_devices_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("devices", "List real and simulated elements and the links");
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "Print one JSON document");
+  cmd->callback([json] {
+    const DeviceCatalog& catalog = device_catalog();
+    nlohmann::json simulated = nlohmann::json::array(), links = nlohmann::json::array();
+    for (const SimElementSpec& e : catalog.elements)
+      simulated.push_back({{"name", e.name},
+                           {"description", e.description},
+                           {"precision", precision_name(e.precision)},
+                           {"peak_ops_per_s", e.peak_ops_per_s},
+                           {"memory_bandwidth_gb_s", e.memory_bandwidth_gb_s},
+                           {"node_overhead_ms", e.node_overhead_ms},
+                           {"sources", e.sources}});
+    for (const LinkSpec& l : catalog.links)
+      links.push_back({{"name", l.name},
+                       {"description", l.description},
+                       {"latency_ms", l.latency_ms},
+                       {"bandwidth_gb_s", l.bandwidth_gb_s},
+                       {"sources", l.sources}});
+    if (*json) {
+      std::cout << nlohmann::json{{"real", real_elements()}, {"simulated", simulated}, {"links", links}}
+                       .dump(2)
+                << "\n";
+      return;
+    }
+    std::cout << "real elements (measured; `cuda0:fp16` needs a CUDA build):\n";
+    for (const auto& e : real_elements())
+      std::cout << "  " << std::left << std::setw(18) << e["name"].get<std::string>()
+                << e["description"].get<std::string>() << "\n";
+    std::cout << "\nsimulated elements (plan only; figures and sources in data/devices.json):\n";
+    for (const SimElementSpec& e : catalog.elements)
+      std::cout << "  " << std::left << std::setw(20) << e.name << std::setw(5)
+                << precision_name(e.precision) << " " << std::right << std::setprecision(3)
+                << e.peak_ops_per_s / 1e12 << " Tops/s, " << e.memory_bandwidth_gb_s
+                << " GB/s  " << e.description << "\n";
+    std::cout << "\nlinks (--link-spec; between real elements the default is the measured queue):\n";
+    for (const LinkSpec& l : catalog.links)
+      std::cout << "  " << std::left << std::setw(16) << l.name << std::right << l.bandwidth_gb_s
+                << " GB/s, " << l.latency_ms << " ms  " << l.description << "\n";
+  });
+}
+
+}  // namespace splitinfer::cli
