@@ -1,5 +1,6 @@
 #include "profile/profile_session.h"
 
+#include <chrono>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -101,11 +102,22 @@ void measure_into_store(const Graph& graph, const std::vector<ElementProfileJob>
   bool distinct = true;
   for (const auto& job : jobs) distinct = cores.insert(parse_element(job.element).core).second && distinct;
   BusyBarrier barrier(static_cast<int>(jobs.size()));
+  std::mutex alone_mutex;
   const bool together = distinct && !cores.count(-1) && jobs.size() > 1;
   auto measure = [&](size_t i) {
     ProfileOptions o = options;
     if (together) {
       o.rendezvous = [&barrier](const std::function<void()>& run_again) { barrier.arrive(run_again); };
+      // One at a time, the others idle, then all meet again.
+      o.alone = [&](const std::function<TimingStats()>& measure) {
+        TimingStats t;
+        {
+          std::lock_guard lock(alone_mutex);
+          t = measure();
+        }
+        barrier.arrive([] { std::this_thread::sleep_for(std::chrono::microseconds(200)); });
+        return t;
+      };
       o.suffix_first = i % 2 == 1;
     }
     try {

@@ -29,7 +29,8 @@ struct ElementProfileJob {
 // in step: split i's prefix on one while the other times that split's suffix
 // (as the two stages of a pipeline run), whoever finishes a measurement
 // first running its partition until the other is done, so every element is
-// timed under its partner's load on the shared caches and memory. The input is the
+// timed under its partner's load on the shared caches and memory; the whole
+// model, which an element runs alone, is timed with the others idle. The input is the
 // model's input (standard normal noise when empty).
 void measure_into_store(const Graph& graph, const std::vector<ElementProfileJob>& jobs,
                         const std::vector<float>& input, const ProfileOptions& options,

@@ -39,7 +39,11 @@ ModelProfile profile_model(const Graph& graph, Backend& backend, const Calibrati
     p.units.push_back(time_partition(*unit, entering[static_cast<size_t>(i)], o));
   }
   say("whole model");
-  p.whole = time_range(backend, graph, calibration, 0, n, entering[0], o);
+  // The whole model is what an element alone runs (split 0 or N), so it is
+  // timed without a partner's load.
+  const auto whole = backend.compile({&graph, 0, n, calibration});
+  const auto time_whole = [&] { return time_runs([&] { whole->run(entering[0]); }, o.warmup, o.reps); };
+  p.whole = o.alone ? o.alone(time_whole) : time_whole();
   if (!o.partitions) return p;
   p.prefixes.resize(static_cast<size_t>(n));
   p.suffixes.resize(static_cast<size_t>(n));

@@ -23,6 +23,9 @@ struct ProfileOptions {
   // until all of them finish the current measurement, so that each is
   // measured under the others' load.
   std::function<void(const std::function<void()>& run_again)> rendezvous;
+  // Runs the whole-model measurement so that no other element profiled at
+  // the same time is running meanwhile.
+  std::function<TimingStats(const std::function<TimingStats()>& measure)> alone;
   // Measure split i's suffix before its prefix: paired with an element that
   // does not, each prefix is timed while the partner times that split's
   // suffix, as in a two-stage pipeline.
