@@ -34,7 +34,7 @@ struct ProfileOptions {
 
 struct ModelProfile {
   std::vector<TimingStats> units;     // unit i alone
-  TimingStats whole;                  // units [0, N) as one partition
+  TimingStats whole;                  // units [0, N) as one partition; the faster of two timings
   std::vector<TimingStats> prefixes;  // index i: units [0, i), i = 1..N-1 (0 unused)
   std::vector<TimingStats> suffixes;  // index i: units [i, N), i = 1..N-1 (0 unused)
 };

@@ -97,6 +97,17 @@ TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
   for (int s = 0; s <= 12; ++s) EXPECT_EQ(j["sweep"][static_cast<size_t>(s)]["split"], s);
 }
 
+TEST_F(PlanRun, InterruptStopsALongRunWithThePartialReport) {
+  ASSERT_EQ(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --json" + db()).exit_code, 0);  // profiled
+  const auto r = run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split 6 --frames 100000000 --json" + db(), 3);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("interrupted after"), std::string::npos) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["interrupted"].get<bool>());
+  EXPECT_GT(j["frames"].get<int64_t>(), 0);
+  EXPECT_LT(j["frames"].get<int64_t>(), 100000000);
+}
+
 TEST_F(PlanRun, BadChainsAndSplitsAreOneLineErrors) {
   expect_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split 13" + db()),
                         "split index 13 is out of range");

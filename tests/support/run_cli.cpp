@@ -29,11 +29,15 @@ std::string make_temp_dir() {
   return pattern;
 }
 
-CliResult run_cli(const std::string& args) {
+CliResult run_cli(const std::string& args, int interrupt_after_s) {
   const std::string dir = make_temp_dir();
   const std::string out = dir + "/out", err = dir + "/err";
+  const std::string interrupt =
+      interrupt_after_s > 0
+          ? "timeout --preserve-status -s INT " + std::to_string(interrupt_after_s) + " "
+          : "";
   const std::string command =
-      std::string(SPLITINFER_CLI_PATH) + " " + args + " >" + out + " 2>" + err;
+      interrupt + std::string(SPLITINFER_CLI_PATH) + " " + args + " >" + out + " 2>" + err;
   const int status = std::system(command.c_str());
   CliResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

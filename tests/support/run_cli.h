@@ -13,7 +13,9 @@ struct CliResult {
 };
 
 // `args` is appended to the binary's path as shell words (quote as needed).
-CliResult run_cli(const std::string& args);
+// With `interrupt_after_s` > 0 the command gets SIGINT after that many
+// seconds (as a user pressing Ctrl-C), and its own exit code is kept.
+CliResult run_cli(const std::string& args, int interrupt_after_s = 0);
 
 // The error contract: exit code `code`, one line on stderr that starts with
 // "error: " and contains `fragment`, nothing on stdout.

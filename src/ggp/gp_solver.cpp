@@ -1,0 +1,213 @@
+#include "ggp/gp_solver.h"
+
+#include <Eigen/Dense>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "common/error.h"
+
+namespace splitinfer::ggp {
+
+namespace {
+
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+// log(sum_k exp(a_k . y + b_k)): a posynomial in log space.
+struct LogSumExp {
+  MatrixXd a;  // one row per term
+  VectorXd b;
+
+  double value(const VectorXd& y) const {
+    const VectorXd z = a * y + b;
+    const double top = z.maxCoeff();
+    return top + std::log((z.array() - top).exp().sum());
+  }
+
+  // Gradient and Hessian at y.
+  void derivatives(const VectorXd& y, VectorXd& grad, MatrixXd& hess) const {
+    const VectorXd z = a * y + b;
+    VectorXd p = (z.array() - z.maxCoeff()).exp();
+    p /= p.sum();
+    grad = a.transpose() * p;
+    hess = a.transpose() * p.asDiagonal() * a - grad * grad.transpose();
+  }
+};
+
+LogSumExp log_sum_exp(const Posynomial& p, size_t n) {
+  LogSumExp f{MatrixXd(p.terms.size(), n), VectorXd(p.terms.size())};
+  for (size_t k = 0; k < p.terms.size(); ++k) {
+    const Monomial& t = p.terms[k];
+    if (t.exponents.size() != n)
+      fail(ErrorKind::invalid_input, "a term has " + std::to_string(t.exponents.size()) +
+                                         " exponents in a program of " + std::to_string(n) +
+                                         " variables");
+    for (size_t i = 0; i < n; ++i)
+      f.a(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(i)) = t.exponents[i];
+    f.b(static_cast<Eigen::Index>(k)) = std::log(t.coefficient);
+  }
+  return f;
+}
+
+struct ConvexForm {
+  LogSumExp objective;
+  std::vector<LogSumExp> inequalities;
+  MatrixXd eq_a;  // eq_a * y = eq_b
+  VectorXd eq_b;
+};
+
+ConvexForm convex_form(const GeometricProgram& gp) {
+  if (gp.objective.terms.empty()) fail(ErrorKind::invalid_input, "the objective has no terms");
+  ConvexForm f{log_sum_exp(gp.objective, gp.variables), {},
+               MatrixXd(gp.equalities.size(), gp.variables), VectorXd(gp.equalities.size())};
+  for (const Posynomial& p : gp.inequalities) f.inequalities.push_back(log_sum_exp(p, gp.variables));
+  for (size_t j = 0; j < gp.equalities.size(); ++j) {
+    const Monomial& m = gp.equalities[j];
+    if (m.exponents.size() != gp.variables)
+      fail(ErrorKind::invalid_input, "an equality has the wrong number of exponents");
+    for (size_t i = 0; i < gp.variables; ++i)
+      f.eq_a(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(i)) = m.exponents[i];
+    f.eq_b(static_cast<Eigen::Index>(j)) = -std::log(m.coefficient);
+  }
+  return f;
+}
+
+double worst_inequality(const ConvexForm& f, const VectorXd& y) {
+  double worst = -std::numeric_limits<double>::infinity();
+  for (const LogSumExp& g : f.inequalities) worst = std::max(worst, g.value(y));
+  return worst;
+}
+
+// Minimises t * f0(y) - sum log(-f_i(y)) subject to the equalities from a
+// strictly feasible y, for t growing until the duality gap m / t is small.
+// `good_enough` may stop early (phase I stops once it is feasible).
+struct BarrierResult {
+  VectorXd y;
+  int steps = 0;
+  bool unbounded = false;
+};
+
+BarrierResult barrier(const ConvexForm& f, VectorXd y, const GpOptions& o,
+                      const std::function<bool(const VectorXd&)>& good_enough) {
+  const Eigen::Index n = y.size(), p = f.eq_a.rows();
+  const double m = static_cast<double>(f.inequalities.size());
+  BarrierResult r;
+  auto phi = [&](const VectorXd& v, double t) {
+    double value = t * f.objective.value(v);
+    for (const LogSumExp& g : f.inequalities) {
+      const double gv = g.value(v);
+      if (!(gv < 0.0)) return std::numeric_limits<double>::infinity();
+      value -= std::log(-gv);
+    }
+    return value;
+  };
+  for (double t = 1.0;; t *= o.barrier_growth) {
+    for (;;) {  // Newton's method with equality constraints (KKT system)
+      if (r.steps >= o.max_newton_steps) {
+        r.y = y;
+        return r;
+      }
+      VectorXd grad;
+      MatrixXd hess;
+      f.objective.derivatives(y, grad, hess);
+      grad *= t;
+      hess *= t;
+      for (const LogSumExp& g : f.inequalities) {
+        VectorXd gg;
+        MatrixXd gh;
+        g.derivatives(y, gg, gh);
+        const double gv = g.value(y);
+        grad += gg / -gv;
+        hess += gh / -gv + gg * gg.transpose() / (gv * gv);
+      }
+      MatrixXd kkt = MatrixXd::Zero(n + p, n + p);
+      kkt.topLeftCorner(n, n) = hess + 1e-12 * MatrixXd::Identity(n, n);
+      kkt.topRightCorner(n, p) = f.eq_a.transpose();
+      kkt.bottomLeftCorner(p, n) = f.eq_a;
+      VectorXd rhs = VectorXd::Zero(n + p);
+      rhs.head(n) = -grad;
+      VectorXd step = kkt.fullPivLu().solve(rhs).head(n);
+      // A factor of e^10 per step at most: log-sum-exp curvature vanishes far
+      // from the optimum, where a full Newton step would leap.
+      if (step.cwiseAbs().maxCoeff() > 10.0) step *= 10.0 / step.cwiseAbs().maxCoeff();
+      const double decrement = -grad.dot(step);
+      ++r.steps;
+      if (decrement / 2 <= 1e-12) break;
+      double s = 1.0;
+      const double here = phi(y, t);
+      while (phi(y + s * step, t) > here - 0.25 * s * decrement && s > 1e-12) s *= 0.5;
+      y += s * step;
+      if (y.cwiseAbs().maxCoeff() > 700) {  // x beyond e^700: no finite optimum
+        r.unbounded = true;
+        r.y = y;
+        return r;
+      }
+      if (good_enough && good_enough(y)) {
+        r.y = y;
+        return r;
+      }
+    }
+    if (good_enough && good_enough(y)) break;
+    if (m / t < o.duality_gap) break;
+  }
+  r.y = y;
+  return r;
+}
+
+// Phase I: minimise s subject to f_i(y) <= s, s >= -1 and the equalities,
+// from the least-squares solution of the equalities; feasible once s < 0.
+bool find_feasible(const ConvexForm& f, size_t n, VectorXd& y, int& steps, const GpOptions& o) {
+  y = f.eq_a.rows() > 0 ? VectorXd(f.eq_a.completeOrthogonalDecomposition().solve(f.eq_b))
+                        : VectorXd::Zero(static_cast<Eigen::Index>(n));
+  if (f.eq_a.rows() > 0 && (f.eq_a * y - f.eq_b).norm() > 1e-9 * (1 + f.eq_b.norm())) return false;
+  if (f.inequalities.empty() || worst_inequality(f, y) < -1e-9) return true;
+  // Variables (y, s); the objective s is the log-sum-exp of one term.
+  const Eigen::Index ni = static_cast<Eigen::Index>(n);
+  ConvexForm phase1{{MatrixXd::Zero(1, ni + 1), VectorXd::Zero(1)}, {},
+                    MatrixXd::Zero(f.eq_a.rows(), ni + 1), f.eq_b};
+  phase1.objective.a(0, ni) = 1.0;
+  phase1.eq_a.leftCols(ni) = f.eq_a;
+  for (const LogSumExp& g : f.inequalities) {
+    LogSumExp shifted = g;
+    shifted.a.conservativeResize(g.a.rows(), ni + 1);
+    shifted.a.col(ni).setConstant(-1.0);  // f_i(y) - s <= 0
+    phase1.inequalities.push_back(shifted);
+  }
+  LogSumExp floor{MatrixXd::Zero(1, ni + 1), VectorXd::Constant(1, -1.0)};
+  floor.a(0, ni) = -1.0;  // -1 - s <= 0
+  phase1.inequalities.push_back(floor);
+  VectorXd z(ni + 1);
+  z.head(ni) = y;
+  z(ni) = worst_inequality(f, y) + 1.0;
+  const BarrierResult r = barrier(phase1, z, o, [&](const VectorXd& v) {
+    return worst_inequality(f, v.head(ni)) < -1e-7;
+  });
+  steps += r.steps;
+  y = r.y.head(ni);
+  return worst_inequality(f, y) < 0.0;
+}
+
+}  // namespace
+
+GpSolution solve_gp(const GeometricProgram& gp, const GpOptions& o) {
+  const ConvexForm f = convex_form(gp);
+  GpSolution s;
+  VectorXd y(static_cast<Eigen::Index>(gp.variables));
+  if (!o.start.empty()) {
+    if (o.start.size() != gp.variables) fail(ErrorKind::invalid_input, "the start point has the wrong size");
+    for (size_t i = 0; i < gp.variables; ++i) y(static_cast<Eigen::Index>(i)) = std::log(o.start[i]);
+  } else if (!find_feasible(f, gp.variables, y, s.newton_steps, o)) {
+    s.status = GpStatus::infeasible;
+    return s;
+  }
+  const BarrierResult r = barrier(f, y, o, nullptr);
+  s.newton_steps += r.steps;
+  s.status = r.unbounded ? GpStatus::unbounded : GpStatus::optimal;
+  for (Eigen::Index i = 0; i < r.y.size(); ++i) s.x.push_back(std::exp(r.y(i)));
+  s.objective = gp.objective(s.x);
+  return s;
+}
+
+}  // namespace splitinfer::ggp
