@@ -14,5 +14,6 @@ void add_devices_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+void add_ggp_command(CLI::App& app);
 
 }  // namespace splitinfer::cli

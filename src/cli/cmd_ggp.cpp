@@ -1,0 +1,98 @@
+// `splitinfer ggp`: the geometric-program partitioning of the GGP paper.
+// `ggp fit` measures random convolution layers on an element and fits its
+// monomial and posynomial latency models.
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "common/atomic_file.h"
+#include "ggp/conv_excitation.h"
+#include "ggp/model_fit.h"
+
+namespace splitinfer::cli {
+
+namespace {
+
+nlohmann::json monomial_json(const ggp::Monomial& m) {
+  return {{"coefficient", m.coefficient}, {"exponents", m.exponents}};
+}
+
+void add_fit(CLI::App* ggp_cmd) {
+  struct Options {
+    std::string device = "cpu0:fp32", out;
+    int samples = 60, reps = 5;
+    double holdout = 0.25;
+    uint64_t seed = 1;
+    bool json = false;
+  };
+  auto opt = std::make_shared<Options>();
+  auto* cmd = ggp_cmd->add_subcommand("fit", "Fit conv+ReLU latency models of an element from measurements");
+  cmd->add_option("--device", opt->device, "Element to measure")->default_val("cpu0:fp32");
+  cmd->add_option("--samples", opt->samples, "Random layers to measure")->default_val(60)->check(CLI::Range(12, 100000));
+  cmd->add_option("--holdout", opt->holdout, "Fraction of layers kept out of the fit")
+      ->default_val(0.25)
+      ->check(CLI::Range(0.05, 0.9));
+  cmd->add_option("--reps", opt->reps, "Timed runs per layer (median)")->default_val(5)->check(CLI::Range(1, 1000));
+  cmd->add_option("--seed", opt->seed, "Seed of the random layers")->default_val(1);
+  cmd->add_option("--out", opt->out, "Write the fitted models as JSON");
+  cmd->add_flag("--json", opt->json, "Print one JSON document");
+  cmd->callback([opt] {
+    const std::vector<ggp::ConvLayer> layers = ggp::random_conv_layers(opt->samples, opt->seed);
+    const bool progress = isatty(STDERR_FILENO);
+    std::vector<ggp::Sample> train, test;
+    const size_t kept = static_cast<size_t>(static_cast<double>(layers.size()) * (1.0 - opt->holdout));
+    for (size_t i = 0; i < layers.size(); ++i) {
+      if (progress) std::cerr << "\rmeasuring layer " << i + 1 << "/" << layers.size() << std::flush;
+      (i < kept ? train : test)
+          .push_back({layers[i].features(), ggp::measure_conv_ms(layers[i], opt->device, opt->reps)});
+    }
+    if (progress) std::cerr << "\r\033[K";
+    const ggp::Monomial mono = ggp::fit_monomial(train);
+    const ggp::Posynomial posy = ggp::fit_posynomial(train, ggp::conv_latency_basis());
+    const auto mono_f = [&](const std::vector<double>& x) { return mono(x); };
+    const auto posy_f = [&](const std::vector<double>& x) { return posy(x); };
+    nlohmann::json terms = nlohmann::json::array();
+    for (const auto& t : posy.terms) terms.push_back(monomial_json(t));
+    const nlohmann::json doc = {
+        {"element", opt->device},
+        {"features", ggp::conv_feature_names()},
+        {"unit", "ms"},
+        {"figure", "fitted to measurements"},
+        {"samples", {{"train", train.size()}, {"holdout", test.size()}, {"seed", opt->seed}}},
+        {"monomial", monomial_json(mono)},
+        {"posynomial", terms},
+        {"mape_percent", {{"monomial_train", ggp::mape_percent(train, mono_f)},
+                          {"monomial_holdout", ggp::mape_percent(test, mono_f)},
+                          {"posynomial_train", ggp::mape_percent(train, posy_f)},
+                          {"posynomial_holdout", ggp::mape_percent(test, posy_f)}}}};
+    if (!opt->out.empty()) write_file_atomically(opt->out, doc.dump(2) + "\n");
+    if (opt->json) {
+      std::cout << doc.dump(2) << "\n";
+      return;
+    }
+    const auto& names = ggp::conv_feature_names();
+    const auto& e = doc["mape_percent"];
+    std::cout << "conv+ReLU latency on " << opt->device << " (ms; fitted to " << train.size()
+              << " measured layers, checked on " << test.size() << " held out)\n"
+              << "  monomial:   " << ggp::to_string(ggp::Posynomial{{mono}}, names) << "\n"
+              << "              MAPE train " << e["monomial_train"].get<double>() << "%, held out "
+              << e["monomial_holdout"].get<double>() << "%\n"
+              << "  posynomial: " << ggp::to_string(posy, names) << "\n"
+              << "              MAPE train " << e["posynomial_train"].get<double>() << "%, held out "
+              << e["posynomial_holdout"].get<double>() << "%\n";
+  });
+}
+
+}  // namespace
+
+void add_ggp_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("ggp", "Intra-layer partitioning as a geometric program");
+  cmd->require_subcommand(1);
+  add_fit(cmd);
+}
+
+}  // namespace splitinfer::cli
