@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/plan_report.h"
@@ -34,13 +33,6 @@ struct Options {
   CalibrationOptions calibration;
   bool json = false;
 };
-
-std::vector<std::string> split_list(const std::string& list) {
-  std::vector<std::string> items;
-  std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) items.push_back(item);
-  return items;
-}
 
 SplitResult result_of(const Plan& plan, const PlanProblem& problem, const std::string& figure) {
   const auto alone = alone_ms(problem);
@@ -145,15 +137,15 @@ void add_report_command(CLI::App& app) {
   add_calibration_options(cmd, opt->calibration);
   cmd->add_flag("--json", opt->json, "Print the table as one JSON document");
   cmd->callback([opt] {
-    for (const std::string& m : split_list(opt->models))
+    for (const std::string& m : comma_list(opt->models))
       if (!is_zoo_model(m)) fail(ErrorKind::invalid_input, "'" + m + "' is not a zoo model");
     Table1 table = published_table1();
-    if (opt->devices != "none") table.real_elements = split_list(opt->devices);
-    if (opt->sim_devices != "none") table.sim_elements = split_list(opt->sim_devices);
+    if (opt->devices != "none") table.real_elements = comma_list(opt->devices);
+    if (opt->sim_devices != "none") table.sim_elements = comma_list(opt->sim_devices);
     table.sim_link = opt->sim_link;
     table.machine = machine_id();
     Table1Builder builder(*opt);
-    for (const std::string& m : split_list(opt->models)) {
+    for (const std::string& m : comma_list(opt->models)) {
       std::cerr << "table1: " << m << "\n";
       Table1Row row = builder.row(m);
       add_published(row);

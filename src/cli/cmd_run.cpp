@@ -8,7 +8,6 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
@@ -51,8 +50,7 @@ struct Options {
 std::vector<int> parse_splits(const std::string& text, int unit_count, size_t elements) {
   if (text == "auto") return {};
   std::vector<int> cuts;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
+  for (const std::string& item : comma_list(text)) {
     size_t used = 0;
     int value = -1;
     try {

@@ -21,13 +21,6 @@ namespace splitinfer::cli {
 
 namespace {
 
-std::vector<std::string> split_list(const std::string& list) {
-  std::vector<std::string> items;
-  std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) items.push_back(item);
-  return items;
-}
-
 Objective parse_objective(const std::string& s) {
   if (s == "throughput") return Objective::throughput;
   if (s == "latency") return Objective::latency;
@@ -74,6 +67,13 @@ std::vector<std::string> profile_missing(const Graph& graph, const std::vector<s
 
 bool is_simulated_element(const std::string& name) { return name.rfind("sim:", 0) == 0; }
 
+std::vector<std::string> comma_list(const std::string& list) {
+  std::vector<std::string> items;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) items.push_back(item);
+  return items;
+}
+
 void add_planning_options(CLI::App* cmd, PlanningOptions& o) {
   cmd->add_option("--devices", o.devices, "Elements in pipeline order, e.g. cpu0:int8,cpu1:fp32")
       ->required();
@@ -97,7 +97,7 @@ void add_planning_options(CLI::App* cmd, PlanningOptions& o) {
 std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOptions& o,
                                            int min_elements, int max_elements) {
   auto p = std::make_unique<Planning>();
-  p->elements = split_list(o.devices);
+  p->elements = comma_list(o.devices);
   const int k = static_cast<int>(p->elements.size());
   if (k < min_elements || k > max_elements)
     fail(ErrorKind::invalid_input,

@@ -45,6 +45,9 @@ struct Planning {
 std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOptions& o,
                                            int min_elements, int max_elements);
 
+// "a,b,c" -> {"a", "b", "c"}.
+std::vector<std::string> comma_list(const std::string& list);
+
 // A real element needs a backend here; a simulated one can only be planned.
 bool is_simulated_element(const std::string& name);
 
