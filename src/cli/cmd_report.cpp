@@ -9,6 +9,8 @@
 #include "cli/plan_report.h"
 #include "cli/planning.h"
 #include "common/atomic_file.h"
+#include "devices/device_spec.h"
+#include "exec/backend.h"
 #include "graph/zoo/zoo.h"
 #include "profile/machine_id.h"
 #include "report/paper_table1.h"
@@ -43,7 +45,9 @@ SplitResult result_of(const Plan& plan, const PlanProblem& problem, const std::s
 class Table1Builder {
  public:
   explicit Table1Builder(const Options& o) : o_(o) {
-    std::filesystem::create_directories(o.out + "/plots");
+    std::error_code error;
+    std::filesystem::create_directories(o.out + "/plots", error);
+    if (error) fail(ErrorKind::io, "cannot create " + o.out + "/plots: " + error.message());
   }
 
   Table1Row row(const std::string& model) {
@@ -137,8 +141,14 @@ void add_report_command(CLI::App& app) {
   add_calibration_options(cmd, opt->calibration);
   cmd->add_flag("--json", opt->json, "Print the table as one JSON document");
   cmd->callback([opt] {
+    // Every name is checked before hours of measuring begin.
     for (const std::string& m : comma_list(opt->models))
       if (!is_zoo_model(m)) fail(ErrorKind::invalid_input, "'" + m + "' is not a zoo model");
+    if (opt->sim_devices != "none")
+      for (const std::string& e : comma_list(opt->sim_devices)) device_catalog().find_element(e);
+    if (opt->sim_devices != "none") device_catalog().find_link(opt->sim_link);
+    if (opt->devices != "none")
+      for (const std::string& e : comma_list(opt->devices)) make_backend(e);
     Table1 table = published_table1();
     if (opt->devices != "none") table.real_elements = comma_list(opt->devices);
     if (opt->sim_devices != "none") table.sim_elements = comma_list(opt->sim_devices);

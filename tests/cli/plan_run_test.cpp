@@ -122,6 +122,24 @@ TEST_F(PlanRun, GgpFitWritesPositiveModelsWithHeldOutError) {
   EXPECT_TRUE(fs::exists(out));
 }
 
+TEST_F(PlanRun, ReportTable1WritesTheTableAndPlots) {
+  const std::string out = dir_ + "/t1";
+  const auto r = run_cli("report table1 --models lenet5,resnet18 --devices none --json --out " + out + db());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["rows"].size(), 2u);
+  const auto& row = j["rows"][1];
+  EXPECT_EQ(row["model"], "resnet18");
+  EXPECT_EQ(row["simulated"]["direct"]["figure"], "simulated");
+  EXPECT_EQ(row["paper"]["direct"]["split"], 10);  // the paper's value
+  EXPECT_TRUE(row["real"]["measured"].is_null());
+  for (const char* f : {"/table1.md", "/table1.json", "/plots/resnet18-bytes.svg",
+                        "/plots/resnet18-stages-simulated.svg", "/plots/resnet18-transfer-simulated.svg"})
+    EXPECT_TRUE(fs::exists(out + f)) << f;
+  expect_error(run_cli("report table1 --models resnet18,vgg19 --out " + out + db()), "vgg19");
+  expect_error(run_cli("report table1 --sim-devices sim:a,sim:b --out " + out + db()), "sim:a");
+}
+
 TEST_F(PlanRun, BadChainsAndSplitsAreOneLineErrors) {
   expect_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split 13" + db()),
                         "split index 13 is out of range");
