@@ -156,8 +156,9 @@ BarrierResult barrier(const ConvexForm& f, VectorXd y, const GpOptions& o,
   return r;
 }
 
-// Phase I: minimise s subject to f_i(y) <= s, s >= -1 and the equalities,
-// from the least-squares solution of the equalities; feasible once s < 0.
+// Phase I: minimise s subject to f_i(y) <= s, s >= -1, a box on y and the
+// equalities, from the least-squares solution of the equalities; feasible
+// once s < 0.
 bool find_feasible(const ConvexForm& f, size_t n, VectorXd& y, int& steps, const GpOptions& o) {
   y = f.eq_a.rows() > 0 ? VectorXd(f.eq_a.completeOrthogonalDecomposition().solve(f.eq_b))
                         : VectorXd::Zero(static_cast<Eigen::Index>(n));
@@ -178,6 +179,14 @@ bool find_feasible(const ConvexForm& f, size_t n, VectorXd& y, int& steps, const
   LogSumExp floor{MatrixXd::Zero(1, ni + 1), VectorXd::Constant(1, -1.0)};
   floor.a(0, ni) = -1.0;  // -1 - s <= 0
   phase1.inequalities.push_back(floor);
+  // |y_i| <= 60 (x within e^-60..e^60): without a box the barrier keeps
+  // pushing loose variables outward and phase I has no minimiser.
+  for (Eigen::Index i = 0; i < ni; ++i)
+    for (double sign : {1.0, -1.0}) {
+      LogSumExp box{MatrixXd::Zero(1, ni + 1), VectorXd::Constant(1, -60.0)};
+      box.a(0, i) = sign;
+      phase1.inequalities.push_back(box);
+    }
   VectorXd z(ni + 1);
   z.head(ni) = y;
   z(ni) = worst_inequality(f, y) + 1.0;
