@@ -76,7 +76,7 @@ class Table1Builder {
   // The planned split run as a pipeline, each element alone beside it.
   void real(const Graph& graph, Table1Row& row) {
     const auto p = prepare_planning(graph, planning(o_.devices, "direct", ""), 2, 2);
-    const Plan plan = rank_two_stage_splits(p->problem).front();
+    const Plan plan = best_plan(p->problem);
     row.real_predicted = result_of(plan, p->problem, "predicted");
     const Calibration calibration = calibration_for(graph, o_.calibration);
     const std::vector<Handoff> frames = input_frames(graph, "");
@@ -96,7 +96,7 @@ class Table1Builder {
   void simulated(const Graph& graph, Table1Row& row) {
     for (const char* mode : {"direct", "indirect"}) {
       const auto p = prepare_planning(graph, planning(o_.sim_devices, mode, o_.sim_link), 2, 2);
-      const Plan plan = rank_two_stage_splits(p->problem).front();
+      const Plan plan = best_plan(p->problem);
       (std::string(mode) == "direct" ? row.sim_direct : row.sim_indirect) =
           result_of(plan, p->problem, "simulated");
       if (std::string(mode) != "direct") continue;

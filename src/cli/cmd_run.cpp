@@ -66,11 +66,6 @@ std::vector<int> parse_splits(const std::string& text, int unit_count, size_t el
   return cuts;
 }
 
-std::vector<int> planned_splits(const Planning& p) {
-  if (p.problem.chain.size() == 2) return rank_two_stage_splits(p.problem).front().cuts;
-  return best_chain_plan(p.problem).cuts;
-}
-
 struct Agreement {
   double sqnr_db = 0.0;
   double max_abs_diff = 0.0;
@@ -125,17 +120,18 @@ void add_run_command(CLI::App& app) {
     opt->request.need_weights = true;
     const Graph graph = load_model(opt->request);
     const std::vector<Unit> units = split_units(graph);
-    const size_t element_count = static_cast<size_t>(std::count(
-        opt->planning.devices.begin(), opt->planning.devices.end(), ',') + 1);
+    const std::vector<std::string> elements = comma_list(opt->planning.devices);
+    const size_t element_count = elements.size();
     const std::vector<int> given = parse_splits(opt->split, static_cast<int>(units.size()), element_count);
-    if (opt->planning.devices.find("sim:") != std::string::npos)
-      fail(ErrorKind::invalid_input, "--devices " + opt->planning.devices + " names a simulated element: "
-                                     "`splitinfer plan` can use it, `run` needs elements present here");
+    for (const std::string& e : elements)
+      if (is_simulated_element(e))
+        fail(ErrorKind::invalid_input, "element " + e + " is simulated: `splitinfer plan` can use "
+                                       "it, `run` needs elements present here");
     if (opt->sweep && element_count != 2)
       fail(ErrorKind::invalid_input, "--sweep measures two-element splits; give two --devices");
     const auto planning = prepare_planning(graph, opt->planning, 2, 8);
     const PlanProblem& problem = planning->problem;
-    const Plan plan = evaluate_plan(problem, given.empty() ? planned_splits(*planning) : given);
+    const Plan plan = given.empty() ? best_plan(problem) : evaluate_plan(problem, given);
     const Calibration calibration = calibration_for(graph, opt->planning.calibration);
     const std::vector<Handoff> frames = input_frames(graph, opt->input);
     const InterruptGuard interrupt_guard;

@@ -106,7 +106,8 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
                                            : std::to_string(min_elements) + " to " +
                                                  std::to_string(max_elements)) +
              ", comma-separated, e.g. cpu0:int8,cpu1:fp32");
-  const int n = static_cast<int>(split_units(graph).size());
+  const std::vector<Unit> units = split_units(graph);
+  const int n = static_cast<int>(units.size());
   std::vector<std::string> real;
   bool any_int8 = false;
   for (const std::string& e : p->elements) {
@@ -141,7 +142,6 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   if (p->simulated) p->costs->add(std::make_unique<SimulatedCostSource>(graph));
 
   p->problem.costs = p->costs.get();
-  const std::vector<Unit> units = split_units(graph);
   for (int j = 0; j <= n; ++j) {
     p->problem.cut_elements.push_back(
         j == 0 ? numel(graph.tensor(graph.inputs.at(0)).shape)

@@ -21,4 +21,8 @@ std::vector<Plan> rank_two_stage_splits(const PlanProblem& problem) {
   return plans;
 }
 
+Plan best_plan(const PlanProblem& problem) {
+  return problem.chain.size() == 2 ? rank_two_stage_splits(problem).front() : best_chain_plan(problem);
+}
+
 }  // namespace splitinfer

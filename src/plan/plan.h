@@ -73,6 +73,10 @@ bool better_plan(const Plan& a, const Plan& b, Objective objective);
 // The paper's method for two elements: every split index 0..N, best first.
 std::vector<Plan> rank_two_stage_splits(const PlanProblem& problem);
 
+// The best plan: the exhaustive ranking's first for two elements, the
+// dynamic program's otherwise.
+Plan best_plan(const PlanProblem& problem);
+
 // The best plan for a chain of any length, by dynamic programming over
 // contiguous partitions (stages may be empty); equal to trying every cut
 // vector, in O(K^2 N^2) stage evaluations.
