@@ -5,8 +5,8 @@
 #include <iostream>
 #include <mutex>
 #include <sstream>
-#include <thread>
 
+#include "common/on_own_thread.h"
 #include "devices/device_spec.h"
 #include "devices/sim_cost.h"
 #include "exec/backend.h"
@@ -133,9 +133,9 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
     p->profiled_now = profile_missing(graph, real, o, *p->store, calibration.get());
   }
   if (o.link.empty() && !p->simulated)  // between real elements: measured on a thread of its own
-    std::thread([&] {
+    on_own_thread([&] {
       p->problem.link = measure_queue_link(parse_element(real.at(0)), parse_element(real.at(1)));
-    }).join();
+    });
   p->costs = std::make_unique<CombinedCostSource>(n);
   p->costs->add(std::make_unique<ProfileCostSource>(*p->store, structure_hash(graph), graph.name,
                                                     n, machine_id()));

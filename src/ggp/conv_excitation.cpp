@@ -1,8 +1,8 @@
 #include "ggp/conv_excitation.h"
 
 #include <random>
-#include <thread>
 
+#include "common/on_own_thread.h"
 #include "exec/backend.h"
 #include "exec/calibration.h"
 #include "graph/builder.h"
@@ -53,25 +53,19 @@ Graph conv_relu_graph(const ConvLayer& l) {
 double measure_conv_ms(const ConvLayer& layer, const std::string& element_name, int reps) {
   const Graph graph = conv_relu_graph(layer);
   double ms = 0.0;
-  std::exception_ptr error;
-  std::thread([&] {
-    try {
-      const auto backend = make_backend(element_name);
-      enter_element(backend->element());
-      const int units = static_cast<int>(split_units(graph).size());
-      std::unique_ptr<Calibration> calibration;
-      if (backend->element().precision == Precision::int8)
-        calibration = std::make_unique<Calibration>(calibrate(
-            graph, synthetic_calibration_inputs(graph, 2, 5), CalibrationMethod::minmax));
-      const auto partition = backend->compile({&graph, 0, units, calibration.get()});
-      const Handoff input = Handoff::from_floats(graph.tensor(graph.inputs.at(0)).shape,
-                                                 synthetic_calibration_inputs(graph, 1, 6).front());
-      ms = time_runs([&] { partition->run(input); }, 2, reps).median_ms;
-    } catch (...) {
-      error = std::current_exception();
-    }
-  }).join();
-  if (error) std::rethrow_exception(error);
+  on_own_thread([&] {
+    const auto backend = make_backend(element_name);
+    enter_element(backend->element());
+    const int units = static_cast<int>(split_units(graph).size());
+    std::unique_ptr<Calibration> calibration;
+    if (backend->element().precision == Precision::int8)
+      calibration = std::make_unique<Calibration>(calibrate(
+          graph, synthetic_calibration_inputs(graph, 2, 5), CalibrationMethod::minmax));
+    const auto partition = backend->compile({&graph, 0, units, calibration.get()});
+    const Handoff input = Handoff::from_floats(graph.tensor(graph.inputs.at(0)).shape,
+                                               synthetic_calibration_inputs(graph, 1, 6).front());
+    ms = time_runs([&] { partition->run(input); }, 2, reps).median_ms;
+  });
   return ms;
 }
 

@@ -1,33 +1,14 @@
 #include "runtime/split_runner.h"
 
 #include <algorithm>
-#include <exception>
-#include <thread>
 
+#include "common/on_own_thread.h"
 #include "exec/backend.h"
 #include "exec/tensor_file.h"
 #include "graph/units.h"
 #include "profile/timing.h"
 
 namespace splitinfer {
-
-namespace {
-
-// Runs `work` on a fresh thread and rethrows what it threw.
-template <typename Work>
-void on_own_thread(Work work) {
-  std::exception_ptr error;
-  std::thread([&] {
-    try {
-      work();
-    } catch (...) {
-      error = std::current_exception();
-    }
-  }).join();
-  if (error) std::rethrow_exception(error);
-}
-
-}  // namespace
 
 std::vector<PipelineStage> build_stages(const Graph& graph, const std::vector<std::string>& elements,
                                         const std::vector<int>& cuts, const Calibration* calibration) {
