@@ -10,6 +10,8 @@
 
 #include "cli/commands.h"
 #include "devices/device_spec.h"
+#include "ggp/conv_layer.h"
+#include "ggp/posynomial_json.h"
 
 namespace splitinfer::cli {
 
@@ -36,14 +38,22 @@ void add_devices_command(CLI::App& app) {
   cmd->callback([json] {
     const DeviceCatalog& catalog = device_catalog();
     nlohmann::json simulated = nlohmann::json::array(), links = nlohmann::json::array();
-    for (const SimElementSpec& e : catalog.elements)
+    for (const SimElementSpec& e : catalog.elements) {
+      nlohmann::json resources = nlohmann::json::object();
+      for (const ResourceSpec& r : e.resources)
+        resources[r.name] = {{"maximum", r.maximum},
+                             {"usage", ggp::posynomial_json(r.usage, ggp::conv_feature_names())},
+                             {"source", r.source}};
       simulated.push_back({{"name", e.name},
                            {"description", e.description},
                            {"precision", precision_name(e.precision)},
                            {"peak_ops_per_s", e.peak_ops_per_s},
                            {"memory_bandwidth_gb_s", e.memory_bandwidth_gb_s},
                            {"node_overhead_ms", e.node_overhead_ms},
+                           {"power_w", e.power_w},
+                           {"resources", resources},
                            {"sources", e.sources}});
+    }
     for (const LinkSpec& l : catalog.links)
       links.push_back({{"name", l.name},
                        {"description", l.description},

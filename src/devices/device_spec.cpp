@@ -5,6 +5,8 @@
 
 #include "common/error.h"
 #include "devices/embedded_data.h"
+#include "ggp/conv_layer.h"
+#include "ggp/posynomial_json.h"
 
 namespace splitinfer {
 namespace {
@@ -104,13 +106,34 @@ std::map<std::string, std::string> parse_sources(const json& obj, const std::str
   return out;
 }
 
+std::vector<ResourceSpec> parse_resources(const json& obj, const std::string& where, std::string& about) {
+  std::vector<ResourceSpec> resources;
+  for (const auto& item : obj.items()) {
+    if (item.key() == "about") {
+      about = required_string(obj, where, "about");
+      continue;
+    }
+    const std::string r_where = where + ": " + item.key();
+    check_keys(item.value(), r_where, {"maximum", "usage", "source"});
+    ResourceSpec r;
+    r.name = item.key();
+    r.maximum = positive(item.value(), r_where, "maximum");
+    r.usage = ggp::parse_posynomial(required(item.value(), r_where, "usage"), ggp::conv_feature_names(),
+                                    "device spec: " + r_where + ": usage");
+    r.source = required_string(item.value(), r_where, "source");
+    resources.push_back(r);
+  }
+  if (about.empty()) reject(where, "\"about\" is missing: say where the resource models come from");
+  return resources;
+}
+
 SimElementSpec parse_sim_element(const std::string& name, const json& obj) {
   const std::string where = "element \"" + name + "\"";
   if (!name.starts_with("sim:") || name.size() == 4)
     reject(where, "simulated element names have the form sim:NAME");
   check_keys(obj, where,
              {"description", "precision", "peak_ops_per_s", "memory_bandwidth_gb_s",
-              "node_overhead_ms", "efficiency", "sources"});
+              "node_overhead_ms", "power_w", "efficiency", "resources", "sources"});
   SimElementSpec e;
   e.name = name;
   e.description = optional_string(obj, where, "description");
@@ -118,6 +141,8 @@ SimElementSpec parse_sim_element(const std::string& name, const json& obj) {
   e.peak_ops_per_s = positive(obj, where, "peak_ops_per_s");
   e.memory_bandwidth_gb_s = positive(obj, where, "memory_bandwidth_gb_s");
   e.node_overhead_ms = non_negative(obj, where, "node_overhead_ms");
+  e.power_w = positive(obj, where, "power_w");
+  if (obj.contains("resources")) e.resources = parse_resources(obj["resources"], where + ": resources", e.resources_about);
   const std::string eff_where = where + ": efficiency";
   const json& eff = required(obj, where, "efficiency");
   check_keys(eff, eff_where, op_kind_names());
@@ -130,7 +155,7 @@ SimElementSpec parse_sim_element(const std::string& name, const json& obj) {
   }
   e.sources = parse_sources(
       obj, where,
-      {"precision", "peak_ops_per_s", "memory_bandwidth_gb_s", "node_overhead_ms", "efficiency"});
+      {"precision", "peak_ops_per_s", "memory_bandwidth_gb_s", "node_overhead_ms", "power_w", "efficiency"});
   return e;
 }
 

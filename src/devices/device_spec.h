@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "exec/element.h"
+#include "ggp/posynomial.h"
 #include "plan/link.h"
 
 namespace splitinfer {
@@ -30,6 +31,17 @@ inline constexpr size_t kOpKindCount = 5;
 
 std::string_view op_kind_name(OpKind kind);  // "conv", "depthwise_conv", ... as in the spec
 
+// A programmable-logic resource of an element (ALMs, M20K blocks, ...): how
+// much a layer engine computing a share of a convolution uses, as a
+// posynomial over the share's ggp::conv_feature_names(), and the device's
+// total.
+struct ResourceSpec {
+  std::string name;  // "ALM"
+  double maximum = 0.0;
+  ggp::Posynomial usage;
+  std::string source;
+};
+
 struct SimElementSpec {
   std::string name;  // "sim:vck190-dpu"
   std::string description;
@@ -38,8 +50,11 @@ struct SimElementSpec {
   double memory_bandwidth_gb_s = 0.0;             // 1 GB/s = 1e9 bytes per second
   double node_overhead_ms = 0.0;                  // fixed cost of every node (launch, dispatch)
   std::array<double, kOpKindCount> efficiency{};  // fraction of the peak reachable, by OpKind
+  double power_w = 0.0;                           // drawn while it computes
+  std::vector<ResourceSpec> resources;            // none for a fixed-function element
+  std::string resources_about;                    // where the resource models come from
   // Where each figure comes from, by figure name: "peak_ops_per_s",
-  // "efficiency.conv", ...
+  // "efficiency.conv", "power_w", ...
   std::map<std::string, std::string> sources;
 
   double efficiency_of(OpKind kind) const { return efficiency[static_cast<size_t>(kind)]; }

@@ -9,15 +9,6 @@
 namespace splitinfer {
 namespace {
 
-double bytes_per_value(Precision p) {
-  switch (p) {
-    case Precision::int8: return 1.0;
-    case Precision::fp16: return 2.0;
-    case Precision::fp32: return 4.0;
-  }
-  return 4.0;
-}
-
 // Values the node reads and writes: activations, weights and outputs, each
 // tensor once per use. The element holds them all at its own precision.
 int64_t values_moved(const Graph& graph, const Node& node) {

@@ -15,6 +15,15 @@ std::string_view precision_name(Precision p) {
   return "?";
 }
 
+double bytes_per_value(Precision p) {
+  switch (p) {
+    case Precision::int8: return 1.0;
+    case Precision::fp16: return 2.0;
+    case Precision::fp32: return 4.0;
+  }
+  return 4.0;
+}
+
 namespace {
 
 [[noreturn]] void bad_element(const std::string& name, const std::string& why) {

@@ -11,6 +11,7 @@ namespace splitinfer {
 enum class Precision { fp32, int8, fp16 };
 
 std::string_view precision_name(Precision p);
+double bytes_per_value(Precision p);  // 1 for int8, 2 for fp16, 4 for fp32
 
 struct Element {
   std::string name;    // as the user wrote it, e.g. "cpu0:int8"

@@ -11,16 +11,6 @@
 
 namespace splitinfer::ggp {
 
-std::vector<double> ConvLayer::features() const {
-  return {static_cast<double>(h), static_cast<double>(w), static_cast<double>(c),
-          static_cast<double>(k), static_cast<double>(n), static_cast<double>(stride)};
-}
-
-const std::vector<std::string>& conv_feature_names() {
-  static const std::vector<std::string> names{"H", "W", "C", "k", "N", "s"};
-  return names;
-}
-
 std::vector<ConvLayer> random_conv_layers(int count, uint64_t seed) {
   std::mt19937_64 rng(seed);
   // Log-uniform sizes: small and large layers equally represented.

@@ -7,18 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "ggp/conv_layer.h"
 #include "ggp/model_fit.h"
 #include "graph/graph.h"
 
 namespace splitinfer::ggp {
-
-struct ConvLayer {
-  int64_t h = 0, w = 0, c = 0, k = 1, n = 0, stride = 1;  // input H x W x C, N k x k filters
-  // The model variables, in the order of conv_feature_names().
-  std::vector<double> features() const;
-};
-
-const std::vector<std::string>& conv_feature_names();  // H, W, C, k, N, s
 
 // Random layers over the ranges CNNs use: H = W in 7..112, C and N in
 // 3..256, k in {1, 3, 5}, stride 1 or 2; reproducible from the seed.

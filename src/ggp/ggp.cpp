@@ -1,5 +1,6 @@
 #include "ggp/ggp.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
@@ -11,16 +12,19 @@ GgpResult solve_ggp(const GgpProblem& problem, const std::vector<double>& start,
     fail(ErrorKind::invalid_input, "the start point has " + std::to_string(start.size()) +
                                        " values for " + std::to_string(problem.program.variables) +
                                        " variables");
+  if (problem.equalities.empty())
+    fail(ErrorKind::invalid_input, "a generalized GP without equalities is a GP: solve it with solve_gp");
   GgpResult result;
   std::vector<double> point = start;
   // Penalty weights scale with the objective so that alpha means the same
   // for programs in milliseconds or in seconds.
-  double alpha = o.initial_alpha * problem.program.objective(start);
+  std::vector<double> alpha(problem.equalities.size(), o.initial_alpha * problem.program.objective(start));
   for (int iteration = 0; iteration < o.max_iterations; ++iteration) {
     GeometricProgram gp = problem.program;
-    for (const Posynomial& h : problem.equalities) {
+    for (size_t k = 0; k < problem.equalities.size(); ++k) {
+      const Posynomial& h = problem.equalities[k];
       Monomial inverse = condense(h, point);
-      inverse.coefficient = alpha / inverse.coefficient;
+      inverse.coefficient = alpha[k] / inverse.coefficient;
       for (double& a : inverse.exponents) a = -a;
       gp.objective.terms.push_back(inverse);  // alpha / h_bar(x)
       gp.inequalities.push_back(h);           // h(x) <= 1
@@ -29,9 +33,11 @@ GgpResult solve_ggp(const GgpProblem& problem, const std::vector<double>& start,
     if (s.status != GpStatus::optimal)
       fail(ErrorKind::invalid_input, std::string("the relaxed program is ") +
                                          (s.status == GpStatus::infeasible ? "infeasible" : "unbounded"));
-    GgpStep step{alpha, s.x, problem.program.objective(s.x), 0.0, s.newton_steps};
-    for (const Posynomial& h : problem.equalities)
-      step.worst_equality_gap = std::max(step.worst_equality_gap, std::abs(h(s.x) - 1.0));
+    GgpStep step{*std::max_element(alpha.begin(), alpha.end()), s.x, problem.program.objective(s.x), 0.0,
+                 s.newton_steps};
+    std::vector<double> gaps;
+    for (const Posynomial& h : problem.equalities) gaps.push_back(std::abs(h(s.x) - 1.0));
+    step.worst_equality_gap = *std::max_element(gaps.begin(), gaps.end());
     result.trajectory.push_back(step);
     result.x = s.x;
     result.objective = step.objective;
@@ -40,7 +46,8 @@ GgpResult solve_ggp(const GgpProblem& problem, const std::vector<double>& start,
       break;
     }
     point = s.x;
-    alpha *= o.alpha_growth;
+    for (size_t k = 0; k < alpha.size(); ++k)
+      if (gaps[k] > o.tolerance) alpha[k] *= o.alpha_growth;
   }
   return result;
 }

@@ -4,8 +4,10 @@
 // each equality is relaxed to h_k(x) <= 1 and its condensation h_bar_k
 // around the current point enters the objective as the penalty
 // alpha_k / h_bar_k(x) (Eq. 5-6), which pushes h_k back up to 1. Each step is
-// a GP; alpha is tightened and the condensation point moved to the last
-// solution until every equality holds within a tolerance.
+// a GP; the condensation point moves to the last solution and each
+// equality's alpha is tightened until that equality holds within a
+// tolerance (Sec. 5.2: all weights grow together, each stops once its own
+// constraint is met).
 #pragma once
 
 #include <vector>
@@ -28,7 +30,7 @@ struct GgpOptions {
 };
 
 struct GgpStep {
-  double alpha = 0.0;
+  double alpha = 0.0;  // the largest penalty weight of the step
   std::vector<double> x;
   double objective = 0.0;  // f0(x), without the penalty
   double worst_equality_gap = 0.0;

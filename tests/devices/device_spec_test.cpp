@@ -16,7 +16,7 @@ namespace {
 using nlohmann::json;
 
 const char* const kFigures[] = {"precision", "peak_ops_per_s", "memory_bandwidth_gb_s",
-                                "node_overhead_ms"};
+                                "node_overhead_ms", "power_w"};
 const char* const kOpKinds[] = {"conv", "depthwise_conv", "fully_connected", "pooling",
                                 "elementwise"};
 
@@ -105,6 +105,7 @@ json valid_spec() {
               {"peak_ops_per_s", 1e12},
               {"memory_bandwidth_gb_s", 10},
               {"node_overhead_ms", 0.01},
+              {"power_w", 5},
               {"efficiency", eff},
               {"sources", sources}}}}},
           {"links",
@@ -184,6 +185,38 @@ TEST(DeviceSpecParse, RejectsNonPositivePeaksAndBandwidths) {
   spec = valid_spec();
   test_element(spec)["peak_ops_per_s"] = "fast";
   expect_rejected(spec.dump(), {"\"peak_ops_per_s\" must be a number"});
+}
+
+TEST(DeviceSpecParse, ReadsResourceModelsOverTheConvFeatures) {
+  json spec = valid_spec();
+  test_element(spec)["resources"] = {
+      {"about", "illustrative"},
+      {"M20K",
+       {{"maximum", 100},
+        {"usage", {{{"coefficient", 2}}, {{"coefficient", 0.5}, {"exponents", {{"C", 1}, {"N", 1}}}}}},
+        {"source", "test"}}}};
+  const SimElementSpec e = parse_device_catalog(spec.dump()).find_element("sim:test");
+  ASSERT_EQ(e.resources.size(), 1u);
+  EXPECT_EQ(e.resources[0].name, "M20K");
+  EXPECT_DOUBLE_EQ(e.resources[0].maximum, 100);
+  // H W C k N s = 1 1 4 1 6 1: 2 + 0.5 * 4 * 6.
+  EXPECT_DOUBLE_EQ(e.resources[0].usage({1, 1, 4, 1, 6, 1}), 14);
+  EXPECT_EQ(e.resources_about, "illustrative");
+
+  test_element(spec)["resources"]["M20K"]["usage"][1]["exponents"]["Q"] = 1;
+  expect_rejected(spec.dump(), {"M20K", "unknown variable \"Q\""});
+  test_element(spec)["resources"].erase("about");
+  test_element(spec)["resources"]["M20K"]["usage"][1]["exponents"].erase("Q");
+  expect_rejected(spec.dump(), {"\"about\" is missing"});
+}
+
+TEST(DeviceSpecCatalog, TheFpgaCarriesItsResourceMaxima) {
+  const SimElementSpec& fpga = device_catalog().find_element("sim:cyclone10gx");
+  std::vector<std::string> names;
+  for (const ResourceSpec& r : fpga.resources) names.push_back(r.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"ALM", "ALUT", "LAB", "M20K"}));
+  EXPECT_DOUBLE_EQ(fpga.resources.at(0).maximum, 80330);  // 10CX220, Device Overview
+  EXPECT_NE(fpga.resources_about.find("illustrative"), std::string::npos);
 }
 
 TEST(DeviceSpecParse, RejectsEfficienciesOutsideZeroToOne) {

@@ -17,17 +17,17 @@ namespace {
 DeviceCatalog test_catalog() {
   const std::string sources =
       R"("sources": {"precision": "t", "peak_ops_per_s": "t", "memory_bandwidth_gb_s": "t",
-          "node_overhead_ms": "t", "efficiency": {"conv": "t", "depthwise_conv": "t",
+          "node_overhead_ms": "t", "power_w": "t", "efficiency": {"conv": "t", "depthwise_conv": "t",
           "fully_connected": "t", "pooling": "t", "elementwise": "t"}})";
   return parse_device_catalog(R"({
     "elements": {
       "sim:compute": {"precision": "int8", "peak_ops_per_s": 1e9, "memory_bandwidth_gb_s": 1,
-        "node_overhead_ms": 0.5,
+        "node_overhead_ms": 0.5, "power_w": 1,
         "efficiency": {"conv": 0.5, "depthwise_conv": 0.25, "fully_connected": 0.2,
                        "pooling": 0.1, "elementwise": 0.8}, )" +
                               sources + R"(},
       "sim:memory": {"precision": "fp32", "peak_ops_per_s": 1e12, "memory_bandwidth_gb_s": 0.001,
-        "node_overhead_ms": 0,
+        "node_overhead_ms": 0, "power_w": 1,
         "efficiency": {"conv": 1, "depthwise_conv": 1, "fully_connected": 1,
                        "pooling": 1, "elementwise": 1}, )" +
                               sources + R"(}},

@@ -1,0 +1,94 @@
+// One convolution layer partitioned over several elements (Sec. 5.1 of the
+// GGP paper) as a generalized GP. Each element d takes a share x_d of the
+// layer, by one of three techniques:
+//   filters   output filters N_d; every element reads the whole input and
+//             its outputs are concatenated
+//   channels  input channels C_d (grouped convolution); every element makes
+//             partial sums of all N outputs, which the host adds
+//   rows      output rows (tiles); an element reads its rows plus the
+//             k - 1 halo rows the kernel needs
+// with the shares summing to the layer's total (the posynomial equality the
+// condensation-penalty loop relaxes). An element behind a link pays for
+// moving its input and output. Two execution models: the paper's
+// sequential one (the elements take turns: the objective is the sum of
+// their times, Eq. 7/9) and a concurrent one (they run at once: minimise t
+// with each element's time <= t). The objective is latency or energy
+// (power x time, Eq. 15). An FPGA's resources bound its share. The relaxed
+// solution is rounded to whole units and repaired by local moves; the same
+// models can be searched exhaustively for up to three elements.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ggp/conv_layer.h"
+#include "ggp/element_model.h"
+#include "ggp/ggp.h"
+
+namespace splitinfer::ggp {
+
+enum class Technique { filters, channels, rows };
+enum class Execution { sequential, concurrent };
+enum class Goal { latency, energy };
+
+std::string_view technique_name(Technique t);
+std::string_view execution_name(Execution e);
+std::string_view goal_name(Goal g);
+
+struct PartitionSetup {
+  Technique technique = Technique::filters;
+  Execution execution = Execution::concurrent;
+  Goal goal = Goal::latency;
+};
+
+// The number of units the technique splits: N, C or output rows.
+int64_t total_units(const ConvLayer& layer, Technique technique);
+
+// The part of the layer an element runs for `share` units, in the feature
+// order of the models (rows: its input slab, s * rows + k - 1 tall).
+ConvLayer share_layer(const ConvLayer& layer, Technique technique, int64_t share);
+
+// What one element's share costs. An element with no share costs nothing.
+struct ShareCost {
+  double compute_ms = 0.0;
+  double transfer_ms = 0.0;      // to and from the host over its link
+  double resource_excess = 0.0;  // sum over resources of max(0, usage / maximum - 1)
+
+  double ms() const { return compute_ms + transfer_ms; }
+};
+ShareCost share_cost(const ConvLayer& layer, const ElementModel& element, Technique technique,
+                     int64_t share);
+
+struct LayerSplit {
+  std::vector<int64_t> shares;  // per element, summing to total_units
+  double ms = 0.0;              // latency of the split in its execution model
+  double mj = 0.0;              // energy; NaN unless every element used has a power figure
+  double resource_excess = 0.0; // over every element's resources; 0 when the split fits
+  double objective = 0.0;       // ms or mj, as the goal says
+
+  bool feasible() const { return resource_excess == 0; }
+};
+
+// Throws an invalid_input Error when `shares` does not fit the elements or
+// the layer.
+LayerSplit evaluate_split(const ConvLayer& layer, const std::vector<ElementModel>& elements,
+                          const PartitionSetup& setup, const std::vector<int64_t>& shares);
+
+struct LayerPartition {
+  LayerSplit split;   // rounded and repaired
+  GgpResult relaxed;  // the continuous solution and its alpha trajectory
+  std::vector<size_t> relaxed_elements;  // which elements the program gave variables
+};
+
+// Throws an invalid_input Error for an energy goal with an element of
+// unknown power, and when no element can hold even one unit.
+LayerPartition solve_layer_partition(const ConvLayer& layer, const std::vector<ElementModel>& elements,
+                                     const PartitionSetup& setup, const GgpOptions& options = {});
+
+// Every integer split of 1 to 3 elements; the best feasible one (or, when
+// none is, the least infeasible).
+LayerSplit exhaustive_layer_partition(const ConvLayer& layer, const std::vector<ElementModel>& elements,
+                                      const PartitionSetup& setup);
+
+}  // namespace splitinfer::ggp

@@ -1,0 +1,132 @@
+// A layer split over elements by the GGP loop, rounded and repaired, against
+// exhaustive search over every integer split of the same models: for each
+// technique, execution model and goal, with links and FPGA resources.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "common/error.h"
+#include "ggp/conv_excitation.h"
+#include "ggp/layer_partition.h"
+
+namespace splitinfer::ggp {
+namespace {
+
+// A model like the ones `ggp fit` produces: a MAC term, an output term and a
+// fixed cost.
+ElementModel element(const std::string& name, double per_mac_ns, double per_output_ns, double fixed_ms,
+                     double power_w = 1.0) {
+  ElementModel e;
+  e.name = name;
+  e.latency_ms = Posynomial{{monomial(6, per_mac_ns * 1e-6, {{0, 1}, {1, 1}, {2, 1}, {3, 2}, {4, 1}, {5, -2}}),
+                             monomial(6, per_output_ns * 1e-6, {{0, 1}, {1, 1}, {4, 1}, {5, -2}}),
+                             monomial(6, fixed_ms)}};
+  e.basis = "test";
+  e.power_w = power_w;
+  return e;
+}
+
+// An FPGA-like element: fast, behind a link, with on-chip weight storage
+// for `weight_bytes`.
+ElementModel fpga(double weight_bytes) {
+  ElementModel e = element("fpga", 0.05, 0.1, 0.005, 0.5);
+  e.bytes_per_value = 1;
+  e.link = Link{"test-link", 0.01, 2.0, "spec"};
+  e.resources.push_back({"M20K", weight_bytes / 2048,
+                         Posynomial{{monomial(6, 1.0 / 2048, {{2, 1}, {3, 2}, {4, 1}}), monomial(6, 1)}}, "test"});
+  return e;
+}
+
+TEST(LayerPartition, EqualElementsSplitEvenly) {
+  const ConvLayer layer{28, 28, 64, 3, 64, 1};
+  const std::vector<ElementModel> two{element("a", 0.5, 1.0, 0.01), element("b", 0.5, 1.0, 0.01)};
+  for (Technique t : {Technique::filters, Technique::channels, Technique::rows}) {
+    const LayerPartition r = solve_layer_partition(layer, two, {t, Execution::concurrent, Goal::latency});
+    EXPECT_TRUE(r.relaxed.converged) << technique_name(t);
+    EXPECT_EQ(r.split.shares[0], r.split.shares[1]) << technique_name(t);
+  }
+}
+
+TEST(LayerPartition, SequentialExecutionGivesEverythingToTheFasterElement) {
+  // Taking turns, a split only adds the slower element's time and both
+  // fixed costs: the whole layer goes to the faster one.
+  const ConvLayer layer{28, 28, 64, 3, 64, 1};
+  const std::vector<ElementModel> two{element("slow", 2.0, 1.0, 0.01), element("fast", 0.5, 1.0, 0.01)};
+  const LayerPartition r = solve_layer_partition(layer, two, {Technique::filters, Execution::sequential, Goal::latency});
+  EXPECT_EQ(r.split.shares, (std::vector<int64_t>{0, 64}));
+}
+
+TEST(LayerPartition, EnergyFavoursTheFrugalElement) {
+  const ConvLayer layer{28, 28, 64, 3, 64, 1};
+  // b is twice as slow but draws a tenth of the power.
+  const std::vector<ElementModel> two{element("a", 0.5, 1.0, 0.01, 10.0), element("b", 1.0, 2.0, 0.02, 1.0)};
+  const LayerPartition r = solve_layer_partition(layer, two, {Technique::filters, Execution::concurrent, Goal::energy});
+  EXPECT_EQ(r.split.shares, (std::vector<int64_t>{0, 64}));
+  EXPECT_NEAR(r.split.mj, r.split.ms * 1.0, 1e-9);
+}
+
+TEST(LayerPartition, EnergyNeedsEveryPower) {
+  std::vector<ElementModel> two{element("a", 0.5, 1.0, 0.01), element("b", 1.0, 2.0, 0.02, 0.0)};
+  try {
+    solve_layer_partition({28, 28, 64, 3, 64, 1}, two, {Technique::filters, Execution::concurrent, Goal::energy});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("power of b"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LayerPartition, ResourcesBoundTheFpgaShare) {
+  // 64 x 64 x 9 weights; the FPGA holds a quarter of them (plus its fixed block).
+  const ConvLayer layer{28, 28, 64, 3, 64, 1};
+  const std::vector<ElementModel> elements{element("cpu", 2.0, 1.0, 0.01), fpga(64 * 16 * 9 + 2048)};
+  const LayerPartition r = solve_layer_partition(layer, elements, {Technique::filters, Execution::concurrent, Goal::latency});
+  EXPECT_TRUE(r.split.feasible());
+  EXPECT_LE(r.split.shares[1], 16);
+  EXPECT_GE(r.split.shares[1], 15);  // the fast FPGA takes all it can hold
+  const LayerSplit best = exhaustive_layer_partition(layer, elements, {Technique::filters, Execution::concurrent, Goal::latency});
+  EXPECT_EQ(best.shares, r.split.shares);
+}
+
+TEST(LayerPartition, RowsPayForTheHalo) {
+  const ConvLayer layer{32, 32, 16, 5, 16, 1};
+  const ConvLayer slab = share_layer(layer, Technique::rows, 8);
+  EXPECT_EQ(slab.h, 8 + 4);
+  EXPECT_EQ(total_units(layer, Technique::rows), 32);
+  EXPECT_EQ(total_units({32, 32, 16, 3, 16, 2}, Technique::rows), 16);
+}
+
+TEST(LayerPartition, EvaluateRefusesSharesThatDoNotAddUp) {
+  const std::vector<ElementModel> two{element("a", 0.5, 1.0, 0.01), element("b", 1.0, 2.0, 0.02)};
+  const PartitionSetup setup;
+  EXPECT_THROW(evaluate_split({28, 28, 64, 3, 64, 1}, two, setup, {30, 30}), Error);
+  EXPECT_THROW(evaluate_split({28, 28, 64, 3, 64, 1}, two, setup, {65, -1}), Error);
+  EXPECT_THROW(evaluate_split({28, 28, 64, 3, 64, 1}, two, setup, {64}), Error);
+  EXPECT_NO_THROW(evaluate_split({28, 28, 64, 3, 64, 1}, two, setup, {0, 64}));
+}
+
+// The verification of the issue in miniature (`ggp verify` runs 1,000):
+// random layers, random elements, every technique, execution model and goal.
+TEST(LayerPartition, WithinOnePercentOfExhaustiveOnRandomLayers) {
+  std::mt19937 rng(12);
+  std::uniform_real_distribution<double> speed(0.2, 3.0), fixed(0.001, 0.3), power(0.5, 20);
+  const Technique techniques[] = {Technique::filters, Technique::channels, Technique::rows};
+  int within = 0, total = 0;
+  for (const ConvLayer& layer : random_conv_layers(90, 21)) {
+    const PartitionSetup setup{techniques[total % 3], total % 2 ? Execution::concurrent : Execution::sequential,
+                               total % 5 == 0 ? Goal::energy : Goal::latency};
+    std::vector<ElementModel> elements;
+    for (int d = 0; d < 2 + total % 2; ++d)
+      elements.push_back(element("e" + std::to_string(d), speed(rng), speed(rng), fixed(rng), power(rng)));
+    if (total % 4 == 0) elements.back() = fpga(static_cast<double>(layer.c * layer.n * layer.k * layer.k) / 2);
+    const LayerPartition r = solve_layer_partition(layer, elements, setup);
+    const LayerSplit best = exhaustive_layer_partition(layer, elements, setup);
+    ++total;
+    EXPECT_TRUE(r.split.feasible() || !best.feasible());
+    within += r.split.objective <= best.objective * 1.01;
+  }
+  RecordProperty("within_1_percent", std::to_string(within) + "/" + std::to_string(total));
+  EXPECT_GE(within, total * 95 / 100) << within << " of " << total;
+}
+
+}  // namespace
+}  // namespace splitinfer::ggp
