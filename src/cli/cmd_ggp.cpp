@@ -1,6 +1,7 @@
 // `splitinfer ggp`: the geometric-program partitioning of the GGP paper.
 // `ggp fit` measures random convolution layers on an element and fits its
-// monomial and posynomial latency models.
+// monomial and posynomial latency models; the other subcommands partition
+// with them (cmd_ggp_*.cpp).
 #include <unistd.h>
 
 #include <iostream>
@@ -9,23 +10,19 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/ggp_commands.h"
 #include "common/atomic_file.h"
 #include "ggp/conv_excitation.h"
 #include "ggp/model_fit.h"
+#include "ggp/posynomial_json.h"
 
 namespace splitinfer::cli {
 
-namespace {
-
-nlohmann::json monomial_json(const ggp::Monomial& m) {
-  return {{"coefficient", m.coefficient}, {"exponents", m.exponents}};
-}
-
-void add_fit(CLI::App* ggp_cmd) {
+void add_ggp_fit(CLI::App* ggp_cmd) {
   struct Options {
     std::string device = "cpu0:fp32", out;
     int samples = 60, reps = 5;
-    double holdout = 0.25;
+    double holdout = 0.25, power_w = 0.0;
     uint64_t seed = 1;
     bool json = false;
   };
@@ -38,7 +35,9 @@ void add_fit(CLI::App* ggp_cmd) {
       ->check(CLI::Range(0.05, 0.9));
   cmd->add_option("--reps", opt->reps, "Timed runs per layer (median)")->default_val(5)->check(CLI::Range(1, 1000));
   cmd->add_option("--seed", opt->seed, "Seed of the random layers")->default_val(1);
-  cmd->add_option("--out", opt->out, "Write the fitted models as JSON");
+  cmd->add_option("--power-w", opt->power_w, "Power the element draws while computing, for the energy objective")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--out", opt->out, "Write the fitted models as JSON (for --models of ggp layer/model)");
   cmd->add_flag("--json", opt->json, "Print one JSON document");
   cmd->callback([opt] {
     const std::vector<ggp::ConvLayer> layers = ggp::random_conv_layers(opt->samples, opt->seed);
@@ -55,26 +54,25 @@ void add_fit(CLI::App* ggp_cmd) {
     const ggp::Posynomial posy = ggp::fit_posynomial(train, ggp::conv_latency_basis());
     const auto mono_f = [&](const std::vector<double>& x) { return mono(x); };
     const auto posy_f = [&](const std::vector<double>& x) { return posy(x); };
-    nlohmann::json terms = nlohmann::json::array();
-    for (const auto& t : posy.terms) terms.push_back(monomial_json(t));
-    const nlohmann::json doc = {
+    const auto& names = ggp::conv_feature_names();
+    nlohmann::json doc = {
         {"element", opt->device},
         {"features", ggp::conv_feature_names()},
         {"unit", "ms"},
         {"figure", "fitted to measurements"},
         {"samples", {{"train", train.size()}, {"holdout", test.size()}, {"seed", opt->seed}}},
-        {"monomial", monomial_json(mono)},
-        {"posynomial", terms},
+        {"monomial", ggp::posynomial_json(ggp::Posynomial{{mono}}, names)},
+        {"posynomial", ggp::posynomial_json(posy, names)},
         {"mape_percent", {{"monomial_train", ggp::mape_percent(train, mono_f)},
                           {"monomial_holdout", ggp::mape_percent(test, mono_f)},
                           {"posynomial_train", ggp::mape_percent(train, posy_f)},
                           {"posynomial_holdout", ggp::mape_percent(test, posy_f)}}}};
+    if (opt->power_w > 0) doc["power_w"] = opt->power_w;
     if (!opt->out.empty()) write_file_atomically(opt->out, doc.dump(2) + "\n");
     if (opt->json) {
       std::cout << doc.dump(2) << "\n";
       return;
     }
-    const auto& names = ggp::conv_feature_names();
     const auto& e = doc["mape_percent"];
     std::cout << "conv+ReLU latency on " << opt->device << " (ms; fitted to " << train.size()
               << " measured layers, checked on " << test.size() << " held out)\n"
@@ -87,12 +85,12 @@ void add_fit(CLI::App* ggp_cmd) {
   });
 }
 
-}  // namespace
-
 void add_ggp_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("ggp", "Intra-layer partitioning as a geometric program");
   cmd->require_subcommand(1);
-  add_fit(cmd);
+  add_ggp_fit(cmd);
+  add_ggp_layer(cmd);
+  add_ggp_verify(cmd);
 }
 
 }  // namespace splitinfer::cli

@@ -29,10 +29,16 @@ GgpResult solve_ggp(const GgpProblem& problem, const std::vector<double>& start,
       gp.objective.terms.push_back(inverse);  // alpha / h_bar(x)
       gp.inequalities.push_back(h);           // h(x) <= 1
     }
-    const GpSolution s = solve_gp(gp, o.gp);
+    GpOptions gp_options = o.gp;
+    if (iteration > 0 && gp_options.start.empty()) {
+      // The last solution is strictly inside the same inequalities: start
+      // there, and further along the central path, instead of at phase I.
+      gp_options.start = point;
+      gp_options.initial_t = o.warm_initial_t;
+    }
+    const GpSolution s = solve_gp(gp, gp_options);
     if (s.status != GpStatus::optimal)
-      fail(ErrorKind::invalid_input, std::string("the relaxed program is ") +
-                                         (s.status == GpStatus::infeasible ? "infeasible" : "unbounded"));
+      fail(ErrorKind::invalid_input, "the relaxed program is " + std::string(gp_status_name(s.status)));
     GgpStep step{*std::max_element(alpha.begin(), alpha.end()), s.x, problem.program.objective(s.x), 0.0,
                  s.newton_steps};
     std::vector<double> gaps;

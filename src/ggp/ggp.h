@@ -26,6 +26,7 @@ struct GgpOptions {
   double alpha_growth = 2.0;
   double tolerance = 1e-3;      // |h_k(x) - 1| accepted
   int max_iterations = 60;
+  double warm_initial_t = 1e3;  // barrier weight when a GP starts from the last one's solution
   GpOptions gp;
 };
 

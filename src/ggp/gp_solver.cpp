@@ -87,6 +87,7 @@ struct BarrierResult {
   VectorXd y;
   int steps = 0;
   bool unbounded = false;
+  bool step_limit = false;
 };
 
 BarrierResult barrier(const ConvexForm& f, VectorXd y, const GpOptions& o,
@@ -103,9 +104,10 @@ BarrierResult barrier(const ConvexForm& f, VectorXd y, const GpOptions& o,
     }
     return value;
   };
-  for (double t = 1.0;; t *= o.barrier_growth) {
+  for (double t = o.initial_t;; t *= o.barrier_growth) {
     for (;;) {  // Newton's method with equality constraints (KKT system)
       if (r.steps >= o.max_newton_steps) {
+        r.step_limit = true;
         r.y = y;
         return r;
       }
@@ -134,10 +136,15 @@ BarrierResult barrier(const ConvexForm& f, VectorXd y, const GpOptions& o,
       if (step.cwiseAbs().maxCoeff() > 10.0) step *= 10.0 / step.cwiseAbs().maxCoeff();
       const double decrement = -grad.dot(step);
       ++r.steps;
-      if (decrement / 2 <= 1e-12) break;
-      double s = 1.0;
       const double here = phi(y, t);
+      // Centred once the predicted decrease is lost in the rounding of phi
+      // itself (which grows with t).
+      if (decrement / 2 <= 1e-12 * std::max(1.0, std::abs(here))) break;
+      double s = 1.0;
       while (phi(y + s * step, t) > here - 0.25 * s * decrement && s > 1e-12) s *= 0.5;
+      // No decrease even along a tiny step: y is as central as rounding
+      // lets the Newton direction say.
+      if (s <= 1e-12) break;
       y += s * step;
       if (y.cwiseAbs().maxCoeff() > 700) {  // x beyond e^700: no finite optimum
         r.unbounded = true;
@@ -200,6 +207,16 @@ bool find_feasible(const ConvexForm& f, size_t n, VectorXd& y, int& steps, const
 
 }  // namespace
 
+std::string_view gp_status_name(GpStatus s) {
+  switch (s) {
+    case GpStatus::optimal: return "optimal";
+    case GpStatus::infeasible: return "infeasible";
+    case GpStatus::unbounded: return "unbounded";
+    case GpStatus::step_limit: return "cut off at the Newton step limit";
+  }
+  return "?";
+}
+
 GpSolution solve_gp(const GeometricProgram& gp, const GpOptions& o) {
   const ConvexForm f = convex_form(gp);
   GpSolution s;
@@ -213,7 +230,7 @@ GpSolution solve_gp(const GeometricProgram& gp, const GpOptions& o) {
   }
   const BarrierResult r = barrier(f, y, o, nullptr);
   s.newton_steps += r.steps;
-  s.status = r.unbounded ? GpStatus::unbounded : GpStatus::optimal;
+  s.status = r.unbounded ? GpStatus::unbounded : r.step_limit ? GpStatus::step_limit : GpStatus::optimal;
   for (Eigen::Index i = 0; i < r.y.size(); ++i) s.x.push_back(std::exp(r.y(i)));
   s.objective = gp.objective(s.x);
   return s;

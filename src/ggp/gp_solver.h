@@ -9,6 +9,7 @@
 // strictly feasible start.
 #pragma once
 
+#include <string_view>
 #include <vector>
 
 #include "ggp/posynomial.h"
@@ -23,13 +24,16 @@ struct GeometricProgram {
 };
 
 struct GpOptions {
-  double duality_gap = 1e-9;  // stop when (number of inequalities) / t is below this
+  double duality_gap = 1e-8;  // stop when (number of inequalities) / t is below this
   double barrier_growth = 20.0;
+  double initial_t = 1.0;     // larger from a start close to the optimum (a warm start)
   int max_newton_steps = 500;
   std::vector<double> start;  // a strictly feasible x, if known (skips phase I)
 };
 
-enum class GpStatus { optimal, infeasible, unbounded };
+// step_limit: max_newton_steps ran out before the duality gap closed.
+enum class GpStatus { optimal, infeasible, unbounded, step_limit };
+std::string_view gp_status_name(GpStatus s);
 
 struct GpSolution {
   GpStatus status = GpStatus::optimal;

@@ -1,0 +1,166 @@
+// `splitinfer ggp layer`: one convolution layer partitioned over elements by
+// the condensation-penalty GGP loop, optionally checked against exhaustive
+// search and drawn as the paper's Figure 3 (shares per GP iteration).
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+#include "cli/ggp_commands.h"
+#include "cli/ggp_options.h"
+#include "common/atomic_file.h"
+#include "report/svg_plot.h"
+
+namespace splitinfer::cli {
+
+namespace {
+
+struct LayerOptions {
+  ggp::ConvLayer layer{112, 112, 16, 1, 32, 1};
+  GgpElementOptions elements;
+  bool verify = false, json = false;
+  std::string plot;
+};
+
+nlohmann::json layer_json(const ggp::ConvLayer& l) {
+  return {{"H", l.h}, {"W", l.w}, {"C", l.c}, {"k", l.k}, {"N", l.n}, {"s", l.stride}};
+}
+
+// The share of each element at each GP step of the relaxed problem.
+std::vector<std::vector<double>> relaxed_shares(const ggp::LayerPartition& r, size_t elements,
+                                                const ggp::PartitionSetup& setup) {
+  const size_t first = setup.goal == ggp::Goal::latency && setup.execution == ggp::Execution::concurrent ? 1 : 0;
+  const size_t stride = setup.technique == ggp::Technique::rows ? 2 : 1;
+  std::vector<std::vector<double>> steps;
+  for (const ggp::GgpStep& step : r.relaxed.trajectory) {
+    std::vector<double> shares(elements, 0.0);
+    for (size_t a = 0; a < r.relaxed_elements.size(); ++a)
+      shares[r.relaxed_elements[a]] = step.x[first + stride * a];
+    steps.push_back(shares);
+  }
+  return steps;
+}
+
+LineChart trajectory_chart(const ggp::ConvLayer& l, const std::vector<ggp::ElementModel>& elements,
+                           const ggp::PartitionSetup& setup, const std::vector<std::vector<double>>& steps,
+                           const std::string& figure) {
+  LineChart chart;
+  chart.title = "GGP tightening, H=" + std::to_string(l.h) + " W=" + std::to_string(l.w) + " C=" +
+                std::to_string(l.c) + " k=" + std::to_string(l.k) + " N=" + std::to_string(l.n) + ", " +
+                std::string(ggp::execution_name(setup.execution)) + " " +
+                std::string(ggp::technique_name(setup.technique)) + " split (" + figure + ")";
+  chart.x_label = "GP iteration (alpha doubles each step)";
+  chart.y_label = std::string(ggp::technique_name(setup.technique)) + " per element (relaxed)";
+  for (size_t d = 0; d < elements.size(); ++d) {
+    Series s{elements[d].name, {}, {}, false};
+    for (size_t i = 0; i < steps.size(); ++i) {
+      s.x.push_back(static_cast<double>(i + 1));
+      s.y.push_back(steps[i][d]);
+    }
+    chart.series.push_back(s);
+  }
+  Series total{"total (target " + std::to_string(ggp::total_units(l, setup.technique)) + ")", {}, {}, false};
+  for (size_t i = 0; i < steps.size(); ++i) {
+    total.x.push_back(static_cast<double>(i + 1));
+    double sum = 0;
+    for (double v : steps[i]) sum += v;
+    total.y.push_back(sum);
+  }
+  chart.series.push_back(total);
+  return chart;
+}
+
+void run_layer(const LayerOptions& o) {
+  const std::vector<ggp::ElementModel> elements = load_element_models(o.elements);
+  const ggp::PartitionSetup setup = partition_setup(o.elements);
+  const std::string figure = model_figure(elements);
+  const auto started = std::chrono::steady_clock::now();
+  const ggp::LayerPartition r = ggp::solve_layer_partition(o.layer, elements, setup);
+  const double solve_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  const std::vector<std::vector<double>> steps = relaxed_shares(r, elements.size(), setup);
+  if (!o.plot.empty()) write_file_atomically(o.plot, render_svg(trajectory_chart(o.layer, elements, setup, steps, figure)));
+
+  int newton = 0;
+  nlohmann::json trajectory = nlohmann::json::array();
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const ggp::GgpStep& s = r.relaxed.trajectory[i];
+    newton += s.newton_steps;
+    trajectory.push_back({{"alpha", s.alpha}, {"shares", steps[i]}, {"objective", s.objective}, {"newton_steps", s.newton_steps},
+                          {"equality_gap", s.worst_equality_gap}});
+  }
+  nlohmann::json per_element = nlohmann::json::array();
+  for (size_t d = 0; d < elements.size(); ++d) {
+    const ggp::ShareCost c = ggp::share_cost(o.layer, elements[d], setup.technique, r.split.shares[d]);
+    per_element.push_back({{"element", elements[d].name}, {"share", r.split.shares[d]},
+                           {"compute_ms", c.compute_ms}, {"transfer_ms", c.transfer_ms}});
+  }
+  nlohmann::json doc = {
+      {"layer", layer_json(o.layer)},
+      {"elements", elements_json(elements)},
+      {"technique", ggp::technique_name(setup.technique)},
+      {"execution", ggp::execution_name(setup.execution)},
+      {"objective", ggp::goal_name(setup.goal)},
+      {"figure", figure},
+      {"split", {{"shares", r.split.shares}, {"ms", r.split.ms},
+                 {"mj", std::isnan(r.split.mj) ? nlohmann::json() : nlohmann::json(r.split.mj)},
+                 {"feasible", r.split.feasible()}, {"per_element", per_element}}},
+      {"ggp", {{"converged", r.relaxed.converged}, {"iterations", r.relaxed.trajectory.size()},
+               {"newton_steps", newton}, {"solve_ms", solve_ms}, {"trajectory", trajectory}}}};
+  std::optional<ggp::LayerSplit> best;
+  if (o.verify) {
+    best = ggp::exhaustive_layer_partition(o.layer, elements, setup);
+    doc["verify"] = {{"exhaustive_shares", best->shares},
+                     {"exhaustive_objective", best->objective},
+                     {"gap_percent", (r.split.objective / best->objective - 1) * 100}};
+  }
+  if (o.json) {
+    std::cout << doc.dump(2) << "\n";
+    return;
+  }
+  std::cout << std::fixed << std::setprecision(3) << "conv H=" << o.layer.h << " W=" << o.layer.w
+            << " C=" << o.layer.c << " k=" << o.layer.k << " N=" << o.layer.n << " s=" << o.layer.stride << ", "
+            << ggp::technique_name(setup.technique) << " split, " << ggp::execution_name(setup.execution)
+            << " execution, minimising " << ggp::goal_name(setup.goal) << " (" << figure << ")\n";
+  for (size_t d = 0; d < elements.size(); ++d) {
+    const nlohmann::json& e = per_element[d];
+    std::cout << "  " << std::left << std::setw(22) << elements[d].name << std::right << std::setw(6)
+              << r.split.shares[d] << " " << ggp::technique_name(setup.technique) << "  " << std::setw(9)
+              << e["compute_ms"].get<double>() << " ms compute  " << std::setw(9) << e["transfer_ms"].get<double>()
+              << " ms transfer\n";
+  }
+  std::cout << "  layer: " << r.split.ms << " ms";
+  if (!std::isnan(r.split.mj)) std::cout << ", " << r.split.mj << " mJ";
+  if (!r.split.feasible()) std::cout << " (exceeds the resources: no split fits)";
+  std::cout << "\n  GGP: " << r.relaxed.trajectory.size() << " GPs ("
+            << (r.relaxed.converged ? "converged" : "NOT converged") << ", alpha up to " << std::setprecision(3)
+            << std::scientific << r.relaxed.trajectory.back().alpha << std::fixed << "), " << newton
+            << " Newton steps, " << solve_ms << " ms with rounding and repair\n";
+  if (best) {
+    const double gap = doc["verify"]["gap_percent"].get<double>();
+    std::cout << "  exhaustive search: ";
+    for (size_t d = 0; d < best->shares.size(); ++d) std::cout << (d ? "/" : "") << best->shares[d];
+    std::cout << ", objective " << best->objective << (gap <= 1e-9 ? " (the same)" : "") << "; GGP is " << gap
+              << "% above it\n";
+  }
+}
+
+}  // namespace
+
+void add_ggp_layer(CLI::App* ggp_cmd) {
+  auto o = std::make_shared<LayerOptions>();
+  auto* cmd = ggp_cmd->add_subcommand("layer", "Partition one convolution layer over elements as a GGP");
+  cmd->add_option("--H", o->layer.h, "Input height")->default_val(112)->check(CLI::Range(1, 16384));
+  cmd->add_option("--W", o->layer.w, "Input width")->default_val(112)->check(CLI::Range(1, 16384));
+  cmd->add_option("--C", o->layer.c, "Input channels")->default_val(16)->check(CLI::Range(1, 65536));
+  cmd->add_option("--k", o->layer.k, "Kernel size")->default_val(1)->check(CLI::Range(1, 15));
+  cmd->add_option("--N", o->layer.n, "Filters (output channels)")->default_val(32)->check(CLI::Range(1, 65536));
+  cmd->add_option("--s", o->layer.stride, "Stride")->default_val(1)->check(CLI::Range(1, 8));
+  add_ggp_element_options(cmd, o->elements);
+  cmd->add_flag("--verify", o->verify, "Also search every integer split (up to 3 elements) and compare");
+  cmd->add_option("--plot", o->plot, "Write the shares per GP iteration as SVG (the paper's Figure 3)");
+  cmd->add_flag("--json", o->json, "Print one JSON document");
+  cmd->callback([o] { run_layer(*o); });
+}
+
+}  // namespace splitinfer::cli
