@@ -91,6 +91,7 @@ void add_ggp_command(CLI::App& app) {
   add_ggp_fit(cmd);
   add_ggp_layer(cmd);
   add_ggp_verify(cmd);
+  add_ggp_model(cmd);
 }
 
 }  // namespace splitinfer::cli

@@ -9,6 +9,7 @@
 
 #include "cli/ggp_commands.h"
 #include "cli/ggp_options.h"
+#include "ggp/partition_solver.h"
 #include "common/atomic_file.h"
 #include "report/svg_plot.h"
 
@@ -28,15 +29,11 @@ nlohmann::json layer_json(const ggp::ConvLayer& l) {
 }
 
 // The share of each element at each GP step of the relaxed problem.
-std::vector<std::vector<double>> relaxed_shares(const ggp::LayerPartition& r, size_t elements,
-                                                const ggp::PartitionSetup& setup) {
-  const size_t first = setup.goal == ggp::Goal::latency && setup.execution == ggp::Execution::concurrent ? 1 : 0;
-  const size_t stride = setup.technique == ggp::Technique::rows ? 2 : 1;
+std::vector<std::vector<double>> relaxed_shares(const ggp::PartitionResult& r) {
   std::vector<std::vector<double>> steps;
   for (const ggp::GgpStep& step : r.relaxed.trajectory) {
-    std::vector<double> shares(elements, 0.0);
-    for (size_t a = 0; a < r.relaxed_elements.size(); ++a)
-      shares[r.relaxed_elements[a]] = step.x[first + stride * a];
+    std::vector<double> shares;
+    for (size_t v : r.share_variables.at(0)) shares.push_back(v == ggp::kNoVariable ? 0.0 : step.x[v]);
     steps.push_back(shares);
   }
   return steps;
@@ -76,9 +73,10 @@ void run_layer(const LayerOptions& o) {
   const ggp::PartitionSetup setup = partition_setup(o.elements);
   const std::string figure = model_figure(elements);
   const auto started = std::chrono::steady_clock::now();
-  const ggp::LayerPartition r = ggp::solve_layer_partition(o.layer, elements, setup);
+  const ggp::PartitionResult r = ggp::solve_partition({o.layer}, elements, setup);
+  const ggp::LayerSplit& split = r.split.layers.at(0);
   const double solve_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  const std::vector<std::vector<double>> steps = relaxed_shares(r, elements.size(), setup);
+  const std::vector<std::vector<double>> steps = relaxed_shares(r);
   if (!o.plot.empty()) write_file_atomically(o.plot, render_svg(trajectory_chart(o.layer, elements, setup, steps, figure)));
 
   int newton = 0;
@@ -91,8 +89,8 @@ void run_layer(const LayerOptions& o) {
   }
   nlohmann::json per_element = nlohmann::json::array();
   for (size_t d = 0; d < elements.size(); ++d) {
-    const ggp::ShareCost c = ggp::share_cost(o.layer, elements[d], setup.technique, r.split.shares[d]);
-    per_element.push_back({{"element", elements[d].name}, {"share", r.split.shares[d]},
+    const ggp::ShareCost c = ggp::share_cost(o.layer, elements[d], setup.technique, split.shares[d]);
+    per_element.push_back({{"element", elements[d].name}, {"share", split.shares[d]},
                            {"compute_ms", c.compute_ms}, {"transfer_ms", c.transfer_ms}});
   }
   nlohmann::json doc = {
@@ -102,9 +100,9 @@ void run_layer(const LayerOptions& o) {
       {"execution", ggp::execution_name(setup.execution)},
       {"objective", ggp::goal_name(setup.goal)},
       {"figure", figure},
-      {"split", {{"shares", r.split.shares}, {"ms", r.split.ms},
-                 {"mj", std::isnan(r.split.mj) ? nlohmann::json() : nlohmann::json(r.split.mj)},
-                 {"feasible", r.split.feasible()}, {"per_element", per_element}}},
+      {"split", {{"shares", split.shares}, {"ms", split.ms},
+                 {"mj", std::isnan(split.mj) ? nlohmann::json() : nlohmann::json(split.mj)},
+                 {"feasible", split.feasible()}, {"per_element", per_element}}},
       {"ggp", {{"converged", r.relaxed.converged}, {"iterations", r.relaxed.trajectory.size()},
                {"newton_steps", newton}, {"solve_ms", solve_ms}, {"trajectory", trajectory}}}};
   std::optional<ggp::LayerSplit> best;
@@ -112,7 +110,7 @@ void run_layer(const LayerOptions& o) {
     best = ggp::exhaustive_layer_partition(o.layer, elements, setup);
     doc["verify"] = {{"exhaustive_shares", best->shares},
                      {"exhaustive_objective", best->objective},
-                     {"gap_percent", (r.split.objective / best->objective - 1) * 100}};
+                     {"gap_percent", (split.objective / best->objective - 1) * 100}};
   }
   if (o.json) {
     std::cout << doc.dump(2) << "\n";
@@ -125,13 +123,13 @@ void run_layer(const LayerOptions& o) {
   for (size_t d = 0; d < elements.size(); ++d) {
     const nlohmann::json& e = per_element[d];
     std::cout << "  " << std::left << std::setw(22) << elements[d].name << std::right << std::setw(6)
-              << r.split.shares[d] << " " << ggp::technique_name(setup.technique) << "  " << std::setw(9)
+              << split.shares[d] << " " << ggp::technique_name(setup.technique) << "  " << std::setw(9)
               << e["compute_ms"].get<double>() << " ms compute  " << std::setw(9) << e["transfer_ms"].get<double>()
               << " ms transfer\n";
   }
-  std::cout << "  layer: " << r.split.ms << " ms";
-  if (!std::isnan(r.split.mj)) std::cout << ", " << r.split.mj << " mJ";
-  if (!r.split.feasible()) std::cout << " (exceeds the resources: no split fits)";
+  std::cout << "  layer: " << split.ms << " ms";
+  if (!std::isnan(split.mj)) std::cout << ", " << split.mj << " mJ";
+  if (!split.feasible()) std::cout << " (exceeds the resources: no split fits)";
   std::cout << "\n  GGP: " << r.relaxed.trajectory.size() << " GPs ("
             << (r.relaxed.converged ? "converged" : "NOT converged") << ", alpha up to " << std::setprecision(3)
             << std::scientific << r.relaxed.trajectory.back().alpha << std::fixed << "), " << newton

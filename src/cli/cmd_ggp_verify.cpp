@@ -15,6 +15,7 @@
 #include "cli/ggp_commands.h"
 #include "cli/ggp_options.h"
 #include "ggp/conv_excitation.h"
+#include "ggp/partition_solver.h"
 #include "profile/timing.h"
 
 namespace splitinfer::cli {
@@ -51,16 +52,17 @@ void run_verify(const VerifyOptions& o) {
                                     rng() % 2 ? ggp::Execution::concurrent : ggp::Execution::sequential,
                                     rng() % 2 ? ggp::Goal::energy : ggp::Goal::latency};
     auto t = std::chrono::steady_clock::now();
-    const ggp::LayerPartition r = ggp::solve_layer_partition(layer, elements, setup);
+    const ggp::PartitionResult r = ggp::solve_partition({layer}, elements, setup);
+    const ggp::LayerSplit& split = r.split.layers.at(0);
     solve_ms.push_back(ms_since(t));
     t = std::chrono::steady_clock::now();
     const ggp::LayerSplit best = ggp::exhaustive_layer_partition(layer, elements, setup);
     search_ms.push_back(ms_since(t));
-    const double gap = best.feasible() && r.split.feasible() ? r.split.objective / best.objective - 1 : 0.0;
+    const double gap = best.feasible() && split.feasible() ? split.objective / best.objective - 1 : 0.0;
     gaps.push_back(gap * 100);
     iterations.push_back(static_cast<double>(r.relaxed.trajectory.size()));
-    within += r.split.feasible() == best.feasible() && gap <= 0.01;
-    infeasible_missed += best.feasible() && !r.split.feasible();
+    within += split.feasible() == best.feasible() && gap <= 0.01;
+    infeasible_missed += best.feasible() && !split.feasible();
     not_converged += !r.relaxed.converged;
     if (progress) std::cerr << "\rlayer " << solve_ms.size() << "/" << o.layers << std::flush;
   }

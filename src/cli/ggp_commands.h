@@ -8,5 +8,6 @@ namespace splitinfer::cli {
 void add_ggp_fit(CLI::App* ggp_cmd);
 void add_ggp_layer(CLI::App* ggp_cmd);
 void add_ggp_verify(CLI::App* ggp_cmd);
+void add_ggp_model(CLI::App* ggp_cmd);
 
 }  // namespace splitinfer::cli

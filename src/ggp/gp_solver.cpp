@@ -15,38 +15,61 @@ namespace {
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-// log(sum_k exp(a_k . y + b_k)): a posynomial in log space.
+// log(sum_k exp(a_k . y + b_k)): a posynomial in log space, over the
+// variables its terms use (a partition program has many variables, each
+// constraint few of them).
 struct LogSumExp {
-  MatrixXd a;  // one row per term
+  std::vector<Eigen::Index> vars;  // the columns of y that a's columns stand for
+  MatrixXd a;                      // one row per term, one column per entry of vars
   VectorXd b;
 
+  VectorXd exponents(const VectorXd& y) const {
+    VectorXd local(static_cast<Eigen::Index>(vars.size()));
+    for (size_t i = 0; i < vars.size(); ++i) local(static_cast<Eigen::Index>(i)) = y(vars[i]);
+    return a * local + b;
+  }
+
   double value(const VectorXd& y) const {
-    const VectorXd z = a * y + b;
+    const VectorXd z = exponents(y);
     const double top = z.maxCoeff();
     return top + std::log((z.array() - top).exp().sum());
   }
 
-  // Gradient and Hessian at y.
-  void derivatives(const VectorXd& y, VectorXd& grad, MatrixXd& hess) const {
-    const VectorXd z = a * y + b;
+  // Adds weight * (gradient, Hessian) and, for a barrier term,
+  // outer * gradient gradient^T, into the full-size grad and hess.
+  void add_derivatives(const VectorXd& y, double weight, double outer, VectorXd& grad, MatrixXd& hess) const {
+    const VectorXd z = exponents(y);
     VectorXd p = (z.array() - z.maxCoeff()).exp();
     p /= p.sum();
-    grad = a.transpose() * p;
-    hess = a.transpose() * p.asDiagonal() * a - grad * grad.transpose();
+    const VectorXd g = a.transpose() * p;
+    const MatrixXd h = weight * (a.transpose() * p.asDiagonal() * a - g * g.transpose()) + outer * g * g.transpose();
+    for (size_t i = 0; i < vars.size(); ++i) {
+      const auto li = static_cast<Eigen::Index>(i);
+      grad(vars[i]) += weight * g(li);
+      for (size_t j = 0; j < vars.size(); ++j) hess(vars[i], vars[j]) += h(li, static_cast<Eigen::Index>(j));
+    }
   }
 };
 
 LogSumExp log_sum_exp(const Posynomial& p, size_t n) {
-  LogSumExp f{MatrixXd(p.terms.size(), n), VectorXd(p.terms.size())};
-  for (size_t k = 0; k < p.terms.size(); ++k) {
-    const Monomial& t = p.terms[k];
+  LogSumExp f;
+  for (const Monomial& t : p.terms)
     if (t.exponents.size() != n)
       fail(ErrorKind::invalid_input, "a term has " + std::to_string(t.exponents.size()) +
                                          " exponents in a program of " + std::to_string(n) +
                                          " variables");
-    for (size_t i = 0; i < n; ++i)
-      f.a(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(i)) = t.exponents[i];
-    f.b(static_cast<Eigen::Index>(k)) = std::log(t.coefficient);
+  for (size_t i = 0; i < n; ++i)
+    for (const Monomial& t : p.terms)
+      if (t.exponents[i] != 0.0) {
+        f.vars.push_back(static_cast<Eigen::Index>(i));
+        break;
+      }
+  f.a = MatrixXd::Zero(static_cast<Eigen::Index>(p.terms.size()), static_cast<Eigen::Index>(f.vars.size()));
+  f.b = VectorXd(static_cast<Eigen::Index>(p.terms.size()));
+  for (size_t k = 0; k < p.terms.size(); ++k) {
+    for (size_t i = 0; i < f.vars.size(); ++i)
+      f.a(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(i)) = p.terms[k].exponents[static_cast<size_t>(f.vars[i])];
+    f.b(static_cast<Eigen::Index>(k)) = std::log(p.terms[k].coefficient);
   }
   return f;
 }
@@ -111,26 +134,26 @@ BarrierResult barrier(const ConvexForm& f, VectorXd y, const GpOptions& o,
         r.y = y;
         return r;
       }
-      VectorXd grad;
-      MatrixXd hess;
-      f.objective.derivatives(y, grad, hess);
-      grad *= t;
-      hess *= t;
+      VectorXd grad = VectorXd::Zero(n);
+      MatrixXd hess = MatrixXd::Zero(n, n);
+      f.objective.add_derivatives(y, t, 0.0, grad, hess);
       for (const LogSumExp& g : f.inequalities) {
-        VectorXd gg;
-        MatrixXd gh;
-        g.derivatives(y, gg, gh);
         const double gv = g.value(y);
-        grad += gg / -gv;
-        hess += gh / -gv + gg * gg.transpose() / (gv * gv);
+        g.add_derivatives(y, 1.0 / -gv, 1.0 / (gv * gv), grad, hess);
       }
-      MatrixXd kkt = MatrixXd::Zero(n + p, n + p);
-      kkt.topLeftCorner(n, n) = hess + 1e-12 * MatrixXd::Identity(n, n);
-      kkt.topRightCorner(n, p) = f.eq_a.transpose();
-      kkt.bottomLeftCorner(p, n) = f.eq_a;
-      VectorXd rhs = VectorXd::Zero(n + p);
-      rhs.head(n) = -grad;
-      VectorXd step = kkt.fullPivLu().solve(rhs).head(n);
+      hess += 1e-12 * MatrixXd::Identity(n, n);
+      VectorXd step;
+      if (p == 0) {
+        step = hess.ldlt().solve(-grad);
+      } else {
+        MatrixXd kkt = MatrixXd::Zero(n + p, n + p);
+        kkt.topLeftCorner(n, n) = hess;
+        kkt.topRightCorner(n, p) = f.eq_a.transpose();
+        kkt.bottomLeftCorner(p, n) = f.eq_a;
+        VectorXd rhs = VectorXd::Zero(n + p);
+        rhs.head(n) = -grad;
+        step = kkt.fullPivLu().solve(rhs).head(n);
+      }
       // A factor of e^10 per step at most: log-sum-exp curvature vanishes far
       // from the optimum, where a full Newton step would leap.
       if (step.cwiseAbs().maxCoeff() > 10.0) step *= 10.0 / step.cwiseAbs().maxCoeff();
@@ -173,27 +196,24 @@ bool find_feasible(const ConvexForm& f, size_t n, VectorXd& y, int& steps, const
   if (f.inequalities.empty() || worst_inequality(f, y) < -1e-9) return true;
   // Variables (y, s); the objective s is the log-sum-exp of one term.
   const Eigen::Index ni = static_cast<Eigen::Index>(n);
-  ConvexForm phase1{{MatrixXd::Zero(1, ni + 1), VectorXd::Zero(1)}, {},
-                    MatrixXd::Zero(f.eq_a.rows(), ni + 1), f.eq_b};
-  phase1.objective.a(0, ni) = 1.0;
+  // One term c * e^(sign * y_i): a LogSumExp over the single variable i.
+  auto single = [](Eigen::Index i, double sign, double log_c) {
+    return LogSumExp{{i}, MatrixXd::Constant(1, 1, sign), VectorXd::Constant(1, log_c)};
+  };
+  ConvexForm phase1{single(ni, 1.0, 0.0), {}, MatrixXd::Zero(f.eq_a.rows(), ni + 1), f.eq_b};
   phase1.eq_a.leftCols(ni) = f.eq_a;
   for (const LogSumExp& g : f.inequalities) {
-    LogSumExp shifted = g;
-    shifted.a.conservativeResize(g.a.rows(), ni + 1);
-    shifted.a.col(ni).setConstant(-1.0);  // f_i(y) - s <= 0
+    LogSumExp shifted = g;  // f_i(y) - s <= 0
+    shifted.vars.push_back(ni);
+    shifted.a.conservativeResize(g.a.rows(), g.a.cols() + 1);
+    shifted.a.col(g.a.cols()).setConstant(-1.0);
     phase1.inequalities.push_back(shifted);
   }
-  LogSumExp floor{MatrixXd::Zero(1, ni + 1), VectorXd::Constant(1, -1.0)};
-  floor.a(0, ni) = -1.0;  // -1 - s <= 0
-  phase1.inequalities.push_back(floor);
+  phase1.inequalities.push_back(single(ni, -1.0, -1.0));  // -1 - s <= 0
   // |y_i| <= 60 (x within e^-60..e^60): without a box the barrier keeps
   // pushing loose variables outward and phase I has no minimiser.
   for (Eigen::Index i = 0; i < ni; ++i)
-    for (double sign : {1.0, -1.0}) {
-      LogSumExp box{MatrixXd::Zero(1, ni + 1), VectorXd::Constant(1, -60.0)};
-      box.a(0, i) = sign;
-      phase1.inequalities.push_back(box);
-    }
+    for (double sign : {1.0, -1.0}) phase1.inequalities.push_back(single(i, sign, -60.0));
   VectorXd z(ni + 1);
   z.head(ni) = y;
   z(ni) = worst_inequality(f, y) + 1.0;

@@ -14,17 +14,18 @@
 // their times, Eq. 7/9) and a concurrent one (they run at once: minimise t
 // with each element's time <= t). The objective is latency or energy
 // (power x time, Eq. 15). An FPGA's resources bound its share. The relaxed
-// solution is rounded to whole units and repaired by local moves; the same
-// models can be searched exhaustively for up to three elements.
+// program and its rounding are in partition_solver.h; here are the
+// costs of integer splits and the exhaustive search over them (up to three
+// elements) that the solver is checked against.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ggp/conv_layer.h"
 #include "ggp/element_model.h"
-#include "ggp/ggp.h"
 
 namespace splitinfer::ggp {
 
@@ -52,43 +53,56 @@ ConvLayer share_layer(const ConvLayer& layer, Technique technique, int64_t share
 // What one element's share costs. An element with no share costs nothing.
 struct ShareCost {
   double compute_ms = 0.0;
-  double transfer_ms = 0.0;      // to and from the host over its link
-  double resource_excess = 0.0;  // sum over resources of max(0, usage / maximum - 1)
+  double transfer_ms = 0.0;           // to and from the host over its link
+  std::vector<double> resource_use;   // per resource of the element: usage / maximum
 
   double ms() const { return compute_ms + transfer_ms; }
 };
 ShareCost share_cost(const ConvLayer& layer, const ElementModel& element, Technique technique,
                      int64_t share);
 
+// How far resource uses (usage / maximum) exceed 1, summed; 0 when all fit.
+double resource_excess(const std::vector<double>& use);
+
+// share_cost of each element for each share of one layer, computed once
+// when first asked.
+class ShareCostTable {
+ public:
+  ShareCostTable(const ConvLayer& layer, const std::vector<ElementModel>& elements, Technique technique);
+  const ShareCost& operator()(size_t element, int64_t share);
+
+ private:
+  ConvLayer layer_;
+  const std::vector<ElementModel>* elements_;
+  Technique technique_;
+  std::vector<std::vector<std::optional<ShareCost>>> costs_;
+};
+
 struct LayerSplit {
-  std::vector<int64_t> shares;  // per element, summing to total_units
-  double ms = 0.0;              // latency of the split in its execution model
-  double mj = 0.0;              // energy; NaN unless every element used has a power figure
-  double resource_excess = 0.0; // over every element's resources; 0 when the split fits
-  double objective = 0.0;       // ms or mj, as the goal says
+  std::vector<int64_t> shares;   // per element, summing to total_units
+  double ms = 0.0;               // latency of the split in its execution model
+  double mj = 0.0;               // energy; NaN unless every element used has a power figure
+  double objective = 0.0;        // ms or mj, as the goal says
+  double resource_excess = 0.0;  // of this layer alone; 0 when it fits
 
   bool feasible() const { return resource_excess == 0; }
 };
+
+// The split with `shares` priced from the table (no checks).
+LayerSplit price_split(const std::vector<ElementModel>& elements, const PartitionSetup& setup,
+                       const std::vector<int64_t>& shares, ShareCostTable& table);
 
 // Throws an invalid_input Error when `shares` does not fit the elements or
 // the layer.
 LayerSplit evaluate_split(const ConvLayer& layer, const std::vector<ElementModel>& elements,
                           const PartitionSetup& setup, const std::vector<int64_t>& shares);
 
-struct LayerPartition {
-  LayerSplit split;   // rounded and repaired
-  GgpResult relaxed;  // the continuous solution and its alpha trajectory
-  std::vector<size_t> relaxed_elements;  // which elements the program gave variables
-};
-
-// Throws an invalid_input Error for an energy goal with an element of
-// unknown power, and when no element can hold even one unit.
-LayerPartition solve_layer_partition(const ConvLayer& layer, const std::vector<ElementModel>& elements,
-                                     const PartitionSetup& setup, const GgpOptions& options = {});
-
 // Every integer split of 1 to 3 elements; the best feasible one (or, when
 // none is, the least infeasible).
 LayerSplit exhaustive_layer_partition(const ConvLayer& layer, const std::vector<ElementModel>& elements,
                                       const PartitionSetup& setup);
+
+// Throws an invalid_input Error naming the bad feature.
+void check_layer(const ConvLayer& layer);
 
 }  // namespace splitinfer::ggp

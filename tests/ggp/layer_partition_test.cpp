@@ -3,11 +3,13 @@
 // technique, execution model and goal, with links and FPGA resources.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 #include "common/error.h"
 #include "ggp/conv_excitation.h"
 #include "ggp/layer_partition.h"
+#include "ggp/partition_solver.h"
 
 namespace splitinfer::ggp {
 namespace {
@@ -32,18 +34,22 @@ ElementModel fpga(double weight_bytes) {
   ElementModel e = element("fpga", 0.05, 0.1, 0.005, 0.5);
   e.bytes_per_value = 1;
   e.link = Link{"test-link", 0.01, 2.0, "spec"};
-  e.resources.push_back({"M20K", weight_bytes / 2048,
+  e.resources.push_back({"M20K", weight_bytes / 2048 + 1,
                          Posynomial{{monomial(6, 1.0 / 2048, {{2, 1}, {3, 2}, {4, 1}}), monomial(6, 1)}}, "test"});
   return e;
+}
+
+LayerSplit solve(const ConvLayer& layer, const std::vector<ElementModel>& elements, const PartitionSetup& setup) {
+  return solve_partition({layer}, elements, setup).split.layers.at(0);
 }
 
 TEST(LayerPartition, EqualElementsSplitEvenly) {
   const ConvLayer layer{28, 28, 64, 3, 64, 1};
   const std::vector<ElementModel> two{element("a", 0.5, 1.0, 0.01), element("b", 0.5, 1.0, 0.01)};
   for (Technique t : {Technique::filters, Technique::channels, Technique::rows}) {
-    const LayerPartition r = solve_layer_partition(layer, two, {t, Execution::concurrent, Goal::latency});
+    const PartitionResult r = solve_partition({layer}, two, {t, Execution::concurrent, Goal::latency});
     EXPECT_TRUE(r.relaxed.converged) << technique_name(t);
-    EXPECT_EQ(r.split.shares[0], r.split.shares[1]) << technique_name(t);
+    EXPECT_EQ(r.split.layers[0].shares[0], r.split.layers[0].shares[1]) << technique_name(t);
   }
 }
 
@@ -52,23 +58,23 @@ TEST(LayerPartition, SequentialExecutionGivesEverythingToTheFasterElement) {
   // fixed costs: the whole layer goes to the faster one.
   const ConvLayer layer{28, 28, 64, 3, 64, 1};
   const std::vector<ElementModel> two{element("slow", 2.0, 1.0, 0.01), element("fast", 0.5, 1.0, 0.01)};
-  const LayerPartition r = solve_layer_partition(layer, two, {Technique::filters, Execution::sequential, Goal::latency});
-  EXPECT_EQ(r.split.shares, (std::vector<int64_t>{0, 64}));
+  const LayerSplit s = solve(layer, two, {Technique::filters, Execution::sequential, Goal::latency});
+  EXPECT_EQ(s.shares, (std::vector<int64_t>{0, 64}));
 }
 
 TEST(LayerPartition, EnergyFavoursTheFrugalElement) {
   const ConvLayer layer{28, 28, 64, 3, 64, 1};
   // b is twice as slow but draws a tenth of the power.
   const std::vector<ElementModel> two{element("a", 0.5, 1.0, 0.01, 10.0), element("b", 1.0, 2.0, 0.02, 1.0)};
-  const LayerPartition r = solve_layer_partition(layer, two, {Technique::filters, Execution::concurrent, Goal::energy});
-  EXPECT_EQ(r.split.shares, (std::vector<int64_t>{0, 64}));
-  EXPECT_NEAR(r.split.mj, r.split.ms * 1.0, 1e-9);
+  const LayerSplit s = solve(layer, two, {Technique::filters, Execution::concurrent, Goal::energy});
+  EXPECT_EQ(s.shares, (std::vector<int64_t>{0, 64}));
+  EXPECT_NEAR(s.mj, s.ms * 1.0, 1e-9);
 }
 
 TEST(LayerPartition, EnergyNeedsEveryPower) {
   std::vector<ElementModel> two{element("a", 0.5, 1.0, 0.01), element("b", 1.0, 2.0, 0.02, 0.0)};
   try {
-    solve_layer_partition({28, 28, 64, 3, 64, 1}, two, {Technique::filters, Execution::concurrent, Goal::energy});
+    solve({28, 28, 64, 3, 64, 1}, two, {Technique::filters, Execution::concurrent, Goal::energy});
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("power of b"), std::string::npos) << e.what();
@@ -76,15 +82,15 @@ TEST(LayerPartition, EnergyNeedsEveryPower) {
 }
 
 TEST(LayerPartition, ResourcesBoundTheFpgaShare) {
-  // 64 x 64 x 9 weights; the FPGA holds a quarter of them (plus its fixed block).
+  // 64 x 64 x 9 weights; the FPGA holds a quarter of them (beside its fixed block).
   const ConvLayer layer{28, 28, 64, 3, 64, 1};
-  const std::vector<ElementModel> elements{element("cpu", 2.0, 1.0, 0.01), fpga(64 * 16 * 9 + 2048)};
-  const LayerPartition r = solve_layer_partition(layer, elements, {Technique::filters, Execution::concurrent, Goal::latency});
-  EXPECT_TRUE(r.split.feasible());
-  EXPECT_LE(r.split.shares[1], 16);
-  EXPECT_GE(r.split.shares[1], 15);  // the fast FPGA takes all it can hold
+  const std::vector<ElementModel> elements{element("cpu", 2.0, 1.0, 0.01), fpga(64 * 16 * 9)};
+  const LayerSplit s = solve(layer, elements, {Technique::filters, Execution::concurrent, Goal::latency});
+  EXPECT_TRUE(s.feasible());
+  EXPECT_LE(s.shares[1], 16);
+  EXPECT_GE(s.shares[1], 15);  // the fast FPGA takes all it can hold
   const LayerSplit best = exhaustive_layer_partition(layer, elements, {Technique::filters, Execution::concurrent, Goal::latency});
-  EXPECT_EQ(best.shares, r.split.shares);
+  EXPECT_EQ(best.shares, s.shares);
 }
 
 TEST(LayerPartition, RowsPayForTheHalo) {
@@ -118,14 +124,44 @@ TEST(LayerPartition, WithinOnePercentOfExhaustiveOnRandomLayers) {
     for (int d = 0; d < 2 + total % 2; ++d)
       elements.push_back(element("e" + std::to_string(d), speed(rng), speed(rng), fixed(rng), power(rng)));
     if (total % 4 == 0) elements.back() = fpga(static_cast<double>(layer.c * layer.n * layer.k * layer.k) / 2);
-    const LayerPartition r = solve_layer_partition(layer, elements, setup);
+    const LayerSplit s = solve(layer, elements, setup);
     const LayerSplit best = exhaustive_layer_partition(layer, elements, setup);
     ++total;
-    EXPECT_TRUE(r.split.feasible() || !best.feasible());
-    within += r.split.objective <= best.objective * 1.01;
+    EXPECT_TRUE(s.feasible() || !best.feasible());
+    within += s.objective <= best.objective * 1.01;
   }
   RecordProperty("within_1_percent", std::to_string(within) + "/" + std::to_string(total));
   EXPECT_GE(within, total * 95 / 100) << within << " of " << total;
+}
+
+// Two layers competing for one FPGA's memory (Eq. 10): the summed usage
+// binds, and the GGP lands within 1% of every pair of integer splits.
+TEST(NetworkPartition, SummedResourcesAgainstEveryPairOfSplits) {
+  const std::vector<ConvLayer> layers{{16, 16, 8, 3, 24, 1}, {16, 16, 24, 3, 20, 1}};
+  // Room for 8 x 24 x 9 weight bytes: the first layer whole, or parts of both.
+  const std::vector<ElementModel> elements{element("cpu", 2.0, 1.0, 0.01), fpga(8 * 24 * 9)};
+  for (Execution execution : {Execution::concurrent, Execution::sequential}) {
+    const PartitionSetup setup{Technique::filters, execution, Goal::latency};
+    const PartitionResult r = solve_partition(layers, elements, setup);
+    EXPECT_TRUE(r.split.feasible());
+    EXPECT_LE(r.split.resource_use[1][0], 1.0);
+    double best = std::numeric_limits<double>::infinity();
+    for (int64_t a = 0; a <= 24; ++a)
+      for (int64_t b = 0; b <= 20; ++b) {
+        const NetworkSplit s = evaluate_network(layers, elements, setup, {{24 - a, a}, {20 - b, b}});
+        if (s.feasible()) best = std::min(best, s.objective);
+      }
+    EXPECT_LE(r.split.objective, best * 1.01) << execution_name(execution);
+    // Alone, each layer would take more of the FPGA than both may share.
+    const LayerSplit first = exhaustive_layer_partition(layers[0], elements, setup);
+    const LayerSplit second = exhaustive_layer_partition(layers[1], elements, setup);
+    EXPECT_FALSE(evaluate_network(layers, elements, setup, {first.shares, second.shares}).feasible());
+  }
+}
+
+TEST(NetworkPartition, EvaluateRefusesAMissingLayer) {
+  const std::vector<ElementModel> two{element("a", 0.5, 1.0, 0.01), element("b", 1.0, 2.0, 0.02)};
+  EXPECT_THROW(evaluate_network({{8, 8, 4, 3, 4, 1}, {8, 8, 4, 3, 4, 1}}, two, {}, {{2, 2}}), Error);
 }
 
 }  // namespace

@@ -1,0 +1,272 @@
+#include "ggp/partition_solver.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "common/error.h"
+#include "ggp/transfer_bytes.h"
+
+namespace splitinfer::ggp {
+
+namespace {
+
+constexpr size_t kH = 0, kC = 2, kN = 4;  // in ConvLayer::features()
+// The smallest share a program variable may take: close enough to none that
+// a share the repair step will empty costs next to nothing of the resources.
+constexpr double kLeastShare = 1e-6;
+// A resource an element's layer engine needs whatever its share (window
+// registers and line buffers of every input channel when it computes some
+// filters) is a step in the share: nothing without one, all of it with one.
+// A posynomial cannot step, so the program charges such a term times
+// (share / total)^(1/4), as Eq. 13 of the paper stands a power of a
+// variable in for a step; without this the program could not leave an
+// element out of a layer, and summed resources would make it infeasible.
+// Rounding and repair then price the true step.
+constexpr double kStepExponent = 0.25;
+
+size_t share_feature(Technique t) {
+  switch (t) {
+    case Technique::filters: return kN;
+    case Technique::channels: return kC;
+    case Technique::rows: return kH;
+  }
+  return kN;
+}
+
+// `model` over the program's variables: the layer's features folded into
+// the coefficients except `feature`, which becomes variable `variable`.
+Posynomial substitute(const Posynomial& model, const ConvLayer& layer, size_t feature, size_t variables,
+                      size_t variable) {
+  const std::vector<double> features = layer.features();
+  Posynomial p;
+  for (const Monomial& t : model.terms) {
+    Monomial m{t.coefficient, std::vector<double>(variables, 0.0)};
+    for (size_t f = 0; f < features.size(); ++f)
+      if (f == feature) m.exponents[variable] = t.exponents.at(f);
+      else m.coefficient *= std::pow(features[f], t.exponents.at(f));
+    p.terms.push_back(m);
+  }
+  return p;
+}
+
+// The network's state during repair: per layer its split, and the resource
+// uses summed over the layers.
+class Assignment {
+ public:
+  Assignment(const std::vector<ElementModel>& elements, const PartitionSetup& setup,
+             std::vector<ShareCostTable>& tables)
+      : elements_(elements), setup_(setup), tables_(tables) {
+    for (const ElementModel& e : elements) split_.resource_use.emplace_back(e.resources.size(), 0.0);
+  }
+
+  void set(size_t layer, const std::vector<int64_t>& shares) {
+    if (split_.layers.size() <= layer) split_.layers.resize(layer + 1);
+    apply(layer, -1.0);
+    split_.layers[layer] = price_split(elements_, setup_, shares, tables_[layer]);
+    apply(layer, 1.0);
+    totals();
+  }
+
+  const NetworkSplit& split() const { return split_; }
+
+ private:
+  // Adds (sign 1) or removes (sign -1) the layer's resource uses.
+  void apply(size_t layer, double sign) {
+    const LayerSplit& s = split_.layers[layer];
+    if (s.shares.empty()) return;
+    for (size_t d = 0; d < elements_.size(); ++d) {
+      const ShareCost& c = tables_[layer](d, s.shares[d]);
+      for (size_t r = 0; r < c.resource_use.size(); ++r) split_.resource_use[d][r] += sign * c.resource_use[r];
+    }
+  }
+
+  void totals() {
+    split_.ms = split_.mj = split_.objective = split_.resource_excess = 0.0;
+    for (const LayerSplit& s : split_.layers) {
+      split_.ms += s.ms;
+      split_.mj += s.mj;
+      split_.objective += s.objective;
+    }
+    // Uses summed and subtracted leave rounding dust around zero.
+    for (std::vector<double>& use : split_.resource_use)
+      for (double& u : use)
+        if (std::abs(u) < 1e-12) u = 0.0;
+    for (const std::vector<double>& use : split_.resource_use) split_.resource_excess += resource_excess(use);
+  }
+
+  const std::vector<ElementModel>& elements_;
+  const PartitionSetup& setup_;
+  std::vector<ShareCostTable>& tables_;
+  NetworkSplit split_;
+};
+
+// Less resource excess, then a lower objective, than before the move.
+bool better(const NetworkSplit& a, double excess, double objective) {
+  if (std::abs(a.resource_excess - excess) > 1e-12) return a.resource_excess < excess;
+  return a.objective < objective * (1 - 1e-12);
+}
+
+void check_powers(const std::vector<ElementModel>& elements, const PartitionSetup& setup) {
+  if (setup.goal != Goal::energy) return;
+  for (const ElementModel& e : elements)
+    if (!(e.power_w > 0))
+      fail(ErrorKind::invalid_input,
+           "the energy objective needs the power of " + e.name + " (fit it with `ggp fit --power-w W`)");
+}
+
+}  // namespace
+
+NetworkSplit evaluate_network(const std::vector<ConvLayer>& layers, const std::vector<ElementModel>& elements,
+                              const PartitionSetup& setup, const std::vector<std::vector<int64_t>>& shares) {
+  if (shares.size() != layers.size())
+    fail(ErrorKind::invalid_input, std::to_string(shares.size()) + " splits for " + std::to_string(layers.size()) + " layers");
+  std::vector<ShareCostTable> tables;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    evaluate_split(layers[l], elements, setup, shares[l]);  // checks the shares
+    tables.emplace_back(layers[l], elements, setup.technique);
+  }
+  Assignment a(elements, setup, tables);
+  for (size_t l = 0; l < layers.size(); ++l) a.set(l, shares[l]);
+  return a.split();
+}
+
+PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std::vector<ElementModel>& elements,
+                                const PartitionSetup& setup, const GgpOptions& options) {
+  if (elements.empty()) fail(ErrorKind::invalid_input, "a partition needs at least one element");
+  if (layers.empty()) fail(ErrorKind::invalid_input, "a partition needs at least one layer");
+  check_powers(elements, setup);
+  std::vector<ShareCostTable> tables;
+  for (const ConvLayer& l : layers) {
+    check_layer(l);
+    tables.emplace_back(l, elements, setup.technique);
+  }
+  const bool makespan = setup.goal == Goal::latency && setup.execution == Execution::concurrent;
+  const bool rows = setup.technique == Technique::rows;
+  const size_t feature = share_feature(setup.technique);
+
+  // Lay out the variables: per layer t_l (concurrent latency), then per
+  // element that can hold a unit its share and, for rows, its slab height.
+  PartitionResult r;
+  std::vector<size_t> makespan_variable(layers.size(), kNoVariable);
+  size_t variables = 0;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    if (makespan) makespan_variable[l] = variables++;
+    r.share_variables.emplace_back(elements.size(), kNoVariable);
+    for (size_t d = 0; d < elements.size(); ++d)
+      if (resource_excess(tables[l](d, 1).resource_use) == 0) {
+        r.share_variables[l][d] = variables;
+        variables += rows ? 2 : 1;
+      }
+    if (std::all_of(r.share_variables[l].begin(), r.share_variables[l].end(),
+                    [](size_t v) { return v == kNoVariable; }))
+      fail(ErrorKind::invalid_input, "no element has the resources for even one unit of layer " + std::to_string(l + 1));
+  }
+
+  GgpProblem p;
+  p.program.variables = variables;
+  std::vector<double> start(variables, 1.0);
+  // Per element and resource: the usage summed over the layers.
+  std::vector<std::vector<Posynomial>> resource_use(elements.size());
+  for (size_t d = 0; d < elements.size(); ++d) resource_use[d].resize(elements[d].resources.size());
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const ConvLayer& layer = layers[l];
+    const double total = static_cast<double>(total_units(layer, setup.technique));
+    const double active = static_cast<double>(std::count_if(r.share_variables[l].begin(), r.share_variables[l].end(),
+                                                            [](size_t v) { return v != kNoVariable; }));
+    Posynomial total_share;
+    double slowest = 0.0;
+    for (size_t d = 0; d < elements.size(); ++d) {
+      const size_t x = r.share_variables[l][d];
+      if (x == kNoVariable) continue;
+      const ElementModel& e = elements[d];
+      const size_t slab = rows ? x + 1 : kNoVariable, sized = rows ? slab : x;
+      Posynomial ms = substitute(e.latency_ms, layer, feature, variables, sized);
+      if (e.link) {
+        const TransferBytes b = transfer_bytes(layer, e, setup.technique);
+        const double per_byte = ms_per_byte(*e.link), fixed_ms = 2 * e.link->latency_ms + b.fixed * per_byte;
+        if (fixed_ms > 0) ms = ms + monomial(variables, fixed_ms);
+        if (b.per_share > 0) ms = ms + monomial(variables, b.per_share * per_byte, {{x, 1}});
+        if (b.per_slab_row > 0) ms = ms + monomial(variables, b.per_slab_row * per_byte, {{slab, 1}});
+      }
+      for (size_t k = 0; k < e.resources.size(); ++k) {
+        Posynomial use = substitute(e.resources[k].usage, layer, feature, variables, sized) *
+                         monomial(variables, 1.0 / e.resources[k].maximum);
+        for (Monomial& term : use.terms)
+          if (term.exponents[sized] == 0) term = term * monomial(variables, std::pow(total, -kStepExponent), {{x, kStepExponent}});
+        resource_use[d][k] = resource_use[d][k] + use;
+      }
+      p.program.inequalities.push_back(Posynomial{{monomial(variables, kLeastShare, {{x, -1}})}});
+      const double even = total / active;
+      start[x] = even;
+      if (rows) {
+        Posynomial needed{{monomial(variables, static_cast<double>(layer.stride), {{x, 1}, {slab, -1}})}};
+        if (layer.k > 1) needed = needed + monomial(variables, static_cast<double>(layer.k - 1), {{slab, -1}});
+        p.program.inequalities.push_back(needed);
+        start[slab] = static_cast<double>(layer.stride) * even + static_cast<double>(layer.k);
+      }
+      if (makespan) {
+        p.program.inequalities.push_back(ms * monomial(variables, 1, {{makespan_variable[l], -1}}));
+      } else {
+        const double weight = setup.goal == Goal::energy ? e.power_w : 1.0;
+        p.program.objective = p.program.objective + ms * monomial(variables, weight);
+      }
+      total_share = total_share + monomial(variables, 1.0 / total, {{x, 1}});
+      slowest = std::max(slowest, ms(start));
+    }
+    p.equalities.push_back(total_share);
+    if (makespan) {
+      p.program.objective = p.program.objective + monomial(variables, 1, {{makespan_variable[l], 1}});
+      start[makespan_variable[l]] = 1.01 * slowest;  // start holds this layer's shares already
+    }
+  }
+  for (const std::vector<Posynomial>& uses : resource_use)
+    for (const Posynomial& use : uses)
+      if (!use.terms.empty()) p.program.inequalities.push_back(use);
+  r.relaxed = solve_ggp(p, start, options);
+
+  // Round each layer to whole units adding up to its total, then repair.
+  Assignment assignment(elements, setup, tables);
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const int64_t total = total_units(layers[l], setup.technique);
+    std::vector<int64_t> f(elements.size(), 0);
+    std::vector<size_t> active;
+    for (size_t d = 0; d < elements.size(); ++d)
+      if (r.share_variables[l][d] != kNoVariable) {
+        active.push_back(d);
+        f[d] = std::max<int64_t>(0, std::llround(r.relaxed.x[r.share_variables[l][d]]));
+      }
+    int64_t excess = std::accumulate(f.begin(), f.end(), int64_t{0}) - total;
+    for (size_t a = 0; excess != 0; a = (a + 1) % active.size()) {
+      int64_t& share = f[active[a]];
+      if (excess > 0 && share > 0) { --share; --excess; }
+      else if (excess < 0) { ++share; ++excess; }
+    }
+    assignment.set(l, f);
+  }
+  for (bool improved = true; improved;) {
+    improved = false;
+    for (size_t l = 0; l < layers.size(); ++l)
+      for (bool layer_improved = true; layer_improved;) {
+        layer_improved = false;
+        for (size_t from = 0; from < elements.size(); ++from)
+          for (size_t to = 0; to < elements.size(); ++to)
+            for (bool whole : {false, true}) {
+              const std::vector<int64_t> shares = assignment.split().layers[l].shares;
+              const int64_t amount = whole ? shares[from] : std::min<int64_t>(1, shares[from]);
+              if (from == to || amount == 0) continue;
+              std::vector<int64_t> moved = shares;
+              moved[from] -= amount;
+              moved[to] += amount;
+              const double excess = assignment.split().resource_excess, objective = assignment.split().objective;
+              assignment.set(l, moved);
+              if (better(assignment.split(), excess, objective)) layer_improved = improved = true;
+              else assignment.set(l, shares);
+            }
+      }
+  }
+  r.split = assignment.split();
+  return r;
+}
+
+}  // namespace splitinfer::ggp
