@@ -6,11 +6,14 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/ggp_commands.h"
 #include "cli/ggp_options.h"
 #include "ggp/partition_solver.h"
 #include "common/atomic_file.h"
+#include "common/error.h"
+#include "ggp/filter_split_run.h"
 #include "report/svg_plot.h"
 
 namespace splitinfer::cli {
@@ -20,7 +23,8 @@ namespace {
 struct LayerOptions {
   ggp::ConvLayer layer{112, 112, 16, 1, 32, 1};
   GgpElementOptions elements;
-  bool verify = false, json = false;
+  bool verify = false, json = false, run = false;
+  int reps = 20;
   std::string plot;
 };
 
@@ -68,6 +72,15 @@ LineChart trajectory_chart(const ggp::ConvLayer& l, const std::vector<ggp::Eleme
   return chart;
 }
 
+ggp::FilterSplitRun run_split(const ggp::ConvLayer& layer, const std::vector<ggp::ElementModel>& elements,
+                              const ggp::PartitionSetup& setup, const std::vector<int64_t>& shares, int reps) {
+  if (setup.technique != ggp::Technique::filters)
+    fail(ErrorKind::unsupported, "--run executes filter splits only (--technique filters)");
+  std::vector<std::string> names;
+  for (const ggp::ElementModel& e : elements) names.push_back(e.name);
+  return ggp::run_filter_split(layer, names, shares, reps);
+}
+
 void run_layer(const LayerOptions& o) {
   const std::vector<ggp::ElementModel> elements = load_element_models(o.elements);
   const ggp::PartitionSetup setup = partition_setup(o.elements);
@@ -112,6 +125,20 @@ void run_layer(const LayerOptions& o) {
                      {"exhaustive_objective", best->objective},
                      {"gap_percent", (split.objective / best->objective - 1) * 100}};
   }
+  std::optional<ggp::FilterSplitRun> measured;
+  double predicted_ms = 0.0;
+  if (o.run) {
+    measured = run_split(o.layer, elements, setup, split.shares, o.reps);
+    predicted_ms = ggp::evaluate_split(o.layer, elements, {setup.technique, ggp::Execution::concurrent, setup.goal},
+                                       split.shares).ms;
+    doc["run"] = {{"figure", "measured"},
+                  {"split_ms", measured->split_ms},
+                  {"predicted_split_ms", predicted_ms},
+                  {"whole_layer_on_first_element_ms", measured->whole_ms},
+                  {"speedup", measured->whole_ms / measured->split_ms},
+                  {"max_relative_error", measured->max_relative_error},
+                  {"reps", o.reps}};
+  }
   if (o.json) {
     std::cout << doc.dump(2) << "\n";
     return;
@@ -141,6 +168,11 @@ void run_layer(const LayerOptions& o) {
     std::cout << ", objective " << best->objective << (gap <= 1e-9 ? " (the same)" : "") << "; GGP is " << gap
               << "% above it\n";
   }
+  if (measured)
+    std::cout << "  run (measured, median of " << o.reps << "): split " << measured->split_ms << " ms (predicted "
+              << predicted_ms << " ms), the whole layer on " << elements[0].name << " " << measured->whole_ms
+              << " ms, speedup " << std::setprecision(2) << measured->whole_ms / measured->split_ms
+              << "x; max relative error " << std::scientific << measured->max_relative_error << "\n";
 }
 
 }  // namespace
@@ -157,6 +189,9 @@ void add_ggp_layer(CLI::App* ggp_cmd) {
   add_ggp_element_options(cmd, o->elements);
   cmd->add_flag("--verify", o->verify, "Also search every integer split (up to 3 elements) and compare");
   cmd->add_option("--plot", o->plot, "Write the shares per GP iteration as SVG (the paper's Figure 3)");
+  cmd->add_flag("--run", o->run,
+                "Execute the split for real on the (float32, real) elements and compare with the unsplit layer");
+  cmd->add_option("--reps", o->reps, "Timed repetitions of --run (median)")->default_val(20)->check(CLI::Range(1, 100000));
   cmd->add_flag("--json", o->json, "Print one JSON document");
   cmd->callback([o] { run_layer(*o); });
 }

@@ -8,12 +8,14 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/ggp_commands.h"
 #include "cli/ggp_options.h"
 #include "cli/model_options.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "ggp/filter_split_run.h"
 #include "ggp/partition_solver.h"
 #include "report/svg_plot.h"
 
@@ -24,9 +26,34 @@ namespace {
 struct ModelOptions {
   ModelRequest model;
   GgpElementOptions elements;
-  bool json = false;
+  bool json = false, run = false;
+  int reps = 10;
   std::string plot;
 };
+
+// Every layer's split executed for real, one layer after another (each on
+// an input of its shape; the layers between the convolutions are not run).
+struct NetworkRun {
+  double split_ms = 0.0, whole_ms = 0.0, predicted_ms = 0.0, max_relative_error = 0.0;
+};
+
+NetworkRun run_network(const std::vector<ggp::ConvLayer>& layers, const std::vector<ggp::ElementModel>& elements,
+                       const ggp::PartitionSetup& setup, const ggp::NetworkSplit& split, int reps) {
+  if (setup.technique != ggp::Technique::filters)
+    fail(ErrorKind::unsupported, "--run executes filter splits only (--technique filters)");
+  std::vector<std::string> names;
+  for (const ggp::ElementModel& e : elements) names.push_back(e.name);
+  NetworkRun run;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const ggp::FilterSplitRun r = ggp::run_filter_split(layers[l], names, split.layers[l].shares, reps);
+    run.split_ms += r.split_ms;
+    run.whole_ms += r.whole_ms;
+    run.max_relative_error = std::max(run.max_relative_error, r.max_relative_error);
+    run.predicted_ms += ggp::evaluate_split(layers[l], elements, {setup.technique, ggp::Execution::concurrent, setup.goal},
+                                            split.layers[l].shares).ms;
+  }
+  return run;
+}
 
 // Every layer on the first element (the host), and every layer split evenly.
 std::vector<std::vector<int64_t>> host_only(const std::vector<ggp::ConvLayer>& layers, size_t elements,
@@ -106,7 +133,7 @@ void run_model(const ModelOptions& o) {
   for (size_t d = 0; d < elements.size(); ++d)
     for (size_t k = 0; k < elements[d].resources.size(); ++k)
       resources[elements[d].name][elements[d].resources[k].name] = r.split.resource_use[d][k];
-  const nlohmann::json doc = {
+  nlohmann::json doc = {
       {"model", graph.name},
       {"elements", elements_json(elements)},
       {"technique", ggp::technique_name(setup.technique)},
@@ -122,6 +149,18 @@ void run_model(const ModelOptions& o) {
       {"speedup", {{"over_first_element_alone", alone.ms / r.split.ms}, {"over_even_split", balanced.ms / r.split.ms}}},
       {"ggp", {{"converged", r.relaxed.converged}, {"iterations", r.relaxed.trajectory.size()},
                {"newton_steps", newton}, {"solve_ms", solve_ms}}}};
+  std::optional<NetworkRun> measured;
+  if (o.run) {
+    measured = run_network(layers, elements, setup, r.split, o.reps);
+    doc["run"] = {{"figure", "measured"},
+                  {"scope", "each convolution (+ReLU) run on an input of its shape, one after another"},
+                  {"split_ms", measured->split_ms},
+                  {"predicted_split_ms", measured->predicted_ms},
+                  {"whole_layers_on_first_element_ms", measured->whole_ms},
+                  {"speedup", measured->whole_ms / measured->split_ms},
+                  {"max_relative_error", measured->max_relative_error},
+                  {"reps", o.reps}};
+  }
   if (o.json) {
     std::cout << doc.dump(2) << "\n";
     return;
@@ -157,6 +196,12 @@ void run_model(const ModelOptions& o) {
       std::cout << " " << r_it.key() << " " << std::setprecision(1) << 100 * r_it->get<double>() << "%";
     std::cout << "\n";
   }
+  if (measured)
+    std::cout << std::fixed << std::setprecision(3) << "  run (measured, sum of per-layer medians of " << o.reps
+              << "): split " << measured->split_ms << " ms (predicted " << measured->predicted_ms << " ms), all on "
+              << elements[0].name << " " << measured->whole_ms << " ms, speedup " << std::setprecision(2)
+              << measured->whole_ms / measured->split_ms << "x; max relative error " << std::scientific
+              << measured->max_relative_error << "\n";
 }
 
 }  // namespace
@@ -167,6 +212,8 @@ void add_ggp_model(CLI::App* ggp_cmd) {
   add_model_options(cmd, o->model);
   add_ggp_element_options(cmd, o->elements);
   cmd->add_option("--plot", o->plot, "Write the share of each element per layer as SVG (the paper's Figure 9)");
+  cmd->add_flag("--run", o->run, "Execute every layer's split for real on the (float32, real) elements");
+  cmd->add_option("--reps", o->reps, "Timed repetitions per layer for --run (median)")->default_val(10)->check(CLI::Range(1, 100000));
   cmd->add_flag("--json", o->json, "Print one JSON document");
   cmd->callback([o] { run_model(*o); });
 }

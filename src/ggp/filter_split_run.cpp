@@ -1,0 +1,176 @@
+#include "ggp/filter_split_run.h"
+
+#include <algorithm>
+#include <barrier>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
+#include "common/error.h"
+#include "exec/backend.h"
+#include "exec/calibration.h"
+#include "ggp/conv_excitation.h"
+#include "graph/units.h"
+#include "profile/timing.h"
+
+namespace splitinfer::ggp {
+
+namespace {
+
+// The layer with only filters [first, first + count) of `whole`'s
+// convolution: the same input, `count` output channels.
+Graph filter_slice(const Graph& whole, int64_t first, int64_t count) {
+  Graph g = whole;
+  for (Node& node : g.nodes) {
+    if (node.op != OpType::Conv) continue;
+    for (size_t slot = 1; slot < node.inputs.size(); ++slot) {  // weight [N, C, k, k], bias [N]
+      Tensor& t = g.tensor(node.inputs[slot]);
+      const int64_t per_filter = numel(t.shape) / t.shape[0];
+      const std::span<const float> all = t.floats();
+      t.data = make_data(all.subspan(static_cast<size_t>(first * per_filter), static_cast<size_t>(count * per_filter)));
+      t.shape[0] = count;
+    }
+  }
+  validate(g);
+  return g;
+}
+
+double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// Runs `work(element index, repetition)` on one thread per element, placed
+// on it after `setup(element index)`; every repetition starts on all
+// threads at once and ends when the last has finished. Returns the wall
+// time of each repetition.
+template <typename Setup, typename Work>
+std::vector<double> run_in_step(size_t elements, int reps, Setup setup, Work work) {
+  std::barrier sync(static_cast<std::ptrdiff_t>(elements + 1));
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  std::vector<std::thread> threads;
+  for (size_t e = 0; e < elements; ++e)
+    threads.emplace_back([&, e] {
+      bool ok = true;
+      auto attempt = [&](auto&& step) {
+        if (!ok) return;
+        try {
+          step();
+        } catch (...) {
+          std::lock_guard lock(error_mutex);
+          error = std::current_exception();
+          ok = false;
+        }
+      };
+      attempt([&] { setup(e); });
+      sync.arrive_and_wait();  // compiled (or failed)
+      for (int r = 0; r < reps; ++r) {
+        sync.arrive_and_wait();
+        attempt([&] { work(e, r); });
+        sync.arrive_and_wait();
+      }
+    });
+  sync.arrive_and_wait();
+  std::vector<double> ms;
+  for (int r = 0; r < reps; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    sync.arrive_and_wait();
+    sync.arrive_and_wait();
+    ms.push_back(ms_between(start, std::chrono::steady_clock::now()));
+  }
+  for (std::thread& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
+  return ms;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return percentile(v, 0.5);
+}
+
+}  // namespace
+
+FilterSplitRun run_filter_split(const ConvLayer& layer, const std::vector<std::string>& elements,
+                                const std::vector<int64_t>& filters, int reps) {
+  if (filters.size() != elements.size() || elements.empty())
+    fail(ErrorKind::invalid_input, "one filter count per element is needed");
+  if (std::accumulate(filters.begin(), filters.end(), int64_t{0}) != layer.n ||
+      std::any_of(filters.begin(), filters.end(), [](int64_t f) { return f < 0; }))
+    fail(ErrorKind::invalid_input, "the filter counts do not add up to the layer's " + std::to_string(layer.n));
+  for (const std::string& e : elements)
+    if (e.starts_with("sim:") || parse_element(e).precision != Precision::fp32)
+      fail(ErrorKind::invalid_input, "real split execution needs real float32 elements, not " + e);
+  if (reps < 1) fail(ErrorKind::invalid_input, "at least one repetition is needed");
+
+  const Graph whole = conv_relu_graph(layer);
+  const Shape in_shape = whole.tensor(whole.inputs.at(0)).shape;
+  const Handoff input = Handoff::from_floats(in_shape, synthetic_calibration_inputs(whole, 1, 6).front());
+  const int64_t plane = layer.out_h() * layer.out_w();
+
+  // The unsplit layer on the first element.
+  FilterSplitRun r;
+  Handoff reference;
+  std::unique_ptr<Partition> alone;
+  const std::vector<double> whole_ms = run_in_step(
+      1, reps,
+      [&](size_t) {
+        const auto backend = make_backend(elements[0]);
+        enter_element(backend->element());
+        alone = backend->compile({&whole, 0, static_cast<int>(split_units(whole).size()), nullptr});
+      },
+      [&](size_t, int) { reference = alone->run(input); });
+  r.whole_ms = median(whole_ms);
+
+  // The split: each element's channels land in their place of one output.
+  std::vector<size_t> used;
+  std::vector<int64_t> first_filter;
+  for (size_t e = 0, first = 0; e < elements.size(); first += static_cast<size_t>(filters[e]), ++e)
+    if (filters[e] > 0) {
+      used.push_back(e);
+      first_filter.push_back(static_cast<int64_t>(first));
+    }
+  std::vector<Graph> slices;
+  for (size_t u = 0; u < used.size(); ++u) slices.push_back(filter_slice(whole, first_filter[u], filters[used[u]]));
+  std::vector<std::unique_ptr<Partition>> parts(used.size());
+  // Each element writes its channels in the layout the elements compute in
+  // (channels-last on the CPU: a strided copy per pixel), so the timing
+  // holds the concatenation and no transposes.
+  const bool channels_last = reference.layout() == HandoffLayout::channels_last;
+  std::vector<float> output(reference.floats().size());
+  const std::vector<double> split_ms = run_in_step(
+      used.size(), reps,
+      [&](size_t u) {
+        const auto backend = make_backend(elements[used[u]]);
+        enter_element(backend->element());
+        parts[u] = backend->compile({&slices[u], 0, static_cast<int>(split_units(slices[u]).size()), nullptr});
+      },
+      [&](size_t u, int) {
+        const Handoff mine = parts[u]->run(input);
+        const int64_t count = filters[used[u]];
+        if (mine.layout() != reference.layout())
+          fail(ErrorKind::internal, "the elements of a split answer in different layouts");
+        const std::span<const float> values = mine.floats();
+        if (channels_last)
+          for (int64_t p = 0; p < plane; ++p)
+            std::memcpy(output.data() + p * layer.n + first_filter[u], values.data() + p * count, static_cast<size_t>(count) * sizeof(float));
+        else
+          std::memcpy(output.data() + first_filter[u] * plane, values.data(), values.size() * sizeof(float));
+      });
+  r.split_ms = median(split_ms);
+
+  const std::vector<float> expected = reference.to_floats();
+  const std::vector<float> got = Handoff::from_floats(reference.shape(), output, reference.layout()).to_floats();
+  float peak = 0.0f, worst = 0.0f;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    peak = std::max(peak, std::abs(expected[i]));
+    worst = std::max(worst, std::abs(expected[i] - got[i]));
+  }
+  r.max_relative_error = peak > 0 ? worst / peak : worst;
+  return r;
+}
+
+}  // namespace splitinfer::ggp
