@@ -108,20 +108,6 @@ TEST_F(PlanRun, InterruptStopsALongRunWithThePartialReport) {
   EXPECT_LT(j["frames"].get<int64_t>(), 100000000);
 }
 
-TEST_F(PlanRun, GgpFitWritesPositiveModelsWithHeldOutError) {
-  const std::string out = dir_ + "/model.json";
-  const auto r = run_cli("ggp fit --device cpu1:fp32 --samples 16 --reps 2 --json --out " + out);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["element"], "cpu1:fp32");
-  EXPECT_EQ(j["samples"]["train"].get<int>() + j["samples"]["holdout"].get<int>(), 16);
-  EXPECT_GT(j["monomial"]["coefficient"].get<double>(), 0.0);
-  ASSERT_FALSE(j["posynomial"].empty());
-  for (const auto& t : j["posynomial"]) EXPECT_GT(t["coefficient"].get<double>(), 0.0);
-  EXPECT_GE(j["mape_percent"]["posynomial_holdout"].get<double>(), 0.0);
-  EXPECT_TRUE(fs::exists(out));
-}
-
 TEST_F(PlanRun, ReportTable1WritesTheTableAndPlots) {
   const std::string out = dir_ + "/t1";
   const auto r = run_cli("report table1 --models lenet5,resnet18 --devices none --json --out " + out + db());
