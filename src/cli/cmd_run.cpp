@@ -2,14 +2,13 @@
 // element measured alone in the same run, so that every speedup it prints is
 // a ratio of two measurements taken side by side.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <csignal>
 #include <iomanip>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/interrupt_guard.h"
 #include "cli/model_options.h"
 #include "cli/plan_report.h"
 #include "cli/planning.h"
@@ -19,20 +18,6 @@
 namespace splitinfer::cli {
 
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_sigint(int) { g_interrupted = true; }
-
-// SIGINT ends the run after the frames in flight; restored on scope exit.
-class InterruptGuard {
- public:
-  InterruptGuard() : previous_(std::signal(SIGINT, on_sigint)) { g_interrupted = false; }
-  ~InterruptGuard() { std::signal(SIGINT, previous_); }
-
- private:
-  void (*previous_)(int);
-};
 
 struct Options {
   ModelRequest request;
@@ -134,7 +119,7 @@ void add_run_command(CLI::App& app) {
     const Plan plan = given.empty() ? best_plan(problem) : evaluate_plan(problem, given);
     const Calibration calibration = calibration_for(graph, opt->planning.calibration);
     const std::vector<Handoff> frames = input_frames(graph, opt->input);
-    const InterruptGuard interrupt_guard;
+    const InterruptGuard interrupt_guard;  // SIGINT ends the run after the frames in flight
 
     // Each element alone, and the FP32 reference outputs, in this same run.
     std::map<std::string, double> alone;
@@ -148,7 +133,7 @@ void add_run_command(CLI::App& app) {
 
     std::vector<PipelineStage> stages = build_stages(graph, planning->elements, plan.cuts, &calibration);
     std::vector<Handoff> outputs;
-    const PipelineMeasurement run = measure_pipeline(stages, frames, opt->frames, {opt->queue, &g_interrupted}, &outputs);
+    const PipelineMeasurement run = measure_pipeline(stages, frames, opt->frames, {opt->queue, &interrupt_guard.flag()}, &outputs);
     if (run.result.failure) fail_stage(*run.result.failure);
 
     Agreement agreement;
@@ -168,9 +153,9 @@ void add_run_command(CLI::App& app) {
 
     nlohmann::json sweep = nlohmann::json::array();
     if (opt->sweep && !run.result.stopped)
-      for (int s = 0; s <= static_cast<int>(units.size()) && !g_interrupted; ++s) {
+      for (int s = 0; s <= static_cast<int>(units.size()) && !interrupt_guard.interrupted(); ++s) {
         std::vector<PipelineStage> st = build_stages(graph, planning->elements, {s}, &calibration);
-        const PipelineMeasurement m = measure_pipeline(st, frames, opt->sweep_frames, {opt->queue, &g_interrupted}, nullptr);
+        const PipelineMeasurement m = measure_pipeline(st, frames, opt->sweep_frames, {opt->queue, &interrupt_guard.flag()}, nullptr);
         if (m.result.failure) fail_stage(*m.result.failure);
         sweep.push_back({{"split", s},
                          {"period_ms_measured", m.period_ms},

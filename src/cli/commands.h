@@ -15,5 +15,6 @@ void add_plan_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_ggp_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
 
 }  // namespace splitinfer::cli

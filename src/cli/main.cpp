@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   splitinfer::cli::add_run_command(app);
   splitinfer::cli::add_report_command(app);
   splitinfer::cli::add_ggp_command(app);
+  splitinfer::cli::add_predict_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -142,11 +142,7 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   if (p->simulated) p->costs->add(std::make_unique<SimulatedCostSource>(graph));
 
   p->problem.costs = p->costs.get();
-  for (int j = 0; j <= n; ++j) {
-    p->problem.cut_elements.push_back(
-        j == 0 ? numel(graph.tensor(graph.inputs.at(0)).shape)
-               : numel(graph.tensor(units[static_cast<size_t>(j) - 1].output).shape));
-  }
+  p->problem.cut_elements = cut_tensor_elements(graph, units);
   return p;
 }
 

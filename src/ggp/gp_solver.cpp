@@ -1,5 +1,9 @@
 #include "ggp/gp_solver.h"
 
+// The programs are small and solved many times; Eigen's OpenMP products
+// cost more in thread wake-ups (and spin against the elements' pinned
+// threads) than they save.
+#define EIGEN_DONT_PARALLELIZE
 #include <Eigen/Dense>
 
 #include <cmath>

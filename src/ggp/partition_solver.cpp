@@ -244,6 +244,7 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
     }
     assignment.set(l, f);
   }
+  r.rounded = assignment.split();
   for (bool improved = true; improved;) {
     improved = false;
     for (size_t l = 0; l < layers.size(); ++l)

@@ -32,7 +32,8 @@ struct NetworkSplit {
 };
 
 struct PartitionResult {
-  NetworkSplit split;  // rounded and repaired
+  NetworkSplit split;    // rounded and repaired
+  NetworkSplit rounded;  // the relaxed solution rounded, before the repair
   GgpResult relaxed;   // the continuous solution and its alpha trajectory
   // Per layer, per element: the index of its share in relaxed.x, or
   // kNoVariable for an element that cannot hold one unit of the layer.

@@ -112,6 +112,12 @@ std::vector<Unit> split_units(const Graph& graph) {
   return units;
 }
 
+std::vector<int64_t> cut_tensor_elements(const Graph& graph, const std::vector<Unit>& units) {
+  std::vector<int64_t> elements{numel(graph.tensor(graph.inputs.at(0)).shape)};
+  for (const Unit& unit : units) elements.push_back(numel(graph.tensor(unit.output).shape));
+  return elements;
+}
+
 int64_t int8_handoff_bytes(const Tensor& tensor) {
   return numel(tensor.shape) + kInt8HandoffHeaderBytes;
 }

@@ -1,7 +1,5 @@
 #include "train/digits.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -12,6 +10,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "common/gzip.h"
 
 namespace splitinfer {
 namespace {
@@ -41,46 +40,6 @@ std::string read_file(const std::string& path) {
   if (static_cast<uintmax_t>(in.gcount()) != size)
     fail(ErrorKind::io, path + ": cannot read the whole file (it changed or is unreadable)");
   return bytes;
-}
-
-// Inflates one or more concatenated gzip members; anything that is not a
-// complete gzip stream (plain text, truncation, bad CRC) is an error.
-std::string gunzip(const std::string& path, const std::string& compressed) {
-  if (compressed.empty()) fail(ErrorKind::invalid_input, path + ": the file is empty");
-  z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)  // 16: gzip wrapper only
-    fail(ErrorKind::internal, path + ": zlib inflateInit2 failed");
-  struct Guard {
-    z_stream* zs;
-    ~Guard() { inflateEnd(zs); }
-  } guard{&zs};
-
-  std::string out;
-  char buffer[1 << 16];
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  zs.avail_in = static_cast<uInt>(compressed.size());
-  for (;;) {
-    zs.next_out = reinterpret_cast<Bytef*>(buffer);
-    zs.avail_out = sizeof buffer;
-    const int rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - zs.avail_out);
-    if (out.size() > kMaxInflatedBytes)
-      fail(ErrorKind::invalid_input, path + ": inflates to more than " +
-                                         std::to_string(kMaxInflatedBytes >> 20) +
-                                         " MiB; not the digits data set");
-    if (rc == Z_STREAM_END) {
-      if (zs.avail_in == 0) break;
-      if (inflateReset(&zs) != Z_OK)  // another gzip member follows
-        fail(ErrorKind::internal, path + ": zlib inflateReset failed");
-      continue;
-    }
-    if (rc == Z_OK) continue;
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0)
-      fail(ErrorKind::invalid_input, path + ": corrupt gzip data (the stream is truncated)");
-    const std::string why = zs.msg ? zs.msg : ("zlib error " + std::to_string(rc));
-    fail(ErrorKind::invalid_input, path + ": corrupt gzip data (" + why + ")");
-  }
-  return out;
 }
 
 // Parses a decimal integer field (blanks around it allowed); -1 when malformed.
@@ -121,7 +80,7 @@ uint64_t uniform_below(uint64_t& state, uint64_t bound) {
 }  // namespace
 
 DigitsDataset load_digits(const std::string& csv_gz_path) {
-  const std::string text = gunzip(csv_gz_path, read_file(csv_gz_path));
+  const std::string text = gunzip(read_file(csv_gz_path), csv_gz_path, kMaxInflatedBytes);
   DigitsDataset data;
   size_t pos = 0;
   size_t line_no = 0;
