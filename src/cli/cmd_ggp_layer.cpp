@@ -32,6 +32,12 @@ nlohmann::json layer_json(const ggp::ConvLayer& l) {
   return {{"H", l.h}, {"W", l.w}, {"C", l.c}, {"k", l.k}, {"N", l.n}, {"s", l.stride}};
 }
 
+nlohmann::json shares_by_element(const std::vector<ggp::ElementModel>& elements, const std::vector<int64_t>& shares) {
+  nlohmann::json by = nlohmann::json::object();
+  for (size_t d = 0; d < elements.size(); ++d) by[elements[d].name] = shares[d];
+  return by;
+}
+
 // The share of each element at each GP step of the relaxed problem.
 std::vector<std::vector<double>> relaxed_shares(const ggp::PartitionResult& r) {
   std::vector<std::vector<double>> steps;
@@ -106,24 +112,33 @@ void run_layer(const LayerOptions& o) {
     per_element.push_back({{"element", elements[d].name}, {"share", split.shares[d]},
                            {"compute_ms", c.compute_ms}, {"transfer_ms", c.transfer_ms}});
   }
+  // The contract of DESIGN.md: split (element -> share), objective, alpha,
+  // iterations, solve_ms, and with --verify exhaustive (split, objective).
   nlohmann::json doc = {
       {"layer", layer_json(o.layer)},
       {"elements", elements_json(elements)},
       {"technique", ggp::technique_name(setup.technique)},
       {"execution", ggp::execution_name(setup.execution)},
-      {"objective", ggp::goal_name(setup.goal)},
+      {"goal", ggp::goal_name(setup.goal)},
       {"figure", figure},
-      {"split", {{"shares", split.shares}, {"ms", split.ms},
-                 {"mj", std::isnan(split.mj) ? nlohmann::json() : nlohmann::json(split.mj)},
-                 {"feasible", split.feasible()}, {"per_element", per_element}}},
-      {"ggp", {{"converged", r.relaxed.converged}, {"iterations", r.relaxed.trajectory.size()},
-               {"newton_steps", newton}, {"solve_ms", solve_ms}, {"trajectory", trajectory}}}};
+      {"split", shares_by_element(elements, split.shares)},
+      {"objective", split.objective},
+      {"ms", split.ms},
+      {"mj", std::isnan(split.mj) ? nlohmann::json() : nlohmann::json(split.mj)},
+      {"feasible", split.feasible()},
+      {"per_element", per_element},
+      {"alpha", r.relaxed.trajectory.back().alpha},
+      {"iterations", r.relaxed.trajectory.size()},
+      {"converged", r.relaxed.converged},
+      {"newton_steps", newton},
+      {"solve_ms", solve_ms},
+      {"trajectory", trajectory}};
   std::optional<ggp::LayerSplit> best;
   if (o.verify) {
     best = ggp::exhaustive_layer_partition(o.layer, elements, setup);
-    doc["verify"] = {{"exhaustive_shares", best->shares},
-                     {"exhaustive_objective", best->objective},
-                     {"gap_percent", (split.objective / best->objective - 1) * 100}};
+    doc["exhaustive"] = {{"split", shares_by_element(elements, best->shares)},
+                         {"objective", best->objective},
+                         {"gap_percent", (split.objective / best->objective - 1) * 100}};
   }
   std::optional<ggp::FilterSplitRun> measured;
   double predicted_ms = 0.0;
@@ -162,7 +177,7 @@ void run_layer(const LayerOptions& o) {
             << std::scientific << r.relaxed.trajectory.back().alpha << std::fixed << "), " << newton
             << " Newton steps, " << solve_ms << " ms with rounding and repair\n";
   if (best) {
-    const double gap = doc["verify"]["gap_percent"].get<double>();
+    const double gap = doc["exhaustive"]["gap_percent"].get<double>();
     std::cout << "  exhaustive search: ";
     for (size_t d = 0; d < best->shares.size(); ++d) std::cout << (d ? "/" : "") << best->shares[d];
     std::cout << ", objective " << best->objective << (gap <= 1e-9 ? " (the same)" : "") << "; GGP is " << gap
