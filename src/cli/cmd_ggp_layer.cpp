@@ -140,19 +140,13 @@ void run_layer(const LayerOptions& o) {
                          {"objective", best->objective},
                          {"gap_percent", (split.objective / best->objective - 1) * 100}};
   }
-  std::optional<ggp::FilterSplitRun> measured;
-  double predicted_ms = 0.0;
+  std::optional<MeasuredSplit> measured;
   if (o.run) {
-    measured = run_split(o.layer, elements, setup, split.shares, o.reps);
-    predicted_ms = ggp::evaluate_split(o.layer, elements, {setup.technique, ggp::Execution::concurrent, setup.goal},
-                                       split.shares).ms;
-    doc["run"] = {{"figure", "measured"},
-                  {"split_ms", measured->split_ms},
-                  {"predicted_split_ms", predicted_ms},
-                  {"whole_layer_on_first_element_ms", measured->whole_ms},
-                  {"speedup", measured->whole_ms / measured->split_ms},
-                  {"max_relative_error", measured->max_relative_error},
-                  {"reps", o.reps}};
+    const ggp::FilterSplitRun run = run_split(o.layer, elements, setup, split.shares, o.reps);
+    const double predicted_ms =
+        ggp::evaluate_split(o.layer, elements, {setup.technique, ggp::Execution::concurrent, setup.goal}, split.shares).ms;
+    measured = MeasuredSplit{run.split_ms, predicted_ms, run.whole_ms, run.max_relative_error};
+    doc["run"] = run_json(*measured, o.reps);
   }
   if (o.json) {
     std::cout << doc.dump(2) << "\n";
@@ -185,7 +179,7 @@ void run_layer(const LayerOptions& o) {
   }
   if (measured)
     std::cout << "  run (measured, median of " << o.reps << "): split " << measured->split_ms << " ms (predicted "
-              << predicted_ms << " ms), the whole layer on " << elements[0].name << " " << measured->whole_ms
+              << measured->predicted_ms << " ms), the whole layer on " << elements[0].name << " " << measured->whole_ms
               << " ms, speedup " << std::setprecision(2) << measured->whole_ms / measured->split_ms
               << "x; max relative error " << std::scientific << measured->max_relative_error << "\n";
 }

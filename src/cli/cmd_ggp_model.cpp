@@ -33,17 +33,13 @@ struct ModelOptions {
 
 // Every layer's split executed for real, one layer after another (each on
 // an input of its shape; the layers between the convolutions are not run).
-struct NetworkRun {
-  double split_ms = 0.0, whole_ms = 0.0, predicted_ms = 0.0, max_relative_error = 0.0;
-};
-
-NetworkRun run_network(const std::vector<ggp::ConvLayer>& layers, const std::vector<ggp::ElementModel>& elements,
+MeasuredSplit run_network(const std::vector<ggp::ConvLayer>& layers, const std::vector<ggp::ElementModel>& elements,
                        const ggp::PartitionSetup& setup, const ggp::NetworkSplit& split, int reps) {
   if (setup.technique != ggp::Technique::filters)
     fail(ErrorKind::unsupported, "--run executes filter splits only (--technique filters)");
   std::vector<std::string> names;
   for (const ggp::ElementModel& e : elements) names.push_back(e.name);
-  NetworkRun run;
+  MeasuredSplit run;
   for (size_t l = 0; l < layers.size(); ++l) {
     const ggp::FilterSplitRun r = ggp::run_filter_split(layers[l], names, split.layers[l].shares, reps);
     run.split_ms += r.split_ms;
@@ -149,17 +145,11 @@ void run_model(const ModelOptions& o) {
       {"speedup", {{"over_first_element_alone", alone.ms / r.split.ms}, {"over_even_split", balanced.ms / r.split.ms}}},
       {"ggp", {{"converged", r.relaxed.converged}, {"iterations", r.relaxed.trajectory.size()},
                {"newton_steps", newton}, {"solve_ms", solve_ms}}}};
-  std::optional<NetworkRun> measured;
+  std::optional<MeasuredSplit> measured;
   if (o.run) {
     measured = run_network(layers, elements, setup, r.split, o.reps);
-    doc["run"] = {{"figure", "measured"},
-                  {"scope", "each convolution (+ReLU) run on an input of its shape, one after another"},
-                  {"split_ms", measured->split_ms},
-                  {"predicted_split_ms", measured->predicted_ms},
-                  {"whole_layers_on_first_element_ms", measured->whole_ms},
-                  {"speedup", measured->whole_ms / measured->split_ms},
-                  {"max_relative_error", measured->max_relative_error},
-                  {"reps", o.reps}};
+    doc["run"] = run_json(*measured, o.reps);
+    doc["run"]["scope"] = "each convolution (+ReLU) run on an input of its shape, one after another";
   }
   if (o.json) {
     std::cout << doc.dump(2) << "\n";

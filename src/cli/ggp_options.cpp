@@ -70,4 +70,15 @@ nlohmann::json elements_json(const std::vector<ggp::ElementModel>& elements) {
   return out;
 }
 
+
+nlohmann::json run_json(const MeasuredSplit& run, int reps) {
+  return {{"figure", "measured"},
+          {"split_ms", run.split_ms},
+          {"predicted_split_ms", run.predicted_ms},
+          {"unsplit_on_first_element_ms", run.whole_ms},
+          {"speedup", run.whole_ms / run.split_ms},
+          {"max_relative_error", run.max_relative_error},
+          {"reps", reps}};
+}
+
 }  // namespace splitinfer::cli

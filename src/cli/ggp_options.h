@@ -34,4 +34,11 @@ std::string model_figure(const std::vector<ggp::ElementModel>& elements);
 
 nlohmann::json elements_json(const std::vector<ggp::ElementModel>& elements);
 
+// The "run" object of `ggp layer/model --run`: a measured split against the
+// same work unsplit on the first element, and the models' prediction.
+struct MeasuredSplit {
+  double split_ms = 0.0, predicted_ms = 0.0, whole_ms = 0.0, max_relative_error = 0.0;
+};
+nlohmann::json run_json(const MeasuredSplit& run, int reps);
+
 }  // namespace splitinfer::cli
