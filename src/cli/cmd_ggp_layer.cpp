@@ -110,7 +110,7 @@ void run_layer(const LayerOptions& o) {
   for (size_t d = 0; d < elements.size(); ++d) {
     const ggp::ShareCost c = ggp::share_cost(o.layer, elements[d], setup.technique, split.shares[d]);
     per_element.push_back({{"element", elements[d].name}, {"share", split.shares[d]},
-                           {"compute_ms", c.compute_ms}, {"transfer_ms", c.transfer_ms}});
+                           {"compute_ms", c.compute_ms}, {"transfer_ms", c.in_ms + c.out_ms}});
   }
   // The contract of DESIGN.md: split (element -> share), objective, alpha,
   // iterations, solve_ms, and with --verify exhaustive (split, objective).

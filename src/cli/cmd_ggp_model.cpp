@@ -27,7 +27,7 @@ struct ModelOptions {
   ModelRequest model;
   GgpElementOptions elements;
   bool json = false, run = false;
-  int reps = 10;
+  int reps = 10, fused_k = 0;
   std::string plot;
 };
 
@@ -104,7 +104,8 @@ void run_model(const ModelOptions& o) {
   std::vector<ggp::ConvLayer> layers;
   for (const ggp::NamedConvLayer& n : named) layers.push_back(n.layer);
   const std::vector<ggp::ElementModel> elements = load_element_models(o.elements);
-  const ggp::PartitionSetup setup = partition_setup(o.elements);
+  ggp::PartitionSetup setup = partition_setup(o.elements);
+  setup.fused_k = o.fused_k;
   const std::string figure = model_figure(elements);
 
   const auto started = std::chrono::steady_clock::now();
@@ -135,6 +136,7 @@ void run_model(const ModelOptions& o) {
       {"technique", ggp::technique_name(setup.technique)},
       {"execution", ggp::execution_name(setup.execution)},
       {"objective", ggp::goal_name(setup.goal)},
+      {"fused_k", setup.fused_k},
       {"figure", figure},
       {"scope", "dense convolutions only; other layers are not partitioned"},
       {"layers", per_layer},
@@ -201,6 +203,11 @@ void add_ggp_model(CLI::App* ggp_cmd) {
   auto* cmd = ggp_cmd->add_subcommand("model", "Partition every convolution of a network as one GGP (Eq. 10)");
   add_model_options(cmd, o->model);
   add_ggp_element_options(cmd, o->elements);
+  cmd->add_option("--fused", o->fused_k,
+                  "Fused layers: an element keeps a feature map it made whole for the next layer it makes whole; "
+                  "K weighs the transfers with z^(2K) in the program (Eq. 13), 0 turns fusion off")
+      ->default_val(0)
+      ->check(CLI::Range(0, 100));
   cmd->add_option("--plot", o->plot, "Write the share of each element per layer as SVG (the paper's Figure 9)");
   cmd->add_flag("--run", o->run, "Execute every layer's split for real on the (float32, real) elements");
   cmd->add_option("--reps", o->reps, "Timed repetitions per layer for --run (median)")->default_val(10)->check(CLI::Range(1, 100000));

@@ -7,6 +7,17 @@
 
 namespace splitinfer::ggp {
 
+namespace {
+
+// scale / m(x), itself a monomial.
+Monomial scaled_reciprocal(Monomial m, double scale) {
+  m.coefficient = scale / m.coefficient;
+  for (double& a : m.exponents) a = -a;
+  return m;
+}
+
+}  // namespace
+
 GgpResult solve_ggp(const GgpProblem& problem, const std::vector<double>& start, const GgpOptions& o) {
   if (start.size() != problem.program.variables)
     fail(ErrorKind::invalid_input, "the start point has " + std::to_string(start.size()) +
@@ -23,11 +34,11 @@ GgpResult solve_ggp(const GgpProblem& problem, const std::vector<double>& start,
     GeometricProgram gp = problem.program;
     for (size_t k = 0; k < problem.equalities.size(); ++k) {
       const Posynomial& h = problem.equalities[k];
-      Monomial inverse = condense(h, point);
-      inverse.coefficient = alpha[k] / inverse.coefficient;
-      for (double& a : inverse.exponents) a = -a;
-      gp.objective.terms.push_back(inverse);  // alpha / h_bar(x)
+      gp.objective.terms.push_back(scaled_reciprocal(condense(h, point), alpha[k]));  // alpha / h_bar(x)
       gp.inequalities.push_back(h);           // h(x) <= 1
+    }
+    for (const Posynomial& g : problem.lower_bounds) {
+      gp.inequalities.push_back(Posynomial{{scaled_reciprocal(condense(g, point), 1.0)}});  // 1 / g_bar(x) <= 1
     }
     GpOptions gp_options = o.gp;
     if (iteration > 0 && gp_options.start.empty()) {

@@ -19,6 +19,11 @@ namespace splitinfer::ggp {
 struct GgpProblem {
   GeometricProgram program;           // objective and inequalities; no equalities of its own needed
   std::vector<Posynomial> equalities;  // each == 1
+  // Each >= 1, which GP does not allow either: replaced in every step by
+  // its condensation m at the current point, 1 / m <= 1. As m lies below the
+  // posynomial, that is stricter than the constraint, and touches it at the
+  // point (the standard signomial step).
+  std::vector<Posynomial> lower_bounds;
 };
 
 struct GgpOptions {

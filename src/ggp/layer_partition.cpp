@@ -85,9 +85,11 @@ ShareCost share_cost(const ConvLayer& layer, const ElementModel& element, Techni
   c.compute_ms = element.latency_ms(features);
   if (element.link) {
     const TransferBytes b = transfer_bytes(layer, element, technique);
-    const double bytes =
-        b.fixed + b.per_share * static_cast<double>(share) + b.per_slab_row * static_cast<double>(part.h);
-    c.transfer_ms = 2 * element.link->latency_ms + bytes * ms_per_byte(*element.link);
+    const double in = b.in_fixed + b.in_per_share * static_cast<double>(share) +
+                      b.in_per_slab_row * static_cast<double>(part.h);
+    const double out = b.out_fixed + b.out_per_share * static_cast<double>(share);
+    c.in_ms = element.link->latency_ms + in * ms_per_byte(*element.link);
+    c.out_ms = element.link->latency_ms + out * ms_per_byte(*element.link);
   }
   for (size_t r = 0; r < element.resources.size(); ++r)
     c.resource_use[r] = element.resources[r].usage(features) / element.resources[r].maximum;
@@ -113,13 +115,15 @@ const ShareCost& ShareCostTable::operator()(size_t element, int64_t share) {
 }
 
 LayerSplit price_split(const std::vector<ElementModel>& elements, const PartitionSetup& setup,
-                       const std::vector<int64_t>& shares, ShareCostTable& table) {
+                       const std::vector<int64_t>& shares, ShareCostTable& table, const std::vector<Kept>& kept) {
   LayerSplit s{shares};
   bool power_known = true;
   for (size_t d = 0; d < elements.size(); ++d) {
     const ShareCost& c = table(d, shares[d]);
-    s.ms = setup.execution == Execution::concurrent ? std::max(s.ms, c.ms()) : s.ms + c.ms();
-    s.mj += elements[d].power_w * c.ms();
+    const Kept k = kept.empty() ? Kept{} : kept[d];
+    const double ms = c.compute_ms + (k.input ? 0.0 : c.in_ms) + (k.output ? 0.0 : c.out_ms);
+    s.ms = setup.execution == Execution::concurrent ? std::max(s.ms, ms) : s.ms + ms;
+    s.mj += elements[d].power_w * ms;
     power_known = power_known && (shares[d] == 0 || elements[d].power_w > 0);
     s.resource_excess += resource_excess(c.resource_use);
   }

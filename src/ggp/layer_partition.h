@@ -41,6 +41,11 @@ struct PartitionSetup {
   Technique technique = Technique::filters;
   Execution execution = Execution::concurrent;
   Goal goal = Goal::latency;
+  // Fused layers (networks only; Eq. 11-14): 0 sends every layer's input and
+  // output over the element's link; k >= 1 lets an element keep a feature
+  // map it made whole for the next layer it makes whole, which the program
+  // weighs with S(z) = z^(2k) (see partition_solver.h).
+  int fused_k = 0;
 };
 
 // The number of units the technique splits: N, C or output rows.
@@ -53,10 +58,10 @@ ConvLayer share_layer(const ConvLayer& layer, Technique technique, int64_t share
 // What one element's share costs. An element with no share costs nothing.
 struct ShareCost {
   double compute_ms = 0.0;
-  double transfer_ms = 0.0;           // to and from the host over its link
+  double in_ms = 0.0, out_ms = 0.0;   // its input from and output to the host over its link
   std::vector<double> resource_use;   // per resource of the element: usage / maximum
 
-  double ms() const { return compute_ms + transfer_ms; }
+  double ms() const { return compute_ms + in_ms + out_ms; }
 };
 ShareCost share_cost(const ConvLayer& layer, const ElementModel& element, Technique technique,
                      int64_t share);
@@ -88,9 +93,18 @@ struct LayerSplit {
   bool feasible() const { return resource_excess == 0; }
 };
 
-// The split with `shares` priced from the table (no checks).
+// Per element: whether its input already is on it (it made the whole
+// previous layer) and whether its output stays (it makes the whole layer and
+// the next): fused layers skip those transfers.
+struct Kept {
+  bool input = false, output = false;
+};
+
+// The split with `shares` priced from the table (no checks); `kept` is empty
+// or has one entry per element.
 LayerSplit price_split(const std::vector<ElementModel>& elements, const PartitionSetup& setup,
-                       const std::vector<int64_t>& shares, ShareCostTable& table);
+                       const std::vector<int64_t>& shares, ShareCostTable& table,
+                       const std::vector<Kept>& kept = {});
 
 // Throws an invalid_input Error when `shares` does not fit the elements or
 // the layer.

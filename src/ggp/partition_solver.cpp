@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "common/error.h"
+#include "ggp/network_assignment.h"
 #include "ggp/transfer_bytes.h"
 
 namespace splitinfer::ggp {
@@ -50,56 +51,16 @@ Posynomial substitute(const Posynomial& model, const ConvLayer& layer, size_t fe
   return p;
 }
 
-// The network's state during repair: per layer its split, and the resource
-// uses summed over the layers.
-class Assignment {
- public:
-  Assignment(const std::vector<ElementModel>& elements, const PartitionSetup& setup,
-             std::vector<ShareCostTable>& tables)
-      : elements_(elements), setup_(setup), tables_(tables) {
-    for (const ElementModel& e : elements) split_.resource_use.emplace_back(e.resources.size(), 0.0);
-  }
-
-  void set(size_t layer, const std::vector<int64_t>& shares) {
-    if (split_.layers.size() <= layer) split_.layers.resize(layer + 1);
-    apply(layer, -1.0);
-    split_.layers[layer] = price_split(elements_, setup_, shares, tables_[layer]);
-    apply(layer, 1.0);
-    totals();
-  }
-
-  const NetworkSplit& split() const { return split_; }
-
- private:
-  // Adds (sign 1) or removes (sign -1) the layer's resource uses.
-  void apply(size_t layer, double sign) {
-    const LayerSplit& s = split_.layers[layer];
-    if (s.shares.empty()) return;
-    for (size_t d = 0; d < elements_.size(); ++d) {
-      const ShareCost& c = tables_[layer](d, s.shares[d]);
-      for (size_t r = 0; r < c.resource_use.size(); ++r) split_.resource_use[d][r] += sign * c.resource_use[r];
-    }
-  }
-
-  void totals() {
-    split_.ms = split_.mj = split_.objective = split_.resource_excess = 0.0;
-    for (const LayerSplit& s : split_.layers) {
-      split_.ms += s.ms;
-      split_.mj += s.mj;
-      split_.objective += s.objective;
-    }
-    // Uses summed and subtracted leave rounding dust around zero.
-    for (std::vector<double>& use : split_.resource_use)
-      for (double& u : use)
-        if (std::abs(u) < 1e-12) u = 0.0;
-    for (const std::vector<double>& use : split_.resource_use) split_.resource_excess += resource_excess(use);
-  }
-
-  const std::vector<ElementModel>& elements_;
-  const PartitionSetup& setup_;
-  std::vector<ShareCostTable>& tables_;
-  NetworkSplit split_;
-};
+// A transfer's time, weighted when it can be fused by S(z) = z^(2k) with
+// 0 < z <= 1 (Eq. 13-14): next to nothing unless z is close to 1.
+Posynomial fusable(const Posynomial& transfer, size_t z, size_t variables, int k, GgpProblem& p,
+                   std::vector<double>& start) {
+  if (z == kNoVariable) return transfer;
+  p.program.inequalities.push_back(Posynomial{{monomial(variables, 1, {{z, 1}})}});  // z <= 1
+  p.program.inequalities.push_back(Posynomial{{monomial(variables, kLeastShare, {{z, -1}})}});
+  start[z] = 0.99;
+  return transfer * monomial(variables, 1, {{z, 2.0 * k}});
+}
 
 // Less resource excess, then a lower objective, than before the move.
 bool better(const NetworkSplit& a, double excess, double objective) {
@@ -126,9 +87,7 @@ NetworkSplit evaluate_network(const std::vector<ConvLayer>& layers, const std::v
     evaluate_split(layers[l], elements, setup, shares[l]);  // checks the shares
     tables.emplace_back(layers[l], elements, setup.technique);
   }
-  Assignment a(elements, setup, tables);
-  for (size_t l = 0; l < layers.size(); ++l) a.set(l, shares[l]);
-  return a.split();
+  return NetworkAssignment(elements, setup, tables, shares).split();
 }
 
 PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std::vector<ElementModel>& elements,
@@ -162,6 +121,18 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
                     [](size_t v) { return v == kNoVariable; }))
       fail(ErrorKind::invalid_input, "no element has the resources for even one unit of layer " + std::to_string(l + 1));
   }
+  // Fused layers: per layer and element behind a link, a weight variable z
+  // for its input transfer (when it could have made the previous layer) and
+  // one for its output transfer (when it could make the next).
+  std::vector<std::vector<size_t>> keep_input(layers.size(), std::vector<size_t>(elements.size(), kNoVariable));
+  std::vector<std::vector<size_t>> keep_output = keep_input;
+  if (setup.fused_k > 0)
+    for (size_t l = 0; l < layers.size(); ++l)
+      for (size_t d = 0; d < elements.size(); ++d) {
+        if (!elements[d].link || r.share_variables[l][d] == kNoVariable) continue;
+        if (l > 0 && r.share_variables[l - 1][d] != kNoVariable) keep_input[l][d] = variables++;
+        if (l + 1 < layers.size() && r.share_variables[l + 1][d] != kNoVariable) keep_output[l][d] = variables++;
+      }
 
   GgpProblem p;
   p.program.variables = variables;
@@ -184,10 +155,25 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
       Posynomial ms = substitute(e.latency_ms, layer, feature, variables, sized);
       if (e.link) {
         const TransferBytes b = transfer_bytes(layer, e, setup.technique);
-        const double per_byte = ms_per_byte(*e.link), fixed_ms = 2 * e.link->latency_ms + b.fixed * per_byte;
-        if (fixed_ms > 0) ms = ms + monomial(variables, fixed_ms);
-        if (b.per_share > 0) ms = ms + monomial(variables, b.per_share * per_byte, {{x, 1}});
-        if (b.per_slab_row > 0) ms = ms + monomial(variables, b.per_slab_row * per_byte, {{slab, 1}});
+        const double per_byte = ms_per_byte(*e.link);
+        Posynomial in{{monomial(variables, e.link->latency_ms + b.in_fixed * per_byte)}};
+        if (b.in_per_share > 0) in = in + monomial(variables, b.in_per_share * per_byte, {{x, 1}});
+        if (b.in_per_slab_row > 0) in = in + monomial(variables, b.in_per_slab_row * per_byte, {{slab, 1}});
+        Posynomial out{{monomial(variables, e.link->latency_ms + b.out_fixed * per_byte)}};
+        if (b.out_per_share > 0) out = out + monomial(variables, b.out_per_share * per_byte, {{x, 1}});
+        ms = ms + fusable(in, keep_input[l][d], variables, setup.fused_k, p, start) +
+             fusable(out, keep_output[l][d], variables, setup.fused_k, p, start);
+        // A transfer may be skipped only as far as the element holds the
+        // data: z >= 1 - (its share of the layer that made or takes it).
+        const auto fraction = [&](size_t layer_index) {
+          return monomial(variables, 1.0 / static_cast<double>(total_units(layers[layer_index], setup.technique)),
+                          {{r.share_variables[layer_index][d], 1}});
+        };
+        if (keep_input[l][d] != kNoVariable)
+          p.lower_bounds.push_back(Posynomial{{fraction(l - 1), monomial(variables, 1, {{keep_input[l][d], 1}})}});
+        if (keep_output[l][d] != kNoVariable)
+          for (size_t next : {l, l + 1})
+            p.lower_bounds.push_back(Posynomial{{fraction(next), monomial(variables, 1, {{keep_output[l][d], 1}})}});
       }
       for (size_t k = 0; k < e.resources.size(); ++k) {
         Posynomial use = substitute(e.resources[k].usage, layer, feature, variables, sized) *
@@ -226,7 +212,7 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
   r.relaxed = solve_ggp(p, start, options);
 
   // Round each layer to whole units adding up to its total, then repair.
-  Assignment assignment(elements, setup, tables);
+  std::vector<std::vector<int64_t>> rounded;
   for (size_t l = 0; l < layers.size(); ++l) {
     const int64_t total = total_units(layers[l], setup.technique);
     std::vector<int64_t> f(elements.size(), 0);
@@ -242,8 +228,9 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
       if (excess > 0 && share > 0) { --share; --excess; }
       else if (excess < 0) { ++share; ++excess; }
     }
-    assignment.set(l, f);
+    rounded.push_back(f);
   }
+  NetworkAssignment assignment(elements, setup, tables, rounded);
   r.rounded = assignment.split();
   for (bool improved = true; improved;) {
     improved = false;

@@ -10,9 +10,10 @@ TransferBytes transfer_bytes(const ConvLayer& l, const ElementModel& e, Techniqu
   const double b = e.bytes_per_value, hw = static_cast<double>(l.h * l.w),
                out_hw = static_cast<double>(l.out_h() * l.out_w());
   switch (t) {
-    case Technique::filters: return {hw * static_cast<double>(l.c) * b, out_hw * b, 0.0};
-    case Technique::channels: return {out_hw * static_cast<double>(l.n) * kPartialSumBytes, hw * b, 0.0};
-    case Technique::rows: return {0.0, static_cast<double>(l.out_w() * l.n) * b, static_cast<double>(l.w * l.c) * b};
+    case Technique::filters: return {hw * static_cast<double>(l.c) * b, 0.0, 0.0, 0.0, out_hw * b};
+    case Technique::channels: return {0.0, hw * b, 0.0, out_hw * static_cast<double>(l.n) * kPartialSumBytes, 0.0};
+    case Technique::rows:
+      return {0.0, 0.0, static_cast<double>(l.w * l.c) * b, 0.0, static_cast<double>(l.out_w() * l.n) * b};
   }
   return {};
 }

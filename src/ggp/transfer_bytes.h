@@ -9,10 +9,11 @@
 
 namespace splitinfer::ggp {
 
-// Bytes as a fixed part, a part per unit of the share and, for rows, a part
-// per row of the element's input slab.
+// Bytes in and out, each as a fixed part and a part per unit of the share;
+// for rows the input goes by the rows of the element's input slab.
 struct TransferBytes {
-  double fixed = 0.0, per_share = 0.0, per_slab_row = 0.0;
+  double in_fixed = 0.0, in_per_share = 0.0, in_per_slab_row = 0.0;
+  double out_fixed = 0.0, out_per_share = 0.0;
 };
 
 // filters: the whole input in, its output channels back; channels: its input

@@ -4,8 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +11,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/gzip.h"
+#include "common/read_file.h"
 
 namespace splitinfer::predict {
 
@@ -57,26 +56,6 @@ json to_json(const ModelRecord& r) {
           {"period_ms", r.period_ms},
           {"best_latency_split", r.best_latency_split},
           {"best_throughput_split", r.best_throughput_split}};
-}
-
-std::string read_file(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (status.type() == fs::file_type::not_found) fail(ErrorKind::io, path + ": no such file");
-  if (ec) fail(ErrorKind::io, path + ": cannot access the file: " + ec.message());
-  if (!fs::is_regular_file(status)) fail(ErrorKind::io, path + ": is not a regular file");
-  const uintmax_t size = fs::file_size(path, ec);
-  if (ec) fail(ErrorKind::io, path + ": cannot read the file size: " + ec.message());
-  if (size > kMaxFileBytes)
-    fail(ErrorKind::invalid_input, path + ": " + std::to_string(size) + " bytes is too large for a dataset");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(ErrorKind::io, path + ": cannot open the file");
-  std::string bytes(static_cast<size_t>(size), '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (static_cast<uintmax_t>(in.gcount()) != size)
-    fail(ErrorKind::io, path + ": cannot read the whole file (it changed or is unreadable)");
-  return bytes;
 }
 
 // Checked reads of a JSON object's fields, failing with one line that starts
@@ -195,7 +174,8 @@ void save_dataset(const std::string& path, const Dataset& d) {
 }
 
 Dataset load_dataset(const std::string& path) {
-  const std::string text = gunzip(read_file(path), path, kMaxJsonBytes);
+  const std::string text =
+      gunzip(read_regular_file(path, kMaxFileBytes, "a dataset file"), path, kMaxJsonBytes);
   const json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) fail(ErrorKind::invalid_input, path + ": the dataset is not valid JSON");
   if (!doc.is_object() || doc.value("format", json()) != kFormat)

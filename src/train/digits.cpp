@@ -1,16 +1,13 @@
 #include "train/digits.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <string_view>
 
 #include "common/error.h"
 #include "common/gzip.h"
+#include "common/read_file.h"
 
 namespace splitinfer {
 namespace {
@@ -19,28 +16,6 @@ namespace {
 // hostile file (a gzip bomb) from exhausting memory.
 constexpr uintmax_t kMaxCompressedBytes = uintmax_t{64} << 20;
 constexpr size_t kMaxInflatedBytes = size_t{256} << 20;
-
-std::string read_file(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (status.type() == fs::file_type::not_found) fail(ErrorKind::io, path + ": no such file");
-  if (ec) fail(ErrorKind::io, path + ": cannot access the file: " + ec.message());
-  if (fs::is_directory(status)) fail(ErrorKind::io, path + ": is a directory, not a .csv.gz file");
-  if (!fs::is_regular_file(status)) fail(ErrorKind::io, path + ": is not a regular file");
-  const uintmax_t size = fs::file_size(path, ec);
-  if (ec) fail(ErrorKind::io, path + ": cannot read the file size: " + ec.message());
-  if (size > kMaxCompressedBytes)
-    fail(ErrorKind::invalid_input,
-         path + ": " + std::to_string(size) + " bytes is too large for the digits data set");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(ErrorKind::io, path + ": cannot open the file: " + std::strerror(errno));
-  std::string bytes(static_cast<size_t>(size), '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (static_cast<uintmax_t>(in.gcount()) != size)
-    fail(ErrorKind::io, path + ": cannot read the whole file (it changed or is unreadable)");
-  return bytes;
-}
 
 // Parses a decimal integer field (blanks around it allowed); -1 when malformed.
 int parse_field(std::string_view field) {
@@ -80,7 +55,9 @@ uint64_t uniform_below(uint64_t& state, uint64_t bound) {
 }  // namespace
 
 DigitsDataset load_digits(const std::string& csv_gz_path) {
-  const std::string text = gunzip(read_file(csv_gz_path), csv_gz_path, kMaxInflatedBytes);
+  const std::string text =
+      gunzip(read_regular_file(csv_gz_path, kMaxCompressedBytes, "a digits .csv.gz file"),
+             csv_gz_path, kMaxInflatedBytes);
   DigitsDataset data;
   size_t pos = 0;
   size_t line_no = 0;

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "support/cli_fixture.h"
 #include "support/run_cli.h"
 
 namespace splitinfer {
@@ -17,18 +17,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::run_cli;
 
-class PlanRun : public ::testing::Test {
+class PlanRun : public testing::TwoCpuCliTest {
  protected:
-  void SetUp() override {
-    if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs cpu0 and cpu1";
-    dir_ = testing::make_temp_dir();
-    setenv("SPLITINFER_CACHE_DIR", (dir_ + "/cache").c_str(), 1);
-  }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-  std::string db() const { return " --db " + dir_ + "/p.sqlite --reps 3"; }
-  std::string dir_;
+  std::string db() const { return TwoCpuCliTest::db() + " --reps 3"; }
 };
 
 void expect_error(const testing::CliResult& r, const std::string& fragment) {

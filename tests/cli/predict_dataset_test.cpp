@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "predict/dataset_file.h"
+#include "support/cli_fixture.h"
 #include "support/run_cli.h"
 
 namespace splitinfer {
@@ -17,19 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::run_cli;
 
-class PredictDataset : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs cpu0 and cpu1";
-    dir_ = testing::make_temp_dir();
-    setenv("SPLITINFER_CACHE_DIR", (dir_ + "/cache").c_str(), 1);
-  }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-  std::string db() const { return " --db " + dir_ + "/p.sqlite"; }
-  std::string dir_;
-};
+using PredictDataset = testing::TwoCpuCliTest;
 
 TEST_F(PredictDataset, WritesALoadableDatasetAndResumesFromTheStore) {
   const std::string out = dir_ + "/data/dataset.json.gz";  // the directory is created

@@ -159,6 +159,42 @@ TEST(NetworkPartition, SummedResourcesAgainstEveryPairOfSplits) {
   }
 }
 
+// Fused layers (Eq. 11-14): an accelerator behind a slow link that makes
+// whole consecutive layers keeps the feature maps between them. Checked
+// against every integer split of three small layers.
+TEST(NetworkPartition, FusedLayersKeepFeatureMapsOnTheAccelerator) {
+  const std::vector<ConvLayer> layers{{24, 24, 8, 3, 6, 1}, {24, 24, 6, 3, 5, 1}, {24, 24, 5, 3, 7, 1}};
+  ElementModel accel = element("accel", 0.2, 0.5, 0.005);
+  accel.link = Link{"slow", 0.05, 0.05, "spec"};
+  const std::vector<ElementModel> elements{element("cpu", 3.0, 1.0, 0.01), accel};
+  for (int k : {0, 4}) {
+    const PartitionSetup setup{Technique::filters, Execution::sequential, Goal::latency, k};
+    const PartitionResult r = solve_partition(layers, elements, setup);
+    double best = std::numeric_limits<double>::infinity();
+    std::vector<int64_t> best_accel;
+    for (int64_t a = 0; a <= 6; ++a)
+      for (int64_t b = 0; b <= 5; ++b)
+        for (int64_t c = 0; c <= 7; ++c) {
+          const NetworkSplit s = evaluate_network(layers, elements, setup, {{6 - a, a}, {5 - b, b}, {7 - c, c}});
+          if (s.objective < best) {
+            best = s.objective;
+            best_accel = {a, b, c};
+          }
+        }
+    EXPECT_LE(r.split.objective, best * 1.01) << "k = " << k;
+    if (k > 0) {  // fused, the whole network goes to the accelerator
+      EXPECT_EQ(best_accel, (std::vector<int64_t>{6, 5, 7}));
+      for (const LayerSplit& s : r.split.layers) EXPECT_EQ(s.shares[0], 0);
+    }
+  }
+  // The same all-on-the-accelerator split costs less fused: only the first
+  // input and the last output cross the link.
+  const std::vector<std::vector<int64_t>> all_accel{{0, 6}, {0, 5}, {0, 7}};
+  const double separate = evaluate_network(layers, elements, {Technique::filters, Execution::sequential, Goal::latency, 0}, all_accel).ms;
+  const double fused = evaluate_network(layers, elements, {Technique::filters, Execution::sequential, Goal::latency, 4}, all_accel).ms;
+  EXPECT_LT(fused, separate);
+}
+
 TEST(NetworkPartition, EvaluateRefusesAMissingLayer) {
   const std::vector<ElementModel> two{element("a", 0.5, 1.0, 0.01), element("b", 1.0, 2.0, 0.02)};
   EXPECT_THROW(evaluate_network({{8, 8, 4, 3, 4, 1}, {8, 8, 4, 3, 4, 1}}, two, {}, {{2, 2}}), Error);
