@@ -17,9 +17,13 @@ platform=sim:jetson-tx2-cpu,sim:jetson-tx2-gpu,sim:cyclone10gx@pcie2x4
 mv "$out/paper-layer.json.tmp" "$out/paper-layer.json"
 for model in alexnet vgg16 resnet18; do
   for execution in concurrent sequential; do
-    "$bin" ggp model "$model" --devices "$platform" --execution "$execution" --json \
-      --plot "$out/fig9-$model-$execution.svg" > "$out/$model-$execution.json.tmp"
-    mv "$out/$model-$execution.json.tmp" "$out/$model-$execution.json"
+    for fused in 0 4; do
+      name="$model-$execution"
+      [ "$fused" = 0 ] || name="$name-fused"
+      "$bin" ggp model "$model" --devices "$platform" --execution "$execution" --fused "$fused" --json \
+        --plot "$out/fig9-$name.svg" > "$out/$name.json.tmp"
+      mv "$out/$name.json.tmp" "$out/$name.json"
+    done
   done
 done
 echo "wrote $out"

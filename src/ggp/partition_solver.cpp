@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "common/error.h"
 #include "ggp/network_assignment.h"
@@ -58,7 +59,7 @@ Posynomial fusable(const Posynomial& transfer, size_t z, size_t variables, int k
   if (z == kNoVariable) return transfer;
   p.program.inequalities.push_back(Posynomial{{monomial(variables, 1, {{z, 1}})}});  // z <= 1
   p.program.inequalities.push_back(Posynomial{{monomial(variables, kLeastShare, {{z, -1}})}});
-  start[z] = 0.99;
+  start[z] = 0.999;
   return transfer * monomial(variables, 1, {{z, 2.0 * k}});
 }
 
@@ -209,6 +210,16 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
   for (const std::vector<Posynomial>& uses : resource_use)
     for (const Posynomial& use : uses)
       if (!use.terms.empty()) p.program.inequalities.push_back(use);
+  std::optional<PartitionResult> unfused;
+  if (setup.fused_k > 0) {
+    // Condensed at the even split, z >= 1 - share asks shares the resources
+    // may not allow; start from the unfused solution instead (its variables
+    // come first, in the same order), every transfer still made.
+    PartitionSetup separate = setup;
+    separate.fused_k = 0;
+    unfused = solve_partition(layers, elements, separate, options);
+    std::copy(unfused->relaxed.x.begin(), unfused->relaxed.x.end(), start.begin());
+  }
   r.relaxed = solve_ggp(p, start, options);
 
   // Round each layer to whole units adding up to its total, then repair.
@@ -254,6 +265,14 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
       }
   }
   r.split = assignment.split();
+  if (unfused) {
+    // Fusing never costs more than the same split unfused: the repair may
+    // have stopped at a worse split than that one, fused.
+    std::vector<std::vector<int64_t>> shares;
+    for (const LayerSplit& s : unfused->split.layers) shares.push_back(s.shares);
+    const NetworkSplit alternative = NetworkAssignment(elements, setup, tables, shares).split();
+    if (better(alternative, r.split.resource_excess, r.split.objective)) r.split = alternative;
+  }
   return r;
 }
 
