@@ -156,6 +156,9 @@ void run_layer(const LayerOptions& o) {
             << " C=" << o.layer.c << " k=" << o.layer.k << " N=" << o.layer.n << " s=" << o.layer.stride << ", "
             << ggp::technique_name(setup.technique) << " split, " << ggp::execution_name(setup.execution)
             << " execution, minimising " << ggp::goal_name(setup.goal) << " (" << figure << ")\n";
+  for (const nlohmann::json& e : doc["elements"])
+    std::cout << "  latency of " << e["name"].get<std::string>() << " (ms, " << e["model"].get<std::string>()
+              << "): " << e["formula"].get<std::string>() << "\n";
   for (size_t d = 0; d < elements.size(); ++d) {
     const nlohmann::json& e = per_element[d];
     std::cout << "  " << std::left << std::setw(22) << elements[d].name << std::right << std::setw(6)

@@ -5,6 +5,8 @@
 
 #include "cli/planning.h"
 #include "common/error.h"
+#include "ggp/conv_layer.h"
+#include "ggp/posynomial_json.h"
 
 namespace splitinfer::cli {
 
@@ -65,6 +67,8 @@ nlohmann::json elements_json(const std::vector<ggp::ElementModel>& elements) {
   for (const ggp::ElementModel& e : elements)
     out.push_back({{"name", e.name},
                    {"model", e.basis},
+                   {"latency_ms", ggp::posynomial_json(e.latency_ms, ggp::conv_feature_names())},
+                   {"formula", ggp::to_string(e.latency_ms, ggp::conv_feature_names())},
                    {"power_w", e.power_w > 0 ? nlohmann::json(e.power_w) : nlohmann::json()},
                    {"link", e.link ? nlohmann::json(e.link->name) : nlohmann::json("shares host memory")}});
   return out;

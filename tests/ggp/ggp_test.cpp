@@ -37,5 +37,21 @@ TEST(Ggp, ConcurrentChannelSplitMatchesTheClosedForm) {
   EXPECT_LE(r.trajectory.back().worst_equality_gap, 1e-3);
 }
 
+// A lower bound (x + y >= 2, a posynomial >= 1 that GP does not allow) is
+// condensed at the current point each step: minimise x with y <= 0.5 gives
+// x = 1.5, reached from a start far from it.
+TEST(Ggp, CondensedLowerBoundReachesTheTrueOptimum) {
+  GgpProblem p;
+  p.program.variables = 2;
+  p.program.objective = Posynomial{{monomial(2, 1, {{0, 1}})}};
+  p.program.inequalities = {Posynomial{{monomial(2, 2, {{1, 1}})}}};  // y <= 0.5
+  p.lower_bounds = {Posynomial{{monomial(2, 0.5, {{0, 1}}), monomial(2, 0.5, {{1, 1}})}}};
+  const GgpResult r = solve_ggp(p, {5.0, 0.1});
+  EXPECT_TRUE(r.converged);
+  EXPECT_NEAR(r.x[0], 1.5, 1.5e-3);
+  EXPECT_GE(r.x[0] + r.x[1], 2.0 - 1e-9);  // every step is feasible for the true constraint
+  EXPECT_GT(r.trajectory.size(), 1u);
+}
+
 }  // namespace
 }  // namespace splitinfer::ggp
