@@ -17,6 +17,7 @@ packages=(
   libtorch-dev           # ATen / libtorch: CUDA element, GNN training
   libonnx-dev libprotobuf-dev protobuf-compiler
   libsqlite3-dev nlohmann-json3-dev libcli11-dev libeigen3-dev zlib1g-dev
+  libxgboost-dev         # gradient-boosted trees: the split predictors' baseline
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-torch python3-torchvision python3-onnx  # reference exporter for tests
 )

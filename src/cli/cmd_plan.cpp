@@ -5,6 +5,7 @@
 #include "cli/model_options.h"
 #include "cli/plan_report.h"
 #include "cli/planning.h"
+#include "predict/predictor_set.h"
 
 namespace splitinfer::cli {
 
@@ -14,6 +15,8 @@ void add_plan_command(CLI::App& app) {
     ModelRequest request;
     PlanningOptions planning;
     int runners_up = 5;
+    std::string planner = "search";
+    std::string predictors = predict::kDefaultPredictorFolder;
     bool json = false;
   };
   auto opt = std::make_shared<Options>();
@@ -22,12 +25,24 @@ void add_plan_command(CLI::App& app) {
   cmd->add_option("--runners-up", opt->runners_up, "Next-best splits to list (two elements)")
       ->default_val(5)
       ->check(CLI::Range(0, 1000));
+  cmd->add_option("--planner", opt->planner,
+                  "search: profile what the store lacks, then search (exhaustive for two elements, dynamic "
+                  "programming beyond); gnn: search the GNN latency models' predictions, profiling nothing")
+      ->default_val("search")
+      ->check(CLI::IsMember({"search", "gnn"}));
+  cmd->add_option("--predictors", opt->predictors, "Folder of `predict train`, for --planner gnn")
+      ->default_val(opt->predictors);
   cmd->add_flag("--json", opt->json, "Print one JSON document");
   cmd->callback([opt] {
-    opt->request.need_weights = true;
+    const bool gnn = opt->planner == "gnn";
+    opt->request.need_weights = !gnn;
     const Graph graph = load_model(opt->request);
-    const auto planning = prepare_planning(graph, opt->planning, 2, 8);
+    const auto planning = gnn ? prepare_gnn_planning(graph, opt->planning, opt->predictors)
+                              : prepare_planning(graph, opt->planning, 2, 8);
     const PlanProblem& problem = planning->problem;
+    const std::string search = gnn                         ? "exhaustive over GNN predictions"
+                               : problem.chain.size() == 2 ? "exhaustive"
+                                                           : "dynamic programming";
     const std::vector<Unit> units = split_units(graph);
     std::vector<Plan> ranked;
     if (problem.chain.size() == 2) ranked = rank_two_stage_splits(problem);
@@ -39,7 +54,7 @@ void add_plan_command(CLI::App& app) {
       nlohmann::json doc = plan_json(best, problem, units);
       doc["model"] = graph.name;
       doc["devices"] = planning->elements;
-      doc["search"] = problem.chain.size() == 2 ? "exhaustive" : "dynamic programming";
+      doc["search"] = search;
       doc["profiled_now"] = planning->profiled_now;
       nlohmann::json others = nlohmann::json::array();
       for (size_t i = 1; i < shown; ++i)
@@ -51,7 +66,7 @@ void add_plan_command(CLI::App& app) {
       return;
     }
     std::cout << graph.name << " over " << opt->planning.devices << " ("
-              << (problem.chain.size() == 2 ? "exhaustive search" : "dynamic programming")
+              << search
               << ", objective " << opt->planning.objective << ", link " << problem.link.name << " "
               << opt->planning.link_mode << ")\n";
     std::cout << "best split";

@@ -16,15 +16,14 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/interrupt_guard.h"
+#include "cli/planning.h"
 #include "cli/predict_commands.h"
 #include "cli/progress_bar.h"
 #include "common/error.h"
-#include "common/on_own_thread.h"
 #include "exec/backend.h"
 #include "predict/dataset_file.h"
 #include "predict/ground_truth.h"
 #include "profile/machine_id.h"
-#include "runtime/queue_link.h"
 
 namespace splitinfer::cli {
 
@@ -103,16 +102,6 @@ double measure(ProfileStore& store, const std::vector<uint64_t>& seeds, const Op
   return seconds_since(start);
 }
 
-// The planner's link between the two real elements, measured as `plan` does.
-Link queue_link() {
-  Link link;
-  on_own_thread([&] {
-    link = measure_queue_link(parse_element(predict::kDatasetElements[0]),
-                              parse_element(predict::kDatasetElements[1]));
-  });
-  return link;
-}
-
 }  // namespace
 
 void add_predict_dataset(CLI::App* predict_cmd) {
@@ -146,7 +135,9 @@ void add_predict_dataset(CLI::App* predict_cmd) {
                                          "; run the same command to resume (no dataset written)");
     }
 
-    const predict::Dataset dataset = predict::assemble_dataset(store, o.first_seed, o.models, machine, queue_link());
+    const predict::Dataset dataset = predict::assemble_dataset(
+        store, o.first_seed, o.models, machine,
+        measured_queue_link(predict::kDatasetElements[0], predict::kDatasetElements[1]));
     predict::save_dataset(o.out, dataset);
     const size_t stored = static_cast<size_t>(o.models) - measured;
     if (o.json) {

@@ -54,7 +54,7 @@ nlohmann::json plan_json(const Plan& plan, const PlanProblem& p, const std::vect
                     {"latency_ms", p.link.latency_ms},
                     {"bandwidth_gb_s", p.link.bandwidth_gb_s},
                     {"basis", p.link.basis}}},
-          {"objective", p.objective == Objective::throughput ? "throughput" : "latency"}};
+          {"objective", objective_name(p.objective)}};
 }
 
 void print_plan(std::ostream& out, const Plan& plan, const PlanProblem& p,

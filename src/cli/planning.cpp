@@ -21,12 +21,6 @@ namespace splitinfer::cli {
 
 namespace {
 
-Objective parse_objective(const std::string& s) {
-  if (s == "throughput") return Objective::throughput;
-  if (s == "latency") return Objective::latency;
-  fail(ErrorKind::invalid_input, "objective '" + s + "' is not throughput or latency");
-}
-
 LinkMode parse_link_mode(const std::string& s) {
   if (s == "direct") return LinkMode::direct;
   if (s == "indirect") return LinkMode::indirect;
@@ -64,6 +58,12 @@ std::vector<std::string> profile_missing(const Graph& graph, const std::vector<s
 }
 
 }  // namespace
+
+Link measured_queue_link(const std::string& from, const std::string& to) {
+  Link link;
+  on_own_thread([&] { link = measure_queue_link(parse_element(from), parse_element(to)); });
+  return link;
+}
 
 bool is_simulated_element(const std::string& name) { return name.rfind("sim:", 0) == 0; }
 
@@ -132,10 +132,7 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
     if (any_int8) calibration = std::make_unique<Calibration>(calibration_for(graph, o.calibration));
     p->profiled_now = profile_missing(graph, real, o, *p->store, calibration.get());
   }
-  if (o.link.empty() && !p->simulated)  // between real elements: measured on a thread of its own
-    on_own_thread([&] {
-      p->problem.link = measure_queue_link(parse_element(real.at(0)), parse_element(real.at(1)));
-    });
+  if (o.link.empty() && !p->simulated) p->problem.link = measured_queue_link(real.at(0), real.at(1));
   p->costs = std::make_unique<CombinedCostSource>(n);
   p->costs->add(std::make_unique<ProfileCostSource>(*p->store, structure_hash(graph), graph.name,
                                                     n, machine_id()));

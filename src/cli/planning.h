@@ -45,6 +45,16 @@ struct Planning {
 std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOptions& o,
                                            int min_elements, int max_elements);
 
+// The pipeline queue between two real elements, measured on a thread of its
+// own: the link `plan` prices hand-offs over when no --link-spec is given.
+Link measured_queue_link(const std::string& from, const std::string& to);
+
+// The same problem priced by the GNN latency models saved in `predictors`
+// (predict/predictor_set.h), profiling nothing. Throws an Error unless
+// --devices names the two elements they were trained for.
+std::unique_ptr<Planning> prepare_gnn_planning(const Graph& graph, const PlanningOptions& o,
+                                               const std::string& predictors);
+
 // "a,b,c" -> {"a", "b", "c"}.
 std::vector<std::string> comma_list(const std::string& list);
 

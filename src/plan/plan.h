@@ -15,6 +15,11 @@ namespace splitinfer {
 
 enum class Objective { throughput, latency };
 
+// "throughput" or "latency".
+const char* objective_name(Objective objective);
+// The inverse; throws an invalid_input Error naming `name` for anything else.
+Objective parse_objective(const std::string& name);
+
 struct ChainElement {
   std::string name;
   bool int8_handoff = false;  // hands over int8 codes plus scale, not float32

@@ -11,6 +11,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/gzip.h"
+#include "common/json_fields.h"
 #include "common/read_file.h"
 
 namespace splitinfer::predict {
@@ -57,64 +58,6 @@ json to_json(const ModelRecord& r) {
           {"best_latency_split", r.best_latency_split},
           {"best_throughput_split", r.best_throughput_split}};
 }
-
-// Checked reads of a JSON object's fields, failing with one line that starts
-// with `where` (the file, and the model or part at fault).
-class FieldReader {
- public:
-  FieldReader(const json& j, std::string where) : j_(j), where_(std::move(where)) {}
-
-  [[noreturn]] void reject(const std::string& what) const {
-    fail(ErrorKind::invalid_input, where_ + ": " + what);
-  }
-
-  template <typename T>
-  T get(const char* key) const {
-    if (!j_.contains(key)) reject(std::string("has no \"") + key + "\"");
-    try {
-      return j_.at(key).get<T>();
-    } catch (const json::exception&) {
-      reject(std::string("\"") + key + "\" has the wrong type");
-    }
-  }
-
-  // `key`'s array of `count` finite values >= 0.
-  template <typename T>
-  std::vector<T> column(const char* key, int count) const {
-    return values<T>(get<json>(key), key, count);
-  }
-
-  // `array` (named `name` in messages) as `count` finite values >= 0.
-  template <typename T>
-  std::vector<T> values(const json& array, const std::string& name, int count) const {
-    std::vector<T> v;
-    try {
-      v = array.get<std::vector<T>>();
-    } catch (const json::exception&) {
-      reject("\"" + name + "\" has the wrong type");
-    }
-    if (v.size() != static_cast<size_t>(count))
-      reject("\"" + name + "\" has " + std::to_string(v.size()) + " values, not " + std::to_string(count));
-    for (T x : v)
-      if (!(x >= 0) || !std::isfinite(static_cast<double>(x)))
-        reject("\"" + name + "\" holds " + std::to_string(x) + ", not a finite value >= 0");
-    return v;
-  }
-
-  int split(const char* key, const std::vector<double>& curve) const {
-    const int k = get<int>(key);
-    if (k < 0 || k >= static_cast<int>(curve.size()))
-      reject(std::string("\"") + key + "\" " + std::to_string(k) + " is outside 0.." +
-             std::to_string(curve.size() - 1));
-    if (*std::min_element(curve.begin(), curve.end()) < curve[static_cast<size_t>(k)])
-      reject(std::string("\"") + key + "\" " + std::to_string(k) + " is not a minimum of its curve");
-    return k;
-  }
-
- private:
-  const json& j_;
-  std::string where_;
-};
 
 ModelRecord model_from_json(const json& j, const std::string& where) {
   if (!j.is_object()) fail(ErrorKind::invalid_input, where + ": is not an object");

@@ -42,6 +42,8 @@ std::vector<float> unit_features(const Graph& graph, const Unit& unit, const Ten
   numeric[3] = normalised(channels(out), kMaxChannels);
   numeric[4] = normalised(numel(in.shape), kMaxTensorElements);
   numeric[5] = normalised(numel(out.shape), kMaxTensorElements);
+  numeric[6] = normalised(unit.macs, kMaxUnitMacs);
+  numeric[7] = normalised(unit.params, kMaxUnitParams);
   return f;
 }
 
@@ -60,7 +62,9 @@ const std::vector<std::string>& node_feature_names() {
                                               "channels_in",
                                               "channels_out",
                                               "input_elements",
-                                              "output_elements"};
+                                              "output_elements",
+                                              "macs",
+                                              "params"};
   return names;
 }
 

@@ -1,14 +1,15 @@
 // The GNN's view of a model (Sec. 4 of the split-inference paper): one node
 // per split unit, the units the planner cuts at, with the features of
-// PerfSAGE plus the sizes of the tensors entering and leaving the unit, and
-// edges along the data flow. The paper feeds the first element's model these
+// PerfSAGE (type, kernel, stride, channels, the unit's multiply-accumulates
+// and weights) plus the sizes of the tensors entering and leaving the unit,
+// and edges along the data flow. The paper feeds the first element's model these
 // edges and the second element's model the reversed ones, so that each node
 // sees the units whose cost its cumulative latency includes.
 //
 // A node's features, in this order (kNodeFeatureCount floats):
 //   one-hot unit type (kUnitTypeCount), kernel, stride, channels in,
-//   channels out, input elements, output elements,
-// the last six divided by fixed maxima, so that the features of different
+//   channels out, input elements, output elements, MACs, parameters,
+// the last eight divided by fixed maxima, so that the features of different
 // models are on one scale. The maxima cover every zoo model and every random
 // CNN, so for those all features lie in [0, 1]; a larger imported model gets
 // features above 1.
@@ -40,8 +41,10 @@ inline constexpr double kMaxKernel = 11.0;       // AlexNet's first convolution
 inline constexpr double kMaxStride = 4.0;        // AlexNet's first convolution
 inline constexpr double kMaxChannels = 25088.0;  // VGG16's flattened 512x7x7 classifier input
 inline constexpr double kMaxTensorElements = 3211264.0;  // VGG16's 64x224x224 activations
+inline constexpr double kMaxUnitMacs = 1849688064.0;     // a VGG16 3x3 convolution, 64 -> 64 at 224x224
+inline constexpr double kMaxUnitParams = 102764544.0;    // VGG16's first classifier layer
 
-inline constexpr int kNodeFeatureCount = kUnitTypeCount + 6;
+inline constexpr int kNodeFeatureCount = kUnitTypeCount + 8;
 
 // Names of the features in order ("type_conv", ..., "output_elements").
 const std::vector<std::string>& node_feature_names();

@@ -178,7 +178,7 @@ TEST_F(DatasetFile, InconsistentContentsNameTheModel) {
       {[](auto& d) { d["models"][0]["latency_ms"].erase(0); }, "model 0: \"latency_ms\" has"},
       {[](auto& d) { d["models"][0]["first_ms"][2] = -1.0; }, "model 0: \"first_ms\" holds"},
       {[](auto& d) { d["models"][1]["unit_ms"][1] = "fast"; }, "model 1: \"unit_ms[1]\" has the wrong type"},
-      {[](auto& d) { d["models"][0]["features"][0].erase(0); }, "model 0: a node has 12 features"},
+      {[](auto& d) { d["models"][0]["features"][0].erase(0); }, "model 0: a node has 14 features"},
       {[](auto& d) { d["models"][0]["best_latency_split"] = 0; }, "is not a minimum"},
       {[](auto& d) { d["models"][0]["best_throughput_split"] = 1000; }, "outside 0.."},
   };

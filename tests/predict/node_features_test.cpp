@@ -60,7 +60,7 @@ Graph hand_built() {
 
 struct Expected {
   UnitType type;
-  double kernel, stride, channels_in, channels_out, input_elements, output_elements;
+  double kernel, stride, channels_in, channels_out, input_elements, output_elements, macs, params;
 };
 
 TEST(NodeFeatures, HandBuiltModel) {
@@ -68,23 +68,26 @@ TEST(NodeFeatures, HandBuiltModel) {
   ASSERT_EQ(split_units(g).size(), 9u);
   const UnitGraph ug = unit_graph(g);
   // The maxima the header states: kernel 11, stride 4, channels 25088,
-  // elements 3211264.
+  // elements 3211264, MACs 1849688064, parameters 102764544. Parameters
+  // count BatchNorm's scale and shift (2 per channel), not its statistics.
   const Expected expected[] = {
-      {UnitType::conv, 3, 2, 3, 8, 3 * 32 * 32, 8 * 16 * 16},
-      {UnitType::pooling, 3, 2, 8, 8, 8 * 16 * 16, 8 * 8 * 8},
-      {UnitType::residual_block, 3, 1, 8, 8, 8 * 8 * 8, 8 * 8 * 8},
-      {UnitType::inverted_residual_block, 5, 2, 8, 12, 8 * 8 * 8, 12 * 4 * 4},
-      {UnitType::depthwise_conv, 3, 1, 12, 12, 12 * 4 * 4, 12 * 4 * 4},
-      {UnitType::pooling, 2, 2, 12, 12, 12 * 4 * 4, 12 * 2 * 2},
-      {UnitType::pooling, 0, 0, 12, 12, 12 * 2 * 2, 12},  // global: no window
-      {UnitType::other, 0, 0, 12, 12, 12, 12},
-      {UnitType::linear, 0, 0, 12, 10, 12, 10},
+      {UnitType::conv, 3, 2, 3, 8, 3 * 32 * 32, 8 * 16 * 16, 8 * 16 * 16 * 3 * 9, 8 * 3 * 9 + 16},
+      {UnitType::pooling, 3, 2, 8, 8, 8 * 16 * 16, 8 * 8 * 8, 0, 0},
+      {UnitType::residual_block, 3, 1, 8, 8, 8 * 8 * 8, 8 * 8 * 8, 2 * (8 * 8 * 8 * 8 * 9), 2 * (8 * 8 * 9 + 16)},
+      // expand 8 -> 16 at 8x8, depthwise 5x5 stride 2 to 4x4, project 16 -> 12
+      {UnitType::inverted_residual_block, 5, 2, 8, 12, 8 * 8 * 8, 12 * 4 * 4,
+       16 * 64 * 8 + 16 * 16 * 25 + 12 * 16 * 16, (16 * 8 + 32) + (16 * 25 + 32) + (12 * 16 + 24)},
+      {UnitType::depthwise_conv, 3, 1, 12, 12, 12 * 4 * 4, 12 * 4 * 4, 12 * 16 * 9, 12 * 9 + 24},
+      {UnitType::pooling, 2, 2, 12, 12, 12 * 4 * 4, 12 * 2 * 2, 0, 0},
+      {UnitType::pooling, 0, 0, 12, 12, 12 * 2 * 2, 12, 0, 0},  // global: no window
+      {UnitType::other, 0, 0, 12, 12, 12, 12, 0, 0},
+      {UnitType::linear, 0, 0, 12, 10, 12, 10, 10 * 12, 10 * 12 + 10},
   };
   ASSERT_EQ(ug.features.size(), std::size(expected));
   for (size_t u = 0; u < ug.features.size(); ++u) {
     SCOPED_TRACE("unit " + std::to_string(u));
     const std::vector<float>& f = ug.features[u];
-    ASSERT_EQ(f.size(), 13u);
+    ASSERT_EQ(f.size(), 15u);
     for (int t = 0; t < 7; ++t)
       EXPECT_EQ(f[t], t == static_cast<int>(expected[u].type) ? 1.0f : 0.0f) << "type " << t;
     const Expected& e = expected[u];
@@ -94,8 +97,10 @@ TEST(NodeFeatures, HandBuiltModel) {
     EXPECT_FLOAT_EQ(f[10], e.channels_out / 25088.0);
     EXPECT_FLOAT_EQ(f[11], e.input_elements / 3211264.0);
     EXPECT_FLOAT_EQ(f[12], e.output_elements / 3211264.0);
+    EXPECT_FLOAT_EQ(f[13], e.macs / 1849688064.0);
+    EXPECT_FLOAT_EQ(f[14], e.params / 102764544.0);
   }
-  EXPECT_EQ(node_feature_names().size(), 13u);
+  EXPECT_EQ(node_feature_names().size(), 15u);
   EXPECT_EQ(node_feature_names()[7], "kernel");
 }
 

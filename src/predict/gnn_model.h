@@ -1,0 +1,99 @@
+// The graph neural network of the split-inference paper (Sec. 4, Fig. 4):
+// six graph convolutions over a model's unit graph, an LSTM along the units
+// and a linear layer giving one value per unit. The latency model predicts
+// the cumulative latency up to each unit (forward direction, for the first
+// element) or from each unit on (reverse direction, for the second); the
+// partition model predicts, per unit, whether the first element runs it.
+//
+// The network lives in libtorch, which costs a program 1.7 s to load, so it
+// is built as its own shared library (src/predict/torch/) that this header's
+// functions open on first use: commands that never touch a GNN start fast.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "predict/node_features.h"
+#include "predict/unit_example.h"
+
+namespace splitinfer::predict {
+
+// Which way information flows, along the edges and through the LSTM.
+// Forward: a unit sees the units before it, as the first element's prefix
+// latency depends on them. Reverse: the units after it. Both: two LSTMs, one
+// each way, side by side.
+enum class GnnDirection { forward = 0, reverse = 1, both = 2 };
+
+// What the last linear layer predicts per unit.
+enum class GnnHead {
+  latency_ms = 0,         // regression on log(ms), standardised by the training targets
+  first_element_odds = 1  // classification: log-odds that the first element runs the unit
+};
+
+struct GnnArchitecture {
+  GnnDirection direction = GnnDirection::forward;
+  GnnHead head = GnnHead::latency_ms;
+  int hidden = 64;      // width of every graph convolution and of the LSTM
+  int gcn_layers = 6;   // the paper's six
+};
+
+struct TrainingOptions {
+  int epochs = 200;
+  int batch = 32;                 // models per optimiser step
+  double learning_rate = 2e-3;    // Adam, decayed by half at 50% and 75% of the epochs
+  uint64_t seed = 1;              // batch order
+  int threads = 1;                // intra-op threads of libtorch (process-wide)
+};
+
+struct EpochLoss {
+  double training = 0.0;    // mean over the epoch's batches
+  double validation = 0.0;  // on the validation models after the epoch
+};
+
+struct TrainingReport {
+  std::vector<EpochLoss> epochs;
+  int best_epoch = 0;       // 1-based; its weights are the ones kept
+  double seconds = 0.0;
+  int64_t parameters = 0;
+};
+
+class GnnModel {
+ public:
+  virtual ~GnnModel() = default;
+  virtual const GnnArchitecture& architecture() const = 0;
+
+  // Targets are ms (latency head) or 1 / 0 for "the first element runs the
+  // unit" (partition head).
+  // Trains with Adam from the current weights and keeps the weights of the
+  // epoch with the lowest validation loss (mean squared error of
+  // standardised log latency, or binary cross-entropy). `on_epoch` is called
+  // after every epoch. Throws an invalid_input Error for no examples, a
+  // graph without nodes, features of the wrong width, a target per unit
+  // missing, or a latency target <= 0.
+  virtual TrainingReport train(const std::vector<UnitExample>& training,
+                               const std::vector<UnitExample>& validation,
+                               const TrainingOptions& options,
+                               const std::function<void(int, const EpochLoss&)>& on_epoch) = 0;
+
+  // The loss `train` minimises, over `examples`, with the current weights.
+  virtual double loss(const std::vector<UnitExample>& examples) const = 0;
+
+  // Per unit: the predicted ms (latency head) or the probability that the
+  // first element runs it (partition head).
+  virtual std::vector<double> predict(const UnitGraph& graph) const = 0;
+
+  // Writes the weights with the architecture, atomically. Throws an io Error.
+  virtual void save(const std::string& path) const = 0;
+};
+
+// A model with fresh weights drawn from `seed`.
+std::unique_ptr<GnnModel> make_gnn_model(const GnnArchitecture& architecture, uint64_t seed);
+
+// A model saved by GnnModel::save. Throws an io Error for a missing file and
+// an invalid_input Error naming `path` for anything else.
+std::unique_ptr<GnnModel> load_gnn_model(const std::string& path);
+
+}  // namespace splitinfer::predict

@@ -1,0 +1,55 @@
+// The trained split predictors of one element pair, as `predict train`
+// saves them in a folder and `predict eval`, `predict MODEL` and
+// `plan --planner gnn` load them:
+//
+//   manifest.json        elements, objective, the dataset's split by model,
+//                        training times and losses
+//   first_latency.pt     GNN latency model of the first element (forward)
+//   second_latency.pt    GNN latency model of the second element (reverse)
+//   partition.pt         GNN partition model (both directions)
+//   tree_first.json      tree baseline of the first element (XGBoost)
+//   tree_second.json     tree baseline of the second element
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "plan/plan.h"
+#include "predict/gnn_model.h"
+#include "predict/tree_baseline.h"
+
+namespace splitinfer::predict {
+
+struct PredictorManifest {
+  std::array<std::string, 2> elements;  // pipeline order: the latency models' elements
+  Objective objective = Objective::latency;  // the partition model's labels
+  std::string dataset;                  // the file trained on, as given
+  std::string machine;                  // where the dataset was measured
+  // The dataset's models by seed; the test models were never trained on.
+  std::vector<uint64_t> training_seeds, validation_seeds, test_seeds;
+  nlohmann::json training;              // per predictor: seconds, epochs, losses
+};
+
+struct PredictorSet {
+  PredictorManifest manifest;
+  std::array<std::unique_ptr<GnnModel>, 2> latency;  // per element
+  std::unique_ptr<GnnModel> partition;
+  std::array<TreeCurveModel, 2> tree;                // per element
+};
+
+// Writes the folder (creating it); each file atomically. Throws an io Error.
+void save_predictors(const std::string& folder, const PredictorSet& set);
+
+// Throws an io Error for a missing folder or file and an invalid_input Error,
+// one line naming the file, for a manifest or weights file that is corrupt.
+PredictorSet load_predictors(const std::string& folder);
+
+// The folder `predict train` writes by default, committed with the project.
+inline constexpr const char* kDefaultPredictorFolder = "data/predict/gnn";
+
+}  // namespace splitinfer::predict

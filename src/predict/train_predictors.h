@@ -1,0 +1,49 @@
+// Training the split predictors on a measured dataset: the two GNN latency
+// models, the GNN partition model and the tree baseline, on one split of the
+// dataset by model, so that the test models are never seen in training.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "predict/dataset.h"
+#include "predict/predictor_set.h"
+
+namespace splitinfer::predict {
+
+struct PredictorTraining {
+  int hidden = 64;
+  int gcn_layers = 6;
+  TrainingOptions gnn;
+  TreeOptions tree;
+  Objective objective = Objective::latency;  // the partition model's labels
+  double validation_fraction = 0.15;
+  double test_fraction = 0.15;
+};
+
+struct ModelSplit {
+  std::vector<const ModelRecord*> training, validation, test;
+};
+
+// A seeded shuffle of the models cut into test, validation and training
+// sets (in that order, the rest training). Throws an invalid_input Error for
+// fractions outside [0, 1) summing to 1 or more, or a dataset too small for
+// a model in each set.
+ModelSplit split_by_model(const Dataset& dataset, double validation_fraction, double test_fraction, uint64_t seed);
+
+// The models of `dataset` with the given seeds, in that order. Throws an
+// invalid_input Error naming a seed the dataset lacks.
+std::vector<const ModelRecord*> models_by_seed(const Dataset& dataset, const std::vector<uint64_t>& seeds);
+
+// Reports one finished epoch: the predictor's name ("first_latency",
+// "second_latency", "partition"), the epoch (1-based), the epochs in all.
+using TrainingProgress = std::function<void(const std::string&, int, int, const EpochLoss&)>;
+
+// Trains everything on `dataset` (loaded from `dataset_path`, recorded in
+// the manifest).
+PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset_path, const PredictorTraining& options,
+                              const TrainingProgress& progress);
+
+}  // namespace splitinfer::predict

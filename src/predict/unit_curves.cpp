@@ -1,0 +1,63 @@
+#include "predict/unit_curves.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "common/error.h"
+#include "graph/units.h"
+
+namespace splitinfer::predict {
+
+std::vector<double> first_element_curve(const ModelRecord& r) {
+  return {r.first_ms.begin() + 1, r.first_ms.end()};
+}
+
+std::vector<double> second_element_curve(const ModelRecord& r) {
+  return {r.second_ms.begin(), r.second_ms.end() - 1};
+}
+
+int best_split(const ModelRecord& r, Objective objective) {
+  return objective == Objective::latency ? r.best_latency_split : r.best_throughput_split;
+}
+
+const std::vector<double>& objective_curve(const ModelRecord& r, Objective objective) {
+  return objective == Objective::latency ? r.latency_ms : r.period_ms;
+}
+
+std::vector<double> first_element_labels(const ModelRecord& r, Objective objective) {
+  const int k = best_split(r, objective);
+  std::vector<double> labels(static_cast<size_t>(r.units), 0.0);
+  std::fill(labels.begin(), labels.begin() + k, 1.0);
+  return labels;
+}
+
+std::vector<int64_t> cut_elements(const ModelRecord& r) {
+  std::vector<int64_t> elements(r.handoff_bytes.size(), 0);
+  for (size_t k = 1; k + 1 < r.handoff_bytes.size(); ++k)
+    elements[k] = std::max<int64_t>(0, r.handoff_bytes[k] - kInt8HandoffHeaderBytes);
+  return elements;
+}
+
+int split_from_probabilities(const std::vector<double>& p) {
+  // Clamped so that one confident unit cannot veto a split on its own.
+  constexpr double kFloor = 1e-6;
+  double score = 0.0;  // k = 0: every unit on the second element
+  for (double q : p) {
+    if (!(q >= 0.0 && q <= 1.0))
+      fail(ErrorKind::invalid_input, "a first-element probability " + std::to_string(q) + " is outside [0, 1]");
+    score += std::log(std::max(1.0 - q, kFloor));
+  }
+  double best = score;
+  int best_k = 0;
+  for (size_t k = 1; k <= p.size(); ++k) {
+    score += std::log(std::max(p[k - 1], kFloor)) - std::log(std::max(1.0 - p[k - 1], kFloor));
+    if (score > best) {
+      best = score;
+      best_k = static_cast<int>(k);
+    }
+  }
+  return best_k;
+}
+
+}  // namespace splitinfer::predict

@@ -1,0 +1,38 @@
+// What the predictors learn from a dataset record, per unit, and how a split
+// index follows from what they predict. The latency models learn the
+// cumulative curves the paper plots in Figures 8 and 9; the partition model
+// learns which element runs each unit at the best split.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "plan/plan.h"
+#include "predict/dataset.h"
+
+namespace splitinfer::predict {
+
+// Unit i: units [0, i] as one partition on the first element (first_ms[i + 1]).
+std::vector<double> first_element_curve(const ModelRecord& record);
+
+// Unit i: units [i, N) as one partition on the second element (second_ms[i]).
+std::vector<double> second_element_curve(const ModelRecord& record);
+
+// Unit i: 1 when the best split for `objective` runs it on the first element.
+std::vector<double> first_element_labels(const ModelRecord& record, Objective objective);
+
+// The record's best split and its true objective at every split index.
+int best_split(const ModelRecord& record, Objective objective);
+const std::vector<double>& objective_curve(const ModelRecord& record, Objective objective);
+
+// Elements of the tensor crossing each cut 0..N, recovered from the hand-off
+// bytes (the INT8 codes plus their header); 0 at the two ends, where nothing
+// crosses.
+std::vector<int64_t> cut_elements(const ModelRecord& record);
+
+// The most likely split given per-unit probabilities that the first element
+// runs the unit: the k maximising sum log p[i < k] + sum log(1 - p[i >= k]).
+// Throws an invalid_input Error for a probability outside [0, 1].
+int split_from_probabilities(const std::vector<double>& first_element_probability);
+
+}  // namespace splitinfer::predict

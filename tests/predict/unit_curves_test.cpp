@@ -1,0 +1,74 @@
+// Targets and splits from a dataset record and from predicted curves,
+// against values worked out by hand.
+#include "predict/unit_curves.h"
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "graph/units.h"
+#include "predict/curve_cost_source.h"
+
+namespace splitinfer::predict {
+namespace {
+
+// Three units; splits 0..3.
+ModelRecord three_units() {
+  ModelRecord r;
+  r.units = 3;
+  r.first_ms = {0.0, 1.0, 3.0, 6.0};
+  r.second_ms = {9.0, 7.0, 2.0, 0.0};
+  r.handoff_bytes = {0, 100 + kInt8HandoffHeaderBytes, 40 + kInt8HandoffHeaderBytes, 0};
+  r.latency_ms = {9.0, 8.5, 5.2, 6.0};
+  r.period_ms = {9.0, 7.0, 3.0, 6.0};
+  r.best_latency_split = 2;
+  r.best_throughput_split = 2;
+  return r;
+}
+
+TEST(UnitCurves, TargetsComeFromThePrefixAndSuffixTimes) {
+  const ModelRecord r = three_units();
+  EXPECT_EQ(first_element_curve(r), (std::vector<double>{1.0, 3.0, 6.0}));
+  EXPECT_EQ(second_element_curve(r), (std::vector<double>{9.0, 7.0, 2.0}));
+  EXPECT_EQ(first_element_labels(r, Objective::latency), (std::vector<double>{1.0, 1.0, 0.0}));
+  EXPECT_EQ(cut_elements(r), (std::vector<int64_t>{0, 100, 40, 0}));
+  EXPECT_EQ(&objective_curve(r, Objective::throughput), &r.period_ms);
+}
+
+TEST(UnitCurves, SplitFromProbabilitiesIsTheMostLikelyCut) {
+  EXPECT_EQ(split_from_probabilities({0.9, 0.8, 0.2, 0.1}), 2);
+  EXPECT_EQ(split_from_probabilities({0.1, 0.2}), 0);
+  EXPECT_EQ(split_from_probabilities({0.9, 0.9}), 2);
+  // One unit out of line does not break a clear majority: 0.9*0.3*0.9*0.9
+  // for k = 4 beats 0.9*0.7*... for every other k.
+  EXPECT_EQ(split_from_probabilities({0.9, 0.3, 0.9, 0.9}), 4);
+  EXPECT_THROW(split_from_probabilities({0.5, 1.5}), Error);
+}
+
+TEST(CurveCostSource, PricesPrefixesAndSuffixesOnly) {
+  const CurveCostSource costs("a", {1.0, 3.0, 6.0}, "b", {9.0, 7.0, 2.0});
+  EXPECT_EQ(costs.unit_count(), 3);
+  EXPECT_TRUE(costs.knows("a"));
+  EXPECT_FALSE(costs.knows("c"));
+  EXPECT_EQ(costs.stage("a", 0, 2).ms, 3.0);
+  EXPECT_EQ(costs.stage("b", 1, 3).ms, 7.0);
+  EXPECT_EQ(costs.stage("b", 1, 3).basis, CostBasis::predicted);
+  EXPECT_THROW(costs.stage("a", 1, 2), Error);
+  EXPECT_THROW(costs.stage("b", 0, 2), Error);
+  EXPECT_THROW(CurveCostSource("a", {1.0}, "b", {1.0, 2.0}), Error);
+  EXPECT_THROW(CurveCostSource("a", {-1.0}, "b", {1.0}), Error);
+}
+
+TEST(CurveCostSource, RankedSplitsAddTheLinkTransfer) {
+  const CurveCostSource costs("a", {1.0, 3.0, 6.0}, "b", {9.0, 7.0, 2.0});
+  // 1 GB/s and 0.5 ms a transfer: cut 1 moves 100 int8 elements (+8 bytes).
+  const Link link{"test", 0.5, 1.0, "spec"};
+  const auto plans = rank_splits(costs, {{"a", true}, {"b", false}}, {0, 100, 40, 0}, link, Objective::latency);
+  ASSERT_EQ(plans.size(), 4u);
+  // Latencies: k=0 9; k=1 1+0.5+0.000108+7 = 8.5001; k=2 3+0.5+0.000048+2 = 5.50005; k=3 6.
+  EXPECT_EQ(plans[0].cuts, std::vector<int>{2});
+  EXPECT_NEAR(plans[0].latency_ms, 5.500048, 1e-6);
+  EXPECT_EQ(plans[1].cuts, std::vector<int>{3});
+}
+
+}  // namespace
+}  // namespace splitinfer::predict
