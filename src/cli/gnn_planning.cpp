@@ -23,7 +23,7 @@ std::unique_ptr<Planning> prepare_gnn_planning(const Graph& graph, const Plannin
     p->problem.chain.push_back({e, parse_element(e).precision == Precision::int8});
   p->problem.link = o.link.empty() ? measured_queue_link(trained[0], trained[1])
                                    : to_link(device_catalog().find_link(o.link));
-  p->problem.mode = o.link_mode == "indirect" ? LinkMode::indirect : LinkMode::direct;
+  p->problem.mode = parse_link_mode(o.link_mode);
   p->problem.objective = parse_objective(o.objective);
 
   const predict::UnitGraph unit_graph = predict::unit_graph(graph);

@@ -21,12 +21,6 @@ namespace splitinfer::cli {
 
 namespace {
 
-LinkMode parse_link_mode(const std::string& s) {
-  if (s == "direct") return LinkMode::direct;
-  if (s == "indirect") return LinkMode::indirect;
-  fail(ErrorKind::invalid_input, "link mode '" + s + "' is not direct or indirect");
-}
-
 // Profiles the real elements whose profile (with every split) is missing.
 std::vector<std::string> profile_missing(const Graph& graph, const std::vector<std::string>& real,
                                          const PlanningOptions& o, ProfileStore& store,

@@ -11,6 +11,9 @@ namespace splitinfer {
 
 enum class LinkMode { direct, indirect };
 
+// "direct" or "indirect"; throws an invalid_input Error naming anything else.
+LinkMode parse_link_mode(const std::string& name);
+
 struct Link {
   std::string name;          // "pcie3x4", "shared-memory", ...
   double latency_ms = 0.0;   // fixed cost of one transfer
