@@ -75,7 +75,7 @@ void run(const Options& o) {
   const predict::UnitGraph unit_graph = predict::unit_graph(graph);
 
   PlanProblem problem;
-  for (const std::string& e : elements) problem.chain.push_back({e, parse_element(e).precision == Precision::int8});
+  problem.chain = predict::predictor_chain(set.manifest);
   problem.cut_elements = cut_tensor_elements(graph, units);
   problem.link = measured_queue_link(elements[0], elements[1]);
   problem.objective = o.objective.empty() ? set.manifest.objective : parse_objective(o.objective);

@@ -3,7 +3,6 @@
 // planned without running it.
 #include "cli/planning.h"
 #include "devices/device_spec.h"
-#include "exec/element.h"
 #include "graph/units.h"
 #include "predict/curve_cost_source.h"
 #include "predict/predictor_set.h"
@@ -19,8 +18,7 @@ std::unique_ptr<Planning> prepare_gnn_planning(const Graph& graph, const Plannin
   if (p->elements != std::vector<std::string>(trained.begin(), trained.end()))
     fail(ErrorKind::invalid_input, "the GNN predictors in " + predictors + " know " + trained[0] + "," + trained[1] +
                                        ", not --devices " + o.devices);
-  for (const std::string& e : p->elements)
-    p->problem.chain.push_back({e, parse_element(e).precision == Precision::int8});
+  p->problem.chain = predict::predictor_chain(set.manifest);
   p->problem.link = o.link.empty() ? measured_queue_link(trained[0], trained[1])
                                    : to_link(device_catalog().find_link(o.link));
   p->problem.mode = parse_link_mode(o.link_mode);

@@ -4,7 +4,6 @@
 // file, and the model or part at fault).
 #pragma once
 
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -15,8 +14,6 @@
 
 namespace splitinfer {
 
-// Checked reads of a JSON object's fields, failing with one line that starts
-// with `where` (the file, and the model or part at fault).
 class FieldReader {
  public:
   FieldReader(const nlohmann::json& j, std::string where) : j_(j), where_(std::move(where)) {}
@@ -56,16 +53,6 @@ class FieldReader {
       if (!(x >= 0) || !std::isfinite(static_cast<double>(x)))
         reject("\"" + name + "\" holds " + std::to_string(x) + ", not a finite value >= 0");
     return v;
-  }
-
-  int split(const char* key, const std::vector<double>& curve) const {
-    const int k = get<int>(key);
-    if (k < 0 || k >= static_cast<int>(curve.size()))
-      reject(std::string("\"") + key + "\" " + std::to_string(k) + " is outside 0.." +
-             std::to_string(curve.size() - 1));
-    if (*std::min_element(curve.begin(), curve.end()) < curve[static_cast<size_t>(k)])
-      reject(std::string("\"") + key + "\" " + std::to_string(k) + " is not a minimum of its curve");
-    return k;
   }
 
  private:

@@ -59,6 +59,17 @@ json to_json(const ModelRecord& r) {
           {"best_throughput_split", r.best_throughput_split}};
 }
 
+// A best split: an index into `curve` at one of its minima.
+int best_split(const FieldReader& in, const char* key, const std::vector<double>& curve) {
+  const int k = in.get<int>(key);
+  if (k < 0 || k >= static_cast<int>(curve.size()))
+    in.reject(std::string("\"") + key + "\" " + std::to_string(k) + " is outside 0.." +
+              std::to_string(curve.size() - 1));
+  if (*std::min_element(curve.begin(), curve.end()) < curve[static_cast<size_t>(k)])
+    in.reject(std::string("\"") + key + "\" " + std::to_string(k) + " is not a minimum of its curve");
+  return k;
+}
+
 ModelRecord model_from_json(const json& j, const std::string& where) {
   if (!j.is_object()) fail(ErrorKind::invalid_input, where + ": is not an object");
   const FieldReader in(j, where);
@@ -90,8 +101,8 @@ ModelRecord model_from_json(const json& j, const std::string& where) {
   r.handoff_bytes = in.column<int64_t>("handoff_bytes", n + 1);
   r.latency_ms = in.column<double>("latency_ms", n + 1);
   r.period_ms = in.column<double>("period_ms", n + 1);
-  r.best_latency_split = in.split("best_latency_split", r.latency_ms);
-  r.best_throughput_split = in.split("best_throughput_split", r.period_ms);
+  r.best_latency_split = best_split(in, "best_latency_split", r.latency_ms);
+  r.best_throughput_split = best_split(in, "best_throughput_split", r.period_ms);
   return r;
 }
 

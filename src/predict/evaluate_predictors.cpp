@@ -5,7 +5,6 @@
 #include <limits>
 
 #include "common/error.h"
-#include "exec/element.h"
 #include "predict/curve_cost_source.h"
 #include "predict/unit_curves.h"
 
@@ -40,9 +39,7 @@ PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, 
   for (size_t e = 0; e < 2; ++e) c.ms[e] = tree ? set.tree[e].predict(graph) : set.latency[e]->predict(graph);
   const auto& elements = set.manifest.elements;
   const CurveCostSource costs(elements[0], c.ms[0], elements[1], c.ms[1]);
-  std::vector<ChainElement> chain;
-  for (const std::string& e : elements) chain.push_back({e, parse_element(e).precision == Precision::int8});
-  c.split = rank_splits(costs, chain, cut_elements, link, objective).front().cuts.at(0);
+  c.split = rank_splits(costs, predictor_chain(set.manifest), cut_elements, link, objective).front().cuts.at(0);
   return c;
 }
 

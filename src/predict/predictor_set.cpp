@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/json_fields.h"
 #include "common/read_file.h"
+#include "exec/element.h"
 
 namespace splitinfer::predict {
 namespace {
@@ -32,6 +33,12 @@ void expect(const GnnModel& model, GnnDirection direction, GnnHead head, const s
 }
 
 }  // namespace
+
+std::vector<ChainElement> predictor_chain(const PredictorManifest& manifest) {
+  std::vector<ChainElement> chain;
+  for (const std::string& e : manifest.elements) chain.push_back({e, parse_element(e).precision == Precision::int8});
+  return chain;
+}
 
 void save_predictors(const std::string& folder, const PredictorSet& set) {
   std::error_code error;

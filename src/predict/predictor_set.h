@@ -42,6 +42,10 @@ struct PredictorSet {
   std::array<TreeCurveModel, 2> tree;                // per element
 };
 
+// The pipeline the predictors plan for: their two elements, the first
+// handing over INT8 when it computes in INT8.
+std::vector<ChainElement> predictor_chain(const PredictorManifest& manifest);
+
 // Writes the folder (creating it); each file atomically. Throws an io Error.
 void save_predictors(const std::string& folder, const PredictorSet& set);
 
