@@ -12,6 +12,7 @@
 #include "cli/model_options.h"
 #include "cli/plan_report.h"
 #include "cli/planning.h"
+#include "exec/tensor_file.h"
 #include "profile/timing.h"
 #include "runtime/split_runner.h"
 
@@ -22,7 +23,7 @@ namespace {
 struct Options {
   ModelRequest request;
   PlanningOptions planning;
-  std::string split = "auto", input;
+  std::string split = "auto", input, output;
   int frames = 200;
   int alone_frames = 30;
   int sweep_frames = 40;
@@ -96,6 +97,9 @@ void add_run_command(CLI::App& app) {
       ->default_val(2)
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--input", opt->input, "Raw float32 input used for every frame (default: noise)");
+  cmd->add_option("--output", opt->output,
+                  "Write the outputs of the distinct input frames (the one --input, or the 8 "
+                  "noise frames), raw float32, concatenated in frame order");
   cmd->add_flag("--sweep", opt->sweep, "Also measure every split index (two elements)");
   cmd->add_option("--sweep-frames", opt->sweep_frames, "Frames per split index in --sweep")
       ->default_val(40)
@@ -149,6 +153,15 @@ void add_run_command(CLI::App& app) {
       agreement.top1_same += std::max_element(got.begin(), got.end()) - got.begin() ==
                              std::max_element(want.begin(), want.end()) - want.begin();
       ++agreement.compared;
+    }
+
+    if (!opt->output.empty()) {
+      std::vector<float> values;
+      for (const Handoff& out : outputs) {
+        const std::vector<float> v = out.to_floats();
+        values.insert(values.end(), v.begin(), v.end());
+      }
+      write_tensor_file(opt->output, values);
     }
 
     nlohmann::json sweep = nlohmann::json::array();

@@ -3,7 +3,9 @@
 // hand-off in, executes the steps and copies the result out.
 #include "exec/cpu/cpu_backend.h"
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "common/error.h"
 #include "exec/calibration.h"
@@ -45,8 +47,24 @@ class CpuPartition : public Partition {
       std::memcpy(mem.get_data_handle(), from.get_data_handle(), mem.get_desc().get_size());
       return;
     }
-    // Quantizes, dequantizes, rescales or transposes; oneDNN caches the primitive.
-    make_reorder(from, mem, input.scale(), program_.input.scale).execute(stream_, from, mem);
+    // Quantizes, dequantizes, rescales or transposes.
+    input_reorder(from, input.scale())
+        .execute(stream_, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, mem},
+                           {DNNL_ARG_SCRATCHPAD, input_scratchpad_}});
+  }
+
+  // A partition's input comes from one producer, so the reorder is made on
+  // the first frame and reused while the input's layout and scale stay.
+  dnnl::reorder& input_reorder(const dnnl::memory& from, float scale) {
+    if (!input_reorder_ || input_from_desc_ != from.get_desc() || input_from_scale_ != scale) {
+      input_reorder_ = make_reorder(from, program_.input.mem, scale, program_.input.scale);
+      input_from_desc_ = from.get_desc();
+      input_from_scale_ = scale;
+      const auto bytes = static_cast<dnnl::memory::dim>(scratchpad_bytes(*input_reorder_));
+      input_scratchpad_ = dnnl::memory({{std::max<dnnl::memory::dim>(bytes, 1)}, dt::u8, tag::a},
+                                       cpu_engine());
+    }
+    return *input_reorder_;
   }
 
   static const void* raw_data(const Handoff& h) {
@@ -83,6 +101,10 @@ class CpuPartition : public Partition {
 
   Program program_;
   dnnl::stream stream_;
+  std::optional<dnnl::reorder> input_reorder_;
+  dnnl::memory::desc input_from_desc_;
+  float input_from_scale_ = 1.0f;
+  dnnl::memory input_scratchpad_;
 };
 
 class CpuBackend : public Backend {

@@ -35,9 +35,21 @@ size_t type_size(dt type) {
 
 bool is_integer(dt type) { return type == dt::s8 || type == dt::u8 || type == dt::s32; }
 
+dnnl::primitive_attr partition_attr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+size_t scratchpad_bytes(const dnnl::primitive& p) {
+  const dnnl_memory_desc_t* md =
+      dnnl_primitive_desc_query_md(p.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
+  return md ? dnnl_memory_desc_get_size(md) : 0;
+}
+
 dnnl::reorder make_reorder(const dnnl::memory& from, const dnnl::memory& to, float from_scale,
                            float to_scale) {
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = partition_attr();
   if (from_scale != to_scale) attr.set_output_scales(0, {from_scale / to_scale});
   return dnnl::reorder(dnnl::reorder::primitive_desc(from, to, attr));
 }

@@ -26,8 +26,19 @@ size_t type_size(dt type);
 
 bool is_integer(dt type);
 
+// Attributes for a primitive of a compiled partition: the scratchpad is the
+// partition's own (scratchpad_mode::user). oneDNN's default "library" mode
+// shares one scratchpad per creating thread, which is unsafe for partitions
+// compiled on one thread and run on another (and was a source of
+// nondeterministic INT8 outputs in pipelined runs).
+dnnl::primitive_attr partition_attr();
+
+// Bytes of scratchpad a primitive created with partition_attr() needs.
+size_t scratchpad_bytes(const dnnl::primitive& p);
+
 // A reorder primitive that converts `from` (codes at scale `from_scale`) into
-// `to` (codes at `to_scale`); scales are 1 for float32.
+// `to` (codes at `to_scale`); scales are 1 for float32. Made with
+// partition_attr().
 dnnl::reorder make_reorder(const dnnl::memory& from, const dnnl::memory& to, float from_scale,
                            float to_scale);
 

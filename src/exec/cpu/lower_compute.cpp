@@ -192,7 +192,7 @@ void lower_conv(Lowering& l, const Node& node) {
   dt src_type = dt::f32, dst_type = dt::f32, res_type = dt::f32;
   float s_in = 1.0f, s_out = 1.0f, s_res = 1.0f;
   QuantizedWeights qw;
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = partition_attr();
   if (int8) {
     std::tie(src_type, s_in) = source_codes(l, node.inputs[0]);
     const QuantParams q = l.quant(e.output);
@@ -252,7 +252,7 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, std::vecto
   dt src_type = dt::f32, dst_type = dt::f32;
   float s_in = 1.0f, s_out = 1.0f;
   QuantizedWeights qw;
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = partition_attr();
   if (int8) {
     std::tie(src_type, s_in) = source_codes(l, x_tensor);
     const QuantParams q = l.quant(e.output);
@@ -349,7 +349,7 @@ void lower_matmul(Lowering& l, const Node& node) {
   const dnnl::memory a(plain_desc(as, dt::f32), cpu_engine(), a_plain.get_data_handle());
   const dnnl::memory bm(plain_desc(bs, dt::f32), cpu_engine(), b_plain.get_data_handle());
   const dnnl::memory dst = l.new_memory(plain_desc(ys, dt::f32));
-  const dnnl::matmul::primitive_desc pd({a.get_desc(), bm.get_desc(), dst.get_desc()}, cpu_engine());
+  const dnnl::matmul::primitive_desc pd({a.get_desc(), bm.get_desc(), dst.get_desc()}, partition_attr(), cpu_engine());
   l.add(dnnl::matmul(pd), {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, dst}});
   const dnnl::memory out(plain_desc(g.output(node).shape, dt::f32), cpu_engine(), dst.get_data_handle());
   l.define(node.outputs[0], {out, 1.0f});
@@ -404,7 +404,7 @@ void lower_pool(Lowering& l, const Node& node) {
     std::memset(padded.get_data_handle(), 0, padded_md.get_size());  // the border stays zero
     const dnnl::memory inner(padded_md.submemory_desc(to_dims(x), {0, 0, p[0], p[1]}), cpu_engine(),
                              padded.get_data_handle());
-    l.add(dnnl::reorder(src, inner), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, inner}});
+    l.add(make_reorder(src, inner, 1.0f, 1.0f), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, inner}});
     src = padded;
     for (int i = 0; i < 2; ++i) pad_r[i] -= p[2 + i];
     pad_l = {0, 0};
@@ -413,7 +413,7 @@ void lower_pool(Lowering& l, const Node& node) {
   const dnnl::memory::desc dst_md(to_dims(y), src.get_desc().data_type(), tag::any);
   const dnnl::pooling_forward::primitive_desc pd(
       {dnnl::prop_kind::forward_inference, alg, src.get_desc(), dst_md, stride, kernel, pad_l, pad_r},
-      cpu_engine());
+      partition_attr(), cpu_engine());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
   l.add(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   l.define(node.outputs[0], {dst, scale});
@@ -435,9 +435,10 @@ void lower_batch_norm(Lowering& l, const Node& node) {
   dnnl::memory src;
   float out_scale = 1.0f;
   if (on_codes) {
-    const Value& v = l.value(node.inputs[0]);
-    // s8 holds half of u8's range: a u8 input is re-coded at twice its scale.
-    const float in_scale = v.type() == dt::u8 ? 2.0f * v.scale : v.scale;
+    // A float input (after a fallback) is coded at its calibrated scale. s8
+    // holds half of u8's range: a u8 input is re-coded at twice its scale.
+    const auto [in_type, code_scale] = source_codes(l, node.inputs[0]);
+    const float in_scale = in_type == dt::u8 ? 2.0f * code_scale : code_scale;
     src = l.converted(node.inputs[0], dnnl::memory::desc(to_dims(x), dt::s8, tag::nhwc), in_scale);
     const QuantParams q = l.quant(node.outputs[0]);
     out_scale = q.is_unsigned ? q.scale * 255.0f / 127.0f : q.scale;
@@ -454,7 +455,7 @@ void lower_batch_norm(Lowering& l, const Node& node) {
   const auto flags = dnnl::normalization_flags::use_global_stats |
                      dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
   const dnnl::batch_normalization_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, src.get_desc(), eps, flags}, cpu_engine());
+      {dnnl::prop_kind::forward_inference, src.get_desc(), eps, flags}, partition_attr(), cpu_engine());
   auto channel_memory = [&](const std::vector<float>& values) {
     const dnnl::memory m = l.new_memory(dnnl::memory::desc({x.at(1)}, dt::f32, tag::a));
     std::memcpy(m.get_data_handle(), values.data(), values.size() * sizeof(float));

@@ -63,7 +63,7 @@ void lower_eltwise(Lowering& l, const Node& node) {
   if (l.int8() && scale_free && is_integer(v.type())) {
     const dnnl::eltwise_forward::primitive_desc pd(
         {dnnl::prop_kind::forward_inference, act.alg, v.mem.get_desc(), act.alpha, act.beta},
-        cpu_engine());
+        partition_attr(), cpu_engine());
     const dnnl::memory dst = l.new_memory(pd.dst_desc());
     l.add(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, v.mem}, {DNNL_ARG_DST, dst}});
     l.define(node.outputs[0], {dst, v.scale});
@@ -77,7 +77,7 @@ void lower_eltwise(Lowering& l, const Node& node) {
     const float alpha = step == 0 ? act.alpha : act.second_alpha;
     const float beta = step == 0 ? act.beta : act.second_beta;
     const dnnl::eltwise_forward::primitive_desc pd(
-        {dnnl::prop_kind::forward_inference, alg, cur.get_desc(), alpha, beta}, cpu_engine());
+        {dnnl::prop_kind::forward_inference, alg, cur.get_desc(), alpha, beta}, partition_attr(), cpu_engine());
     const dnnl::memory dst = l.new_memory(pd.dst_desc());
     l.add(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, cur}, {DNNL_ARG_DST, dst}});
     cur = dst;
@@ -119,13 +119,13 @@ void lower_binary(Lowering& l, const Node& node) {
     });
     const dnnl::memory a_ranked = ranked_plain(l, a, out.size());
     const dnnl::binary::primitive_desc pd({alg, src0.get_desc(), a_ranked.get_desc(), src0.get_desc()},
-                                          cpu_engine());
+                                          partition_attr(), cpu_engine());
     l.add(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, a_ranked}, {DNNL_ARG_DST, src0}});
   }
   const dnnl::memory src1 = g.tensor(b).shape == out ? l.converted(b, src0.get_desc(), 1.0f)
                                                      : ranked_plain(l, b, out.size());
   const dnnl::binary::primitive_desc pd({alg, src0.get_desc(), src1.get_desc(), src0.get_desc()},
-                                        cpu_engine());
+                                        partition_attr(), cpu_engine());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
   l.add(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
   l.define(node.outputs[0], {dst, 1.0f});
@@ -138,7 +138,7 @@ void lower_softmax(Lowering& l, const Node& node) {
   if (axis < 0) axis += static_cast<int64_t>(x.size());
   const dnnl::memory src = l.plain_f32(node.inputs[0]);
   const dnnl::softmax_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, src.get_desc(), static_cast<int>(axis)}, cpu_engine());
+      {dnnl::prop_kind::forward_inference, src.get_desc(), static_cast<int>(axis)}, partition_attr(), cpu_engine());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
   l.add(dnnl::softmax_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   l.define(node.outputs[0], {dst, 1.0f});
@@ -164,7 +164,8 @@ void lower_concat(Lowering& l, const Node& node) {
     descs.push_back(srcs.back().get_desc());
   }
   const dnnl::concat::primitive_desc pd(plain_desc(g.output(node).shape, descs[0].data_type()),
-                                        static_cast<int>(axis), descs, cpu_engine());
+                                        static_cast<int>(axis), descs, cpu_engine(),
+                                        partition_attr());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, dst}};
   for (size_t i = 0; i < srcs.size(); ++i) args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = srcs[i];
@@ -184,7 +185,7 @@ void lower_reduce_mean(Lowering& l, const Node& node) {
   const dnnl::memory src = l.plain_f32(node.inputs[0]);
   const dnnl::memory dst = l.new_memory(plain_desc(kept, dt::f32));
   const dnnl::reduction::primitive_desc pd(
-      {dnnl::algorithm::reduction_mean, src.get_desc(), dst.get_desc(), 0.0f, 0.0f}, cpu_engine());
+      {dnnl::algorithm::reduction_mean, src.get_desc(), dst.get_desc(), 0.0f, 0.0f}, partition_attr(), cpu_engine());
   l.add(dnnl::reduction(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   const dnnl::memory out(plain_desc(g.output(node).shape, dt::f32), cpu_engine(), dst.get_data_handle());
   l.define(node.outputs[0], {out, 1.0f});

@@ -66,7 +66,7 @@ void lower_transpose(Lowering& l, const Node& node) {
   const dnnl::memory permuted(v.mem.get_desc().permute_axes(to_output), cpu_engine(),
                               v.mem.get_data_handle());
   const dnnl::memory dst = l.new_memory(plain_desc(l.graph().output(node).shape, v.type()));
-  l.add(dnnl::reorder(permuted, dst), {{DNNL_ARG_FROM, permuted}, {DNNL_ARG_TO, dst}});
+  l.add(make_reorder(permuted, dst, 1.0f, 1.0f), {{DNNL_ARG_FROM, permuted}, {DNNL_ARG_TO, dst}});
   l.define(node.outputs[0], {dst, v.scale});
 }
 

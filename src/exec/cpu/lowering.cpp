@@ -65,7 +65,17 @@ Program Lowering::run() {
   } else {
     program_.output = {converted(output_tensor_, handoff_desc(out, dt::f32), 1.0f), 1.0f};
   }
+  bind_scratchpad();
   return std::move(program_);
+}
+
+void Lowering::bind_scratchpad() {
+  const auto bytes = static_cast<dnnl::memory::dim>(scratchpad_bytes_);
+  program_.scratchpad = dnnl::memory({{std::max<dnnl::memory::dim>(bytes, 1)}, dt::u8, tag::a},
+                                     cpu_engine());
+  for (Step& step : program_.steps)
+    if (step.primitive && scratchpad_bytes(step.primitive) > 0)
+      step.args[DNNL_ARG_SCRATCHPAD] = program_.scratchpad;
 }
 
 void Lowering::lower_node(const Node& node) {
@@ -166,6 +176,7 @@ QuantParams Lowering::quant(int tensor) const {
 }
 
 void Lowering::add(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args) {
+  scratchpad_bytes_ = std::max(scratchpad_bytes_, scratchpad_bytes(p));
   program_.steps.push_back({std::move(p), std::move(args), {}});
 }
 

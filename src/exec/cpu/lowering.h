@@ -48,6 +48,9 @@ struct Program {
   std::vector<std::string> float_fallbacks;
   // Every buffer the steps use; views made over their handles do not own them.
   std::vector<dnnl::memory> buffers;
+  // One scratchpad for every primitive of the partition (they run one after
+  // another), allocated at compile time; see partition_attr().
+  dnnl::memory scratchpad;
 };
 
 struct LoweringRequest {
@@ -86,6 +89,8 @@ class Lowering {
   QuantParams quant(int tensor) const;
   dt code_type(const QuantParams& q) const { return q.is_unsigned ? dt::u8 : dt::s8; }
   dnnl::memory new_memory(const dnnl::memory::desc& desc);
+  // Adds a primitive made with partition_attr(); the scratchpad is bound at
+  // the end of the lowering.
   void add(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args);
   void add_custom(std::function<void()> kernel);
   void note_fallback(const Node& node);
@@ -99,6 +104,7 @@ class Lowering {
  private:
   void lower_node(const Node& node);
   void dispatch(const Node& node);
+  void bind_scratchpad();
 
   const Graph& graph_;
   Precision precision_;
@@ -112,6 +118,7 @@ class Lowering {
   std::vector<bool> fused_;            // per node
   std::unordered_map<int, Value> values_;
   std::map<std::tuple<int, int, float>, dnnl::memory> plain_cache_;
+  size_t scratchpad_bytes_ = 0;
   Program program_;
 };
 
