@@ -85,7 +85,8 @@ int GraphBuilder::conv(int x, const std::string& module, int64_t out_channels, i
   return node(OpType::Conv, module, "", std::move(inputs), std::move(attrs));
 }
 
-int GraphBuilder::batch_norm(int x, const std::string& module, float gamma_scale) {
+int GraphBuilder::batch_norm(int x, const std::string& module, float gamma_scale, float epsilon,
+                             float momentum) {
   const Shape channels = {shape(x).at(1)};
   std::vector<int> inputs = {
       x,
@@ -94,8 +95,8 @@ int GraphBuilder::batch_norm(int x, const std::string& module, float gamma_scale
       weight(module + ".running_mean", TensorRole::stat, channels, 0.1f),
       weight(module + ".running_var", TensorRole::stat, channels, 0.2f, 1.0f)};
   Attributes attrs;
-  attrs.set("epsilon", 1e-5f);
-  attrs.set("momentum", 0.9f);
+  attrs.set("epsilon", epsilon);
+  attrs.set("momentum", 1.0f - momentum);
   return node(OpType::BatchNormalization, module, "", std::move(inputs), std::move(attrs));
 }
 
@@ -108,6 +109,17 @@ int GraphBuilder::relu6(int x, const std::string& module) {
   attrs.set("min", 0.0f);
   attrs.set("max", 6.0f);
   return node(OpType::Clip, module, "relu6", {x}, std::move(attrs));
+}
+
+int GraphBuilder::hardswish(int x, const std::string& module) {
+  return node(OpType::HardSwish, module, "hardswish", {x});
+}
+
+int GraphBuilder::hardsigmoid(int x, const std::string& module) {
+  Attributes attrs;
+  attrs.set("alpha", 1.0f / 6.0f);
+  attrs.set("beta", 0.5f);
+  return node(OpType::HardSigmoid, module, "hardsigmoid", {x}, std::move(attrs));
 }
 
 int GraphBuilder::max_pool(int x, const std::string& module, int64_t kernel, int64_t stride,
@@ -135,6 +147,10 @@ int GraphBuilder::global_avg_pool(int x, const std::string& module,
 
 int GraphBuilder::add(int a, int b, const std::string& module) {
   return node(OpType::Add, module, "add", {a, b});
+}
+
+int GraphBuilder::mul(int a, int b, const std::string& module) {
+  return node(OpType::Mul, module, "mul", {a, b});
 }
 
 int GraphBuilder::flatten(int x, const std::string& module, const std::string& functional_name) {

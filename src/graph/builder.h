@@ -27,14 +27,22 @@ class GraphBuilder {
            int64_t stride = 1, int64_t pad = 0, int64_t groups = 1, bool bias = true);
   // `gamma_scale` damps the initial scale of the last BatchNorm of a residual
   // branch so that random-weight activations stay bounded through deep nets.
-  int batch_norm(int x, const std::string& module, float gamma_scale = 1.0f);
+  // `epsilon` and `momentum` are BatchNorm2d's eps and momentum as PyTorch
+  // writes them (the IR keeps ONNX's momentum, 1 - PyTorch's).
+  int batch_norm(int x, const std::string& module, float gamma_scale = 1.0f, float epsilon = 1e-5f,
+                 float momentum = 0.1f);
   int relu(int x, const std::string& module);
   int relu6(int x, const std::string& module);
+  int hardswish(int x, const std::string& module);
+  // torchvision's Hardsigmoid, relu6(x + 3) / 6: ONNX HardSigmoid with
+  // alpha 1/6 and beta 0.5 (ONNX's default alpha is 0.2).
+  int hardsigmoid(int x, const std::string& module);
   int max_pool(int x, const std::string& module, int64_t kernel, int64_t stride, int64_t pad = 0,
                bool ceil_mode = false);
   int avg_pool(int x, const std::string& module, int64_t kernel, int64_t stride);
   int global_avg_pool(int x, const std::string& module, const std::string& functional_name = "");
   int add(int a, int b, const std::string& module);
+  int mul(int a, int b, const std::string& module);
   int flatten(int x, const std::string& module, const std::string& functional_name = "");
   int linear(int x, const std::string& module, int64_t out_features);
   int dropout(int x, const std::string& module, float ratio);

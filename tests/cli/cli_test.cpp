@@ -34,8 +34,10 @@ TEST(Cli, ModelsListsTheZoo) {
   const auto r = run_cli("models --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["models"].size(), 8u);
+  EXPECT_EQ(j["models"].size(), 10u);
   EXPECT_EQ(j["models"][0]["name"], "lenet5");
+  EXPECT_EQ(j["models"][8]["name"], "mobilenet_v3_small");
+  EXPECT_EQ(j["models"][9]["name"], "mobilenet_v3_large");
 }
 
 TEST(Cli, DevicesListsRealAndSimulatedElementsAndLinks) {

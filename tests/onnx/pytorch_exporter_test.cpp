@@ -13,6 +13,7 @@
 
 #include "graph/stats.h"
 #include "graph/units.h"
+#include "graph/zoo/zoo.h"
 #include "onnx/onnx_import.h"
 #include "support/run_cli.h"
 
@@ -37,11 +38,15 @@ class PytorchExporter : public ::testing::Test {
     ASSERT_TRUE(exported_) << "tests/fixtures/export_pytorch.py failed";
   }
 
+  static nlohmann::json figures(const std::string& name) {
+    std::ifstream in(dir_ + "/" + name + ".json");
+    return nlohmann::json::parse(in);
+  }
+
   // Imports NAME.onnx and checks it against NAME.json; returns the graph.
   static Graph import_and_check(const std::string& name) {
     const Graph g = import_onnx_file(dir_ + "/" + name + ".onnx");
-    std::ifstream in(dir_ + "/" + name + ".json");
-    const auto expected = nlohmann::json::parse(in);
+    const auto expected = figures(name);
     EXPECT_EQ(total_params(g), expected["params"].get<int64_t>()) << name;
     EXPECT_EQ(total_macs(g), expected["macs"].get<int64_t>()) << name;
     EXPECT_EQ(g.tensor(g.outputs.at(0)).shape, expected["output_shape"].get<Shape>()) << name;
@@ -81,6 +86,29 @@ TEST_F(PytorchExporter, MobilenetV2AtOpset13) {
   ASSERT_EQ(names.size(), 22u);
   for (int i = 0; i <= 18; ++i) EXPECT_EQ(names[i], "features." + std::to_string(i));
   EXPECT_EQ(names.back(), "classifier.1");
+}
+
+// MobileNetV3 (Hardswish exported as x * HardSigmoid(x) at opset 13, as
+// HardSwish at 17) against the zoo's graph: torch's parameter count is the
+// zoo's, and the units are the zoo's with the same MACs each, but for the
+// exporter's name of the functional flatten and the eval-mode Dropout
+// (classifier.2) that the exporter drops.
+TEST_F(PytorchExporter, MobilenetV3MatchesTheZoo) {
+  for (const auto& [file, model] :
+       {std::pair{"mobilenet_v3_small_opset13_fold", "mobilenet_v3_small"},
+        std::pair{"mobilenet_v3_large_opset17_nofold", "mobilenet_v3_large"}}) {
+    SCOPED_TRACE(file);
+    const Graph exported = import_and_check(file);
+    const Graph zoo = build_zoo_model(model, std::nullopt);
+    EXPECT_EQ(figures(file)["torch_params"].get<int64_t>(), total_params(zoo));
+    EXPECT_EQ(total_macs(exported), total_macs(zoo));
+    std::vector<std::pair<std::string, int64_t>> expected, got;
+    for (const Unit& u : split_units(zoo))
+      if (u.name != "classifier.2")
+        expected.emplace_back(u.name == "flatten" ? "Flatten" : u.name, u.macs);
+    for (const Unit& u : split_units(exported)) got.emplace_back(u.name, u.macs);
+    EXPECT_EQ(got, expected);
+  }
 }
 
 // Every supported op, with the exporter's Shape/Gather chains unfolded.

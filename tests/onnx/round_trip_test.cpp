@@ -58,7 +58,8 @@ TEST_P(OnnxRoundTrip, KeepsUnitsFiguresAndWeights) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, OnnxRoundTrip,
-                         ::testing::Values("lenet5", "resnet18", "mobilenet_v2"),
+                         ::testing::Values("lenet5", "resnet18", "mobilenet_v2",
+                                           "mobilenet_v3_small"),
                          [](const auto& info) { return std::string(info.param); });
 
 TEST(OnnxExport, NeedsWeights) {

@@ -4,10 +4,10 @@
 #
 #   tests/ort/ort_agreement_test.sh SPLITINFER SOURCE_DIR [MODEL...]
 #
-# For each zoo model (default lenet5 resnet18 mobilenet_v2): export it with a
-# fixed seed, make a deterministic random input of the model's input shape, run
-# `splitinfer infer` on the exported ONNX file and on the zoo name with the same
-# seed, run ONNX Runtime on the ONNX file, and require
+# For each zoo model (default lenet5 resnet18 mobilenet_v2 mobilenet_v3_small):
+# export it with a fixed seed, make a deterministic random input of the model's
+# input shape, run `splitinfer infer` on the exported ONNX file and on the zoo
+# name with the same seed, run ONNX Runtime on the ONNX file, and require
 # max|a-b| / max|ort| <= 1e-4 for both. Exits 77 (skipped) when node or
 # tools/ort/node_modules is missing.
 set -euo pipefail
@@ -20,7 +20,7 @@ splitinfer=$1
 src=$2
 shift 2
 models=("$@")
-if [ ${#models[@]} -eq 0 ]; then models=(lenet5 resnet18 mobilenet_v2); fi
+if [ ${#models[@]} -eq 0 ]; then models=(lenet5 resnet18 mobilenet_v2 mobilenet_v3_small); fi
 
 seed=7
 input_seed=1234

@@ -17,5 +17,7 @@ Graph vgg16(std::optional<uint64_t> seed);
 Graph resnet(const std::string& name, const std::vector<int>& blocks, bool bottleneck,
              std::optional<uint64_t> seed);
 Graph mobilenet_v2(std::optional<uint64_t> seed);
+// `name` is mobilenet_v3_small or mobilenet_v3_large (torchvision's `arch`).
+Graph mobilenet_v3(const std::string& name, std::optional<uint64_t> seed);
 
 }  // namespace splitinfer::zoo

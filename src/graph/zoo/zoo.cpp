@@ -28,6 +28,10 @@ const std::vector<Entry>& entries() {
       {{"resnet152", "torchvision ResNet152, 3x224x224"},
        [](S s) { return zoo::resnet("resnet152", {3, 8, 36, 3}, true, s); }},
       {{"mobilenet_v2", "torchvision MobileNetV2, 3x224x224"}, zoo::mobilenet_v2},
+      {{"mobilenet_v3_small", "torchvision MobileNetV3-Small, 3x224x224"},
+       [](S s) { return zoo::mobilenet_v3("mobilenet_v3_small", s); }},
+      {{"mobilenet_v3_large", "torchvision MobileNetV3-Large, 3x224x224"},
+       [](S s) { return zoo::mobilenet_v3("mobilenet_v3_large", s); }},
   };
   return list;
 }
