@@ -15,23 +15,19 @@
 #include "graph/graph.h"
 #include "graph/units.h"
 #include "graph/zoo/zoo.h"
+#include "exec/partition_test_util.h"
 #include "support/reference_interpreter.h"
 
 namespace splitinfer {
 namespace {
 
+using testing::attrs;
+using testing::unit_count;
+
 using Ints = std::vector<int64_t>;
 using ref::HandGraph;
 
 constexpr double kTolerance = 1e-4;
-
-Attributes attrs(std::initializer_list<std::pair<const char*, AttrValue>> items) {
-  Attributes a;
-  for (const auto& [k, v] : items) a.set(k, v);
-  return a;
-}
-
-int unit_count(const Graph& g) { return static_cast<int>(split_units(g).size()); }
 
 std::unique_ptr<Partition> compile_fp32(const Graph& g, int first, int last) {
   return make_backend("cpu0:fp32")->compile({&g, first, last, nullptr});

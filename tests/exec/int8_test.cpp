@@ -18,6 +18,7 @@
 #include "graph/graph.h"
 #include "graph/units.h"
 #include "graph/zoo/zoo.h"
+#include "exec/partition_test_util.h"
 #include "support/reference_interpreter.h"
 
 namespace splitinfer {
@@ -25,39 +26,11 @@ namespace {
 
 using Ints = std::vector<int64_t>;
 using ref::HandGraph;
+using namespace testing;
 
 constexpr int kCalibrationInputs = 8;
 constexpr uint64_t kCalibrationSeed = 1000;
 constexpr uint64_t kTestSeed = 5000;  // other draws from the same distribution
-
-Attributes attrs(std::initializer_list<std::pair<const char*, AttrValue>> items) {
-  Attributes a;
-  for (const auto& [k, v] : items) a.set(k, v);
-  return a;
-}
-
-int unit_count(const Graph& g) { return static_cast<int>(split_units(g).size()); }
-
-std::unique_ptr<Partition> compile(const std::string& element, const Graph& g, int first,
-                                   int last, const Calibration* calibration) {
-  return make_backend(element)->compile({&g, first, last, calibration});
-}
-
-Handoff run_input(Partition& p, const Graph& g, const std::vector<float>& x) {
-  return p.run(Handoff::from_floats(g.tensor(g.inputs.at(0)).shape, x));
-}
-
-bool has_fallback(const std::vector<std::string>& fallbacks, OpType op) {
-  const std::string prefix = std::string(op_name(op)) + " (";
-  return std::any_of(fallbacks.begin(), fallbacks.end(),
-                     [&](const std::string& f) { return f.rfind(prefix, 0) == 0; });
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
-  return s.empty() ? "(none)" : s;
-}
 
 // ResNet18 with its calibration, shared by the tests below.
 struct Resnet18Int8 {
@@ -196,6 +169,7 @@ TEST(Int8FloatFallbacks, OpsWithoutIntegerKernelAreReported) {
   const int s = h.node(OpType::Sigmoid, {y}, {}, "sigmoid");
   const int gap = h.node(OpType::GlobalAveragePool, {s}, {}, "gap");
   y = h.node(OpType::Add, {s, gap}, {}, "add_broadcast");
+  y = h.node(OpType::Mul, {y, h.weight({1, 8, 1, 1}, 0.5f, 2.0f)}, {}, "mul_constant");
   y = h.node(OpType::Flatten, {y}, attrs({{"axis", int64_t{1}}}), "flatten");
   y = h.node(OpType::Gemm, {y, h.weight({10, 512}, -0.1f, 0.1f), h.weight({10}, -0.1f, 0.1f)},
              attrs({{"transB", int64_t{1}}}), "fc");
@@ -207,9 +181,10 @@ TEST(Int8FloatFallbacks, OpsWithoutIntegerKernelAreReported) {
   auto p = compile("cpu0:int8", g, 0, unit_count(g), &cal);
   const std::vector<std::string> fallbacks = p->float_fallbacks();
   SCOPED_TRACE("fallbacks: " + join(fallbacks));
-  EXPECT_TRUE(has_fallback(fallbacks, OpType::Sigmoid));
   EXPECT_TRUE(has_fallback(fallbacks, OpType::Softmax));
-  EXPECT_TRUE(has_fallback(fallbacks, OpType::Add));
+  EXPECT_TRUE(has_fallback(fallbacks, OpType::Mul));  // by a constant
+  EXPECT_FALSE(has_fallback(fallbacks, OpType::Sigmoid));
+  EXPECT_FALSE(has_fallback(fallbacks, OpType::Add));  // two activations, one broadcast
   EXPECT_FALSE(has_fallback(fallbacks, OpType::Conv));
   EXPECT_FALSE(has_fallback(fallbacks, OpType::Gemm));
   EXPECT_FALSE(has_fallback(fallbacks, OpType::MaxPool));
@@ -217,7 +192,7 @@ TEST(Int8FloatFallbacks, OpsWithoutIntegerKernelAreReported) {
   EXPECT_FALSE(has_fallback(fallbacks, OpType::Relu));  // fused into the convolution
   // Each entry names the node.
   for (const std::string& f : fallbacks) EXPECT_NE(f.find('('), std::string::npos) << f;
-  EXPECT_NE(join(fallbacks).find("sigmoid"), std::string::npos);
+  EXPECT_NE(join(fallbacks).find("mul_constant"), std::string::npos);
 
   // It still computes the right thing.
   const std::vector<float> xin = synthetic_calibration_inputs(g, 1, kTestSeed).at(0);

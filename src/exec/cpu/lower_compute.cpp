@@ -107,16 +107,53 @@ Epilogue match_epilogue(Lowering& l, int out, bool allow_residual) {
   return e;
 }
 
+struct Eltwise {
+  dnnl::algorithm alg;
+  float alpha, beta;
+};
+
+std::vector<Eltwise> eltwise_steps(const Activation& act) {
+  std::vector<Eltwise> steps{{act.alg, act.alpha, act.beta}};
+  if (act.has_second) steps.push_back({act.second_alg, act.second_alpha, act.second_beta});
+  return steps;
+}
+
+// Divides the result of `steps` by the output scale by rewriting the tail
+// rather than appending a step: a trailing clip moves behind the division
+// with scaled bounds, and consecutive linear steps merge. HardSigmoid
+// (linear, clip) then becomes two steps, where oneDNN 2.6's INT8
+// convolutions computed (linear, clip, linear) wrongly.
+void divide_by_output_scale(std::vector<Eltwise>& steps, float output_scale) {
+  using dnnl::algorithm;
+  const float k = 1.0f / output_scale;
+  std::vector<Eltwise> clips;
+  while (!steps.empty() && steps.back().alg == algorithm::eltwise_clip) {
+    clips.insert(clips.begin(), {algorithm::eltwise_clip, steps.back().alpha * k, steps.back().beta * k});
+    steps.pop_back();
+  }
+  if (!steps.empty() && steps.back().alg == algorithm::eltwise_linear) {
+    steps.back().alpha *= k;
+    steps.back().beta *= k;
+  } else {
+    steps.push_back({algorithm::eltwise_linear, k, 0.0f});
+  }
+  steps.insert(steps.end(), clips.begin(), clips.end());
+}
+
 // Builds the post-ops; `residual_scale` is the real value of one residual
 // code (1 in float32), `output_scale` that of one output code.
 dnnl::post_ops epilogue_ops(const Epilogue& e, dt residual_type, float residual_scale,
                             float output_scale, bool int8) {
   dnnl::post_ops ops;
-  if (e.has_first) append_activation(ops, e.first);
-  if (e.residual != kNoTensor)
+  std::vector<Eltwise> tail;  // the steps after the residual sum, if any
+  if (e.has_first) tail = eltwise_steps(e.first);
+  if (e.residual != kNoTensor) {
+    for (const Eltwise& s : tail) ops.append_eltwise(1.0f, s.alg, s.alpha, s.beta);
     ops.append_sum(residual_scale, 0, int8 ? residual_type : dt::undef);
-  if (e.has_second) append_activation(ops, e.second);
-  if (int8) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f / output_scale, 0.0f);
+    tail = e.has_second ? eltwise_steps(e.second) : std::vector<Eltwise>{};
+  }
+  if (int8) divide_by_output_scale(tail, output_scale);
+  for (const Eltwise& s : tail) ops.append_eltwise(1.0f, s.alg, s.alpha, s.beta);
   return ops;
 }
 
@@ -130,15 +167,6 @@ dnnl::memory output_with_residual(Lowering& l, const Epilogue& e, const dnnl::me
   const Value& r = l.value(e.residual);
   l.add(make_reorder(r.mem, view, r.scale, residual_scale), {{DNNL_ARG_FROM, r.mem}, {DNNL_ARG_TO, view}});
   return out;
-}
-
-// Integer source of an INT8 op: the value's own codes when it has them, else
-// the float value quantized at its calibrated scale.
-std::pair<dt, float> source_codes(Lowering& l, int tensor) {
-  const Value& v = l.value(tensor);
-  if (is_integer(v.type())) return {v.type(), v.scale};
-  const QuantParams q = l.quant(tensor);
-  return {l.code_type(q), q.scale};
 }
 
 void fold_batch_norm(Lowering& l, const Node& bn, std::vector<float>& w, std::vector<float>& b,
@@ -194,11 +222,11 @@ void lower_conv(Lowering& l, const Node& node) {
   QuantizedWeights qw;
   dnnl::primitive_attr attr = partition_attr();
   if (int8) {
-    std::tie(src_type, s_in) = source_codes(l, node.inputs[0]);
+    std::tie(src_type, s_in) = l.codes(node.inputs[0]);
     const QuantParams q = l.quant(e.output);
     dst_type = l.code_type(q);
     s_out = q.scale;
-    if (e.residual != kNoTensor) std::tie(res_type, s_res) = source_codes(l, e.residual);
+    if (e.residual != kNoTensor) std::tie(res_type, s_res) = l.codes(e.residual);
     qw = quantize_rows(w, oc);
     std::vector<float> scales(static_cast<size_t>(oc));
     for (size_t c = 0; c < scales.size(); ++c) {
@@ -254,7 +282,7 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, std::vecto
   QuantizedWeights qw;
   dnnl::primitive_attr attr = partition_attr();
   if (int8) {
-    std::tie(src_type, s_in) = source_codes(l, x_tensor);
+    std::tie(src_type, s_in) = l.codes(x_tensor);
     const QuantParams q = l.quant(e.output);
     dst_type = l.code_type(q);
     s_out = q.scale;
@@ -385,7 +413,7 @@ void lower_pool(Lowering& l, const Node& node) {
   dnnl::memory src;
   float scale = 1.0f;
   if (l.int8()) {
-    const auto [type, s] = source_codes(l, node.inputs[0]);
+    const auto [type, s] = l.codes(node.inputs[0]);
     scale = s;
     // oneDNN's integer pooling kernels want channels-last.
     src = l.converted(node.inputs[0], {to_dims(x), type, tag::nhwc}, s);
@@ -437,7 +465,7 @@ void lower_batch_norm(Lowering& l, const Node& node) {
   if (on_codes) {
     // A float input (after a fallback) is coded at its calibrated scale. s8
     // holds half of u8's range: a u8 input is re-coded at twice its scale.
-    const auto [in_type, code_scale] = source_codes(l, node.inputs[0]);
+    const auto [in_type, code_scale] = l.codes(node.inputs[0]);
     const float in_scale = in_type == dt::u8 ? 2.0f * code_scale : code_scale;
     src = l.converted(node.inputs[0], dnnl::memory::desc(to_dims(x), dt::s8, tag::nhwc), in_scale);
     const QuantParams q = l.quant(node.outputs[0]);

@@ -1,12 +1,16 @@
-// Activations, binary arithmetic, softmax, concatenation and reductions. In
-// INT8 these run in float32 on dequantized values (reported as fallbacks),
-// except Relu and LeakyRelu on codes and a concatenation of codes that share
-// one scale.
+// Activations, binary arithmetic, softmax, concatenation and reductions.
+// In INT8 they stay on codes: activations as 256-entry tables from input
+// codes to output codes (exact for 8-bit inputs), x * act(x) gates (SiLU,
+// HardSwish written out) as one table, Add and Mul of two activations as
+// oneDNN integer binaries, Concat by re-coding its inputs at the output's
+// scale, ReduceMean on codes. Softmax and operands that are constants run
+// in float32 and are reported.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
 
 #include "common/error.h"
+#include "exec/cpu/code_table.h"
 #include "exec/cpu/lowering.h"
 
 namespace splitinfer::cpu {
@@ -37,9 +41,21 @@ bool activation_of(const Node& node, Activation& out) {
   }
 }
 
-void append_activation(dnnl::post_ops& ops, const Activation& act) {
-  ops.append_eltwise(1.0f, act.alg, act.alpha, act.beta);
-  if (act.has_second) ops.append_eltwise(1.0f, act.second_alg, act.second_alpha, act.second_beta);
+float activate(const Activation& act, float x) {
+  auto step = [](dnnl::algorithm alg, float alpha, float beta, float v) {
+    using dnnl::algorithm;
+    switch (alg) {
+      case algorithm::eltwise_relu: return v > 0.0f ? v : alpha * v;
+      case algorithm::eltwise_clip: return std::clamp(v, alpha, beta);
+      case algorithm::eltwise_logistic: return 1.0f / (1.0f + std::exp(-v));
+      case algorithm::eltwise_tanh: return std::tanh(v);
+      case algorithm::eltwise_hardswish: return v * std::clamp(v / 6.0f + 0.5f, 0.0f, 1.0f);
+      case algorithm::eltwise_linear: return alpha * v + beta;
+      default: fail(ErrorKind::internal, "activation without a scalar form");
+    }
+  };
+  const float y = step(act.alg, act.alpha, act.beta, x);
+  return act.has_second ? step(act.second_alg, act.second_alpha, act.second_beta, y) : y;
 }
 
 namespace {
@@ -51,33 +67,65 @@ dnnl::memory float_source(Lowering& l, int tensor) {
   return v.type() == dt::f32 ? v.mem : l.plain_f32(tensor);
 }
 
+CodeFormat format_of(dt type, float scale) { return {type == dt::u8, scale}; }
+
+// out = f(x) on codes: x's codes in the dense hand-off layout, one table
+// lookup per element, the result coded at out's calibrated scale.
+void lower_code_function(Lowering& l, int x, int out, const std::function<float(float)>& f) {
+  const Shape& shape = l.graph().tensor(x).shape;
+  const auto [in_type, in_scale] = l.codes(x);
+  const dnnl::memory src = l.converted(x, handoff_desc(shape, in_type), in_scale);
+  const QuantParams q = l.quant(out);
+  const dnnl::memory dst = l.new_memory(handoff_desc(shape, l.code_type(q)));
+  const CodeTable table = make_code_table(format_of(in_type, in_scale), {q.is_unsigned, q.scale}, f);
+  const size_t n = static_cast<size_t>(numel(shape));
+  l.add_custom([table, src, dst, n] {
+    apply_code_table(table, static_cast<const uint8_t*>(src.get_data_handle()),
+                     static_cast<uint8_t*>(dst.get_data_handle()), n);
+  });
+  l.define(out, {dst, q.scale});
+}
+
 }  // namespace
 
 void lower_eltwise(Lowering& l, const Node& node) {
   Activation act;
   activation_of(node, act);
-  const Value& v = l.value(node.inputs[0]);
-  // Relu and LeakyRelu commute with a positive scale, so INT8 applies them
-  // to the codes themselves (oneDNN's integer eltwise has no clip).
-  const bool scale_free = node.op == OpType::Relu || node.op == OpType::LeakyRelu;
-  if (l.int8() && scale_free && is_integer(v.type())) {
-    const dnnl::eltwise_forward::primitive_desc pd(
-        {dnnl::prop_kind::forward_inference, act.alg, v.mem.get_desc(), act.alpha, act.beta},
-        partition_attr(), cpu_engine());
-    const dnnl::memory dst = l.new_memory(pd.dst_desc());
-    l.add(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, v.mem}, {DNNL_ARG_DST, dst}});
-    l.define(node.outputs[0], {dst, v.scale});
+  const int x = node.inputs[0];
+  const Value& v = l.value(x);
+  if (l.int8()) {
+    // Relu and LeakyRelu commute with a positive scale: oneDNN's integer
+    // eltwise applies them to the codes, keeping the scale.
+    const bool scale_free = node.op == OpType::Relu || node.op == OpType::LeakyRelu;
+    if (scale_free && is_integer(v.type())) {
+      const dnnl::eltwise_forward::primitive_desc pd(
+          {dnnl::prop_kind::forward_inference, act.alg, v.mem.get_desc(), act.alpha, act.beta},
+          partition_attr(), cpu_engine());
+      const dnnl::memory dst = l.new_memory(pd.dst_desc());
+      l.add(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, v.mem}, {DNNL_ARG_DST, dst}});
+      l.define(node.outputs[0], {dst, v.scale});
+      return;
+    }
+    // A gate x * act(x) (SiLU, or HardSwish as opsets before 14 write it)
+    // is one function of x: one table.
+    const Node* mul = l.sole_consumer(node.outputs[0]);
+    if (mul && mul->op == OpType::Mul &&
+        (mul->inputs[0] == x || mul->inputs[1] == x) && mul->inputs[0] != mul->inputs[1]) {
+      l.mark_fused(*mul);
+      lower_code_function(l, x, mul->outputs[0], [act](float t) { return t * activate(act, t); });
+      return;
+    }
+    lower_code_function(l, x, node.outputs[0], [act](float t) { return activate(act, t); });
     return;
   }
-  l.note_fallback(node);
-  const dnnl::memory src = float_source(l, node.inputs[0]);
-  dnnl::memory cur = src;
+  dnnl::memory cur = v.mem;
   for (int step = 0; step < (act.has_second ? 2 : 1); ++step) {
     const auto alg = step == 0 ? act.alg : act.second_alg;
     const float alpha = step == 0 ? act.alpha : act.second_alpha;
     const float beta = step == 0 ? act.beta : act.second_beta;
     const dnnl::eltwise_forward::primitive_desc pd(
-        {dnnl::prop_kind::forward_inference, alg, cur.get_desc(), alpha, beta}, partition_attr(), cpu_engine());
+        {dnnl::prop_kind::forward_inference, alg, cur.get_desc(), alpha, beta}, partition_attr(),
+        cpu_engine());
     const dnnl::memory dst = l.new_memory(pd.dst_desc());
     l.add(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, cur}, {DNNL_ARG_DST, dst}});
     cur = dst;
@@ -87,25 +135,59 @@ void lower_eltwise(Lowering& l, const Node& node) {
 
 namespace {
 
-// A plain float32 view of `tensor` with leading 1s up to `rank` axes.
-dnnl::memory ranked_plain(Lowering& l, int tensor, size_t rank) {
+// `tensor` in `type` and plain layout, viewed with leading 1s up to `rank`
+// axes (oneDNN broadcasts operands of equal rank).
+dnnl::memory ranked_plain(Lowering& l, int tensor, size_t rank, dt type, float scale) {
   Shape shape = l.graph().tensor(tensor).shape;
   while (shape.size() < rank) shape.insert(shape.begin(), 1);
-  const dnnl::memory plain = l.plain_f32(tensor);
-  return dnnl::memory(plain_desc(shape, dt::f32), cpu_engine(), plain.get_data_handle());
+  const dnnl::memory plain = l.plain(tensor, type, scale);
+  return dnnl::memory(plain_desc(shape, type), cpu_engine(), plain.get_data_handle());
+}
+
+dnnl::algorithm binary_alg(const Node& node) {
+  return node.op == OpType::Add ? dnnl::algorithm::binary_add : dnnl::algorithm::binary_mul;
+}
+
+// Add or Mul of two activations on codes: oneDNN's binary reads both
+// operands' codes with their scales and writes codes at the output's
+// calibrated scale. The first operand has the output's shape; the second
+// may broadcast (the squeeze-excitation gate [1, C, 1, 1]).
+void lower_binary_codes(Lowering& l, const Node& node, int a, int b) {
+  const Shape& out = l.graph().output(node).shape;
+  const auto [a_type, a_scale] = l.codes(a);
+  const auto [b_type, b_scale] = l.codes(b);
+  const dnnl::memory src0 = l.converted(a, handoff_desc(out, a_type), a_scale);
+  const dnnl::memory src1 =
+      l.graph().tensor(b).shape == out
+          ? l.converted(b, handoff_desc(out, b_type), b_scale)
+          : ranked_plain(l, b, out.size(), b_type, b_scale);
+  const QuantParams q = l.quant(node.outputs[0]);
+  const dnnl::memory::desc dst_md = handoff_desc(out, l.code_type(q));
+  dnnl::primitive_attr attr = partition_attr();
+  attr.set_scales(DNNL_ARG_SRC_0, 0, {a_scale});
+  attr.set_scales(DNNL_ARG_SRC_1, 0, {b_scale});
+  dnnl::post_ops ops;
+  ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f / q.scale, 0.0f);
+  attr.set_post_ops(ops);
+  const dnnl::binary::primitive_desc pd({binary_alg(node), src0.get_desc(), src1.get_desc(), dst_md},
+                                        attr, cpu_engine());
+  const dnnl::memory dst = l.new_memory(dst_md);
+  l.add(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
+  l.define(node.outputs[0], {dst, q.scale});
 }
 
 }  // namespace
 
 void lower_binary(Lowering& l, const Node& node) {
-  l.note_fallback(node);
   const Graph& g = l.graph();
   const Shape& out = g.output(node).shape;
-  const auto alg =
-      node.op == OpType::Add ? dnnl::algorithm::binary_add : dnnl::algorithm::binary_mul;
+  const auto alg = binary_alg(node);
   int a = node.inputs[0], b = node.inputs[1];
   // oneDNN broadcasts only the second operand; Add and Mul commute.
   if (g.tensor(a).shape != out) std::swap(a, b);
+  const bool both_activations = !g.tensor(a).is_initializer() && !g.tensor(b).is_initializer();
+  if (l.int8() && both_activations && g.tensor(a).shape == out) return lower_binary_codes(l, node, a, b);
+  l.note_fallback(node);
   dnnl::memory src0;
   if (g.tensor(a).shape == out) {
     src0 = float_source(l, a);
@@ -117,13 +199,13 @@ void lower_binary(Lowering& l, const Node& node) {
       float* p = static_cast<float*>(src0.get_data_handle());
       std::fill(p, p + src0.get_desc().get_size() / sizeof(float), identity);
     });
-    const dnnl::memory a_ranked = ranked_plain(l, a, out.size());
+    const dnnl::memory a_ranked = ranked_plain(l, a, out.size(), dt::f32, 1.0f);
     const dnnl::binary::primitive_desc pd({alg, src0.get_desc(), a_ranked.get_desc(), src0.get_desc()},
                                           partition_attr(), cpu_engine());
     l.add(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, a_ranked}, {DNNL_ARG_DST, src0}});
   }
   const dnnl::memory src1 = g.tensor(b).shape == out ? l.converted(b, src0.get_desc(), 1.0f)
-                                                     : ranked_plain(l, b, out.size());
+                                                     : ranked_plain(l, b, out.size(), dt::f32, 1.0f);
   const dnnl::binary::primitive_desc pd({alg, src0.get_desc(), src1.get_desc(), src0.get_desc()},
                                         partition_attr(), cpu_engine());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
@@ -138,7 +220,8 @@ void lower_softmax(Lowering& l, const Node& node) {
   if (axis < 0) axis += static_cast<int64_t>(x.size());
   const dnnl::memory src = l.plain_f32(node.inputs[0]);
   const dnnl::softmax_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, src.get_desc(), static_cast<int>(axis)}, partition_attr(), cpu_engine());
+      {dnnl::prop_kind::forward_inference, src.get_desc(), static_cast<int>(axis)}, partition_attr(),
+      cpu_engine());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
   l.add(dnnl::softmax_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   l.define(node.outputs[0], {dst, 1.0f});
@@ -146,35 +229,42 @@ void lower_softmax(Lowering& l, const Node& node) {
 
 void lower_concat(Lowering& l, const Node& node) {
   const Graph& g = l.graph();
+  const Shape& out = g.output(node).shape;
   int64_t axis = node.attrs.get_int("axis", 0);
-  const int64_t rank = static_cast<int64_t>(g.output(node).shape.size());
-  if (axis < 0) axis += rank;
-  // Codes concatenate as they are when every input shares type and scale.
-  bool same_codes = l.int8();
-  const Value& first = l.value(node.inputs[0]);
-  for (int t : node.inputs) {
-    const Value& v = l.value(t);
-    same_codes &= is_integer(v.type()) && v.type() == first.type() && v.scale == first.scale;
+  if (axis < 0) axis += static_cast<int64_t>(out.size());
+  // INT8: inputs that already share one type and scale concatenate as they
+  // are; otherwise each is re-coded at the output's calibrated scale.
+  dt type = dt::f32;
+  float scale = 1.0f;
+  if (l.int8()) {
+    const Value& first = l.value(node.inputs[0]);
+    bool shared = is_integer(first.type());
+    for (int t : node.inputs) {
+      const Value& v = l.value(t);
+      shared &= v.type() == first.type() && v.scale == first.scale;
+    }
+    const QuantParams q = l.quant(node.outputs[0]);
+    type = shared ? first.type() : l.code_type(q);
+    scale = shared ? first.scale : q.scale;
   }
-  if (!same_codes) l.note_fallback(node);
   std::vector<dnnl::memory> srcs;
   std::vector<dnnl::memory::desc> descs;
   for (int t : node.inputs) {
-    srcs.push_back(same_codes ? l.plain(t, first.type(), first.scale) : l.plain_f32(t));
+    const Shape& shape = g.tensor(t).shape;
+    srcs.push_back(l.int8() ? l.converted(t, handoff_desc(shape, type), scale) : l.plain_f32(t));
     descs.push_back(srcs.back().get_desc());
   }
-  const dnnl::concat::primitive_desc pd(plain_desc(g.output(node).shape, descs[0].data_type()),
-                                        static_cast<int>(axis), descs, cpu_engine(),
+  const dnnl::memory::desc dst_md = l.int8() ? handoff_desc(out, type) : plain_desc(out, dt::f32);
+  const dnnl::concat::primitive_desc pd(dst_md, static_cast<int>(axis), descs, cpu_engine(),
                                         partition_attr());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, dst}};
   for (size_t i = 0; i < srcs.size(); ++i) args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = srcs[i];
   l.add(dnnl::concat(pd), std::move(args));
-  l.define(node.outputs[0], {dst, same_codes ? first.scale : 1.0f});
+  l.define(node.outputs[0], {dst, scale});
 }
 
 void lower_reduce_mean(Lowering& l, const Node& node) {
-  l.note_fallback(node);
   const Graph& g = l.graph();
   const Shape& x = g.tensor(node.inputs[0]).shape;
   std::vector<int64_t> axes = node.attrs.get_ints("axes");
@@ -182,13 +272,18 @@ void lower_reduce_mean(Lowering& l, const Node& node) {
     for (size_t i = 0; i < x.size(); ++i) axes.push_back(static_cast<int64_t>(i));
   Shape kept = x;  // the output with reduced axes kept as 1
   for (int64_t a : axes) kept[static_cast<size_t>(a < 0 ? a + static_cast<int64_t>(x.size()) : a)] = 1;
-  const dnnl::memory src = l.plain_f32(node.inputs[0]);
-  const dnnl::memory dst = l.new_memory(plain_desc(kept, dt::f32));
+  // A mean commutes with the scale: INT8 averages the codes themselves.
+  dt type = dt::f32;
+  float scale = 1.0f;
+  if (l.int8()) std::tie(type, scale) = l.codes(node.inputs[0]);
+  const dnnl::memory src = l.plain(node.inputs[0], type, scale);
+  const dnnl::memory dst = l.new_memory(plain_desc(kept, type));
   const dnnl::reduction::primitive_desc pd(
-      {dnnl::algorithm::reduction_mean, src.get_desc(), dst.get_desc(), 0.0f, 0.0f}, partition_attr(), cpu_engine());
+      {dnnl::algorithm::reduction_mean, src.get_desc(), dst.get_desc(), 0.0f, 0.0f}, partition_attr(),
+      cpu_engine());
   l.add(dnnl::reduction(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-  const dnnl::memory out(plain_desc(g.output(node).shape, dt::f32), cpu_engine(), dst.get_data_handle());
-  l.define(node.outputs[0], {out, 1.0f});
+  const dnnl::memory out(plain_desc(g.output(node).shape, type), cpu_engine(), dst.get_data_handle());
+  l.define(node.outputs[0], {out, scale});
 }
 
 }  // namespace splitinfer::cpu

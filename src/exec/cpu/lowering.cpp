@@ -175,6 +175,13 @@ QuantParams Lowering::quant(int tensor) const {
   return calibration_->params(graph_.tensor(tensor).name);
 }
 
+std::pair<dt, float> Lowering::codes(int tensor) {
+  const Value& v = value(tensor);
+  if (is_integer(v.type())) return {v.type(), v.scale};
+  const QuantParams q = quant(tensor);
+  return {code_type(q), q.scale};
+}
+
 void Lowering::add(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args) {
   scratchpad_bytes_ = std::max(scratchpad_bytes_, scratchpad_bytes(p));
   program_.steps.push_back({std::move(p), std::move(args), {}});

@@ -4,8 +4,9 @@
 // [+activation] becomes one convolution with post-ops, Gemm [+activation]
 // one inner product. In INT8, convolutions and inner products run on integer
 // kernels (u8/s8 activations, per-channel s8 weights); pooling, layout ops,
-// Relu/LeakyRelu and standalone BatchNorm stay on codes; every other op
-// runs in float32 and is reported.
+// activations, Add/Mul of activations, Concat, ReduceMean and standalone
+// BatchNorm stay on codes; what remains (Softmax, MatMul of two
+// activations, arithmetic with constants) runs in float32 and is reported.
 #pragma once
 
 #include <functional>
@@ -87,6 +88,9 @@ class Lowering {
   dnnl::memory converted(int tensor, const dnnl::memory::desc& desc, float scale);
   // INT8 type and scale chosen for a tensor from the calibration.
   QuantParams quant(int tensor) const;
+  // The codes an INT8 op reads for a tensor: the value's own codes when it
+  // has them, else the float value quantized at its calibrated scale.
+  std::pair<dt, float> codes(int tensor);
   dt code_type(const QuantParams& q) const { return q.is_unsigned ? dt::u8 : dt::s8; }
   dnnl::memory new_memory(const dnnl::memory::desc& desc);
   // Adds a primitive made with partition_attr(); the scratchpad is bound at
@@ -150,6 +154,7 @@ struct Activation {
   float second_alpha = 0.0f, second_beta = 0.0f;
 };
 bool activation_of(const Node& node, Activation& out);
-void append_activation(dnnl::post_ops& ops, const Activation& act);
+// The activation applied to one value.
+float activate(const Activation& act, float x);
 
 }  // namespace splitinfer::cpu
