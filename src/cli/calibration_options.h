@@ -10,16 +10,19 @@ namespace splitinfer::cli {
 
 struct CalibrationOptions {
   std::string inputs = kDefaultCalibration;
-  std::string method = "percentile";
+  std::string method = "minmax";
 };
 
 inline void add_calibration_options(CLI::App* cmd, CalibrationOptions& o) {
   cmd->add_option("--calib", o.inputs,
                   "INT8 calibration: N synthetic inputs (standard normal) or comma-separated "
-                  "input files; cached per model")
+                  "input files (raw float32, PNG/JPEG images, directories of images); "
+                  "cached per model")
       ->default_val(kDefaultCalibration);
-  cmd->add_option("--calib-method", o.method, "minmax or percentile (99.99th of |x|)")
-      ->default_val("percentile");
+  cmd->add_option("--calib-method", o.method,
+                  "Clip point of each tensor: minmax, percentile (99.99th of |x|), mse (least "
+                  "squared coding error) or entropy (least KL divergence)")
+      ->default_val("minmax");
 }
 
 // Cached under the profile store's directory; calibrates without a cache when

@@ -8,6 +8,7 @@
 #include "cli/model_options.h"
 #include "common/error.h"
 #include "exec/backend.h"
+#include "exec/image_input.h"
 #include "exec/tensor_file.h"
 #include "graph/units.h"
 #include "profile/timing.h"
@@ -25,7 +26,9 @@ void add_infer_command(CLI::App& app) {
   };
   auto opt = std::make_shared<Options>();
   add_model_options(cmd, opt->request);
-  cmd->add_option("--input", opt->input, "Raw float32 NCHW input file")->required();
+  cmd->add_option("--input", opt->input,
+                  "Raw float32 NCHW input file, or a PNG/JPEG image (ImageNet preprocessing)")
+      ->required();
   cmd->add_option("--output", opt->output, "Where to write the raw float32 output")->required();
   cmd->add_option("--precision", opt->precision, "fp32 or int8 (the element's when --device is given)")
       ->check(CLI::IsMember({"fp32", "int8"}));
@@ -46,7 +49,7 @@ void add_infer_command(CLI::App& app) {
     opt->request.need_weights = true;
     const Graph graph = load_model(opt->request);
     const Shape& in_shape = graph.tensor(graph.inputs.at(0)).shape;
-    const std::vector<float> input = read_tensor_file(opt->input, in_shape);
+    const std::vector<float> input = read_input_file(opt->input, in_shape);
 
     enter_element(element);
     std::unique_ptr<Calibration> calibration;

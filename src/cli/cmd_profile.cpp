@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "cli/model_options.h"
 #include "exec/calibration.h"
-#include "exec/tensor_file.h"
+#include "exec/image_input.h"
 #include "graph/units.h"
 #include "profile/machine_id.h"
 #include "profile/model_hash.h"
@@ -43,7 +43,7 @@ ModelProfile measure(const Graph& graph, Backend& backend, const Options& o) {
   const Shape& shape = graph.tensor(graph.inputs.at(0)).shape;
   const std::vector<float> input = o.input.empty()
                                        ? synthetic_calibration_inputs(graph, 1, 12345).front()
-                                       : read_tensor_file(o.input, shape);
+                                       : read_input_file(o.input, shape);
   ProfileOptions po;
   po.reps = o.reps;
   po.warmup = o.warmup;
@@ -123,7 +123,8 @@ void add_profile_command(CLI::App& app) {
       ->default_val(3)
       ->check(CLI::Range(0, 1000));
   cmd->add_option("--db", opt->db, "Profile store (default: the user's cache directory)");
-  cmd->add_option("--input", opt->input, "Raw float32 input (default: standard normal noise)");
+  cmd->add_option("--input", opt->input,
+                  "Raw float32 input or a PNG/JPEG image (default: standard normal noise)");
   cmd->add_option("--import", opt->import_path,
                   "Store an external per-unit/per-split profile (JSON or CSV) instead of "
                   "measuring; --device names its element for CSV");

@@ -96,7 +96,8 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--queue", opt->queue, "Capacity of the queue between stages")
       ->default_val(2)
       ->check(CLI::Range(1, 1024));
-  cmd->add_option("--input", opt->input, "Raw float32 input used for every frame (default: noise)");
+  cmd->add_option("--input", opt->input,
+                  "Raw float32 input or a PNG/JPEG image, used for every frame (default: noise)");
   cmd->add_option("--output", opt->output,
                   "Write the outputs of the distinct input frames (the one --input, or the 8 "
                   "noise frames), raw float32, concatenated in frame order");

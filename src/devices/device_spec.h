@@ -24,7 +24,7 @@ enum class OpKind {
   conv,             // dense (and grouped, not depthwise) convolution
   depthwise_conv,   // convolution with group == input channels
   fully_connected,  // Gemm, MatMul
-  pooling,          // MaxPool, AveragePool, GlobalAveragePool
+  pooling,          // MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool
   elementwise,      // everything else: BatchNorm, activations, Add, reshapes
 };
 inline constexpr size_t kOpKindCount = 5;

@@ -71,7 +71,8 @@ double node_ops(const Graph& graph, const Node& node) {
       for (int64_t k : node.attrs.get_ints("kernel_shape")) window *= k;
       return static_cast<double>(numel(graph.output(node).shape) * window);
     }
-    case OpType::GlobalAveragePool: return static_cast<double>(numel(graph.input(node, 0)->shape));
+    case OpType::GlobalAveragePool:
+    case OpType::GlobalMaxPool: return static_cast<double>(numel(graph.input(node, 0)->shape));
     default: return static_cast<double>(numel(graph.output(node).shape));
   }
 }
@@ -87,7 +88,8 @@ OpKind op_kind_of(const Graph& graph, const Node& node) {
     case OpType::MatMul: return OpKind::fully_connected;
     case OpType::MaxPool:
     case OpType::AveragePool:
-    case OpType::GlobalAveragePool: return OpKind::pooling;
+    case OpType::GlobalAveragePool:
+    case OpType::GlobalMaxPool: return OpKind::pooling;
     default: return OpKind::elementwise;
   }
 }

@@ -33,6 +33,10 @@ class Partition {
   // Ops of the partition that execute in float32 on an INT8 element because
   // no integer kernel covers them; empty on float elements.
   virtual std::vector<std::string> float_fallbacks() const { return {}; }
+  // The library kernels the partition runs, in order, one line each:
+  // "convolution brgconv:avx512_core_vnni src:u8 weights:s8 dst:s8"; what
+  // proves that INT8 convolutions run on integer kernels.
+  virtual std::vector<std::string> kernels() const { return {}; }
 };
 
 class Backend {

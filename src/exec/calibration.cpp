@@ -13,38 +13,78 @@ namespace splitinfer {
 
 namespace {
 
-// Magnitudes kept per tensor and input for the percentile: a strided sample
-// is enough to place the 99.99th percentile and bounds memory on big models.
+// Values kept per tensor and input for choosing the clip: a strided sample
+// places it well and bounds memory on big models.
 constexpr size_t kSamplesPerInput = 4096;
 
 struct Observation {
   float min = INFINITY, max = -INFINITY;
-  std::vector<float> magnitudes;
+  std::vector<float> sample;
+  std::vector<double> channel_sums;
+  int64_t per_channel_count = 0;  // values summed into each channel so far
 };
 
+const char* method_name(CalibrationMethod m) {
+  switch (m) {
+    case CalibrationMethod::minmax: return "minmax";
+    case CalibrationMethod::percentile: return "percentile";
+    case CalibrationMethod::mse: return "mse";
+    case CalibrationMethod::entropy: return "entropy";
+  }
+  return "?";
+}
+
+void observe(Observation& o, const Shape& shape, std::span<const float> v) {
+  const size_t stride = std::max<size_t>(1, v.size() / kSamplesPerInput);
+  for (size_t i = 0; i < v.size(); ++i) {
+    o.min = std::min(o.min, v[i]);
+    o.max = std::max(o.max, v[i]);
+    if (i % stride == 0) o.sample.push_back(v[i]);
+  }
+  if (shape.size() < 2 || v.empty()) return;
+  const auto channels = static_cast<size_t>(shape[1]);
+  const size_t inner = v.size() / (static_cast<size_t>(shape[0]) * channels);
+  o.channel_sums.resize(channels, 0.0);
+  for (size_t i = 0; i < v.size(); ++i) o.channel_sums[(i / inner) % channels] += v[i];
+  o.per_channel_count += static_cast<int64_t>(v.size() / channels);
+}
+
 }  // namespace
+
+CalibrationMethod parse_calibration_method(const std::string& name) {
+  for (CalibrationMethod m : {CalibrationMethod::minmax, CalibrationMethod::percentile,
+                              CalibrationMethod::mse, CalibrationMethod::entropy})
+    if (name == method_name(m)) return m;
+  fail(ErrorKind::invalid_input,
+       "calibration method '" + name + "' is not minmax, percentile, mse or entropy");
+}
+
+std::string calibration_method_name(CalibrationMethod method) { return method_name(method); }
 
 QuantParams Calibration::params(const std::string& tensor) const {
   const auto it = ranges.find(tensor);
   if (it == ranges.end())
     fail(ErrorKind::internal, "tensor '" + tensor + "' has no calibrated range");
-  const TensorRange& r = it->second;
-  QuantParams q;
-  q.is_unsigned = r.min >= 0.0f;
-  const float largest = std::max(std::abs(r.min), std::abs(r.max));
-  const float clip = method == CalibrationMethod::minmax || r.abs_percentile <= 0.0f
-                         ? largest
-                         : std::min(r.abs_percentile, largest);
-  q.scale = clip > 0.0f ? clip / (q.is_unsigned ? 255.0f : 127.0f) : 1.0f;
-  return q;
+  const Clipping& c = it->second.clipping;
+  return {c.is_unsigned, c.clip > 0.0f ? c.clip / (c.is_unsigned ? 255.0f : 127.0f) : 1.0f};
+}
+
+const std::vector<float>* Calibration::channel_means(const std::string& tensor) const {
+  const auto it = ranges.find(tensor);
+  return it == ranges.end() || it->second.channel_means.empty() ? nullptr : &it->second.channel_means;
 }
 
 std::string Calibration::to_json() const {
   nlohmann::json j;
-  j["method"] = method == CalibrationMethod::minmax ? "minmax" : "percentile";
+  j["method"] = method_name(method);
   j["samples"] = samples;
+  j["ranges"] = nlohmann::json::object();
   for (const auto& [name, r] : ranges)
-    j["ranges"][name] = {{"min", r.min}, {"max", r.max}, {"abs_percentile", r.abs_percentile}};
+    j["ranges"][name] = {{"min", r.min},
+                         {"max", r.max},
+                         {"unsigned", r.clipping.is_unsigned},
+                         {"clip", r.clipping.clip},
+                         {"channel_means", r.channel_means}};
   return j.dump();
 }
 
@@ -52,14 +92,12 @@ Calibration Calibration::from_json(const std::string& text) {
   try {
     const auto j = nlohmann::json::parse(text);
     Calibration c;
-    const std::string method = j.at("method").get<std::string>();
-    if (method != "minmax" && method != "percentile")
-      fail(ErrorKind::invalid_input, "calibration method '" + method + "' is unknown");
-    c.method = method == "minmax" ? CalibrationMethod::minmax : CalibrationMethod::percentile;
+    c.method = parse_calibration_method(j.at("method").get<std::string>());
     c.samples = j.at("samples").get<int>();
     for (const auto& [name, r] : j.at("ranges").items())
       c.ranges[name] = {r.at("min").get<float>(), r.at("max").get<float>(),
-                        r.at("abs_percentile").get<float>()};
+                        {r.at("unsigned").get<bool>(), r.at("clip").get<float>()},
+                        r.at("channel_means").get<std::vector<float>>()};
     return c;
   } catch (const nlohmann::json::exception& e) {
     fail(ErrorKind::invalid_input, std::string("malformed calibration: ") + e.what());
@@ -70,14 +108,8 @@ Calibration calibrate(const Graph& graph, const std::vector<std::vector<float>>&
                       CalibrationMethod method) {
   if (inputs.empty()) fail(ErrorKind::invalid_input, "calibration needs at least one input");
   std::unordered_map<int, Observation> seen;
-  auto partition = cpu::compile_observed_fp32(graph, [&seen](int tensor, std::span<const float> v) {
-    Observation& o = seen[tensor];
-    const size_t stride = std::max<size_t>(1, v.size() / kSamplesPerInput);
-    for (size_t i = 0; i < v.size(); ++i) {
-      o.min = std::min(o.min, v[i]);
-      o.max = std::max(o.max, v[i]);
-      if (i % stride == 0) o.magnitudes.push_back(std::abs(v[i]));
-    }
+  auto partition = cpu::compile_observed_fp32(graph, [&](int tensor, std::span<const float> v) {
+    observe(seen[tensor], graph.tensor(tensor).shape, v);
   });
   const Shape& shape = graph.tensor(graph.inputs.at(0)).shape;
   for (const auto& input : inputs) partition->run(Handoff::from_floats(shape, input));
@@ -86,11 +118,10 @@ Calibration calibrate(const Graph& graph, const std::vector<std::vector<float>>&
   c.method = method;
   c.samples = static_cast<int>(inputs.size());
   for (auto& [tensor, o] : seen) {
-    auto& m = o.magnitudes;
-    const size_t at = std::min(m.size() - 1, static_cast<size_t>(std::ceil(
-                                                 kCalibrationPercentile / 100.0 * m.size())) - 1);
-    std::nth_element(m.begin(), m.begin() + static_cast<ptrdiff_t>(at), m.end());
-    c.ranges[graph.tensor(tensor).name] = {o.min, o.max, m[at]};
+    TensorRange r{o.min, o.max, choose_clipping(o.sample, method), {}};
+    for (double sum : o.channel_sums)
+      r.channel_means.push_back(static_cast<float>(sum / static_cast<double>(o.per_channel_count)));
+    c.ranges[graph.tensor(tensor).name] = std::move(r);
   }
   return c;
 }

@@ -1,7 +1,9 @@
 // Static post-training quantization: the range of every activation tensor a
 // partition materialises, observed by running the float model on calibration
-// inputs. The INT8 backend turns a range into a type (uint8 for tensors that
-// never go negative, int8 otherwise) and a symmetric scale (zero point 0).
+// inputs, and the type (uint8 or int8) and clip point chosen for it from a
+// sample of its values (exec/clipping.h); the INT8 backend codes the tensor
+// with a symmetric scale (zero point 0). Per-channel means let the backend
+// correct the bias that weight quantization adds to each layer's output.
 #pragma once
 
 #include <cstdint>
@@ -9,21 +11,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include "exec/clipping.h"
 #include "graph/graph.h"
 
 namespace splitinfer {
 
-enum class CalibrationMethod {
-  minmax,      // clip at the largest magnitude seen
-  percentile,  // clip at the 99.99th percentile of magnitudes (ignores rare outliers)
-};
-
-inline constexpr double kCalibrationPercentile = 99.99;
-
 struct TensorRange {
   float min = 0.0f;
   float max = 0.0f;
-  float abs_percentile = 0.0f;  // kCalibrationPercentile-th percentile of |x|
+  Clipping clipping;  // type and clip point chosen by the calibration method
+  // Mean of each index along axis 1 (channels of NCHW, features of [N, K]),
+  // for the bias correction of the layers that read the tensor; empty for
+  // tensors of rank below 2.
+  std::vector<float> channel_means;
 };
 
 struct QuantParams {
@@ -33,13 +33,15 @@ struct QuantParams {
 
 class Calibration {
  public:
-  CalibrationMethod method = CalibrationMethod::percentile;
+  CalibrationMethod method = CalibrationMethod::minmax;
   int samples = 0;  // calibration inputs seen
   std::unordered_map<std::string, TensorRange> ranges;  // by tensor name
 
   bool has(const std::string& tensor) const { return ranges.count(tensor) != 0; }
   // Throws an internal Error for a tensor that was never observed.
   QuantParams params(const std::string& tensor) const;
+  // Per-channel means of a tensor; null when unknown (rank below 2).
+  const std::vector<float>* channel_means(const std::string& tensor) const;
 
   std::string to_json() const;
   // Throws invalid_input for a malformed document.
@@ -48,6 +50,10 @@ class Calibration {
 
 // Runs the float model on each input (raw float32 NCHW of the graph's input
 // shape) and records the range of every tensor the backends materialise.
+// "minmax", "percentile", "mse" or "entropy"; invalid_input otherwise.
+CalibrationMethod parse_calibration_method(const std::string& name);
+std::string calibration_method_name(CalibrationMethod method);
+
 Calibration calibrate(const Graph& graph, const std::vector<std::vector<float>>& inputs,
                       CalibrationMethod method);
 

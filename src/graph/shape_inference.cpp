@@ -145,7 +145,8 @@ Shapes infer_pool(NodeContext& ctx) {
   return {out};
 }
 
-Shapes infer_GlobalAveragePool(NodeContext& ctx) {
+// GlobalAveragePool and GlobalMaxPool.
+Shapes infer_global_pool(NodeContext& ctx) {
   Shape out = ctx.in(0);
   ctx.require(out.size() >= 3, "input must be N x C x spatial...");
   std::fill(out.begin() + 2, out.end(), 1);
@@ -416,7 +417,8 @@ Shapes infer_node(NodeContext& ctx) {
     case OpType::Identity: return infer_elementwise(ctx);
     case OpType::MaxPool:
     case OpType::AveragePool: return infer_pool(ctx);
-    case OpType::GlobalAveragePool: return infer_GlobalAveragePool(ctx);
+    case OpType::GlobalAveragePool:
+    case OpType::GlobalMaxPool: return infer_global_pool(ctx);
     case OpType::Add:
     case OpType::Mul: return infer_broadcast(ctx);
     case OpType::Concat: return infer_Concat(ctx);

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <onnx/defs/schema.h>
+
 #include "common/checked_math.h"
 #include "graph/shape_inference.h"
 #include "onnx/onnx_fold.h"
@@ -56,8 +58,8 @@ class Importer {
 
   Graph run() {
     if (!model_.has_graph()) fail(ErrorKind::invalid_input, "the model has no graph");
-    opset_ = read_opset();
     onnx::GraphProto& g = *model_.mutable_graph();
+    opset_ = read_opset(g);
     if (g.node_size() == 0) fail(ErrorKind::invalid_input, "the graph has no nodes");
     graph_.name = g.name().empty() ? fallback_name_ : g.name();
     read_initializers(g);
@@ -75,17 +77,39 @@ class Importer {
   // -------------------------------------------------------------------------
   // Model-level declarations
 
-  int read_opset() const {
+  // The opset the nodes are read at. An opset below 11 is read as opset 11
+  // when every node's operator has the same version at both, i.e. did not
+  // change in between (a GlobalAveragePool file of opset 1, a HardSigmoid file
+  // of opset 6, as ONNX's own node tests declare them).
+  int read_opset(const onnx::GraphProto& g) const {
     std::optional<int64_t> version;
     for (const onnx::OperatorSetIdProto& id : model_.opset_import())
       if (is_default_domain(id.domain())) version = id.version();
     if (!version)
       fail(ErrorKind::invalid_input, "the model declares no opset of the default ONNX domain");
-    if (*version < kMinOpset || *version > kMaxOpset)
-      fail(ErrorKind::unsupported, "opset " + std::to_string(*version) +
-                                       " of the default domain is not supported (splitinfer "
-                                       "reads opsets 11 to 17)");
-    return static_cast<int>(*version);
+    const std::string unsupported = "opset " + std::to_string(*version) +
+                                    " of the default domain is not supported (splitinfer "
+                                    "reads opsets 11 to 17, and older ones where every "
+                                    "operator of the file is unchanged at opset 11)";
+    if (*version > kMaxOpset || *version < 1) fail(ErrorKind::unsupported, unsupported);
+    if (*version >= kMinOpset) return static_cast<int>(*version);
+    for (int n = 0; n < g.node_size(); ++n) {
+      const onnx::NodeProto& node = g.node(n);
+      if (!is_default_domain(node.domain())) continue;
+      const auto* declared = onnx::OpSchemaRegistry::Schema(
+          node.op_type(), static_cast<int>(*version), onnx::ONNX_DOMAIN);
+      const auto* at_min = onnx::OpSchemaRegistry::Schema(node.op_type(), kMinOpset,
+                                                           onnx::ONNX_DOMAIN);
+      if (!declared || !at_min || declared->since_version() != at_min->since_version())
+        fail(ErrorKind::unsupported,
+             unsupported + ": node " + quote(node_name(g, n)) + " (" +
+                 quote(node.op_type()) + ") " +
+                 (!declared ? "does not exist at opset " + std::to_string(*version)
+                            : !at_min ? "is not an operator of opset 11"
+                                      : "changed at opset " +
+                                            std::to_string(at_min->since_version())));
+    }
+    return kMinOpset;
   }
 
   std::string domain_version(const std::string& domain) const {

@@ -6,7 +6,8 @@ namespace splitinfer::predict {
 namespace {
 
 bool is_pool(OpType op) {
-  return op == OpType::MaxPool || op == OpType::AveragePool || op == OpType::GlobalAveragePool;
+  return op == OpType::MaxPool || op == OpType::AveragePool || op == OpType::GlobalAveragePool ||
+         op == OpType::GlobalMaxPool;
 }
 
 bool is_windowed(OpType op) {

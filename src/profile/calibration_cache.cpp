@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "exec/image_input.h"
 #include "profile/model_hash.h"
 #include "profile/profile_store.h"
 
@@ -14,10 +15,11 @@ namespace splitinfer {
 namespace {
 
 // Bumped whenever what a calibration records changes, retiring old entries.
-constexpr std::string_view kCalibrationFormat = "2: every tensor, unfused";
+constexpr std::string_view kCalibrationFormat = "3: every tensor, unfused, type and clip, channel means";
 
-// FNV-1a over the spec and, for input files, their bytes: a changed file is
-// a different calibration.
+// FNV-1a over the spec and, for input files (directories expanded), their
+// bytes: a changed file is a different calibration; images add the version of
+// their preprocessing.
 std::string spec_key(const CalibrationSpec& spec) {
   uint64_t h = 1469598103934665603ull;
   auto mix = [&h](std::string_view bytes) {
@@ -25,16 +27,17 @@ std::string spec_key(const CalibrationSpec& spec) {
   };
   mix(kCalibrationFormat);
   mix(spec.inputs);
-  mix(spec.method == CalibrationMethod::minmax ? "minmax" : "percentile");
-  std::stringstream list(spec.inputs);
-  std::string path;
-  while (std::getline(list, path, ',')) {
+  mix(calibration_method_name(spec.method));
+  bool images = false;
+  for (const std::string& path : calibration_input_files(spec.inputs)) {
+    images = images || is_image_path(path);
     std::ifstream in(path, std::ios::binary);
     if (!in) continue;
     std::ostringstream bytes;
     bytes << in.rdbuf();
     mix(bytes.str());
   }
+  if (images) mix(kImagePreprocessing);
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   return hex;

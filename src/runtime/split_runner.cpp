@@ -4,7 +4,7 @@
 
 #include "common/on_own_thread.h"
 #include "exec/backend.h"
-#include "exec/tensor_file.h"
+#include "exec/image_input.h"
 #include "graph/units.h"
 #include "profile/timing.h"
 
@@ -37,7 +37,7 @@ std::vector<Handoff> input_frames(const Graph& graph, const std::string& path) {
   const Shape& shape = graph.tensor(graph.inputs.at(0)).shape;
   std::vector<Handoff> frames;
   if (!path.empty()) {
-    frames.push_back(Handoff::from_floats(shape, read_tensor_file(path, shape)));
+    frames.push_back(Handoff::from_floats(shape, read_input_file(path, shape)));
     return frames;
   }
   for (auto& x : synthetic_calibration_inputs(graph, 8, 777))

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/on_own_thread.h"
@@ -60,6 +61,43 @@ void expect_thread_independent(const std::string& element, int first, int last) 
       other.reset();
       EXPECT_EQ(bytes_of(moved->run(input)), want) << element << " round " << round << ", after";
     });
+}
+
+// Two partitions with identical primitives, each compiled on its own
+// element and run at the same time, as the profiler and a pipeline do. With
+// oneDNN's primitive cache they shared primitive objects, and on AMX
+// machines a shared primitive run on two threads at once gave wrong results.
+void expect_concurrent_copies_agree(const std::string& precision, int first, int last) {
+  const Case& c = resnet18();
+  const Handoff input = first == 0 ? c.input : c.compile("cpu0:int8", 0, first)->run(c.input);
+  const std::vector<uint8_t> want = bytes_of(c.compile("cpu0:" + precision, first, last)->run(input));
+  std::unique_ptr<Partition> copies[2];
+  for (int core = 0; core < 2; ++core)
+    on_own_thread([&] {
+      const auto backend = make_backend("cpu" + std::to_string(core) + ":" + precision);
+      enter_element(backend->element());
+      copies[core] = backend->compile({&c.graph, first, last, &c.calibration});
+    });
+  int mismatches[2] = {0, 0};
+  std::thread runners[2];
+  for (int core = 0; core < 2; ++core)
+    runners[core] = std::thread([&, core] {
+      enter_element(make_backend("cpu" + std::to_string(core) + ":" + precision)->element());
+      for (int i = 0; i < 20; ++i) mismatches[core] += bytes_of(copies[core]->run(input)) != want;
+    });
+  for (auto& r : runners) r.join();
+  EXPECT_EQ(mismatches[0], 0) << precision << " on cpu0";
+  EXPECT_EQ(mismatches[1], 0) << precision << " on cpu1";
+}
+
+TEST(Determinism, ConcurrentInt8CopiesAgree) {
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs cpu0 and cpu1";
+  expect_concurrent_copies_agree("int8", 0, resnet18().units);
+}
+
+TEST(Determinism, ConcurrentFp32CopiesAgree) {
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs cpu0 and cpu1";
+  expect_concurrent_copies_agree("fp32", 11, resnet18().units);
 }
 
 TEST(Determinism, Int8WholeModelIsThreadIndependent) {

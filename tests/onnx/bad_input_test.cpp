@@ -161,9 +161,35 @@ TEST(OnnxBadInput, InitializerDataShorterThanItsShape) {
 }
 
 TEST(OnnxBadInput, OpsetOutsideElevenToSeventeen) {
-  ModelProtoBuilder b(9);
+  ModelProtoBuilder b(18);
   b.input("x", {1, 3, 8, 8}).node("Relu", {"x"}, {"y"}).output("y");
-  expect_rejected(b.bytes(), ErrorKind::unsupported, {"opset 9"});
+  expect_rejected(b.bytes(), ErrorKind::unsupported, {"opset 18"});
+  // Below 11 only where every operator is unchanged at opset 11: Softmax
+  // changed at 11 (Relu did not), Slice took attributes before opset 10.
+  ModelProtoBuilder c(9);
+  c.input("x", {1, 3, 8, 8}).node("Relu", {"x"}, {"r"}).node("Softmax", {"r"}, {"y"}, "sm");
+  c.output("y");
+  expect_rejected(c.bytes(), ErrorKind::unsupported, {"opset 9", "'sm'", "changed at opset 11"});
+  ModelProtoBuilder d(9);
+  d.input("x", {1, 3, 8, 8}).node("Slice", {"x"}, {"y"}, "slice").output("y");
+  expect_rejected(d.bytes(), ErrorKind::unsupported, {"opset 9", "'slice'", "Slice"});
+  ModelProtoBuilder e(9);
+  e.input("x", {1, 3, 8, 8}).node("Einsum", {"x"}, {"y"}, "einsum").output("y");
+  expect_rejected(e.bytes(), ErrorKind::unsupported, {"opset 9", "does not exist"});
+}
+
+// ONNX's node tests declare an operator's own first opset (GlobalAveragePool
+// 1, HardSigmoid 6); unchanged up to opset 11, such a file reads as opset 11.
+TEST(OnnxBadInput, OlderOpsetWithOperatorsUnchangedAtElevenIsRead) {
+  ModelProtoBuilder b(6);
+  b.input("x", {1, 3, 8, 8}).node("HardSigmoid", {"x"}, {"h"}).node("GlobalAveragePool", {"h"}, {"y"});
+  b.output("y");
+  const Graph g = import_onnx_bytes(b.bytes(), "old.onnx");
+  ASSERT_EQ(g.nodes.size(), 2u);
+  EXPECT_EQ(g.tensor(g.outputs.at(0)).shape, (Shape{1, 3, 1, 1}));
+  ModelProtoBuilder c(1);
+  c.input("x", {1, 3, 8, 8}).node("GlobalAveragePool", {"x"}, {"y"}).output("y");
+  EXPECT_EQ(import_onnx_bytes(c.bytes(), "old.onnx").nodes.size(), 1u);
 }
 
 TEST(OnnxBadInput, HostileNamesStayOnOneLine) {

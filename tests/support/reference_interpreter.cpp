@@ -147,7 +147,8 @@ class Interpreter {
       case OpType::Identity: return {copy(in(0))};
       case OpType::MaxPool:
       case OpType::AveragePool: return {pool(node.op == OpType::MaxPool)};
-      case OpType::GlobalAveragePool: return {global_average_pool()};
+      case OpType::GlobalAveragePool: return {global_pool(false)};
+      case OpType::GlobalMaxPool: return {global_pool(true)};
       case OpType::Add: return {binary([](double a, double b) { return a + b; })};
       case OpType::Mul: return {binary([](double a, double b) { return a * b; })};
       case OpType::Concat: return {concat()};
@@ -305,7 +306,7 @@ class Interpreter {
     return y;
   }
 
-  Array global_average_pool() {
+  Array global_pool(bool max) {
     const View x = in(0);
     if (x.shape.size() < 3) fail("input rank < 3");
     int64_t inner = 1;
@@ -314,9 +315,12 @@ class Interpreter {
     std::fill(ys.begin() + 2, ys.end(), 1);
     Array y{ys, std::vector<float>(static_cast<size_t>(x.shape[0] * x.shape[1]))};
     for (int64_t nc = 0; nc < x.shape[0] * x.shape[1]; ++nc) {
-      double s = 0.0;
-      for (int64_t i = 0; i < inner; ++i) s += x.v[static_cast<size_t>(nc * inner + i)];
-      y.v[static_cast<size_t>(nc)] = static_cast<float>(s / static_cast<double>(inner));
+      double s = max ? -INFINITY : 0.0;
+      for (int64_t i = 0; i < inner; ++i) {
+        const double v = x.v[static_cast<size_t>(nc * inner + i)];
+        s = max ? std::max(s, v) : s + v;
+      }
+      y.v[static_cast<size_t>(nc)] = static_cast<float>(max ? s : s / static_cast<double>(inner));
     }
     return y;
   }

@@ -31,6 +31,13 @@ class CpuPartition : public Partition {
 
   std::vector<std::string> float_fallbacks() const override { return program_.float_fallbacks; }
 
+  std::vector<std::string> kernels() const override {
+    std::vector<std::string> lines;
+    for (const Step& step : program_.steps)
+      lines.push_back(step.primitive ? describe_kernel(step.primitive) : "custom (C++ loop)");
+    return lines;
+  }
+
  private:
   void write_input(const Handoff& input) {
     dnnl::memory mem = program_.input.mem;

@@ -1,9 +1,22 @@
 #include "exec/cpu/dnnl_util.h"
 
+#include <utility>
+
+#include <oneapi/dnnl/dnnl_debug.h>
+
 namespace splitinfer::cpu {
 
 const dnnl::engine& cpu_engine() {
-  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  static const dnnl::engine engine = [] {
+    // Every partition owns its primitives. oneDNN's primitive cache hands
+    // out one primitive object to every request with the same description,
+    // so partitions compiled on different threads (a profile, then a run)
+    // shared primitives; on AMX machines a primitive made on one thread and
+    // reused from another computed wrong values. Compiling costs a little
+    // more; results do not depend on what ran before.
+    dnnl::set_primitive_cache_capacity(0);
+    return dnnl::engine(dnnl::engine::kind::cpu, 0);
+  }();
   return engine;
 }
 
@@ -45,6 +58,22 @@ size_t scratchpad_bytes(const dnnl::primitive& p) {
   const dnnl_memory_desc_t* md =
       dnnl_primitive_desc_query_md(p.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
   return md ? dnnl_memory_desc_get_size(md) : 0;
+}
+
+std::string describe_kernel(const dnnl::primitive& p) {
+  const const_dnnl_primitive_desc_t pd = p.get_primitive_desc();
+  dnnl_primitive_kind_t kind;
+  const char* impl = nullptr;
+  dnnl_primitive_desc_query(pd, dnnl_query_primitive_kind, 0, &kind);
+  dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
+  std::string s = std::string(dnnl_prim_kind2str(kind)) + " " + (impl ? impl : "?");
+  const std::pair<dnnl_query_t, const char*> roles[] = {
+      {dnnl_query_src_md, "src"}, {dnnl_query_weights_md, "weights"}, {dnnl_query_dst_md, "dst"}};
+  for (const auto& [query, role] : roles) {
+    const dnnl_memory_desc_t* md = dnnl_primitive_desc_query_md(pd, query, 0);
+    if (md && md->ndims > 0) s += std::string(" ") + role + ":" + dnnl_dt2str(md->data_type);
+  }
+  return s;
 }
 
 dnnl::reorder make_reorder(const dnnl::memory& from, const dnnl::memory& to, float from_scale,

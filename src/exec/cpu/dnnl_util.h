@@ -1,6 +1,8 @@
 // Small conveniences over oneDNN shared by the CPU backends.
 #pragma once
 
+#include <string>
+
 #include <dnnl.hpp>
 
 #include "graph/tensor.h"
@@ -35,6 +37,10 @@ dnnl::primitive_attr partition_attr();
 
 // Bytes of scratchpad a primitive created with partition_attr() needs.
 size_t scratchpad_bytes(const dnnl::primitive& p);
+
+// "kind implementation src:T weights:T dst:T" for a primitive (the data
+// types of the memories it has).
+std::string describe_kernel(const dnnl::primitive& p);
 
 // A reorder primitive that converts `from` (codes at scale `from_scale`) into
 // `to` (codes at `to_scale`); scales are 1 for float32. Made with

@@ -69,6 +69,48 @@ QuantizedWeights quantize_rows(const std::vector<float>& w, int64_t rows) {
   return q;
 }
 
+// Bias correction (Nagel et al., "Data-Free Quantization", section 4.2):
+// coding the weights adds dW . x to every output, whose mean over the
+// calibration inputs is dW . E[x] per output channel; subtracting it from
+// the bias keeps the outputs' means where the float layer has them, which
+// matters most for depthwise layers with few weights per channel. Rows are
+// output channels; `means` are the input's per-channel means.
+void correct_bias(const std::vector<float>& w, const QuantizedWeights& q, const std::vector<float>& means,
+                  int64_t groups, std::vector<float>& bias) {
+  const size_t rows = bias.size(), per_row = w.size() / rows;
+  const size_t in_per_group = means.size() / static_cast<size_t>(groups);
+  if (in_per_group == 0 || means.size() % static_cast<size_t>(groups) != 0 || per_row % in_per_group != 0)
+    return;
+  const size_t spatial = per_row / in_per_group, rows_per_group = rows / static_cast<size_t>(groups);
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t first_input = (r / rows_per_group) * in_per_group;
+    double shift = 0.0;
+    for (size_t j = 0; j < per_row; ++j) {
+      const double dw = static_cast<double>(q.codes[r * per_row + j]) * q.scales[r] - w[r * per_row + j];
+      shift += dw * means[first_input + j / spatial];
+    }
+    bias[r] -= static_cast<float>(shift);
+  }
+}
+
+// The integer weights of an INT8 convolution or inner product reading
+// `input` coded at `input_scale`: per-row s8 codes, the bias corrected and
+// brought to the accumulator's scale, and the per-row output scales.
+QuantizedWeights integer_weights(Lowering& l, int input, const std::vector<float>& w,
+                                 std::vector<float>& bias, int64_t groups, float input_scale,
+                                 dnnl::primitive_attr& attr) {
+  const auto rows = static_cast<int64_t>(bias.size());
+  QuantizedWeights q = quantize_rows(w, rows);
+  if (const std::vector<float>* means = l.channel_means(input)) correct_bias(w, q, *means, groups, bias);
+  std::vector<float> scales(static_cast<size_t>(rows));
+  for (size_t c = 0; c < scales.size(); ++c) {
+    scales[c] = input_scale * q.scales[c];
+    bias[c] /= scales[c];  // oneDNN adds the bias before the output scales
+  }
+  attr.set_output_scales(1 << 1, scales);
+  return q;
+}
+
 // What follows a convolution or inner product and folds into it.
 struct Epilogue {
   Activation first;
@@ -227,13 +269,7 @@ void lower_conv(Lowering& l, const Node& node) {
     dst_type = l.code_type(q);
     s_out = q.scale;
     if (e.residual != kNoTensor) std::tie(res_type, s_res) = l.codes(e.residual);
-    qw = quantize_rows(w, oc);
-    std::vector<float> scales(static_cast<size_t>(oc));
-    for (size_t c = 0; c < scales.size(); ++c) {
-      scales[c] = s_in * qw.scales[c];
-      bias[c] /= scales[c];  // oneDNN adds the bias before the output scales
-    }
-    attr.set_output_scales(1 << 1, scales);
+    qw = integer_weights(l, node.inputs[0], w, bias, groups, s_in, attr);
   }
   attr.set_post_ops(epilogue_ops(e, res_type, s_res, s_out, int8));
 
@@ -286,13 +322,7 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, std::vecto
     const QuantParams q = l.quant(e.output);
     dst_type = l.code_type(q);
     s_out = q.scale;
-    qw = quantize_rows(w, n);
-    std::vector<float> scales(static_cast<size_t>(n));
-    for (size_t c = 0; c < scales.size(); ++c) {
-      scales[c] = s_in * qw.scales[c];
-      bias[c] /= scales[c];
-    }
-    attr.set_output_scales(1 << 1, scales);
+    qw = integer_weights(l, x_tensor, w, bias, 1, s_in, attr);
   }
   attr.set_post_ops(epilogue_ops(e, dt::undef, 1.0f, s_out, int8));
 
@@ -332,21 +362,73 @@ std::vector<float> weight_rows(const Node& node, const Tensor& b, bool trans_b, 
 
 }  // namespace
 
+namespace {
+
+// A 2-D plain float32 value viewed as its transpose when `transposed`.
+dnnl::memory matrix_view(Lowering& l, int tensor, bool transposed) {
+  const Shape& s = l.graph().tensor(tensor).shape;
+  const dnnl::memory plain = l.plain_f32(tensor);
+  const dnnl::memory::desc md = transposed ? dnnl::memory::desc({s[1], s[0]}, dt::f32, dims{1, s[1]})
+                                           : plain_desc(s, dt::f32);
+  return dnnl::memory(md, cpu_engine(), plain.get_data_handle());
+}
+
+// Any other Gemm (transposed A, B computed, C a matrix): a float32 matmul,
+// alpha as its output scale and beta * C added by a broadcasting post-op.
+void lower_general_gemm(Lowering& l, const Node& node) {
+  l.note_fallback(node);
+  const Graph& g = l.graph();
+  const float alpha = node.attrs.get_float("alpha", 1.0f), beta = node.attrs.get_float("beta", 1.0f);
+  const dnnl::memory a = matrix_view(l, node.inputs[0], node.attrs.get_int("transA", 0) != 0);
+  const dnnl::memory b = matrix_view(l, node.inputs[1], node.attrs.get_int("transB", 0) != 0);
+  const Shape& y = g.output(node).shape;
+  const dnnl::memory dst = l.new_memory(plain_desc(y, dt::f32));
+  dnnl::primitive_attr attr = partition_attr();
+  if (alpha != 1.0f) attr.set_output_scales(0, {alpha});
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, dst}};
+  if (const Tensor* c = g.input(node, 2)) {
+    Shape cs = c->shape;
+    while (cs.size() < 2) cs.insert(cs.begin(), 1);
+    dnnl::memory c_mem;
+    if (c->is_initializer()) {
+      std::vector<float> values = weight_values(node, c, "C");
+      for (float& v : values) v *= beta;
+      c_mem = l.new_memory(plain_desc(cs, dt::f32));
+      std::memcpy(c_mem.get_data_handle(), values.data(), values.size() * sizeof(float));
+    } else if (beta == 1.0f) {
+      c_mem = dnnl::memory(plain_desc(cs, dt::f32), cpu_engine(), l.plain_f32(node.inputs[2]).get_data_handle());
+    } else {
+      node_fail(node, ErrorKind::unsupported, "a computed C with beta other than 1 has no CPU kernel");
+    }
+    dnnl::post_ops ops;
+    ops.append_binary(dnnl::algorithm::binary_add, c_mem.get_desc());
+    attr.set_post_ops(ops);
+    args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = c_mem;
+  }
+  const dnnl::matmul::primitive_desc pd({a.get_desc(), b.get_desc(), dst.get_desc()}, attr, cpu_engine());
+  l.add(dnnl::matmul(pd), std::move(args));
+  l.define(node.outputs[0], {dst, 1.0f});
+}
+
+}  // namespace
+
 void lower_gemm(Lowering& l, const Node& node) {
   const Graph& g = l.graph();
   const Tensor* b = g.input(node, 1);
-  if (node.attrs.get_int("transA", 0) != 0 || !b->is_initializer())
-    node_fail(node, ErrorKind::unsupported,
-              "only Gemm with a constant B and no transA (a linear layer) runs on CPU");
+  const Tensor* c = g.input(node, 2);
   const float alpha = node.attrs.get_float("alpha", 1.0f), beta = node.attrs.get_float("beta", 1.0f);
   const bool trans_b = node.attrs.get_int("transB", 0) != 0;
   const int64_t k = trans_b ? b->shape[1] : b->shape[0], n = trans_b ? b->shape[0] : b->shape[1];
+  // A linear layer (constant B, no transA, C a per-output vector or a
+  // scalar) is an inner product, with integer kernels in INT8.
+  const bool per_output_c =
+      !c || (c->is_initializer() && (numel(c->shape) == 1 || (numel(c->shape) == n && c->shape.back() == n)));
+  if (node.attrs.get_int("transA", 0) != 0 || !b->is_initializer() || !per_output_c)
+    return lower_general_gemm(l, node);
   std::vector<float> w = weight_rows(node, *b, trans_b, alpha);
   std::vector<float> bias;
-  if (const Tensor* c = g.input(node, 2)) {
+  if (c) {
     const auto cv = weight_values(node, c, "C");
-    if (static_cast<int64_t>(cv.size()) != n && cv.size() != 1)
-      node_fail(node, ErrorKind::unsupported, "C must be a per-output vector or a scalar");
     for (int64_t i = 0; i < n; ++i) bias.push_back(beta * cv[cv.size() == 1 ? 0 : static_cast<size_t>(i)]);
   }
   lower_inner_product(l, node, node.inputs[0], std::move(w), std::move(bias), n, k);
@@ -388,23 +470,27 @@ void lower_pool(Lowering& l, const Node& node) {
   const Shape& x = g.tensor(node.inputs[0]).shape;
   const Shape& y = g.output(node).shape;
   if (x.size() != 4) node_fail(node, ErrorKind::unsupported, "only 2-D pooling runs on CPU");
-  dims kernel{x[2], x[3]}, stride{1, 1}, pad_l{0, 0}, pad_r{0, 0};
-  dnnl::algorithm alg = dnnl::algorithm::pooling_avg_exclude_padding;
+  dims kernel{x[2], x[3]}, stride{1, 1}, dilate{0, 0}, pad_l{0, 0}, pad_r{0, 0};
+  const bool global = node.op == OpType::GlobalAveragePool || node.op == OpType::GlobalMaxPool;
+  dnnl::algorithm alg = node.op == OpType::GlobalMaxPool ? dnnl::algorithm::pooling_max
+                                                         : dnnl::algorithm::pooling_avg_exclude_padding;
   std::vector<int64_t> explicit_pads = {0, 0, 0, 0};
-  if (node.op != OpType::GlobalAveragePool) {
+  if (!global) {
     const auto k = node.attrs.get_ints("kernel_shape");
     const auto s = node.attrs.get_ints("strides", {1, 1});
+    const auto d = node.attrs.get_ints("dilations", {1, 1});
     explicit_pads = node.attrs.get_ints("pads", {0, 0, 0, 0});
     const auto& p = explicit_pads;
-    for (int64_t d : node.attrs.get_ints("dilations", {1, 1}))
-      if (d != 1) node_fail(node, ErrorKind::unsupported, "dilated pooling has no CPU kernel");
     kernel = {k[0], k[1]};
     stride = {s[0], s[1]};
+    dilate = {d[0] - 1, d[1] - 1};  // oneDNN counts the gaps
     pad_l = {p[0], p[1]};
     // ceil_mode windows hang over the right edge: extend the right padding
     // so the kernel produces the output size shape inference computed.
-    for (int i = 0; i < 2; ++i)
-      pad_r[i] = std::max<int64_t>(p[2 + i], (y[2 + i] - 1) * stride[i] + kernel[i] - x[2 + i] - pad_l[i]);
+    for (int i = 0; i < 2; ++i) {
+      const int64_t extent = (kernel[i] - 1) * d[i] + 1;
+      pad_r[i] = std::max<int64_t>(p[2 + i], (y[2 + i] - 1) * stride[i] + extent - x[2 + i] - pad_l[i]);
+    }
     if (node.op == OpType::MaxPool) alg = dnnl::algorithm::pooling_max;
     else if (node.attrs.get_int("count_include_pad", 0) != 0)
       alg = dnnl::algorithm::pooling_avg_include_padding;
@@ -439,11 +525,12 @@ void lower_pool(Lowering& l, const Node& node) {
     alg = dnnl::algorithm::pooling_avg_exclude_padding;
   }
   const dnnl::memory::desc dst_md(to_dims(y), src.get_desc().data_type(), tag::any);
-  const dnnl::pooling_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, alg, src.get_desc(), dst_md, stride, kernel, pad_l, pad_r},
+  const dnnl::pooling_v2_forward::primitive_desc pd(
+      {dnnl::prop_kind::forward_inference, alg, src.get_desc(), dst_md, stride, kernel, dilate, pad_l,
+       pad_r},
       partition_attr(), cpu_engine());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
-  l.add(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  l.add(dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   l.define(node.outputs[0], {dst, scale});
 }
 

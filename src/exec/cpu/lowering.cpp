@@ -95,7 +95,8 @@ void Lowering::dispatch(const Node& node) {
     case OpType::MatMul: return lower_matmul(*this, node);
     case OpType::MaxPool:
     case OpType::AveragePool:
-    case OpType::GlobalAveragePool: return lower_pool(*this, node);
+    case OpType::GlobalAveragePool:
+    case OpType::GlobalMaxPool: return lower_pool(*this, node);
     case OpType::BatchNormalization: return lower_batch_norm(*this, node);
     case OpType::Relu:
     case OpType::Clip:
@@ -173,6 +174,10 @@ dnnl::memory Lowering::converted(int tensor, const dnnl::memory::desc& desc, flo
 
 QuantParams Lowering::quant(int tensor) const {
   return calibration_->params(graph_.tensor(tensor).name);
+}
+
+const std::vector<float>* Lowering::channel_means(int tensor) const {
+  return calibration_->channel_means(graph_.tensor(tensor).name);
 }
 
 std::pair<dt, float> Lowering::codes(int tensor) {

@@ -91,6 +91,8 @@ class Lowering {
   // The codes an INT8 op reads for a tensor: the value's own codes when it
   // has them, else the float value quantized at its calibrated scale.
   std::pair<dt, float> codes(int tensor);
+  // Per-channel means of a tensor over the calibration inputs, if known.
+  const std::vector<float>* channel_means(int tensor) const;
   dt code_type(const QuantParams& q) const { return q.is_unsigned ? dt::u8 : dt::s8; }
   dnnl::memory new_memory(const dnnl::memory::desc& desc);
   // Adds a primitive made with partition_attr(); the scratchpad is bound at

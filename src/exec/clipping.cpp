@@ -1,0 +1,153 @@
+#include "exec/clipping.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace splitinfer {
+
+namespace {
+
+// Candidates tried by the searches, as fractions of the largest magnitude.
+constexpr int kClipCandidates = 128;
+// The searches score at most this many values (an even stride through the
+// sample): enough to place a clip, and bounded for models with many tensors.
+constexpr size_t kSearchSample = 16384;
+// TensorRT's entropy calibration: a histogram of this many bins, coded into
+// 128 levels.
+constexpr int kHistogramBins = 2048;
+constexpr int kLevels = 128;
+
+std::vector<float> thinned(std::span<const float> v) {
+  const size_t stride = std::max<size_t>(1, v.size() / kSearchSample);
+  std::vector<float> out;
+  for (size_t i = 0; i < v.size(); i += stride) out.push_back(v[i]);
+  return out;
+}
+
+float largest_magnitude(std::span<const float> v, bool is_unsigned) {
+  float m = 0.0f;
+  for (float x : v) m = std::max(m, is_unsigned ? x : std::abs(x));
+  return m;
+}
+
+float percentile_clip(std::vector<float>& v) {
+  std::vector<float> magnitudes(v.size());
+  std::transform(v.begin(), v.end(), magnitudes.begin(), [](float x) { return std::abs(x); });
+  const size_t at = std::min(magnitudes.size() - 1,
+                             static_cast<size_t>(std::ceil(kCalibrationPercentile / 100.0 *
+                                                           static_cast<double>(magnitudes.size()))) - 1);
+  std::nth_element(magnitudes.begin(), magnitudes.begin() + static_cast<ptrdiff_t>(at), magnitudes.end());
+  return magnitudes[at];
+}
+
+float mse_clip(std::span<const float> v, bool is_unsigned) {
+  const float top = largest_magnitude(v, is_unsigned);
+  if (top <= 0.0f) return 0.0f;
+  float best = top;
+  double best_error = coding_error(v, is_unsigned, top);
+  for (int i = 1; i < kClipCandidates; ++i) {
+    const float clip = top * static_cast<float>(i) / kClipCandidates;
+    const double e = coding_error(v, is_unsigned, clip);
+    if (e < best_error) best_error = e, best = clip;
+  }
+  return best;
+}
+
+double kl_divergence(const std::vector<double>& p, const std::vector<double>& q) {
+  double sum_p = 0.0, sum_q = 0.0;
+  for (size_t i = 0; i < p.size(); ++i) sum_p += p[i], sum_q += q[i];
+  double kl = 0.0;
+  for (size_t i = 0; i < p.size(); ++i)
+    if (p[i] > 0.0) kl += p[i] / sum_p * std::log((p[i] / sum_p) / std::max(q[i] / sum_q, 1e-12));
+  return kl;
+}
+
+// TensorRT's method: for each threshold bin i, the reference distribution is
+// the histogram up to i with the tail folded into bin i-1; the candidate is
+// that distribution merged into 128 levels and spread back over its
+// non-empty bins; the threshold with the smallest KL divergence wins.
+// A tensor with few distinct values (an image's pixel levels, a one-hot
+// input) is not the continuous distribution the method assumes: its spikes
+// make tiny thresholds look best. It is not clipped.
+float entropy_clip(std::span<const float> v, bool is_unsigned) {
+  const float top = largest_magnitude(v, is_unsigned);
+  if (top <= 0.0f) return 0.0f;
+  std::vector<float> distinct(v.begin(), v.end());
+  std::sort(distinct.begin(), distinct.end());
+  if (std::unique(distinct.begin(), distinct.end()) - distinct.begin() < 2 * kLevels) return top;
+  std::vector<double> hist(kHistogramBins, 0.0);
+  for (float x : v) {
+    const float m = is_unsigned ? x : std::abs(x);
+    if (m <= 0.0f) continue;
+    hist[std::min<size_t>(kHistogramBins - 1, static_cast<size_t>(m / top * kHistogramBins))] += 1.0;
+  }
+  int best_bins = kHistogramBins;
+  double best_kl = INFINITY;
+  for (int i = kLevels; i <= kHistogramBins; ++i) {
+    std::vector<double> p(hist.begin(), hist.begin() + i);
+    for (int j = i; j < kHistogramBins; ++j) p[static_cast<size_t>(i - 1)] += hist[static_cast<size_t>(j)];
+    std::vector<double> q(static_cast<size_t>(i), 0.0);
+    const double per_level = static_cast<double>(i) / kLevels;
+    for (int level = 0; level < kLevels; ++level) {
+      const int start = static_cast<int>(level * per_level);
+      const int end = std::max(start + 1, static_cast<int>((level + 1) * per_level));
+      double mass = 0.0;
+      int nonzero = 0;
+      for (int j = start; j < end && j < i; ++j) {
+        mass += hist[static_cast<size_t>(j)];
+        nonzero += hist[static_cast<size_t>(j)] > 0.0;
+      }
+      for (int j = start; j < end && j < i; ++j)
+        if (hist[static_cast<size_t>(j)] > 0.0) q[static_cast<size_t>(j)] = mass / nonzero;
+    }
+    const double kl = kl_divergence(p, q);
+    if (kl < best_kl) best_kl = kl, best_bins = i;
+  }
+  return top * static_cast<float>(best_bins) / kHistogramBins;
+}
+
+}  // namespace
+
+double coding_error(std::span<const float> sample, bool is_unsigned, float clip) {
+  if (clip <= 0.0f) {
+    double e = 0.0;
+    for (float x : sample) e += static_cast<double>(x) * x;
+    return e;
+  }
+  const float step = clip / (is_unsigned ? 255.0f : 127.0f);
+  const float lo = is_unsigned ? 0.0f : -128.0f, hi = is_unsigned ? 255.0f : 127.0f;
+  double e = 0.0;
+  for (float x : sample) {
+    const double d = x - step * std::clamp(std::nearbyint(x / step), lo, hi);
+    e += d * d;
+  }
+  return e;
+}
+
+Clipping choose_clipping(std::vector<float>& sample, CalibrationMethod method) {
+  if (sample.empty()) return {false, 0.0f};
+  const std::vector<float> scored = thinned(sample);
+  float s8 = 0.0f, u8 = 0.0f;
+  switch (method) {
+    case CalibrationMethod::minmax:
+      s8 = largest_magnitude(sample, false);
+      u8 = largest_magnitude(sample, true);
+      break;
+    case CalibrationMethod::percentile:
+      s8 = percentile_clip(sample);
+      u8 = std::min(s8, largest_magnitude(sample, true));
+      break;
+    case CalibrationMethod::mse:
+      s8 = mse_clip(scored, false);
+      u8 = mse_clip(scored, true);
+      break;
+    case CalibrationMethod::entropy:
+      s8 = entropy_clip(scored, false);
+      u8 = entropy_clip(scored, true);
+      break;
+  }
+  const bool is_unsigned = u8 > 0.0f && coding_error(scored, true, u8) <= coding_error(scored, false, s8);
+  return {is_unsigned, is_unsigned ? u8 : s8};
+}
+
+}  // namespace splitinfer
