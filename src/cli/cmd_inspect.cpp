@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "exec/cpu/int8_coverage.h"
 #include "graph/units.h"
 #include "report/model_summary.h"
 
@@ -21,8 +22,19 @@ void add_inspect_command(CLI::App& app) {
   cmd->callback([opt] {
     const Graph graph = load_model(opt->request);
     const auto units = split_units(graph);
-    if (opt->json) std::cout << model_summary_json(graph, units).dump(2) << "\n";
-    else std::cout << model_summary_table(graph, units);
+    // What an INT8 element cannot keep on codes is part of the model's
+    // profile for a split: those ops cost float32 time and coding error.
+    const std::vector<std::string> float_ops = cpu::int8_float_ops(graph);
+    if (opt->json) {
+      nlohmann::json j = model_summary_json(graph, units);
+      j["int8_float_ops"] = float_ops;
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    std::cout << model_summary_table(graph, units) << "\nINT8 elements run "
+              << (float_ops.empty() ? "every op on codes" : "in float32: ");
+    for (size_t i = 0; i < float_ops.size(); ++i) std::cout << (i ? ", " : "") << float_ops[i];
+    std::cout << "\n";
   });
 }
 

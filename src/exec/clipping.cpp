@@ -66,15 +66,11 @@ double kl_divergence(const std::vector<double>& p, const std::vector<double>& q)
 // the histogram up to i with the tail folded into bin i-1; the candidate is
 // that distribution merged into 128 levels and spread back over its
 // non-empty bins; the threshold with the smallest KL divergence wins.
-// A tensor with few distinct values (an image's pixel levels, a one-hot
-// input) is not the continuous distribution the method assumes: its spikes
-// make tiny thresholds look best. It is not clipped.
+// A tensor with few distinct values (an image's pixel levels) never
+// occupies 128 bins and is not clipped.
 float entropy_clip(std::span<const float> v, bool is_unsigned) {
   const float top = largest_magnitude(v, is_unsigned);
   if (top <= 0.0f) return 0.0f;
-  std::vector<float> distinct(v.begin(), v.end());
-  std::sort(distinct.begin(), distinct.end());
-  if (std::unique(distinct.begin(), distinct.end()) - distinct.begin() < 2 * kLevels) return top;
   std::vector<double> hist(kHistogramBins, 0.0);
   for (float x : v) {
     const float m = is_unsigned ? x : std::abs(x);
@@ -83,7 +79,14 @@ float entropy_clip(std::span<const float> v, bool is_unsigned) {
   }
   int best_bins = kHistogramBins;
   double best_kl = INFINITY;
+  int occupied = 0;  // non-empty bins below the threshold
+  for (int j = 0; j < kLevels - 1; ++j) occupied += hist[static_cast<size_t>(j)] > 0.0;
   for (int i = kLevels; i <= kHistogramBins; ++i) {
+    occupied += hist[static_cast<size_t>(i - 1)] > 0.0;
+    // Below 128 occupied bins the 128 levels code the clipped histogram
+    // without loss, so KL is near 0 however much the clip destroyed (a
+    // tensor whose values start far from 0 would be clipped at its minimum).
+    if (occupied < kLevels) continue;
     std::vector<double> p(hist.begin(), hist.begin() + i);
     for (int j = i; j < kHistogramBins; ++j) p[static_cast<size_t>(i - 1)] += hist[static_cast<size_t>(j)];
     std::vector<double> q(static_cast<size_t>(i), 0.0);

@@ -76,6 +76,7 @@ TEST(Cli, InspectJsonHasTheContractFields) {
   EXPECT_EQ(maxpool["output_bytes_int8"], 64 * 56 * 56 + 8);
   EXPECT_EQ(j["units"][14]["params"], 512 * 1000 + 1000);
   EXPECT_EQ(j["units"][14]["macs"], 512 * 1000);
+  EXPECT_EQ(j["int8_float_ops"], std::vector<std::string>{});  // every op on codes
 }
 
 TEST(Cli, InspectTableStartsWithTheSummaryLine) {
@@ -87,6 +88,7 @@ TEST(Cli, InspectTableStartsWithTheSummaryLine) {
             0u)
       << r.out;
   EXPECT_NE(r.out.find("features.17"), std::string::npos);
+  EXPECT_NE(r.out.find("\nINT8 elements run every op on codes\n"), std::string::npos) << r.out;
 }
 
 TEST(Cli, BadUsageExitsWithTwo) {

@@ -60,6 +60,19 @@ TEST(Clipping, PercentileAndEntropyIgnoreARareOutlierMseWeighsIt) {
     EXPECT_LE(mse_error, coding_error(v, false, clipping(m).clip)) << calibration_method_name(m);
 }
 
+TEST(Clipping, EntropyKeepsATensorThatStartsFarFromZero) {
+  // Pooled squeeze-excitation values: a few hundred, all in [0.2, 1.1].
+  // Clipped at its minimum the histogram is one spike that 128 levels code
+  // exactly (KL 0), which must not count as the best clip.
+  std::vector<float> v;
+  std::mt19937_64 rng(6);
+  std::uniform_real_distribution<float> uniform(0.2f, 1.1f);
+  for (int i = 0; i < 256; ++i) v.push_back(uniform(rng));
+  const Clipping c = choose_clipping(v, CalibrationMethod::entropy);
+  EXPECT_TRUE(c.is_unsigned);
+  EXPECT_GT(c.clip, 1.0f);
+}
+
 TEST(Clipping, MseIsTheBestClipOfItsSearch) {
   std::vector<float> v = gaussian(5000, 3);
   std::vector<float> copy = v;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "exec/cpu/code_table.h"
+#include "exec/cpu/int8_coverage.h"
 #include "exec/partition_test_util.h"
 #include "support/reference_interpreter.h"
 
@@ -141,6 +142,7 @@ TEST(Int8CodeOps, BatchNormAfterFloatAndAfterConcat) {
   const Calibration cal = calibrated(g);
   auto p = compile("cpu0:int8", g, 0, unit_count(g), &cal);
   EXPECT_EQ(p->float_fallbacks(), std::vector<std::string>{"Mul (mul_constant)"});
+  EXPECT_EQ(cpu::int8_float_ops(g), p->float_fallbacks());
   for (const auto& in : synthetic_calibration_inputs(g, 3, kTestSeed)) {
     const double sqnr = ref::sqnr_db(run_input(*p, g, in).to_floats(), ref::reference_run(g, in));
     EXPECT_GE(sqnr, 30.0) << sqnr << " dB";

@@ -18,6 +18,7 @@
 #include "graph/graph.h"
 #include "graph/units.h"
 #include "graph/zoo/zoo.h"
+#include "exec/cpu/int8_coverage.h"
 #include "exec/partition_test_util.h"
 #include "support/reference_interpreter.h"
 
@@ -193,6 +194,8 @@ TEST(Int8FloatFallbacks, OpsWithoutIntegerKernelAreReported) {
   // Each entry names the node.
   for (const std::string& f : fallbacks) EXPECT_NE(f.find('('), std::string::npos) << f;
   EXPECT_NE(join(fallbacks).find("mul_constant"), std::string::npos);
+  // `inspect` lists the same ops from the graph alone.
+  EXPECT_EQ(cpu::int8_float_ops(g), fallbacks);
 
   // It still computes the right thing.
   const std::vector<float> xin = synthetic_calibration_inputs(g, 1, kTestSeed).at(0);

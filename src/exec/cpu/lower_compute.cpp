@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "exec/cpu/int8_coverage.h"
 #include "exec/cpu/lowering.h"
 
 namespace splitinfer::cpu {
@@ -376,7 +377,6 @@ dnnl::memory matrix_view(Lowering& l, int tensor, bool transposed) {
 // Any other Gemm (transposed A, B computed, C a matrix): a float32 matmul,
 // alpha as its output scale and beta * C added by a broadcasting post-op.
 void lower_general_gemm(Lowering& l, const Node& node) {
-  l.note_fallback(node);
   const Graph& g = l.graph();
   const float alpha = node.attrs.get_float("alpha", 1.0f), beta = node.attrs.get_float("beta", 1.0f);
   const dnnl::memory a = matrix_view(l, node.inputs[0], node.attrs.get_int("transA", 0) != 0);
@@ -414,17 +414,13 @@ void lower_general_gemm(Lowering& l, const Node& node) {
 
 void lower_gemm(Lowering& l, const Node& node) {
   const Graph& g = l.graph();
+  // A linear layer is an inner product, with integer kernels in INT8.
+  if (!is_linear_gemm(g, node)) return lower_general_gemm(l, node);
   const Tensor* b = g.input(node, 1);
   const Tensor* c = g.input(node, 2);
   const float alpha = node.attrs.get_float("alpha", 1.0f), beta = node.attrs.get_float("beta", 1.0f);
   const bool trans_b = node.attrs.get_int("transB", 0) != 0;
   const int64_t k = trans_b ? b->shape[1] : b->shape[0], n = trans_b ? b->shape[0] : b->shape[1];
-  // A linear layer (constant B, no transA, C a per-output vector or a
-  // scalar) is an inner product, with integer kernels in INT8.
-  const bool per_output_c =
-      !c || (c->is_initializer() && (numel(c->shape) == 1 || (numel(c->shape) == n && c->shape.back() == n)));
-  if (node.attrs.get_int("transA", 0) != 0 || !b->is_initializer() || !per_output_c)
-    return lower_general_gemm(l, node);
   std::vector<float> w = weight_rows(node, *b, trans_b, alpha);
   std::vector<float> bias;
   if (c) {
@@ -437,14 +433,13 @@ void lower_gemm(Lowering& l, const Node& node) {
 void lower_matmul(Lowering& l, const Node& node) {
   const Graph& g = l.graph();
   const Tensor* b = g.input(node, 1);
-  if (b->is_initializer() && b->shape.size() == 2) {
+  if (is_linear_matmul(g, node)) {
     lower_inner_product(l, node, node.inputs[0], weight_rows(node, *b, false, 1.0f), {}, b->shape[1],
                         b->shape[0]);
     return;
   }
   // Otherwise a float32 matmul (no integer kernel in INT8). ONNX promotes a
   // 1-D A to a row and a 1-D B to a column, then broadcasts batch axes.
-  l.note_fallback(node);
   Shape as = g.tensor(node.inputs[0]).shape, bs = b->shape;
   if (as.size() == 1) as.insert(as.begin(), 1);
   if (bs.size() == 1) bs.push_back(1);
@@ -546,7 +541,7 @@ void lower_batch_norm(Lowering& l, const Node& node) {
   std::vector<float> mean = weight_values(node, g.input(node, 3), "mean");
   const std::vector<float> var = weight_values(node, g.input(node, 4), "variance");
   const float eps = node.attrs.get_float("epsilon", 1e-5f);
-  const bool on_codes = l.int8() && x.size() == 4;
+  const bool on_codes = l.int8() && int8_on_codes(g, node);
   dnnl::memory src;
   float out_scale = 1.0f;
   if (on_codes) {
@@ -563,7 +558,6 @@ void lower_batch_norm(Lowering& l, const Node& node) {
       beta[c] /= out_scale;
     }
   } else {
-    l.note_fallback(node);
     const Value& v = l.value(node.inputs[0]);
     src = v.type() == dt::f32 ? v.mem : l.plain_f32(node.inputs[0]);
   }

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "exec/cpu/code_table.h"
+#include "exec/cpu/int8_coverage.h"
 #include "exec/cpu/lowering.h"
 
 namespace splitinfer::cpu {
@@ -185,9 +186,7 @@ void lower_binary(Lowering& l, const Node& node) {
   int a = node.inputs[0], b = node.inputs[1];
   // oneDNN broadcasts only the second operand; Add and Mul commute.
   if (g.tensor(a).shape != out) std::swap(a, b);
-  const bool both_activations = !g.tensor(a).is_initializer() && !g.tensor(b).is_initializer();
-  if (l.int8() && both_activations && g.tensor(a).shape == out) return lower_binary_codes(l, node, a, b);
-  l.note_fallback(node);
+  if (l.int8() && int8_on_codes(g, node)) return lower_binary_codes(l, node, a, b);
   dnnl::memory src0;
   if (g.tensor(a).shape == out) {
     src0 = float_source(l, a);
@@ -214,7 +213,6 @@ void lower_binary(Lowering& l, const Node& node) {
 }
 
 void lower_softmax(Lowering& l, const Node& node) {
-  l.note_fallback(node);
   const Shape& x = l.graph().tensor(node.inputs[0]).shape;
   int64_t axis = node.attrs.get_int("axis", -1);
   if (axis < 0) axis += static_cast<int64_t>(x.size());

@@ -76,7 +76,6 @@ void lower_pad(Lowering& l, const Node& node) {
   // Non-zero fill values have no code under a symmetric INT8 scale.
   const Value v = fill == 0.0f ? plain_value(l, node.inputs[0])
                                : Value{l.plain_f32(node.inputs[0]), 1.0f};
-  if (fill != 0.0f) l.note_fallback(node);
   const Shape& in = l.graph().tensor(node.inputs[0]).shape;
   const Shape& out = l.graph().output(node).shape;
   const std::vector<int64_t> pads = node.attrs.get_ints("pads");

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "exec/cpu/int8_coverage.h"
 
 namespace splitinfer::cpu {
 
@@ -79,6 +80,7 @@ void Lowering::bind_scratchpad() {
 }
 
 void Lowering::lower_node(const Node& node) {
+  if (int8() && !int8_on_codes(graph_, node)) note_fallback(node);
   try {
     dispatch(node);
   } catch (const dnnl::error& e) {
@@ -197,7 +199,6 @@ void Lowering::add_custom(std::function<void()> kernel) {
 }
 
 void Lowering::note_fallback(const Node& node) {
-  if (!int8()) return;
   std::string what = std::string(op_name(node.op)) + " (" + node.name + ")";
   auto& list = program_.float_fallbacks;
   if (std::find(list.begin(), list.end(), what) == list.end()) list.push_back(std::move(what));

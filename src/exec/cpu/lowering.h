@@ -99,7 +99,6 @@ class Lowering {
   // the end of the lowering.
   void add(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args);
   void add_custom(std::function<void()> kernel);
-  void note_fallback(const Node& node);
 
   // --- fusion -------------------------------------------------------------
   // The node that alone consumes `tensor` inside the partition, if the
@@ -110,6 +109,7 @@ class Lowering {
  private:
   void lower_node(const Node& node);
   void dispatch(const Node& node);
+  void note_fallback(const Node& node);
   void bind_scratchpad();
 
   const Graph& graph_;
