@@ -1,7 +1,6 @@
 // `splitinfer ggp layer`: one convolution layer partitioned over elements by
 // the condensation-penalty GGP loop, optionally checked against exhaustive
 // search and drawn as the paper's Figure 3 (shares per GP iteration).
-#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -12,6 +11,7 @@
 #include "cli/ggp_options.h"
 #include "ggp/partition_solver.h"
 #include "common/atomic_file.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "ggp/filter_split_run.h"
 #include "report/svg_plot.h"
@@ -91,10 +91,10 @@ void run_layer(const LayerOptions& o) {
   const std::vector<ggp::ElementModel> elements = load_element_models(o.elements);
   const ggp::PartitionSetup setup = partition_setup(o.elements);
   const std::string figure = model_figure(elements);
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = SteadyClock::now();
   const ggp::PartitionResult r = ggp::solve_partition({o.layer}, elements, setup);
   const ggp::LayerSplit& split = r.split.layers.at(0);
-  const double solve_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  const double solve_ms = ms_since(started);
   const std::vector<std::vector<double>> steps = relaxed_shares(r);
   if (!o.plot.empty()) write_file_atomically(o.plot, render_svg(trajectory_chart(o.layer, elements, setup, steps, figure)));
 

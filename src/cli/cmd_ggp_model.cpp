@@ -3,7 +3,6 @@
 // and FPGA resources summed over the layers), against the first element
 // alone and against an even split, as the paper's Figure 9 and its Table 1
 // row.
-#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -14,6 +13,7 @@
 #include "cli/ggp_options.h"
 #include "cli/model_options.h"
 #include "common/atomic_file.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "ggp/filter_split_run.h"
 #include "ggp/partition_solver.h"
@@ -108,9 +108,9 @@ void run_model(const ModelOptions& o) {
   setup.fused_k = o.fused_k;
   const std::string figure = model_figure(elements);
 
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = SteadyClock::now();
   const ggp::PartitionResult r = ggp::solve_partition(layers, elements, setup);
-  const double solve_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  const double solve_ms = ms_since(started);
   const ggp::NetworkSplit alone = ggp::evaluate_network(layers, elements, setup, host_only(layers, elements.size(), setup.technique));
   const ggp::NetworkSplit balanced = ggp::evaluate_network(layers, elements, setup, even(layers, elements.size(), setup.technique));
   if (!o.plot.empty())

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -14,9 +13,10 @@
 
 #include "cli/ggp_commands.h"
 #include "cli/ggp_options.h"
+#include "common/clock.h"
+#include "common/statistics.h"
 #include "ggp/conv_excitation.h"
 #include "ggp/partition_solver.h"
-#include "profile/timing.h"
 
 namespace splitinfer::cli {
 
@@ -33,10 +33,6 @@ struct VerifyOptions {
   bool json = false;
 };
 
-double ms_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
-}
-
 void run_verify(const VerifyOptions& o) {
   std::mt19937_64 rng(o.seed);
   const bool progress = isatty(STDERR_FILENO) && !o.json;
@@ -51,11 +47,11 @@ void run_verify(const VerifyOptions& o) {
     const ggp::PartitionSetup setup{techniques[rng() % 3],
                                     rng() % 2 ? ggp::Execution::concurrent : ggp::Execution::sequential,
                                     rng() % 2 ? ggp::Goal::energy : ggp::Goal::latency};
-    auto t = std::chrono::steady_clock::now();
+    auto t = SteadyClock::now();
     const ggp::PartitionResult r = ggp::solve_partition({layer}, elements, setup);
     const ggp::LayerSplit& split = r.split.layers.at(0);
     solve_ms.push_back(ms_since(t));
-    t = std::chrono::steady_clock::now();
+    t = SteadyClock::now();
     const ggp::LayerSplit best = ggp::exhaustive_layer_partition(layer, elements, setup);
     search_ms.push_back(ms_since(t));
     const double gap = best.feasible() && split.feasible() ? split.objective / best.objective - 1 : 0.0;

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <limits>
@@ -19,6 +18,7 @@
 #include "cli/planning.h"
 #include "cli/predict_commands.h"
 #include "cli/progress_bar.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "exec/backend.h"
 #include "predict/dataset_file.h"
@@ -67,20 +67,16 @@ std::vector<uint64_t> missing_seeds(const ProfileStore& store, const Options& o,
   return missing;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 // Measures the models one after the other with a progress bar; `measured`
 // counts those done. Returns the seconds it took.
 double measure(ProfileStore& store, const std::vector<uint64_t>& seeds, const Options& o, const std::string& machine,
              const InterruptGuard& interrupt, size_t& measured) {
   ProgressBar bar(static_cast<int>(seeds.size()));
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = SteadyClock::now();
   for (; measured < seeds.size(); ++measured) {
     const size_t i = measured;
     const std::string name = "random_cnn_" + std::to_string(seeds[i]);
-    const auto model_start = std::chrono::steady_clock::now();
+    const auto model_start = SteadyClock::now();
     const double mean_s = seconds_since(start) / static_cast<double>(std::max<size_t>(i, 1));
     // From the mean time of the models measured before this one.
     const auto left = [&]() -> std::optional<double> {
@@ -130,9 +126,9 @@ void add_predict_dataset(CLI::App* predict_cmd) {
     try {
       measure_s = measure(store, missing_seeds(store, o, machine, interrupt), o, machine, interrupt, measured);
     } catch (const Interrupted&) {
-      fail(ErrorKind::invalid_input, "interrupted after measuring " + std::to_string(measured) +
-                                         " model(s) into " + store.path() +
-                                         "; run the same command to resume (no dataset written)");
+      fail(ErrorKind::interrupted, "interrupted after measuring " + std::to_string(measured) +
+                                       " model(s) into " + store.path() +
+                                       "; run the same command to resume (no dataset written)");
     }
 
     const predict::Dataset dataset = predict::assemble_dataset(

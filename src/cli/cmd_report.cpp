@@ -83,8 +83,8 @@ class Table1Builder {
     std::vector<PipelineStage> stages = build_stages(graph, p->elements, plan.cuts, &calibration);
     const PipelineMeasurement m = measure_pipeline(stages, frames, o_.frames, {}, nullptr);
     if (m.result.failure)
-      fail(ErrorKind::invalid_input, graph.name + ": stage " + m.result.failure->stage_name +
-                                         " failed: " + m.result.failure->message);
+      fail(ErrorKind::stage_failed, graph.name + ": stage " + m.result.failure->stage_name +
+                                        " failed: " + m.result.failure->message);
     const double first = measure_alone_ms(graph, p->elements[0], &calibration, frames[0], 3, o_.alone_frames);
     const double second = measure_alone_ms(graph, p->elements[1], &calibration, frames[0], 3, o_.alone_frames);
     row.real_measured = SplitResult{plan.cuts[0], first / m.period_ms, second / m.period_ms,

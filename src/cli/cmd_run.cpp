@@ -12,8 +12,8 @@
 #include "cli/model_options.h"
 #include "cli/plan_report.h"
 #include "cli/planning.h"
+#include "common/statistics.h"
 #include "exec/tensor_file.h"
-#include "profile/timing.h"
 #include "runtime/split_runner.h"
 
 namespace splitinfer::cli {
@@ -59,23 +59,9 @@ struct Agreement {
   bool bit_exact_with_stages_in_turn = true;
 };
 
-double sqnr_db(const std::vector<float>& got, const std::vector<float>& want) {
-  double signal = 0.0, noise = 0.0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    signal += static_cast<double>(want[i]) * want[i];
-    noise += (static_cast<double>(got[i]) - want[i]) * (static_cast<double>(got[i]) - want[i]);
-  }
-  return noise == 0.0 ? 200.0 : 10.0 * std::log10(signal / noise);
-}
-
 [[noreturn]] void fail_stage(const StageFailure& f) {
-  fail(ErrorKind::invalid_input, "stage " + std::to_string(f.stage + 1) + " (" + f.stage_name +
-                                     ") failed on frame " + std::to_string(f.frame) + ": " + f.message);
-}
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return percentile(v, 0.5);
+  fail(ErrorKind::stage_failed, "stage " + std::to_string(f.stage + 1) + " (" + f.stage_name +
+                                    ") failed on frame " + std::to_string(f.frame) + ": " + f.message);
 }
 
 }  // namespace
@@ -188,7 +174,7 @@ void add_run_command(CLI::App& app) {
                             {"units", {sp.first_unit, sp.last_unit}},
                             {"ms_predicted", sp.total_ms()},
                             {"predicted_basis", sp.empty() ? "empty" : std::string(cost_basis_name(sp.basis))}};
-      if (!sp.empty()) row["ms_measured"] = median_of(run.result.stage_ms[run_index++]);
+      if (!sp.empty()) row["ms_measured"] = median(run.result.stage_ms[run_index++]);
       stage_rows.push_back(row);
     }
     nlohmann::json speedup = nlohmann::json::object(), alone_json = nlohmann::json::object();
@@ -256,8 +242,8 @@ void add_run_command(CLI::App& app) {
                   << row["period_ms_predicted"].get<double>() << " ms\n";
     }
     if (run.result.stopped)
-      fail(ErrorKind::invalid_input, "interrupted after " + std::to_string(run.result.frames_done) +
-                                         " frames (partial report above)");
+      fail(ErrorKind::interrupted, "interrupted after " + std::to_string(run.result.frames_done) +
+                                       " frames (partial report above)");
   });
 }
 

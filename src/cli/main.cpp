@@ -1,6 +1,8 @@
 // The `splitinfer` command: a thin layer over libsplitinfer. Every failure a
 // user can cause ends here as one `error: ...` line on stderr and exit code 2
-// (bad usage) or 3 (bad model, input or environment).
+// (bad usage), 3 (bad model, input or environment), 4 (a pipeline stage
+// failed while running) or 130 (interrupted by SIGINT, 128 + 2 as shells
+// report a Ctrl-C; whatever partial report the command printed is on stdout).
 #include <exception>
 #include <iostream>
 #include <new>
@@ -13,6 +15,19 @@ namespace {
 
 constexpr int kExitUsage = 2;
 constexpr int kExitFailure = 3;
+constexpr int kExitStageFailed = 4;
+constexpr int kExitInterrupted = 130;
+
+int exit_code(splitinfer::ErrorKind kind) {
+  switch (kind) {
+    case splitinfer::ErrorKind::stage_failed:
+      return kExitStageFailed;
+    case splitinfer::ErrorKind::interrupted:
+      return kExitInterrupted;
+    default:
+      return kExitFailure;
+  }
+}
 
 // CLI11 reports an unknown command as a missing one; name it instead.
 std::string usage_error(const CLI::App& app, int argc, char** argv, const CLI::ParseError& e) {
@@ -48,7 +63,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   } catch (const splitinfer::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
-    return kExitFailure;
+    return exit_code(e.kind());
   } catch (const std::bad_alloc&) {
     std::cerr << "error: out of memory\n";
     return kExitFailure;

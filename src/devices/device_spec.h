@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/link.h"
 #include "exec/element.h"
 #include "ggp/posynomial.h"
-#include "plan/link.h"
 
 namespace splitinfer {
 

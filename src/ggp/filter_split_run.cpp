@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <barrier>
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <exception>
@@ -10,12 +9,13 @@
 #include <numeric>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/error.h"
+#include "common/statistics.h"
 #include "exec/backend.h"
 #include "exec/calibration.h"
 #include "ggp/conv_excitation.h"
 #include "graph/units.h"
-#include "profile/timing.h"
 
 namespace splitinfer::ggp {
 
@@ -37,10 +37,6 @@ Graph filter_slice(const Graph& whole, int64_t first, int64_t count) {
   }
   validate(g);
   return g;
-}
-
-double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
 // Runs `work(element index, repetition)` on one thread per element, placed
@@ -77,19 +73,14 @@ std::vector<double> run_in_step(size_t elements, int reps, Setup setup, Work wor
   sync.arrive_and_wait();
   std::vector<double> ms;
   for (int r = 0; r < reps; ++r) {
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = SteadyClock::now();
     sync.arrive_and_wait();
     sync.arrive_and_wait();
-    ms.push_back(ms_between(start, std::chrono::steady_clock::now()));
+    ms.push_back(ms_since(start));
   }
   for (std::thread& t : threads) t.join();
   if (error) std::rethrow_exception(error);
   return ms;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return percentile(v, 0.5);
 }
 
 }  // namespace

@@ -7,19 +7,14 @@
 #include <cstdint>
 #include <string>
 
+#include "common/link.h"  // Link
+
 namespace splitinfer {
 
 enum class LinkMode { direct, indirect };
 
 // "direct" or "indirect"; throws an invalid_input Error naming anything else.
 LinkMode parse_link_mode(const std::string& name);
-
-struct Link {
-  std::string name;          // "pcie3x4", "shared-memory", ...
-  double latency_ms = 0.0;   // fixed cost of one transfer
-  double bandwidth_gb_s = 1.0;  // 1 GB/s = 1e9 bytes per second
-  std::string basis = "spec";   // "spec" (from a data sheet) or "measured"
-};
 
 // Time of one transfer of `bytes` over one hop of the link.
 double transfer_ms(const Link& link, int64_t bytes);

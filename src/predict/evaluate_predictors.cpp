@@ -1,21 +1,15 @@
 #include "predict/evaluate_predictors.h"
 
-#include <chrono>
 #include <cmath>
 #include <limits>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "predict/curve_cost_source.h"
 #include "predict/unit_curves.h"
 
 namespace splitinfer::predict {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 // Sums of |predicted - true| / true and unit counts, per element.
 struct CurveErrors {
@@ -59,13 +53,13 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
     const std::vector<int64_t> cuts = cut_elements(*r);
     TestPrediction p{r->seed, r->units, best_split(*r, ev.objective), 0, 0, 0};
 
-    auto start = Clock::now();
+    auto start = SteadyClock::now();
     const PredictedCurves gnn = predict_curves(set, r->graph, false, cuts, link, ev.objective);
     inference_ms[0] += ms_since(start);
-    start = Clock::now();
+    start = SteadyClock::now();
     p.partition_model_split = predict_partition(set, r->graph);
     inference_ms[1] += ms_since(start);
-    start = Clock::now();
+    start = SteadyClock::now();
     const PredictedCurves tree = predict_curves(set, r->graph, true, cuts, link, ev.objective);
     inference_ms[2] += ms_since(start);
 

@@ -1,12 +1,12 @@
 #include "predict/train_predictors.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <random>
 #include <unordered_map>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "predict/unit_curves.h"
 
@@ -111,10 +111,10 @@ PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset
   constexpr std::array<std::vector<double> (*)(const ModelRecord&), 2> kCurves = {first_element_curve,
                                                                                    second_element_curve};
   for (size_t e = 0; e < 2; ++e) {
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = SteadyClock::now();
     set.tree[e].train(examples(split.training, kCurves[e]), o.tree);
     m.training[e == 0 ? "tree_first" : "tree_second"] = {
-        {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
+        {"seconds", seconds_since(start)},
         {"rounds", o.tree.rounds}};
   }
   return set;

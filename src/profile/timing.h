@@ -6,6 +6,8 @@
 #include <functional>
 #include <vector>
 
+#include "common/statistics.h"  // percentile, median: part of this header's API
+
 namespace splitinfer {
 
 struct TimingStats {
@@ -14,9 +16,6 @@ struct TimingStats {
   double p90_ms = 0.0;
   int reps = 0;
 };
-
-// The p-quantile (0..1) of ascending values, interpolated; 0 when empty.
-double percentile(const std::vector<double>& sorted, double p);
 
 TimingStats time_runs(const std::function<void()>& run, int warmup, int reps);
 

@@ -3,17 +3,14 @@
 #include <mutex>
 #include <thread>
 
+#include "common/clock.h"
 #include "runtime/frame_queue.h"
 
 namespace splitinfer {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double ms_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
+using Clock = SteadyClock;
 
 struct Frame {
   uint64_t seq = 0;
@@ -36,7 +33,7 @@ class PipelineRun {
     std::vector<std::thread> workers;
     for (size_t s = 0; s < stages_.size(); ++s) workers.emplace_back([this, s] { work(s); });
     for (std::thread& w : workers) w.join();
-    result_.wall_ms = ms_between(start_, Clock::now());
+    result_.wall_ms = ms_since(start_);
     return std::move(result_);
   }
 
@@ -49,7 +46,7 @@ class PipelineRun {
         seq = frame->seq;
         const auto begin = Clock::now();
         Handoff out = stages_[s].partition->run(frame->data);
-        result_.stage_ms[s].push_back(ms_between(begin, Clock::now()));
+        result_.stage_ms[s].push_back(ms_since(begin));
         if (s + 1 < stages_.size()) {
           if (!queues_[s]->push({seq, std::move(out), frame->entered})) break;
         } else {

@@ -1,14 +1,14 @@
 #include "runtime/queue_link.h"
 
-#include <algorithm>
-#include <chrono>
 #include <limits>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "common/clock.h"
+#include "common/statistics.h"
 #include "exec/backend.h"
 #include "exec/handoff.h"
-#include "profile/timing.h"
 #include "runtime/frame_queue.h"
 
 namespace splitinfer {
@@ -22,16 +22,14 @@ Link measure_queue_link(const Element& from, const Element& to, int round_trips)
   enter_element(from);
   std::vector<double> half_trips;
   for (int i = 0; i < round_trips; ++i) {
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = SteadyClock::now();
     there.push(Handoff::from_floats({1}, {0.0f}));
     back.pop();
-    half_trips.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / 2);
+    half_trips.push_back(ms_since(start) / 2);
   }
   there.close();
   echo.join();
-  std::sort(half_trips.begin(), half_trips.end());
-  return {"shared-memory queue", percentile(half_trips, 0.5),
+  return {"shared-memory queue", median(std::move(half_trips)),
           std::numeric_limits<double>::infinity(), "measured"};
 }
 

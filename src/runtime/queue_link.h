@@ -4,8 +4,8 @@
 // the link adds is the queue's wake-up latency, timed here by ping-pong.
 #pragma once
 
+#include "common/link.h"
 #include "exec/element.h"
-#include "plan/link.h"
 
 namespace splitinfer {
 

@@ -4,13 +4,13 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <numbers>
 #include <set>
 #include <string>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "graph/zoo/zoo.h"
 
@@ -135,7 +135,7 @@ Graph with_trained_weights(LeNet& net, uint64_t seed) {
 // Training proper, once the arguments are known to be valid.
 TrainResult train_checked(const DigitsDataset& data, const std::vector<int>& train_idx,
                           const std::vector<int>& test_idx, const TrainOptions& options) {
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = SteadyClock::now();
   OneThread one_thread;
 
   // A private generator: deterministic without touching the caller's global
@@ -188,8 +188,7 @@ TrainResult train_checked(const DigitsDataset& data, const std::vector<int>& tra
   result.train_accuracy = accuracy(net, x_train, y_train);
   result.test_accuracy = accuracy(net, x_test, y_test);
   result.model = with_trained_weights(net, options.seed);
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.seconds = seconds_since(started);
   return result;
 }
 

@@ -8,6 +8,7 @@
 #include "graph/builder.h"
 #include "graph/units.h"
 #include "graph/zoo/zoo.h"
+#include "plan/link.h"
 
 namespace splitinfer {
 namespace {

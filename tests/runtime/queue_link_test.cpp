@@ -5,6 +5,7 @@
 #include <cmath>
 #include <thread>
 
+#include "plan/link.h"  // transfer_ms
 #include "runtime/queue_link.h"
 
 namespace splitinfer {

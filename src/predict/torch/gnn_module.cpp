@@ -6,13 +6,13 @@
 #include <torch/serialize.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
 #include <random>
 #include <string>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "predict/gnn_model.h"
 
@@ -174,7 +174,7 @@ class TorchGnn final : public GnnModel {
     if (o.epochs < 1 || o.batch < 1 || !(o.learning_rate > 0))
       fail(ErrorKind::invalid_input, "GNN training needs positive epochs, batch and learning rate");
     torch::set_num_threads(std::max(1, o.threads));
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = SteadyClock::now();
     if (latency_head()) fit_standardisation(training);
     const std::vector<Sample> train_set = samples(training);
     const std::vector<Sample> validation_set = samples(validation.empty() ? training : validation);
@@ -211,7 +211,7 @@ class TorchGnn final : public GnnModel {
       if (on_epoch) on_epoch(epoch, losses);
     }
     restore(best_state);
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.seconds = seconds_since(start);
     for (const auto& p : net_->parameters()) report.parameters += p.numel();
     return report;
   }
