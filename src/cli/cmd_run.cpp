@@ -64,6 +64,25 @@ struct Agreement {
                                     ") failed on frame " + std::to_string(f.frame) + ": " + f.message);
 }
 
+// The data-parallel schedule's figures: its measured period, the period
+// its elements' measured whole-model times add up to (1 / sum(1 / t)), how
+// many frames each element took, and its speedup over each element alone.
+nlohmann::json data_parallel_json(const PipelineMeasurement& dp, const std::vector<std::string>& elements,
+                                  const std::map<std::string, double>& alone) {
+  double rate = 0.0;
+  nlohmann::json frames = nlohmann::json::object(), speedup = nlohmann::json::object();
+  for (size_t r = 0; r < elements.size(); ++r) {
+    const double ms = alone.at(elements[r]);
+    rate += 1.0 / ms;
+    frames[elements[r]] = r < dp.result.stage_ms.size() ? dp.result.stage_ms[r].size() : 0;
+    speedup[elements[r]] = ms / dp.period_ms;
+  }
+  return {{"period_ms_measured", dp.period_ms},
+          {"period_ms_from_alone", 1.0 / rate},
+          {"frames_per_element", frames},
+          {"speedup_over", speedup}};
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app) {
@@ -151,6 +170,16 @@ void add_run_command(CLI::App& app) {
       write_tensor_file(opt->output, values);
     }
 
+    // The schedule a user tries first, measured in this same run: every
+    // element runs the whole model and takes the next frame when it is free.
+    std::vector<PipelineStage> replicas = build_replicas(graph, planning->elements, &calibration);
+    const PipelineMeasurement dp =
+        run.result.stopped ? PipelineMeasurement{}
+                           : measure_data_parallel(replicas, frames, opt->frames,
+                                                   {opt->queue, &interrupt_guard.flag()});
+    if (dp.result.failure) fail_stage(*dp.result.failure);
+    const nlohmann::json data_parallel = data_parallel_json(dp, planning->elements, alone);
+
     nlohmann::json sweep = nlohmann::json::array();
     if (opt->sweep && !run.result.stopped)
       for (int s = 0; s <= static_cast<int>(units.size()) && !interrupt_guard.interrupted(); ++s) {
@@ -202,6 +231,9 @@ void add_run_command(CLI::App& app) {
                                  {"max_abs_diff", agreement.max_abs_diff},
                                  {"top1_agreement", agreement.top1_same},
                                  {"bit_exact_with_stages_in_turn", agreement.bit_exact_with_stages_in_turn}}},
+        {"data_parallel", data_parallel},
+        {"alternatives_measured", {{"pipeline", run.period_ms}, {"data_parallel", dp.period_ms}}},
+        {"best_measured", run.period_ms <= dp.period_ms ? "pipeline" : "data_parallel"},
         {"link", plan_json(plan, problem, units)["link"]},
         {"profiled_now", planning->profiled_now}};
     if (opt->sweep) {
@@ -236,6 +268,13 @@ void add_run_command(CLI::App& app) {
                 << agreement.sqnr_db << " dB, top-1 agrees " << agreement.top1_same << "/"
                 << agreement.compared << ", pipeline equals stages run in turn: "
                 << (agreement.bit_exact_with_stages_in_turn ? "bit for bit" : "NO") << "\n";
+      std::cout << "  data-parallel (every element runs the whole model, frames to whichever is "
+                   "free): period measured "
+                << dp.period_ms << " ms (" << data_parallel["period_ms_from_alone"].get<double>()
+                << " ms from the elements alone); the split is " << std::setprecision(2)
+                << dp.period_ms / run.period_ms << "x the speed of data-parallel"
+                << (run.period_ms <= dp.period_ms ? "\n" : ": data-parallel is faster here\n")
+                << std::setprecision(3);
       for (const auto& row : sweep)
         std::cout << "  sweep split " << row["split"] << ": measured "
                   << row["period_ms_measured"].get<double>() << " ms, predicted "

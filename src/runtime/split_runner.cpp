@@ -7,6 +7,7 @@
 #include "exec/image_input.h"
 #include "graph/units.h"
 #include "profile/timing.h"
+#include "runtime/data_parallel.h"
 
 namespace splitinfer {
 
@@ -33,6 +34,17 @@ std::vector<PipelineStage> build_stages(const Graph& graph, const std::vector<st
   return stages;
 }
 
+std::vector<PipelineStage> build_replicas(const Graph& graph, const std::vector<std::string>& elements,
+                                          const Calibration* calibration) {
+  std::vector<PipelineStage> replicas;
+  for (const std::string& element : elements) {
+    // One element and no cuts: a single stage over every unit.
+    std::vector<PipelineStage> whole = build_stages(graph, {element}, {}, calibration);
+    replicas.push_back(std::move(whole.at(0)));
+  }
+  return replicas;
+}
+
 std::vector<Handoff> input_frames(const Graph& graph, const std::string& path) {
   const Shape& shape = graph.tensor(graph.inputs.at(0)).shape;
   std::vector<Handoff> frames;
@@ -45,13 +57,17 @@ std::vector<Handoff> input_frames(const Graph& graph, const std::string& path) {
   return frames;
 }
 
-PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
-                                     const std::vector<Handoff>& frames, int count,
-                                     const PipelineOptions& options,
-                                     std::vector<Handoff>* first_outputs) {
+namespace {
+
+using Runner = PipelineResult (*)(std::vector<PipelineStage>&, uint64_t, const FrameSource&,
+                                  const FrameSink&, const PipelineOptions&);
+
+PipelineMeasurement measure(Runner runner, std::vector<PipelineStage>& workers,
+                            const std::vector<Handoff>& frames, int count,
+                            const PipelineOptions& options, std::vector<Handoff>* first_outputs) {
   PipelineMeasurement m;
-  m.result = run_pipeline(
-      stages, static_cast<uint64_t>(count),
+  m.result = runner(
+      workers, static_cast<uint64_t>(count),
       [&](uint64_t seq) -> const Handoff& { return frames[seq % frames.size()]; },
       [&](uint64_t seq, const Handoff& out) {
         if (first_outputs && seq < frames.size()) first_outputs->push_back(out);
@@ -59,6 +75,27 @@ PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
       options);
   m.period_ms = steady_period_ms(m.result, std::min<size_t>(10, static_cast<size_t>(count) / 10));
   return m;
+}
+
+PipelineResult data_parallel(std::vector<PipelineStage>& replicas, uint64_t frames,
+                             const FrameSource& source, const FrameSink& sink,
+                             const PipelineOptions& options) {
+  return run_data_parallel(replicas, frames, source, sink, options);
+}
+
+}  // namespace
+
+PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
+                                     const std::vector<Handoff>& frames, int count,
+                                     const PipelineOptions& options,
+                                     std::vector<Handoff>* first_outputs) {
+  return measure(run_pipeline, stages, frames, count, options, first_outputs);
+}
+
+PipelineMeasurement measure_data_parallel(std::vector<PipelineStage>& replicas,
+                                          const std::vector<Handoff>& frames, int count,
+                                          const PipelineOptions& options) {
+  return measure(data_parallel, replicas, frames, count, options, nullptr);
 }
 
 Handoff run_stages_in_turn(std::vector<PipelineStage>& stages, const Handoff& input) {

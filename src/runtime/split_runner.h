@@ -19,6 +19,13 @@ namespace splitinfer {
 std::vector<PipelineStage> build_stages(const Graph& graph, const std::vector<std::string>& elements,
                                         const std::vector<int>& cuts, const Calibration* calibration);
 
+// The data-parallel schedule's replicas (runtime/data_parallel.h): the whole
+// model compiled once per element, in that element's precision, each on a
+// thread placed on its element as build_stages does; each worker places
+// itself there too. Replica i is elements[i].
+std::vector<PipelineStage> build_replicas(const Graph& graph, const std::vector<std::string>& elements,
+                                          const Calibration* calibration);
+
 // Distinct input frames: the file at `path`, or 8 draws of standard normal
 // noise when `path` is empty.
 std::vector<Handoff> input_frames(const Graph& graph, const std::string& path);
@@ -34,6 +41,11 @@ PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
                                      const std::vector<Handoff>& frames, int count,
                                      const PipelineOptions& options,
                                      std::vector<Handoff>* first_outputs);
+
+// The same over data-parallel replicas (runtime/data_parallel.h).
+PipelineMeasurement measure_data_parallel(std::vector<PipelineStage>& replicas,
+                                          const std::vector<Handoff>& frames, int count,
+                                          const PipelineOptions& options);
 
 // Runs the stages one after another, each on a thread placed on its element.
 Handoff run_stages_in_turn(std::vector<PipelineStage>& stages, const Handoff& input);

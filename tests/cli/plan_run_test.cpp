@@ -86,6 +86,17 @@ TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
   EXPECT_GE(a["min_sqnr_db"].get<double>(), 20.0);
   ASSERT_EQ(j["sweep"].size(), 13u);
   for (int s = 0; s <= 12; ++s) EXPECT_EQ(j["sweep"][static_cast<size_t>(s)]["split"], s);
+
+  // The data-parallel schedule is measured beside the split, on the same frames.
+  const auto& dp = j["data_parallel"];
+  EXPECT_GT(dp["period_ms_measured"].get<double>(), 0.0);
+  EXPECT_GT(dp["period_ms_from_alone"].get<double>(), 0.0);
+  EXPECT_EQ(dp["frames_per_element"]["cpu0:int8"].get<int>() + dp["frames_per_element"]["cpu1:fp32"].get<int>(), 60);
+  EXPECT_TRUE(dp["speedup_over"].contains("cpu1:fp32"));
+  EXPECT_EQ(j["alternatives_measured"]["pipeline"], j["period_ms_measured"]);
+  EXPECT_EQ(j["alternatives_measured"]["data_parallel"], dp["period_ms_measured"]);
+  const bool pipeline_wins = j["period_ms_measured"].get<double>() <= dp["period_ms_measured"].get<double>();
+  EXPECT_EQ(j["best_measured"], pipeline_wins ? "pipeline" : "data_parallel");
 }
 
 TEST_F(PlanRun, InterruptStopsALongRunWithThePartialReport) {

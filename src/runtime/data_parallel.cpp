@@ -1,0 +1,191 @@
+#include "runtime/data_parallel.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <thread>
+
+#include "common/clock.h"
+
+namespace splitinfer {
+
+namespace {
+
+using Clock = SteadyClock;
+
+// A finished frame waiting in the reorder buffer for its turn.
+struct Finished {
+  Handoff output;
+  size_t replica = 0;
+  Clock::time_point entered;
+};
+
+class DataParallelRun {
+ public:
+  DataParallelRun(std::vector<PipelineStage>& replicas, uint64_t frames, const FrameSource& source,
+                  const FrameSink& sink, const PipelineOptions& options,
+                  std::vector<size_t>* replica_of)
+      : replicas_(replicas),
+        frames_(frames),
+        source_(source),
+        sink_(sink),
+        options_(options),
+        replica_of_(replica_of),
+        // Each replica's frame in progress plus queue_capacity finished
+        // frames per replica waiting for an earlier one.
+        window_((std::max<size_t>(options.queue_capacity, 1) + 1) * std::max<size_t>(replicas.size(), 1)),
+        slots_(window_) {
+    result_.stage_ms.resize(replicas.size());
+  }
+
+  PipelineResult run() {
+    start_ = Clock::now();
+    {
+      std::vector<std::jthread> workers;
+      workers.reserve(replicas_.size());
+      for (size_t r = 0; r < replicas_.size(); ++r) {
+        {
+          std::lock_guard lock(mutex_);
+          ++running_;
+        }
+        try {
+          workers.emplace_back([this, r] { work(r); });
+        } catch (const std::system_error& e) {
+          {
+            std::lock_guard lock(mutex_);
+            --running_;
+          }
+          abort_run({r, replicas_[r].name, 0, std::string("cannot start its worker: ") + e.what()});
+          break;
+        }
+      }
+      deliver();
+    }  // joins the workers: none is left waiting once delivery has ended
+    result_.wall_ms = ms_since(start_);
+    return std::move(result_);
+  }
+
+ private:
+  // Replica r's worker: take the next frame, run it, leave it in the reorder
+  // buffer; until the frames run out, the stop flag is seen or the run fails.
+  void work(size_t r) {
+    uint64_t seq = 0;
+    try {
+      if (replicas_[r].enter) replicas_[r].enter();
+      for (;;) {
+        Handoff input;
+        Clock::time_point entered;
+        {
+          std::unique_lock lock(mutex_);
+          room_.wait(lock, [&] {
+            return aborted_ || next_take_ >= frames_ || next_take_ < next_deliver_ + window_;
+          });
+          if (aborted_ || next_take_ >= frames_) break;
+          if (options_.stop && options_.stop->load()) {
+            result_.stopped = true;
+            break;
+          }
+          seq = next_take_++;
+          entered = Clock::now();
+          input = source_(seq);
+        }
+        const auto begin = Clock::now();
+        Handoff output = replicas_[r].partition->run(input);
+        result_.stage_ms[r].push_back(ms_since(begin));
+        std::lock_guard lock(mutex_);
+        if (aborted_) break;
+        slots_[seq % window_] = Finished{std::move(output), r, entered};
+        if (seq == next_deliver_) ready_.notify_one();
+      }
+    } catch (const std::exception& e) {
+      abort_run({r, replicas_[r].name, seq, e.what()});
+    } catch (...) {
+      abort_run({r, replicas_[r].name, seq, "unknown exception"});
+    }
+    std::lock_guard lock(mutex_);
+    if (--running_ == 0) ready_.notify_one();
+  }
+
+  // On the calling thread: hands the finished frames to the sink in frame
+  // order until every worker has exited and nothing is left, or the run fails.
+  void deliver() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      ready_.wait(lock, [&] {
+        return aborted_ || slots_[next_deliver_ % window_].has_value() || running_ == 0;
+      });
+      if (aborted_) return;
+      std::optional<Finished>& slot = slots_[next_deliver_ % window_];
+      // Every frame taken was left in its slot before its worker exited.
+      if (!slot) return;
+      Finished frame = std::move(*slot);
+      slot.reset();
+      const uint64_t seq = next_deliver_;
+      lock.unlock();
+      try {
+        sink_(seq, frame.output);
+      } catch (const std::exception& e) {
+        abort_run({frame.replica, replicas_[frame.replica].name, seq, e.what()});
+        return;
+      } catch (...) {
+        abort_run({frame.replica, replicas_[frame.replica].name, seq, "unknown exception"});
+        return;
+      }
+      const auto done = Clock::now();
+      result_.latency_ms.push_back(ms_between(frame.entered, done));
+      result_.completion_ms.push_back(ms_between(start_, done));
+      if (replica_of_) replica_of_->push_back(frame.replica);
+      ++result_.frames_done;
+      lock.lock();
+      ++next_deliver_;
+      room_.notify_all();
+    }
+  }
+
+  // Keeps the first failure, drops what waits in the reorder buffer and
+  // wakes every waiting thread.
+  void abort_run(StageFailure failure) {
+    std::lock_guard lock(mutex_);
+    if (!result_.failure) result_.failure = std::move(failure);
+    aborted_ = true;
+    for (auto& slot : slots_) slot.reset();
+    room_.notify_all();
+    ready_.notify_all();
+  }
+
+  std::vector<PipelineStage>& replicas_;
+  const uint64_t frames_;
+  const FrameSource& source_;
+  const FrameSink& sink_;
+  const PipelineOptions& options_;
+  std::vector<size_t>* const replica_of_;
+  const size_t window_;  // frames taken and not yet delivered, at most
+
+  // result_.stage_ms[r] belongs to worker r; latency_ms, completion_ms and
+  // frames_done to the delivering thread; stopped and failure to the lock.
+  PipelineResult result_;
+  Clock::time_point start_;
+
+  std::mutex mutex_;  // guards everything below
+  std::condition_variable room_;   // workers: a frame may be taken
+  std::condition_variable ready_;  // the deliverer: the next frame is in, or all is over
+  std::vector<std::optional<Finished>> slots_;  // frame seq in slot seq % window_
+  uint64_t next_take_ = 0;
+  uint64_t next_deliver_ = 0;
+  size_t running_ = 0;  // workers not yet exited
+  bool aborted_ = false;
+};
+
+}  // namespace
+
+PipelineResult run_data_parallel(std::vector<PipelineStage>& replicas, uint64_t frames,
+                                 const FrameSource& source, const FrameSink& sink,
+                                 const PipelineOptions& options, std::vector<size_t>* replica_of) {
+  return DataParallelRun(replicas, frames, source, sink, options, replica_of).run();
+}
+
+}  // namespace splitinfer
