@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "runtime/data_parallel.h"
+#include "stand_in_frames.h"
 
 namespace splitinfer {
 namespace {
@@ -46,21 +47,8 @@ class EchoPartition : public Partition {
   int64_t fail_from_;
 };
 
-// Frame `seq` carries the value seq (exact in float32 below 2^24). Called by
-// whichever worker takes the frame: the runner serializes the calls.
-struct CountingSource {
-  Handoff frame;
-  const Handoff& operator()(uint64_t seq) {
-    frame = Handoff::from_floats({1}, {static_cast<float>(seq)});
-    return frame;
-  }
-};
-
 std::vector<PipelineStage> replicas_of(std::vector<std::unique_ptr<Partition>> parts) {
-  std::vector<PipelineStage> replicas;
-  for (size_t i = 0; i < parts.size(); ++i)
-    replicas.push_back({"replica" + std::to_string(i), nullptr, std::move(parts[i])});
-  return replicas;
+  return testing::workers_of(std::move(parts), "replica");
 }
 
 // Runs `body` on a thread of its own; a run that does not return within
@@ -92,7 +80,7 @@ TEST_P(DataParallelOrder, HundredThousandFramesArriveOnceAndInOrder) {
   for (int i = 0; i < n; ++i) parts.push_back(std::make_unique<EchoPartition>());
   auto replicas = replicas_of(std::move(parts));
   constexpr uint64_t kFrames = 100000;
-  CountingSource source;
+  testing::CountingSource source;
   uint64_t expected = 0, wrong = 0;
   std::vector<size_t> ran_by;
   PipelineResult r;
@@ -130,7 +118,7 @@ TEST(DataParallel, EachOutputComesFromTheReplicaThatRanIt) {
   std::vector<std::unique_ptr<Partition>> parts;
   for (int i = 0; i < 3; ++i) parts.push_back(std::make_unique<EchoPartition>(1000.0f * i, 20));
   auto replicas = replicas_of(std::move(parts));
-  CountingSource source;
+  testing::CountingSource source;
   std::vector<float> outputs;
   std::vector<size_t> ran_by;
   const PipelineResult r = run_data_parallel(
@@ -152,7 +140,7 @@ TEST(DataParallel, PullSchedulingGivesASlowerReplicaFewerFrames) {
   parts.push_back(std::make_unique<EchoPartition>(0.0f, 2000));
   parts.push_back(std::make_unique<EchoPartition>(0.0f, 6000));
   auto replicas = replicas_of(std::move(parts));
-  CountingSource source;
+  testing::CountingSource source;
   constexpr uint64_t kFrames = 200;
   const PipelineResult r = run_data_parallel(
       replicas, kFrames, [&](uint64_t s) -> const Handoff& { return source(s); },
@@ -182,7 +170,7 @@ TEST(DataParallel, ReorderBufferBoundsFramesInFlight) {
     parts.push_back(std::make_unique<EchoPartition>(0.0f, 0));
     parts.push_back(std::make_unique<EchoPartition>(0.0f, 3000));
     auto replicas = replicas_of(std::move(parts));
-    CountingSource source;
+    testing::CountingSource source;
     std::atomic<int64_t> taken{0}, delivered{0}, worst{0};
     const PipelineResult r = run_data_parallel(
         replicas, 300,
@@ -218,7 +206,7 @@ TEST_P(DataParallelFault, AFailingReplicaStopsTheRunAndIsNamed) {
     parts.push_back(std::move(p));
   }
   auto replicas = replicas_of(std::move(parts));
-  CountingSource source;
+  testing::CountingSource source;
   uint64_t seen = 0;
   PipelineResult r;
   within_deadline(60, [&] {
@@ -248,7 +236,7 @@ TEST(DataParallel, FailingSinkSourceAndEnterAreReported) {
     parts.push_back(std::make_unique<EchoPartition>(0.0f));
     parts.push_back(std::make_unique<EchoPartition>(1e6f));  // marks replica 1's outputs
     auto replicas = replicas_of(std::move(parts));
-    CountingSource source;
+    testing::CountingSource source;
     size_t ran_frame_3 = 2;
     PipelineResult r;
     within_deadline(60, [&] {
@@ -272,7 +260,7 @@ TEST(DataParallel, FailingSinkSourceAndEnterAreReported) {
     parts.push_back(std::make_unique<EchoPartition>(0.0f));
     parts.push_back(std::make_unique<EchoPartition>(0.0f));
     auto replicas = replicas_of(std::move(parts));
-    CountingSource source;
+    testing::CountingSource source;
     PipelineResult r;
     within_deadline(60, [&] {
       r = run_data_parallel(
@@ -295,7 +283,7 @@ TEST(DataParallel, FailingSinkSourceAndEnterAreReported) {
     parts.push_back(std::make_unique<EchoPartition>(0.0f, 100));
     auto replicas = replicas_of(std::move(parts));
     replicas[1].enter = [] { throw std::runtime_error("no such core"); };
-    CountingSource source;
+    testing::CountingSource source;
     PipelineResult r;
     within_deadline(60, [&] {
       r = run_data_parallel(
@@ -316,7 +304,7 @@ TEST(DataParallel, StopFlagEndsTheRunWithCompletedFramesKept) {
   for (int i = 0; i < 3; ++i) parts.push_back(std::make_unique<EchoPartition>(0.0f, 10 * i));
   auto replicas = replicas_of(std::move(parts));
   std::atomic<bool> stop{false};
-  CountingSource source;
+  testing::CountingSource source;
   uint64_t seen = 0;
   std::vector<size_t> ran_by;
   PipelineResult r;
@@ -345,7 +333,7 @@ TEST(DataParallel, NoFramesAndNoReplicas) {
   std::vector<std::unique_ptr<Partition>> parts;
   parts.push_back(std::make_unique<EchoPartition>());
   auto replicas = replicas_of(std::move(parts));
-  CountingSource source;
+  testing::CountingSource source;
   int calls = 0;
   PipelineResult r = run_data_parallel(
       replicas, 0, [&](uint64_t s) -> const Handoff& { return source(s); },

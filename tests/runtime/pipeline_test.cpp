@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "runtime/pipeline.h"
+#include "stand_in_frames.h"
 
 namespace splitinfer {
 namespace {
@@ -32,20 +33,8 @@ class AddPartition : public Partition {
   int delta_;
 };
 
-// Frame `seq` carries the value seq (exact in float32 below 2^24).
-struct CountingSource {
-  Handoff frame;
-  const Handoff& operator()(uint64_t seq) {
-    frame = Handoff::from_floats({1}, {static_cast<float>(seq)});
-    return frame;
-  }
-};
-
 std::vector<PipelineStage> stages_of(std::vector<std::unique_ptr<Partition>> parts) {
-  std::vector<PipelineStage> stages;
-  for (size_t i = 0; i < parts.size(); ++i)
-    stages.push_back({"stage" + std::to_string(i), nullptr, std::move(parts[i])});
-  return stages;
+  return testing::workers_of(std::move(parts), "stage");
 }
 
 TEST(Pipeline, HundredThousandFramesArriveOnceAndInOrder) {
@@ -53,7 +42,7 @@ TEST(Pipeline, HundredThousandFramesArriveOnceAndInOrder) {
   for (int i = 0; i < 3; ++i) parts.push_back(std::make_unique<AddPartition>(0.0f));
   auto stages = stages_of(std::move(parts));
   constexpr uint64_t kFrames = 100000;
-  CountingSource source;
+  testing::CountingSource source;
   uint64_t expected = 0, wrong = 0;
   const PipelineResult r = run_pipeline(
       stages, kFrames, [&](uint64_t s) -> const Handoff& { return source(s); },
@@ -75,7 +64,7 @@ TEST(Pipeline, StagesApplyInOrder) {
   parts.push_back(std::make_unique<AddPartition>(1.0f));
   parts.push_back(std::make_unique<AddPartition>(10.0f));
   auto stages = stages_of(std::move(parts));
-  CountingSource source;
+  testing::CountingSource source;
   std::vector<float> outputs;
   run_pipeline(stages, 5, [&](uint64_t s) -> const Handoff& { return source(s); },
                [&](uint64_t, const Handoff& out) { outputs.push_back(out.floats()[0]); });
@@ -92,7 +81,7 @@ TEST(Pipeline, BackPressureBoundsFramesInFlight) {
   parts.push_back(std::make_unique<AddPartition>(0.0f));
   parts.push_back(std::make_unique<AddPartition>(0.0f, -1, &in_flight, -1));
   auto stages = stages_of(std::move(parts));
-  CountingSource source;
+  testing::CountingSource source;
   run_pipeline(stages, 20000,
                [&](uint64_t s) -> const Handoff& {
                  worst = std::max(worst.load(), in_flight.load());
@@ -111,7 +100,7 @@ TEST_P(PipelineFault, AFailingStageStopsTheRunAndIsNamed) {
   for (size_t i = 0; i < 3; ++i)
     parts.push_back(std::make_unique<AddPartition>(0.0f, i == failing ? 17 : -1));
   auto stages = stages_of(std::move(parts));
-  CountingSource source;
+  testing::CountingSource source;
   const PipelineResult r = run_pipeline(
       stages, 1000, [&](uint64_t s) -> const Handoff& { return source(s); },
       [](uint64_t, const Handoff&) {}, {2, nullptr});
@@ -131,7 +120,7 @@ TEST(Pipeline, FailingSinkAndEnterAreReported) {
     parts.push_back(std::make_unique<AddPartition>(0.0f));
     parts.push_back(std::make_unique<AddPartition>(0.0f));
     auto stages = stages_of(std::move(parts));
-    CountingSource source;
+    testing::CountingSource source;
     const PipelineResult r = run_pipeline(
         stages, 100, [&](uint64_t s) -> const Handoff& { return source(s); },
         [](uint64_t seq, const Handoff&) {
@@ -147,7 +136,7 @@ TEST(Pipeline, FailingSinkAndEnterAreReported) {
     parts.push_back(std::make_unique<AddPartition>(0.0f));
     auto stages = stages_of(std::move(parts));
     stages[1].enter = [] { throw std::runtime_error("no such core"); };
-    CountingSource source;
+    testing::CountingSource source;
     const PipelineResult r = run_pipeline(
         stages, 100, [&](uint64_t s) -> const Handoff& { return source(s); },
         [](uint64_t, const Handoff&) {});
@@ -164,7 +153,7 @@ TEST(Pipeline, StopFlagEndsTheRunWithCompletedFramesKept) {
   parts.push_back(std::make_unique<AddPartition>(0.0f));
   auto stages = stages_of(std::move(parts));
   std::atomic<bool> stop{false};
-  CountingSource source;
+  testing::CountingSource source;
   uint64_t seen = 0;
   const PipelineResult r = run_pipeline(
       stages, 1000000, [&](uint64_t s) -> const Handoff& { return source(s); },
