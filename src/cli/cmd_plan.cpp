@@ -49,6 +49,9 @@ void add_plan_command(CLI::App& app) {
     else ranked.push_back(best_chain_plan(problem));
     const Plan& best = ranked.front();
     const size_t shown = std::min(ranked.size(), static_cast<size_t>(opt->runners_up) + 1);
+    // The schedule a user tries first, priced from the same stage times.
+    const DataParallelPlan dp = evaluate_data_parallel(problem);
+    const bool split_pays = best.objective_ms(problem.objective) <= dp.objective_ms(problem.objective);
 
     if (opt->json) {
       nlohmann::json doc = plan_json(best, problem, units);
@@ -62,6 +65,13 @@ void add_plan_command(CLI::App& app) {
                           {"period_ms", ranked[i].period_ms},
                           {"latency_ms", ranked[i].latency_ms}});
       doc["runners_up"] = others;
+      doc["schedule"] = {{"kind", split_pays ? "pipeline" : "data_parallel"}};
+      doc["candidates"] = nlohmann::json::array(
+          {{{"kind", "pipeline"}, {"splits", best.cuts}, {"period_ms", best.period_ms},
+            {"latency_ms", best.latency_ms}},
+           {{"kind", "data_parallel"}, {"elements", planning->elements},
+            {"whole_model_ms", dp.whole_ms}, {"period_ms", dp.period_ms},
+            {"latency_ms", dp.latency_ms}}});
       std::cout << doc.dump(2) << "\n";
       return;
     }
@@ -73,6 +83,12 @@ void add_plan_command(CLI::App& app) {
     for (int c : best.cuts) std::cout << " " << c;
     std::cout << " of 0.." << units.size() << "\n";
     print_plan(std::cout, best, problem, units);
+    std::cout << "data-parallel (every element runs the whole model, frames to whichever is free): "
+                 "period " << dp.period_ms << " ms, latency up to " << dp.latency_ms << " ms\n"
+              << "chosen schedule: "
+              << (split_pays ? "pipeline (the split pays)"
+                             : "data-parallel (the split does not pay on these elements)")
+              << " under the " << opt->planning.objective << " objective\n";
     if (shown > 1) {
       std::cout << "runners-up:\n";
       for (size_t i = 1; i < shown; ++i) {

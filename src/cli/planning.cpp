@@ -112,7 +112,7 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
     }
     const Element element = make_backend(e)->element();  // checks it exists here
     any_int8 = any_int8 || element.precision == Precision::int8;
-    p->problem.chain.push_back({e, element.precision == Precision::int8});
+    p->problem.chain.push_back({e, element.precision == Precision::int8, element.device});
     real.push_back(e);
   }
   // Everything the user typed is checked before anything is measured.

@@ -23,6 +23,9 @@ Objective parse_objective(const std::string& name);
 struct ChainElement {
   std::string name;
   bool int8_handoff = false;  // hands over int8 codes plus scale, not float32
+  // The hardware it computes on ("cpu0"; "cpu" is every core); elements on
+  // the same device time-share it. Empty: a device of its own.
+  std::string device;
 };
 
 struct PlanProblem {
@@ -86,5 +89,20 @@ Plan best_plan(const PlanProblem& problem);
 // contiguous partitions (stages may be empty); equal to trying every cut
 // vector, in O(K^2 N^2) stage evaluations.
 Plan best_chain_plan(const PlanProblem& problem);
+
+// The data-parallel schedule: every element of the chain runs the whole
+// model and takes the next frame when it is free. Devices add their rates;
+// elements that share a device (cpu0:int8 and cpu0:fp32, or cpu:* beside
+// any cpuN:*) time-share it, one frame per mean whole-model time of its
+// elements.
+struct DataParallelPlan {
+  std::vector<double> whole_ms;  // per chain element, with its cost basis below
+  std::vector<CostBasis> basis;
+  double period_ms = 0.0;
+  double latency_ms = 0.0;  // unloaded, of the slowest element: a frame may land there
+  double objective_ms(Objective o) const { return o == Objective::throughput ? period_ms : latency_ms; }
+};
+
+DataParallelPlan evaluate_data_parallel(const PlanProblem& problem);
 
 }  // namespace splitinfer

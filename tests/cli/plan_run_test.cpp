@@ -55,6 +55,15 @@ TEST_F(PlanRun, TwoElementPlanIsConsistent) {
   // The second plan reuses the store.
   const auto again = nlohmann::json::parse(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --json" + db()).out);
   EXPECT_TRUE(again["profiled_now"].empty());
+  // The data-parallel schedule is priced beside the best split, and the
+  // cheaper of the two under the objective is the chosen schedule.
+  ASSERT_EQ(j["candidates"].size(), 2u);
+  EXPECT_EQ(j["candidates"][0]["kind"], "pipeline");
+  EXPECT_EQ(j["candidates"][0]["period_ms"], j["period_ms"]);
+  EXPECT_EQ(j["candidates"][1]["kind"], "data_parallel");
+  const double dp = j["candidates"][1]["period_ms"].get<double>();
+  EXPECT_GT(dp, 0.0);
+  EXPECT_EQ(j["schedule"]["kind"], j["period_ms"].get<double>() <= dp ? "pipeline" : "data_parallel");
 }
 
 TEST_F(PlanRun, ThreeElementChainUsesTheDynamicProgram) {
@@ -91,6 +100,7 @@ TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
   const auto& dp = j["data_parallel"];
   EXPECT_GT(dp["period_ms_measured"].get<double>(), 0.0);
   EXPECT_GT(dp["period_ms_from_alone"].get<double>(), 0.0);
+  EXPECT_GT(dp["period_ms_predicted"].get<double>(), 0.0);
   EXPECT_EQ(dp["frames_per_element"]["cpu0:int8"].get<int>() + dp["frames_per_element"]["cpu1:fp32"].get<int>(), 60);
   EXPECT_TRUE(dp["speedup_over"].contains("cpu1:fp32"));
   EXPECT_EQ(j["alternatives_measured"]["pipeline"], j["period_ms_measured"]);

@@ -157,3 +157,34 @@ TEST(PlanSearch, DynamicProgramEqualsBruteForce) {
 
 }  // namespace
 }  // namespace splitinfer
+
+namespace splitinfer {
+namespace {
+
+// Data-parallel pricing, by hand: whole-model times 1 + 2 + 3 + 0.5 = 6.5 ms
+// on "a" and 6.5 ms on "b" (2 + 2 + 2 + 0.5).
+TEST(PlanDataParallel, DevicesAddTheirRatesAndSharedDevicesTimeShare) {
+  const TableCosts costs({{"a", {1, 2, 3}}, {"b", {2, 2, 2}}, {"c", {3, 3, 3}}}, 0.5);
+  const std::vector<int64_t> cuts{0, 10, 10, 10};
+  auto priced = [&](std::vector<ChainElement> chain) {
+    return evaluate_data_parallel(problem(costs, std::move(chain), cuts, LinkMode::direct, Objective::throughput));
+  };
+  // Two devices: rates add.
+  const DataParallelPlan two = priced({{"a", true, "cpu0"}, {"b", false, "cpu1"}});
+  EXPECT_EQ(two.whole_ms, (std::vector<double>{6.5, 6.5}));
+  EXPECT_NEAR(two.period_ms, 3.25, 1e-12);
+  EXPECT_NEAR(two.latency_ms, 6.5, 1e-12);
+  // One core time-shared by two elements: one frame per mean whole time.
+  const DataParallelPlan shared = priced({{"a", true, "cpu0"}, {"c", false, "cpu0"}});
+  EXPECT_NEAR(shared.period_ms, (6.5 + 9.5) / 2, 1e-12);
+  EXPECT_NEAR(shared.latency_ms, 9.5, 1e-12);
+  // An all-core element shares with every core.
+  const DataParallelPlan all = priced({{"a", true, "cpu"}, {"b", false, "cpu1"}});
+  EXPECT_NEAR(all.period_ms, 6.5, 1e-12);
+  // Elements with no device (simulated) are devices of their own.
+  const DataParallelPlan sim = priced({{"a", true}, {"a", true}, {"c", false}});
+  EXPECT_NEAR(sim.period_ms, 1.0 / (2 / 6.5 + 1 / 9.5), 1e-12);
+}
+
+}  // namespace
+}  // namespace splitinfer
