@@ -172,11 +172,18 @@ void add_run_command(CLI::App& app) {
 
     // The schedule a user tries first, measured in this same run: every
     // element runs the whole model and takes the next frame when it is free.
+    // A replica k times slower than the fastest holds an old frame while the
+    // fastest finishes k more: the reorder buffer must hold them, or the fast
+    // replica waits for buffer room.
     std::vector<PipelineStage> replicas = build_replicas(graph, planning->elements, &calibration);
+    const auto [fastest, slowest] = std::minmax_element(
+        alone.begin(), alone.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    const size_t reorder_depth =
+        std::max(opt->queue, static_cast<size_t>(std::ceil(slowest->second / fastest->second)) + 1);
     const PipelineMeasurement dp =
         run.result.stopped ? PipelineMeasurement{}
                            : measure_data_parallel(replicas, frames, opt->frames,
-                                                   {opt->queue, &interrupt_guard.flag()});
+                                                   {reorder_depth, &interrupt_guard.flag()});
     if (dp.result.failure) fail_stage(*dp.result.failure);
     nlohmann::json data_parallel = data_parallel_json(dp, planning->elements, alone);
     data_parallel["period_ms_predicted"] = evaluate_data_parallel(problem).period_ms;
