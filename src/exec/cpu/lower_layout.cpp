@@ -26,13 +26,15 @@ std::vector<int64_t> row_major_strides(const Shape& shape) {
 
 // Copies an output of `out_shape` element by element; `source` maps the
 // output coordinates to the flat input index, or -1 for a padding element.
+// `coord` is the caller's scratch of out_shape.size() values, made at
+// compile time so that a frame allocates nothing.
 template <typename SourceIndex>
 void gather_copy(const dnnl::memory& src, const dnnl::memory& dst, const Shape& out_shape,
-                 SourceIndex source) {
+                 std::vector<int64_t>& coord, SourceIndex source) {
   const size_t bytes = type_size(src.get_desc().data_type());
   const auto* in = static_cast<const std::byte*>(src.get_data_handle());
   auto* out = static_cast<std::byte*>(dst.get_data_handle());
-  std::vector<int64_t> coord(out_shape.size(), 0);
+  std::fill(coord.begin(), coord.end(), 0);
   const int64_t total = numel(out_shape);
   for (int64_t flat = 0; flat < total; ++flat) {
     const int64_t from = source(coord);
@@ -70,8 +72,23 @@ void lower_transpose(Lowering& l, const Node& node) {
   l.define(node.outputs[0], {dst, v.scale});
 }
 
-void lower_pad(Lowering& l, const Node& node) {
+namespace {
+
+enum class PadMode { constant, edge, reflect };
+
+PadMode pad_mode(const Node& node) {
   const std::string mode = node.attrs.get_string("mode", "constant");
+  if (mode == "constant") return PadMode::constant;
+  if (mode == "edge") return PadMode::edge;
+  if (mode == "reflect") return PadMode::reflect;
+  fail(ErrorKind::unsupported, "node '" + node.name + "' (Pad): mode '" + mode +
+                                   "' is not constant, edge or reflect");
+}
+
+}  // namespace
+
+void lower_pad(Lowering& l, const Node& node) {
+  const PadMode mode = pad_mode(node);
   const float fill = node.attrs.get_float("value", 0.0f);
   // Non-zero fill values have no code under a symmetric INT8 scale.
   const Value v = fill == 0.0f ? plain_value(l, node.inputs[0])
@@ -83,24 +100,25 @@ void lower_pad(Lowering& l, const Node& node) {
   const dnnl::memory dst = l.new_memory(plain_desc(out, v.type()));
   const dnnl::memory src = v.mem;
   const size_t rank = in.size();
-  l.add_custom([=] {
-    gather_copy(src, dst, out, [&](const std::vector<int64_t>& c) -> int64_t {
+  l.add_custom([=, coord = std::vector<int64_t>(rank)]() mutable {
+    gather_copy(src, dst, out, coord, [&](const std::vector<int64_t>& c) -> int64_t {
       int64_t from = 0;
       for (size_t a = 0; a < rank; ++a) {
         int64_t i = c[a] - pads[a];
         if (i < 0 || i >= in[a]) {
-          if (mode == "constant") return -1;
-          if (mode == "edge") i = std::clamp<int64_t>(i, 0, in[a] - 1);
+          if (mode == PadMode::constant) return -1;
+          if (mode == PadMode::edge) i = std::clamp<int64_t>(i, 0, in[a] - 1);
           else i = i < 0 ? -i : 2 * (in[a] - 1) - i;  // reflect
         }
         from += i * strides[a];
       }
       return from;
     });
-    if (mode == "constant" && fill != 0.0f) {
+    if (mode == PadMode::constant && fill != 0.0f) {
       // Padding cells were zeroed; write the fill value there.
       float* o = static_cast<float*>(dst.get_data_handle());
-      std::vector<int64_t> c(rank, 0);
+      std::vector<int64_t>& c = coord;
+      std::fill(c.begin(), c.end(), 0);
       for (int64_t flat = 0; flat < numel(out); ++flat) {
         for (size_t a = 0; a < rank; ++a)
           if (c[a] < pads[a] || c[a] >= pads[a] + in[a]) {
@@ -140,8 +158,8 @@ void lower_slice(Lowering& l, const Node& node) {
   const std::vector<int64_t> strides = row_major_strides(in);
   const dnnl::memory dst = l.new_memory(plain_desc(out, v.type()));
   const dnnl::memory src = v.mem;
-  l.add_custom([=] {
-    gather_copy(src, dst, out, [&](const std::vector<int64_t>& c) {
+  l.add_custom([=, coord = std::vector<int64_t>(rank)]() mutable {
+    gather_copy(src, dst, out, coord, [&](const std::vector<int64_t>& c) {
       int64_t from = 0;
       for (size_t a = 0; a < rank; ++a) from += (first[a] + c[a] * step[a]) * strides[a];
       return from;
@@ -163,8 +181,8 @@ void lower_split(Lowering& l, const Node& node) {
     const dnnl::memory dst = l.new_memory(plain_desc(out, v.type()));
     const dnnl::memory src = v.mem;
     const size_t rank = in.size();
-    l.add_custom([=] {
-      gather_copy(src, dst, out, [&](const std::vector<int64_t>& c) {
+    l.add_custom([=, coord = std::vector<int64_t>(rank)]() mutable {
+      gather_copy(src, dst, out, coord, [&](const std::vector<int64_t>& c) {
         int64_t from = 0;
         for (size_t a = 0; a < rank; ++a)
           from += (c[a] + (static_cast<int64_t>(a) == axis ? offset : 0)) * strides[a];
