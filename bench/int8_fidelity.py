@@ -130,18 +130,16 @@ import sys
 import tempfile
 import time
 
+# The engine choice and the error exit are bench/pytorch_reference.py's (its
+# module level imports nothing beyond the standard library).
+from pytorch_reference import PREFERRED_QUANT_ENGINES, choose_quant_engine, fail
+
 DEFAULT_MODELS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small",
                   "mobilenet_v3_large", "squeezenet1_1", "shufflenet_v2_x0_5"]
-PREFERRED_QUANT_ENGINES = ("onednn", "x86", "fbgemm")
 INPUT_SHAPE = (1, 3, 224, 224)
 OPSET = 13
 MIN_SQNR_DB = 25.0
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def fail(code, msg):
-    sys.stderr.write(f"error: {msg}\n")
-    sys.exit(code)
 
 
 def log(msg):
@@ -555,16 +553,7 @@ def main(argv):
     if unknown:
         fail(2, f"not torchvision model builders: {', '.join(unknown)}")
     torch.set_num_threads(a.threads)
-    supported = list(torch.backends.quantized.supported_engines)
-    qe = a.quant_engine
-    if qe is None:
-        qe = next((e for e in PREFERRED_QUANT_ENGINES if e in supported), None)
-        if qe is None:
-            fail(3, f"none of {PREFERRED_QUANT_ENGINES} is a supported quantized engine "
-                    f"(supported: {supported})")
-    elif qe not in supported:
-        fail(2, f"quantized engine '{qe}' is not supported here (supported: {supported})")
-    torch.backends.quantized.engine = qe
+    qe = choose_quant_engine(torch, a.quant_engine)
 
     now = datetime.datetime.now(datetime.timezone.utc)
     stamp = now.strftime("%Y-%m-%dT%H%M%SZ")

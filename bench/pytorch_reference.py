@@ -58,6 +58,23 @@ def fail(code, msg):
     sys.exit(code)
 
 
+def choose_quant_engine(torch, requested):
+    """Sets and returns PyTorch's quantized engine: `requested` when given
+    (exit 2 if unsupported), else the first of PREFERRED_QUANT_ENGINES that
+    this torch supports (exit 3 if none)."""
+    supported = list(torch.backends.quantized.supported_engines)
+    qe = requested
+    if qe is None:
+        qe = next((e for e in PREFERRED_QUANT_ENGINES if e in supported), None)
+        if qe is None:
+            fail(3, f"none of {PREFERRED_QUANT_ENGINES} is a supported quantized engine "
+                    f"(supported: {supported})")
+    elif qe not in supported:
+        fail(2, f"quantized engine '{qe}' is not supported here (supported: {supported})")
+    torch.backends.quantized.engine = qe
+    return qe
+
+
 def percentile(sorted_values, p):
     pos = (len(sorted_values) - 1) * p
     lo, hi = math.floor(pos), math.ceil(pos)
@@ -172,16 +189,7 @@ def main(argv):
                 "with Debian's python3-torch and python3-torchvision")
 
     torch.set_num_threads(1)
-    supported = list(torch.backends.quantized.supported_engines)
-    qe = a.quant_engine
-    if qe is None:
-        qe = next((e for e in PREFERRED_QUANT_ENGINES if e in supported), None)
-        if qe is None:
-            fail(3, f"none of {PREFERRED_QUANT_ENGINES} is a supported quantized engine "
-                    f"(supported: {supported})")
-    elif qe not in supported:
-        fail(2, f"quantized engine '{qe}' is not supported here (supported: {supported})")
-    torch.backends.quantized.engine = qe
+    qe = choose_quant_engine(torch, a.quant_engine)
 
     try:
         affinity = sorted(os.sched_getaffinity(0))
