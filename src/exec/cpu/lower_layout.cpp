@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "exec/cpu/int8_coverage.h"
 #include "exec/cpu/lowering.h"
 
 namespace splitinfer::cpu {
@@ -91,8 +92,8 @@ void lower_pad(Lowering& l, const Node& node) {
   const PadMode mode = pad_mode(node);
   const float fill = node.attrs.get_float("value", 0.0f);
   // Non-zero fill values have no code under a symmetric INT8 scale.
-  const Value v = fill == 0.0f ? plain_value(l, node.inputs[0])
-                               : Value{l.plain_f32(node.inputs[0]), 1.0f};
+  const Value v = int8_on_codes(l.graph(), node) ? plain_value(l, node.inputs[0])
+                                                 : Value{l.plain_f32(node.inputs[0]), 1.0f};
   const Shape& in = l.graph().tensor(node.inputs[0]).shape;
   const Shape& out = l.graph().output(node).shape;
   const std::vector<int64_t> pads = node.attrs.get_ints("pads");
