@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "devices/device_spec.h"
+#include "exec/cpu/cpu_features.h"
 #include "ggp/conv_layer.h"
 #include "ggp/posynomial_json.h"
 
@@ -17,16 +18,25 @@ namespace splitinfer::cli {
 
 namespace {
 
-nlohmann::json real_elements() {
+// Every core offers the same precisions: those of the CPU's instruction sets.
+nlohmann::json real_elements(const std::vector<Precision>& offered) {
   nlohmann::json list = nlohmann::json::array();
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned c = 0; c < cores; ++c)
-    for (const char* p : {"fp32", "int8"})
-      list.push_back({{"name", "cpu" + std::to_string(c) + ":" + p},
-                      {"description", "core " + std::to_string(c) + ", one thread, " + p}});
-  for (const char* p : {"fp32", "int8"})
-    list.push_back({{"name", std::string("cpu:") + p}, {"description", std::string("all cores, ") + p}});
+    for (Precision p : offered)
+      list.push_back({{"name", "cpu" + std::to_string(c) + ":" + std::string(precision_name(p))},
+                      {"description", "core " + std::to_string(c) + ", one thread, " +
+                                          std::string(precision_name(p))}});
+  for (Precision p : offered)
+    list.push_back({{"name", "cpu:" + std::string(precision_name(p))},
+                    {"description", "all cores, " + std::string(precision_name(p))}});
   return list;
+}
+
+nlohmann::json cpu_summary(const cpu::CpuFeatures& cpu, const std::vector<Precision>& offered) {
+  nlohmann::json precisions = nlohmann::json::array();
+  for (Precision p : offered) precisions.push_back(precision_name(p));
+  return {{"avx512_bf16", cpu.avx512_bf16}, {"amx", cpu.amx}, {"precisions", precisions}};
 }
 
 }  // namespace
@@ -37,6 +47,8 @@ void add_devices_command(CLI::App& app) {
   cmd->add_flag("--json", *json, "Print one JSON document");
   cmd->callback([json] {
     const DeviceCatalog& catalog = device_catalog();
+    const cpu::CpuFeatures cpu = cpu::this_cpu();
+    const std::vector<Precision> offered = cpu::precisions_offered(cpu);
     nlohmann::json simulated = nlohmann::json::array(), links = nlohmann::json::array();
     for (const SimElementSpec& e : catalog.elements) {
       nlohmann::json resources = nlohmann::json::object();
@@ -61,13 +73,21 @@ void add_devices_command(CLI::App& app) {
                        {"bandwidth_gb_s", l.bandwidth_gb_s},
                        {"sources", l.sources}});
     if (*json) {
-      std::cout << nlohmann::json{{"real", real_elements()}, {"simulated", simulated}, {"links", links}}
+      std::cout << nlohmann::json{{"cpu", cpu_summary(cpu, offered)},
+                                  {"real", real_elements(offered)},
+                                  {"simulated", simulated},
+                                  {"links", links}}
                        .dump(2)
                 << "\n";
       return;
     }
+    std::cout << "CPU precisions (every core): ";
+    for (Precision p : offered) std::cout << precision_name(p) << " ";
+    std::cout << (cpu.amx ? "(AMX)" : cpu.avx512_bf16 ? "(AVX512-BF16)"
+                                                     : "(no bf16: needs AVX512-BF16 or AMX)")
+              << "\n\n";
     std::cout << "real elements (measured; `cuda0:fp16` needs a CUDA build):\n";
-    for (const auto& e : real_elements())
+    for (const auto& e : real_elements(offered))
       std::cout << "  " << std::left << std::setw(18) << e["name"].get<std::string>()
                 << e["description"].get<std::string>() << "\n";
     std::cout << "\nsimulated elements (plan only; figures and sources in data/devices.json):\n";

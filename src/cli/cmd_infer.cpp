@@ -30,8 +30,8 @@ void add_infer_command(CLI::App& app) {
                   "Raw float32 NCHW input file, or a PNG/JPEG image (ImageNet preprocessing)")
       ->required();
   cmd->add_option("--output", opt->output, "Where to write the raw float32 output")->required();
-  cmd->add_option("--precision", opt->precision, "fp32 or int8 (the element's when --device is given)")
-      ->check(CLI::IsMember({"fp32", "int8"}));
+  cmd->add_option("--precision", opt->precision, "fp32, int8 or bf16 (the element's when --device is given)")
+      ->check(CLI::IsMember({"fp32", "int8", "bf16"}));
   cmd->add_option("--device", opt->device, "Element, e.g. cpu0:int8 (default cpu0:PRECISION)");
   cmd->add_option("--reps", opt->reps, "Runs to time (the median is reported)")
       ->default_val(1)
@@ -81,7 +81,8 @@ void add_infer_command(CLI::App& app) {
                 << shape_to_string(result.shape()) << " written to " << opt->output << " ("
                 << ms << " ms, measured, " << (opt->reps == 1 ? "first run" : "median of " + std::to_string(opt->reps) + " runs") << ")\n";
       for (const std::string& f : partition->float_fallbacks())
-        std::cout << "  runs in float32 (no integer kernel): " << f << "\n";
+        std::cout << "  runs in float32 (no " << precision_name(element.precision)
+                  << " kernel): " << f << "\n";
     }
   });
 }

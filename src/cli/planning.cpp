@@ -107,12 +107,12 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   for (const std::string& e : p->elements) {
     if (is_simulated_element(e)) {
       p->simulated = true;
-      p->problem.chain.push_back({e, device_catalog().find_element(e).precision == Precision::int8});
+      p->problem.chain.push_back({e, device_catalog().find_element(e).precision, ""});
       continue;
     }
     const Element element = make_backend(e)->element();  // checks it exists here
     any_int8 = any_int8 || element.precision == Precision::int8;
-    p->problem.chain.push_back({e, element.precision == Precision::int8, element.device});
+    p->problem.chain.push_back({e, element.precision, element.device});
     real.push_back(e);
   }
   // Everything the user typed is checked before anything is measured.

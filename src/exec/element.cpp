@@ -6,30 +6,13 @@
 
 namespace splitinfer {
 
-std::string_view precision_name(Precision p) {
-  switch (p) {
-    case Precision::fp32: return "fp32";
-    case Precision::int8: return "int8";
-    case Precision::fp16: return "fp16";
-  }
-  return "?";
-}
-
-double bytes_per_value(Precision p) {
-  switch (p) {
-    case Precision::int8: return 1.0;
-    case Precision::fp16: return 2.0;
-    case Precision::fp32: return 4.0;
-  }
-  return 4.0;
-}
-
 namespace {
 
 [[noreturn]] void bad_element(const std::string& name, const std::string& why) {
   fail(ErrorKind::invalid_input,
        "unknown element '" + name + "': " + why +
-           " (elements are cpuN:fp32, cpuN:int8, cpu:fp32, cpu:int8, cuda0:fp16)");
+           " (elements are cpuN:fp32, cpuN:int8, cpuN:bf16, cpu:fp32, cpu:int8, cpu:bf16, "
+           "cuda0:fp16)");
 }
 
 }  // namespace
@@ -44,7 +27,8 @@ Element parse_element(const std::string& name) {
   if (precision == "fp32") e.precision = Precision::fp32;
   else if (precision == "int8") e.precision = Precision::int8;
   else if (precision == "fp16") e.precision = Precision::fp16;
-  else bad_element(name, "precision '" + precision + "' is not fp32, int8 or fp16");
+  else if (precision == "bf16") e.precision = Precision::bf16;
+  else bad_element(name, "precision '" + precision + "' is not fp32, int8, bf16 or fp16");
 
   if (e.device == "cpu") return e;
   if (e.device.rfind("cpu", 0) == 0) {

@@ -1,5 +1,7 @@
 #include "exec/handoff.h"
 
+#include <bit>
+
 #include "common/error.h"
 #include "graph/units.h"
 
@@ -22,6 +24,8 @@ struct ChannelsLast {
   }
 };
 
+float bf16_to_float(uint16_t bits) { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
+
 }  // namespace
 
 Handoff Handoff::from_floats(Shape shape, std::vector<float> values, HandoffLayout layout) {
@@ -37,9 +41,24 @@ Handoff Handoff::from_floats(Shape shape, std::vector<float> values, HandoffLayo
   return h;
 }
 
+Handoff Handoff::from_bf16(Shape shape, std::vector<uint16_t> bits, HandoffLayout layout) {
+  if (static_cast<int64_t>(bits.size()) != numel(shape))
+    fail(ErrorKind::internal, "hand-off holds " + std::to_string(bits.size()) +
+                                  " bfloat16 values for " + std::to_string(numel(shape)) +
+                                  " elements");
+  check_layout(shape, layout);
+  Handoff h;
+  h.shape_ = std::move(shape);
+  h.type_ = HandoffType::bf16;
+  h.layout_ = layout;
+  h.bf16_ = std::move(bits);
+  return h;
+}
+
 Handoff Handoff::from_codes(Shape shape, HandoffType type, std::vector<uint8_t> codes,
                             float scale, int32_t zero_point, HandoffLayout layout) {
-  if (type == HandoffType::f32) fail(ErrorKind::internal, "codes need an integer type");
+  if (type != HandoffType::s8 && type != HandoffType::u8)
+    fail(ErrorKind::internal, "codes need an integer type");
   if (static_cast<int64_t>(codes.size()) != numel(shape))
     fail(ErrorKind::internal, "hand-off holds " + std::to_string(codes.size()) + " codes for " +
                                   std::to_string(numel(shape)) + " elements");
@@ -57,13 +76,19 @@ Handoff Handoff::from_codes(Shape shape, HandoffType type, std::vector<uint8_t> 
 int64_t Handoff::elements() const { return numel(shape_); }
 
 int64_t Handoff::bytes() const {
-  return is_quantized() ? elements() + kInt8HandoffHeaderBytes
-                        : elements() * static_cast<int64_t>(sizeof(float));
+  switch (type_) {
+    case HandoffType::f32: return handoff_bytes(Precision::fp32, elements());
+    case HandoffType::bf16: return handoff_bytes(Precision::bf16, elements());
+    case HandoffType::s8:
+    case HandoffType::u8: break;
+  }
+  return handoff_bytes(Precision::int8, elements());
 }
 
 std::vector<float> Handoff::to_floats() const {
   auto value = [&](int64_t stored) {
-    if (!is_quantized()) return values_[static_cast<size_t>(stored)];
+    if (type_ == HandoffType::f32) return values_[static_cast<size_t>(stored)];
+    if (type_ == HandoffType::bf16) return bf16_to_float(bf16_[static_cast<size_t>(stored)]);
     const uint8_t raw = codes_[static_cast<size_t>(stored)];
     const int32_t code = type_ == HandoffType::s8 ? static_cast<int8_t>(raw) : raw;
     return scale_ * static_cast<float>(code - zero_point_);

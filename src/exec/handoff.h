@@ -1,5 +1,6 @@
-// The tensor that crosses a cut between two partitions. A float partition
-// hands over float32 values; an INT8 partition hands over int8 (or uint8)
+// The tensor that crosses a cut between two partitions. A float32 partition
+// hands over float32 values, a BF16 partition bfloat16 values (the upper
+// half of a float32's bits); an INT8 partition hands over int8 (or uint8)
 // codes plus the scale and zero point that give them meaning, which is what
 // travels over the link (the paper's INT8 tensor and its scale).
 //
@@ -16,7 +17,7 @@
 
 namespace splitinfer {
 
-enum class HandoffType { f32, s8, u8 };
+enum class HandoffType { f32, s8, u8, bf16 };
 enum class HandoffLayout { plain, channels_last };
 
 class Handoff {
@@ -28,24 +29,27 @@ class Handoff {
   static Handoff from_codes(Shape shape, HandoffType type, std::vector<uint8_t> codes,
                             float scale, int32_t zero_point,
                             HandoffLayout layout = HandoffLayout::plain);
+  static Handoff from_bf16(Shape shape, std::vector<uint16_t> bits,
+                           HandoffLayout layout = HandoffLayout::plain);
 
   const Shape& shape() const { return shape_; }
   HandoffType type() const { return type_; }
   HandoffLayout layout() const { return layout_; }
-  bool is_quantized() const { return type_ != HandoffType::f32; }
+  bool is_quantized() const { return type_ == HandoffType::s8 || type_ == HandoffType::u8; }
   int64_t elements() const;
-  // Bytes on the link: 4 per float, or 1 per code plus a float32 scale and an
-  // int32 zero point (kInt8HandoffHeaderBytes).
+  // Bytes on the link: 4 per float32, 2 per bfloat16, or 1 per code plus a
+  // float32 scale and an int32 zero point (kInt8HandoffHeaderBytes).
   int64_t bytes() const;
 
   // The stored values in layout() order.
   std::span<const float> floats() const { return values_; }   // f32 only
   std::span<const uint8_t> codes() const { return codes_; }   // s8/u8 only, raw bytes
+  std::span<const uint16_t> bf16_bits() const { return bf16_; }  // bf16 only
   float scale() const { return scale_; }
   int32_t zero_point() const { return zero_point_; }
 
-  // The values as float32 in plain order: a copy for f32, dequantized codes
-  // otherwise.
+  // The values as float32 in plain order: a copy for f32, widened bfloat16,
+  // dequantized codes.
   std::vector<float> to_floats() const;
 
  private:
@@ -54,6 +58,7 @@ class Handoff {
   HandoffLayout layout_ = HandoffLayout::plain;
   std::vector<float> values_;
   std::vector<uint8_t> codes_;
+  std::vector<uint16_t> bf16_;
   float scale_ = 1.0f;
   int32_t zero_point_ = 0;
 };

@@ -119,7 +119,7 @@ std::vector<int64_t> cut_tensor_elements(const Graph& graph, const std::vector<U
 }
 
 int64_t int8_handoff_bytes(const Tensor& tensor) {
-  return numel(tensor.shape) + kInt8HandoffHeaderBytes;
+  return handoff_bytes(Precision::int8, numel(tensor.shape));
 }
 
 }  // namespace splitinfer

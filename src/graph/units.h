@@ -15,13 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "common/precision.h"
 #include "graph/graph.h"
 
 namespace splitinfer {
-
-// Bytes that accompany an INT8 hand-off tensor: a float32 scale and an int32
-// zero point.
-inline constexpr int64_t kInt8HandoffHeaderBytes = 8;
 
 struct Unit {
   int index = 0;

@@ -10,7 +10,7 @@ namespace splitinfer {
 
 int64_t PlanProblem::handoff_bytes(const ChainElement& sender, int cut) const {
   const int64_t n = cut_elements.at(static_cast<size_t>(cut));
-  return sender.int8_handoff ? n + kInt8HandoffHeaderBytes : n * 4;
+  return splitinfer::handoff_bytes(sender.precision, n);
 }
 
 StagePlan price_stage(const PlanProblem& p, int s, const ChainElement* sender, int first,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/precision.h"
 #include "plan/cost_source.h"
 #include "plan/link.h"
 
@@ -22,7 +23,8 @@ Objective parse_objective(const std::string& name);
 
 struct ChainElement {
   std::string name;
-  bool int8_handoff = false;  // hands over int8 codes plus scale, not float32
+  // What it hands over: int8 codes plus a scale, 2-byte floats or float32.
+  Precision precision = Precision::fp32;
   // The hardware it computes on ("cpu0"; "cpu" is every core); elements on
   // the same device time-share it. Empty: a device of its own.
   std::string device;

@@ -78,7 +78,7 @@ ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed, const 
 
   PlanProblem problem;
   problem.costs = &costs;
-  for (const char* element : kDatasetElements) problem.chain.push_back({element, hands_off_int8(element)});
+  for (const char* element : kDatasetElements) problem.chain.push_back({element, parse_element(element).precision, ""});
   problem.cut_elements = cut_tensor_elements(graph, units);
   problem.link = link;
   problem.mode = LinkMode::direct;

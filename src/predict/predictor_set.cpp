@@ -36,7 +36,7 @@ void expect(const GnnModel& model, GnnDirection direction, GnnHead head, const s
 
 std::vector<ChainElement> predictor_chain(const PredictorManifest& manifest) {
   std::vector<ChainElement> chain;
-  for (const std::string& e : manifest.elements) chain.push_back({e, parse_element(e).precision == Precision::int8});
+  for (const std::string& e : manifest.elements) chain.push_back({e, parse_element(e).precision, ""});
   return chain;
 }
 

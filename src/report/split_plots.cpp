@@ -66,9 +66,9 @@ LineChart handoff_bytes_chart(const std::string& model, const PlanProblem& p) {
   Series fp32{"float32", {}, {}, true};
   for (int s = 1; s < p.unit_count(); ++s) {
     int8.x.push_back(s);
-    int8.y.push_back(static_cast<double>(p.handoff_bytes({"", true}, s)));
+    int8.y.push_back(static_cast<double>(p.handoff_bytes({"", Precision::int8, ""}, s)));
     fp32.x.push_back(s);
-    fp32.y.push_back(static_cast<double>(p.handoff_bytes({"", false}, s)));
+    fp32.y.push_back(static_cast<double>(p.handoff_bytes({"", Precision::fp32, ""}, s)));
   }
   chart.series = {int8, fp32};
   return chart;

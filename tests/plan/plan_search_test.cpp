@@ -49,7 +49,7 @@ TEST(PlanEvaluate, HandComputedDirectAndIndirect) {
   // 3 units; 1e6 elements cross cut 1, 2e6 cross cut 2.
   const std::vector<int64_t> cuts{0, 1000000, 2000000, 10};
   {
-    const Plan plan = evaluate_plan(problem(costs, {{"a", true}, {"b", false}}, cuts,
+    const Plan plan = evaluate_plan(problem(costs, {{"a", Precision::int8}, {"b", Precision::fp32}}, cuts,
                                             LinkMode::direct, Objective::throughput),
                                     {1});
     // a: 0.5 + 1 compute, sends 1e6 + 8 int8 bytes: 0.1 + 1.000008 ms. b: 0.5 + 4.
@@ -62,7 +62,7 @@ TEST(PlanEvaluate, HandComputedDirectAndIndirect) {
   }
   {
     // Float sender, indirect: 8e6 bytes to the host on a, then to b's memory on b.
-    const Plan plan = evaluate_plan(problem(costs, {{"a", false}, {"b", false}}, cuts,
+    const Plan plan = evaluate_plan(problem(costs, {{"a", Precision::fp32}, {"b", Precision::fp32}}, cuts,
                                             LinkMode::indirect, Objective::latency),
                                     {2});
     EXPECT_NEAR(plan.stages[0].total_ms(), 3.5 + 8.1, 1e-9);
@@ -72,7 +72,7 @@ TEST(PlanEvaluate, HandComputedDirectAndIndirect) {
   }
   {
     // Split 0 and N: one element runs everything, nothing crosses a link.
-    const auto p = problem(costs, {{"a", true}, {"b", false}}, cuts, LinkMode::direct,
+    const auto p = problem(costs, {{"a", Precision::int8}, {"b", Precision::fp32}}, cuts, LinkMode::direct,
                            Objective::throughput);
     EXPECT_NEAR(evaluate_plan(p, {0}).period_ms, 6.5, 1e-12);
     EXPECT_NEAR(evaluate_plan(p, {3}).period_ms, 6.5, 1e-12);
@@ -82,7 +82,7 @@ TEST(PlanEvaluate, HandComputedDirectAndIndirect) {
 
 TEST(PlanEvaluate, RejectsBadSplits) {
   const TableCosts costs({{"a", {1, 2}}, {"b", {1, 1}}}, 0.0);
-  const auto p = problem(costs, {{"a", false}, {"b", false}}, {0, 4, 4}, LinkMode::direct,
+  const auto p = problem(costs, {{"a", Precision::fp32}, {"b", Precision::fp32}}, {0, 4, 4}, LinkMode::direct,
                          Objective::throughput);
   EXPECT_THROW(evaluate_plan(p, {3}), Error);
   EXPECT_THROW(evaluate_plan(p, {-1}), Error);
@@ -96,7 +96,7 @@ TEST(PlanEvaluate, RejectsBadSplits) {
 
 TEST(PlanSearch, TwoStageRankingIsSortedAndComplete) {
   const TableCosts costs({{"a", {1, 1, 1, 1}}, {"b", {3, 3, 3, 3}}}, 0.0);
-  const auto p = problem(costs, {{"a", true}, {"b", false}}, {0, 100, 100, 100, 100},
+  const auto p = problem(costs, {{"a", Precision::int8}, {"b", Precision::fp32}}, {0, 100, 100, 100, 100},
                          LinkMode::direct, Objective::throughput);
   const std::vector<Plan> ranked = rank_two_stage_splits(p);
   ASSERT_EQ(ranked.size(), 5u);
@@ -132,7 +132,7 @@ TEST(PlanSearch, DynamicProgramEqualsBruteForce) {
         for (int e = 0; e < k; ++e) {
           const std::string name = "e" + std::to_string(e);
           for (int u = 0; u < n; ++u) table[name].push_back(ms(rng));
-          chain.push_back({name, (trial + e) % 2 == 0});
+          chain.push_back({name, (trial + e) % 2 == 0 ? Precision::int8 : Precision::fp32});
         }
         std::vector<int64_t> cut_elements;
         for (int j = 0; j <= n; ++j) cut_elements.push_back(elements(rng));
@@ -170,19 +170,19 @@ TEST(PlanDataParallel, DevicesAddTheirRatesAndSharedDevicesTimeShare) {
     return evaluate_data_parallel(problem(costs, std::move(chain), cuts, LinkMode::direct, Objective::throughput));
   };
   // Two devices: rates add.
-  const DataParallelPlan two = priced({{"a", true, "cpu0"}, {"b", false, "cpu1"}});
+  const DataParallelPlan two = priced({{"a", Precision::int8, "cpu0"}, {"b", Precision::fp32, "cpu1"}});
   EXPECT_EQ(two.whole_ms, (std::vector<double>{6.5, 6.5}));
   EXPECT_NEAR(two.period_ms, 3.25, 1e-12);
   EXPECT_NEAR(two.latency_ms, 6.5, 1e-12);
   // One core time-shared by two elements: one frame per mean whole time.
-  const DataParallelPlan shared = priced({{"a", true, "cpu0"}, {"c", false, "cpu0"}});
+  const DataParallelPlan shared = priced({{"a", Precision::int8, "cpu0"}, {"c", Precision::fp32, "cpu0"}});
   EXPECT_NEAR(shared.period_ms, (6.5 + 9.5) / 2, 1e-12);
   EXPECT_NEAR(shared.latency_ms, 9.5, 1e-12);
   // An all-core element shares with every core.
-  const DataParallelPlan all = priced({{"a", true, "cpu"}, {"b", false, "cpu1"}});
+  const DataParallelPlan all = priced({{"a", Precision::int8, "cpu"}, {"b", Precision::fp32, "cpu1"}});
   EXPECT_NEAR(all.period_ms, 6.5, 1e-12);
   // Elements with no device (simulated) are devices of their own.
-  const DataParallelPlan sim = priced({{"a", true}, {"a", true}, {"c", false}});
+  const DataParallelPlan sim = priced({{"a", Precision::int8}, {"a", Precision::int8}, {"c", Precision::fp32}});
   EXPECT_NEAR(sim.period_ms, 1.0 / (2 / 6.5 + 1 / 9.5), 1e-12);
 }
 

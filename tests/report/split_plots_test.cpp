@@ -20,7 +20,7 @@ class LinearCosts : public CostSource {
 PlanProblem problem(const CostSource& costs) {
   PlanProblem p;
   p.costs = &costs;
-  p.chain = {{"a", true}, {"b", false}};
+  p.chain = {{"a", Precision::int8}, {"b", Precision::fp32}};
   p.cut_elements = {100, 1000, 2000, 3000, 10};
   p.link = {"l", 0.5, 1e-3, "spec"};  // 0.5 ms + 1 ms per 1000 bytes
   return p;

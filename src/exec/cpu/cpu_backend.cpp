@@ -1,4 +1,5 @@
-// The CPU elements cpuN:fp32 and cpuN:int8 (and cpu:* on all cores): units
+// The CPU elements cpuN:fp32, cpuN:int8 and cpuN:bf16 (and cpu:* on all
+// cores): units
 // lowered to oneDNN primitives once at compile time; run() only copies the
 // hand-off in, executes the steps and copies the result out.
 #include "exec/cpu/cpu_backend.h"
@@ -9,6 +10,7 @@
 
 #include "common/error.h"
 #include "exec/calibration.h"
+#include "exec/cpu/cpu_features.h"
 #include "exec/cpu/lowering.h"
 
 namespace splitinfer::cpu {
@@ -75,14 +77,27 @@ class CpuPartition : public Partition {
   }
 
   static const void* raw_data(const Handoff& h) {
-    return h.is_quantized() ? static_cast<const void*>(h.codes().data())
-                            : static_cast<const void*>(h.floats().data());
+    switch (h.type()) {
+      case HandoffType::f32: return h.floats().data();
+      case HandoffType::bf16: return h.bf16_bits().data();
+      case HandoffType::s8:
+      case HandoffType::u8: break;
+    }
+    return h.codes().data();
+  }
+
+  static dt memory_type(HandoffType type) {
+    switch (type) {
+      case HandoffType::f32: return dt::f32;
+      case HandoffType::bf16: return dt::bf16;
+      case HandoffType::u8: return dt::u8;
+      case HandoffType::s8: break;
+    }
+    return dt::s8;
   }
 
   static dnnl::memory::desc describe(const Handoff& h) {
-    const dt type = h.type() == HandoffType::f32 ? dt::f32
-                    : h.type() == HandoffType::u8 ? dt::u8
-                                                  : dt::s8;
+    const dt type = memory_type(h.type());
     return h.layout() == HandoffLayout::channels_last
                ? dnnl::memory::desc(to_dims(h.shape()), type, tag::nhwc)
                : plain_desc(h.shape(), type);
@@ -99,6 +114,11 @@ class CpuPartition : public Partition {
       std::vector<float> values(bytes / sizeof(float));
       std::memcpy(values.data(), mem.get_data_handle(), bytes);
       return Handoff::from_floats(std::move(shape), std::move(values), layout);
+    }
+    if (type == dt::bf16) {
+      std::vector<uint16_t> bits(bytes / sizeof(uint16_t));
+      std::memcpy(bits.data(), mem.get_data_handle(), bytes);
+      return Handoff::from_bf16(std::move(shape), std::move(bits), layout);
     }
     std::vector<uint8_t> codes(bytes);
     std::memcpy(codes.data(), mem.get_data_handle(), bytes);
@@ -138,9 +158,7 @@ class CpuBackend : public Backend {
 }  // namespace
 
 std::unique_ptr<Backend> make_cpu_backend(const Element& element) {
-  if (element.precision == Precision::fp16)
-    fail(ErrorKind::unsupported, "element " + element.name +
-                                     ": the CPU elements run fp32 or int8, not fp16");
+  require_precision(element, this_cpu());
   return std::make_unique<CpuBackend>(element);
 }
 

@@ -260,7 +260,7 @@ void lower_conv(Lowering& l, const Node& node) {
   const tag wtag = groups == 1 ? tag::oihw : tag::goihw;
 
   const bool int8 = l.int8();
-  dt src_type = dt::f32, dst_type = dt::f32, res_type = dt::f32;
+  dt src_type = l.float_type(), dst_type = l.float_type(), res_type = l.float_type();
   float s_in = 1.0f, s_out = 1.0f, s_res = 1.0f;
   QuantizedWeights qw;
   dnnl::primitive_attr attr = partition_attr();
@@ -274,10 +274,10 @@ void lower_conv(Lowering& l, const Node& node) {
   }
   attr.set_post_ops(epilogue_ops(e, res_type, s_res, s_out, int8));
 
-  // Float32 lets oneDNN pick blocked layouts; INT8 kernels work on NHWC.
+  // Float kernels pick their blocked layouts; INT8 kernels work on NHWC.
   const tag act = int8 ? tag::nhwc : tag::any;
   const dnnl::memory::desc src_md(to_dims(x), src_type, act), dst_md(to_dims(y), dst_type, act);
-  const dnnl::memory::desc w_md(wdims, int8 ? dt::s8 : dt::f32, tag::any);
+  const dnnl::memory::desc w_md(wdims, int8 ? dt::s8 : l.float_type(), tag::any);
   const dnnl::memory::desc b_md({oc}, dt::f32, tag::a);
   const dnnl::convolution_forward::primitive_desc pd(
       {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, w_md, b_md,
@@ -314,7 +314,7 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, std::vecto
   const Epilogue e = match_epilogue(l, node.outputs[0], false);
 
   const bool int8 = l.int8();
-  dt src_type = dt::f32, dst_type = dt::f32;
+  dt src_type = l.float_type(), dst_type = l.float_type();
   float s_in = 1.0f, s_out = 1.0f;
   QuantizedWeights qw;
   dnnl::primitive_attr attr = partition_attr();
@@ -328,7 +328,7 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, std::vecto
   attr.set_post_ops(epilogue_ops(e, dt::undef, 1.0f, s_out, int8));
 
   const dnnl::memory::desc src_md({m, k}, src_type, tag::ab), dst_md({m, n}, dst_type, tag::ab);
-  const dnnl::memory::desc w_md({n, k}, int8 ? dt::s8 : dt::f32, tag::any);
+  const dnnl::memory::desc w_md({n, k}, int8 ? dt::s8 : l.float_type(), tag::any);
   const dnnl::memory::desc b_md({n}, dt::f32, tag::a);
   const dnnl::inner_product_forward::primitive_desc pd(
       {dnnl::prop_kind::forward_inference, src_md, w_md, b_md, dst_md}, attr, cpu_engine());
@@ -365,16 +365,17 @@ std::vector<float> weight_rows(const Node& node, const Tensor& b, bool trans_b, 
 
 namespace {
 
-// A 2-D plain float32 value viewed as its transpose when `transposed`.
+// A 2-D plain float value viewed as its transpose when `transposed`.
 dnnl::memory matrix_view(Lowering& l, int tensor, bool transposed) {
   const Shape& s = l.graph().tensor(tensor).shape;
-  const dnnl::memory plain = l.plain_f32(tensor);
-  const dnnl::memory::desc md = transposed ? dnnl::memory::desc({s[1], s[0]}, dt::f32, dims{1, s[1]})
-                                           : plain_desc(s, dt::f32);
+  const dt type = l.float_type();
+  const dnnl::memory plain = l.plain(tensor, type);
+  const dnnl::memory::desc md = transposed ? dnnl::memory::desc({s[1], s[0]}, type, dims{1, s[1]})
+                                           : plain_desc(s, type);
   return dnnl::memory(md, cpu_engine(), plain.get_data_handle());
 }
 
-// Any other Gemm (transposed A, B computed, C a matrix): a float32 matmul,
+// Any other Gemm (transposed A, B computed, C a matrix): a float matmul,
 // alpha as its output scale and beta * C added by a broadcasting post-op.
 void lower_general_gemm(Lowering& l, const Node& node) {
   const Graph& g = l.graph();
@@ -382,7 +383,7 @@ void lower_general_gemm(Lowering& l, const Node& node) {
   const dnnl::memory a = matrix_view(l, node.inputs[0], node.attrs.get_int("transA", 0) != 0);
   const dnnl::memory b = matrix_view(l, node.inputs[1], node.attrs.get_int("transB", 0) != 0);
   const Shape& y = g.output(node).shape;
-  const dnnl::memory dst = l.new_memory(plain_desc(y, dt::f32));
+  const dnnl::memory dst = l.new_memory(plain_desc(y, l.float_type()));
   dnnl::primitive_attr attr = partition_attr();
   if (alpha != 1.0f) attr.set_output_scales(0, {alpha});
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, dst}};
@@ -438,7 +439,7 @@ void lower_matmul(Lowering& l, const Node& node) {
                         b->shape[0]);
     return;
   }
-  // Otherwise a float32 matmul (no integer kernel in INT8). ONNX promotes a
+  // Otherwise a float matmul (no integer kernel in INT8). ONNX promotes a
   // 1-D A to a row and a 1-D B to a column, then broadcasts batch axes.
   Shape as = g.tensor(node.inputs[0]).shape, bs = b->shape;
   if (as.size() == 1) as.insert(as.begin(), 1);
@@ -450,13 +451,14 @@ void lower_matmul(Lowering& l, const Node& node) {
   for (size_t i = 0; i + 2 < rank; ++i) ys[i] = std::max(as[i], bs[i]);
   ys[rank - 2] = as[rank - 2];
   ys[rank - 1] = bs[rank - 1];
-  const dnnl::memory a_plain = l.plain_f32(node.inputs[0]), b_plain = l.plain_f32(node.inputs[1]);
-  const dnnl::memory a(plain_desc(as, dt::f32), cpu_engine(), a_plain.get_data_handle());
-  const dnnl::memory bm(plain_desc(bs, dt::f32), cpu_engine(), b_plain.get_data_handle());
-  const dnnl::memory dst = l.new_memory(plain_desc(ys, dt::f32));
+  const dt type = l.float_type();
+  const dnnl::memory a_plain = l.plain(node.inputs[0], type), b_plain = l.plain(node.inputs[1], type);
+  const dnnl::memory a(plain_desc(as, type), cpu_engine(), a_plain.get_data_handle());
+  const dnnl::memory bm(plain_desc(bs, type), cpu_engine(), b_plain.get_data_handle());
+  const dnnl::memory dst = l.new_memory(plain_desc(ys, type));
   const dnnl::matmul::primitive_desc pd({a.get_desc(), bm.get_desc(), dst.get_desc()}, partition_attr(), cpu_engine());
   l.add(dnnl::matmul(pd), {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, dst}});
-  const dnnl::memory out(plain_desc(g.output(node).shape, dt::f32), cpu_engine(), dst.get_data_handle());
+  const dnnl::memory out(plain_desc(g.output(node).shape, type), cpu_engine(), dst.get_data_handle());
   l.define(node.outputs[0], {out, 1.0f});
 }
 
@@ -499,7 +501,7 @@ void lower_pool(Lowering& l, const Node& node) {
     // oneDNN's integer pooling kernels want channels-last.
     src = l.converted(node.inputs[0], {to_dims(x), type, tag::nhwc}, s);
   } else {
-    src = l.value(node.inputs[0]).mem;
+    src = l.float_value(node.inputs[0]);
   }
   if (alg == dnnl::algorithm::pooling_avg_include_padding &&
       (pad_r[0] > explicit_pads[2] || pad_r[1] > explicit_pads[3])) {
@@ -558,8 +560,7 @@ void lower_batch_norm(Lowering& l, const Node& node) {
       beta[c] /= out_scale;
     }
   } else {
-    const Value& v = l.value(node.inputs[0]);
-    src = v.type() == dt::f32 ? v.mem : l.plain_f32(node.inputs[0]);
+    src = l.float_value(node.inputs[0]);
   }
   const auto flags = dnnl::normalization_flags::use_global_stats |
                      dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;

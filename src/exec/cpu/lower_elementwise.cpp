@@ -61,13 +61,6 @@ float activate(const Activation& act, float x) {
 
 namespace {
 
-// The value in float32: its own memory in float32 mode (any layout), a
-// dequantized plain copy in INT8.
-dnnl::memory float_source(Lowering& l, int tensor) {
-  const Value& v = l.value(tensor);
-  return v.type() == dt::f32 ? v.mem : l.plain_f32(tensor);
-}
-
 CodeFormat format_of(dt type, float scale) { return {type == dt::u8, scale}; }
 
 // out = f(x) on codes: x's codes in the dense hand-off layout, one table
@@ -119,7 +112,7 @@ void lower_eltwise(Lowering& l, const Node& node) {
     lower_code_function(l, x, node.outputs[0], [act](float t) { return activate(act, t); });
     return;
   }
-  dnnl::memory cur = v.mem;
+  dnnl::memory cur = l.float_value(x);
   for (int step = 0; step < (act.has_second ? 2 : 1); ++step) {
     const auto alg = step == 0 ? act.alg : act.second_alg;
     const float alpha = step == 0 ? act.alpha : act.second_alpha;
@@ -189,9 +182,10 @@ void lower_binary(Lowering& l, const Node& node) {
   if (l.int8() && int8_on_codes(g, node)) return lower_binary_codes(l, node, a, b);
   dnnl::memory src0;
   if (g.tensor(a).shape == out) {
-    src0 = float_source(l, a);
+    src0 = l.float_value(a);
   } else {
-    // Both operands broadcast: first expand one onto the op's identity.
+    // Both operands broadcast: first expand one onto the op's identity (in
+    // float32, which the fill loop writes).
     src0 = l.new_memory(plain_desc(out, dt::f32));
     const float identity = node.op == OpType::Add ? 0.0f : 1.0f;
     l.add_custom([src0, identity] {
@@ -203,8 +197,9 @@ void lower_binary(Lowering& l, const Node& node) {
                                           partition_attr(), cpu_engine());
     l.add(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, a_ranked}, {DNNL_ARG_DST, src0}});
   }
+  const dt type = src0.get_desc().data_type();
   const dnnl::memory src1 = g.tensor(b).shape == out ? l.converted(b, src0.get_desc(), 1.0f)
-                                                     : ranked_plain(l, b, out.size(), dt::f32, 1.0f);
+                                                     : ranked_plain(l, b, out.size(), type, 1.0f);
   const dnnl::binary::primitive_desc pd({alg, src0.get_desc(), src1.get_desc(), src0.get_desc()},
                                         partition_attr(), cpu_engine());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
@@ -216,7 +211,7 @@ void lower_softmax(Lowering& l, const Node& node) {
   const Shape& x = l.graph().tensor(node.inputs[0]).shape;
   int64_t axis = node.attrs.get_int("axis", -1);
   if (axis < 0) axis += static_cast<int64_t>(x.size());
-  const dnnl::memory src = l.plain_f32(node.inputs[0]);
+  const dnnl::memory src = l.plain(node.inputs[0], l.float_type());
   const dnnl::softmax_forward::primitive_desc pd(
       {dnnl::prop_kind::forward_inference, src.get_desc(), static_cast<int>(axis)}, partition_attr(),
       cpu_engine());
@@ -232,7 +227,7 @@ void lower_concat(Lowering& l, const Node& node) {
   if (axis < 0) axis += static_cast<int64_t>(out.size());
   // INT8: inputs that already share one type and scale concatenate as they
   // are; otherwise each is re-coded at the output's calibrated scale.
-  dt type = dt::f32;
+  dt type = l.float_type();
   float scale = 1.0f;
   if (l.int8()) {
     const Value& first = l.value(node.inputs[0]);
@@ -249,10 +244,10 @@ void lower_concat(Lowering& l, const Node& node) {
   std::vector<dnnl::memory::desc> descs;
   for (int t : node.inputs) {
     const Shape& shape = g.tensor(t).shape;
-    srcs.push_back(l.int8() ? l.converted(t, handoff_desc(shape, type), scale) : l.plain_f32(t));
+    srcs.push_back(l.int8() ? l.converted(t, handoff_desc(shape, type), scale) : l.plain(t, type));
     descs.push_back(srcs.back().get_desc());
   }
-  const dnnl::memory::desc dst_md = l.int8() ? handoff_desc(out, type) : plain_desc(out, dt::f32);
+  const dnnl::memory::desc dst_md = l.int8() ? handoff_desc(out, type) : plain_desc(out, type);
   const dnnl::concat::primitive_desc pd(dst_md, static_cast<int>(axis), descs, cpu_engine(),
                                         partition_attr());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
@@ -271,7 +266,7 @@ void lower_reduce_mean(Lowering& l, const Node& node) {
   Shape kept = x;  // the output with reduced axes kept as 1
   for (int64_t a : axes) kept[static_cast<size_t>(a < 0 ? a + static_cast<int64_t>(x.size()) : a)] = 1;
   // A mean commutes with the scale: INT8 averages the codes themselves.
-  dt type = dt::f32;
+  dt type = l.float_type();
   float scale = 1.0f;
   if (l.int8()) std::tie(type, scale) = l.codes(node.inputs[0]);
   const dnnl::memory src = l.plain(node.inputs[0], type, scale);

@@ -46,7 +46,7 @@ Program Lowering::run() {
     const QuantParams q = quant(input_tensor_);
     program_.input = {new_memory(handoff_desc(in.shape, code_type(q))), q.scale};
   } else {
-    program_.input = {new_memory(handoff_desc(in.shape, dt::f32)), 1.0f};
+    program_.input = {new_memory(handoff_desc(in.shape, float_type())), 1.0f};
   }
   define(input_tensor_, program_.input);
   program_.input_shape = in.shape;
@@ -56,15 +56,19 @@ Program Lowering::run() {
     if (!fused_[i]) lower_node(graph_.nodes[i]);
 
   // The hand-off leaves as codes at the calibrated scale from an INT8
-  // partition, float32 otherwise.
+  // partition, as bfloat16 from a BF16 partition, and as float32 otherwise
+  // and at the model's output.
   const Shape& out = program_.output_shape;
+  const bool model_output = std::find(graph_.outputs.begin(), graph_.outputs.end(),
+                                      output_tensor_) != graph_.outputs.end();
   if (int8()) {
     const Value& v = value(output_tensor_);
     const QuantParams q = is_integer(v.type()) ? QuantParams{v.type() == dt::u8, v.scale}
                                                : quant(output_tensor_);
     program_.output = {converted(output_tensor_, handoff_desc(out, code_type(q)), q.scale), q.scale};
   } else {
-    program_.output = {converted(output_tensor_, handoff_desc(out, dt::f32), 1.0f), 1.0f};
+    const dt type = model_output ? dt::f32 : float_type();
+    program_.output = {converted(output_tensor_, handoff_desc(out, type), 1.0f), 1.0f};
   }
   bind_scratchpad();
   return std::move(program_);
@@ -83,6 +87,7 @@ void Lowering::lower_node(const Node& node) {
   if (int8() && !int8_on_codes(graph_, node)) note_fallback(node);
   try {
     dispatch(node);
+    if (precision_ == Precision::bf16) note_float32_results(node);
   } catch (const dnnl::error& e) {
     fail(ErrorKind::unsupported, "node '" + node.name + "' (" + std::string(op_name(node.op)) +
                                      "): the CPU kernels do not support these shapes or "
@@ -166,6 +171,11 @@ dnnl::memory Lowering::plain(int tensor, dt type, float scale) {
   return out;
 }
 
+dnnl::memory Lowering::float_value(int tensor) {
+  const Value& v = value(tensor);
+  return v.type() == float_type() ? v.mem : plain(tensor, float_type());
+}
+
 dnnl::memory Lowering::converted(int tensor, const dnnl::memory::desc& desc, float scale) {
   const Value& v = value(tensor);
   if (v.mem.get_desc() == desc && v.scale == scale) return v.mem;
@@ -196,6 +206,11 @@ void Lowering::add(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args
 
 void Lowering::add_custom(std::function<void()> kernel) {
   program_.steps.push_back({{}, {}, std::move(kernel)});
+}
+
+void Lowering::note_float32_results(const Node& node) {
+  for (int t : node.outputs)
+    if (has_value(t) && value(t).type() == dt::f32) return note_fallback(node);
 }
 
 void Lowering::note_fallback(const Node& node) {

@@ -1,12 +1,15 @@
 // Lowers a range of split units to a sequence of oneDNN primitives for one
-// CPU element, in float32 or INT8. Shared by both precisions so that they
-// fuse identically: Conv [+BatchNorm] [+activation] [+residual Add]
+// CPU element, in float32, bfloat16 or INT8. Shared by all precisions so that
+// they fuse identically: Conv [+BatchNorm] [+activation] [+residual Add]
 // [+activation] becomes one convolution with post-ops, Gemm [+activation]
 // one inner product. In INT8, convolutions and inner products run on integer
 // kernels (u8/s8 activations, per-channel s8 weights); pooling, layout ops,
 // activations, Add/Mul of activations, Concat, ReduceMean and standalone
 // BatchNorm stay on codes; what remains (Softmax, MatMul of two
 // activations, arithmetic with constants) runs in float32 and is reported.
+// In BF16 every oneDNN kernel reads and writes bfloat16 (weights converted
+// once at compile time, accumulation in float32); the few C++ kernels that
+// compute on float32 values are reported the same way.
 #pragma once
 
 #include <functional>
@@ -76,6 +79,9 @@ class Lowering {
   // --- values -------------------------------------------------------------
   const Graph& graph() const { return graph_; }
   bool int8() const { return precision_ == Precision::int8; }
+  // The type float kernels compute in: bf16 in a BF16 partition, f32
+  // otherwise (an INT8 partition's fallbacks included).
+  dt float_type() const { return precision_ == Precision::bf16 ? dt::bf16 : dt::f32; }
   // Weights and constants become values on first use.
   const Value& value(int tensor);
   bool has_value(int tensor) const { return values_.count(tensor) != 0; }
@@ -84,6 +90,9 @@ class Lowering {
   // once per (tensor, type, scale) with a reorder step.
   dnnl::memory plain(int tensor, dt type, float scale = 1.0f);
   dnnl::memory plain_f32(int tensor) { return plain(tensor, dt::f32); }
+  // The tensor in float_type(): its own memory (any layout) when it has
+  // that type, else a plain converted copy.
+  dnnl::memory float_value(int tensor);
   // The tensor converted to an exact descriptor and scale.
   dnnl::memory converted(int tensor, const dnnl::memory::desc& desc, float scale);
   // INT8 type and scale chosen for a tensor from the calibration.
@@ -110,6 +119,8 @@ class Lowering {
   void lower_node(const Node& node);
   void dispatch(const Node& node);
   void note_fallback(const Node& node);
+  // A BF16 partition reports the nodes whose results it holds in float32.
+  void note_float32_results(const Node& node);
   void bind_scratchpad();
 
   const Graph& graph_;
