@@ -118,7 +118,7 @@ Calibration calibrate(const Graph& graph, const std::vector<std::vector<float>>&
   c.method = method;
   c.samples = static_cast<int>(inputs.size());
   for (auto& [tensor, o] : seen) {
-    TensorRange r{o.min, o.max, choose_clipping(o.sample, method), {}};
+    TensorRange r{o.min, o.max, choose_clipping(o.sample, {o.min, o.max}, method), {}};
     for (double sum : o.channel_sums)
       r.channel_means.push_back(static_cast<float>(sum / static_cast<double>(o.per_channel_count)));
     c.ranges[graph.tensor(tensor).name] = std::move(r);

@@ -127,18 +127,19 @@ double coding_error(std::span<const float> sample, bool is_unsigned, float clip)
   return e;
 }
 
-Clipping choose_clipping(std::vector<float>& sample, CalibrationMethod method) {
+Clipping choose_clipping(std::vector<float>& sample, ValueRange seen, CalibrationMethod method) {
   if (sample.empty()) return {false, 0.0f};
   const std::vector<float> scored = thinned(sample);
+  const float largest_positive = std::max(seen.max, 0.0f);
   float s8 = 0.0f, u8 = 0.0f;
   switch (method) {
     case CalibrationMethod::minmax:
-      s8 = largest_magnitude(sample, false);
-      u8 = largest_magnitude(sample, true);
+      s8 = std::max(largest_positive, -seen.min);
+      u8 = largest_positive;
       break;
     case CalibrationMethod::percentile:
       s8 = percentile_clip(sample);
-      u8 = std::min(s8, largest_magnitude(sample, true));
+      u8 = std::min(s8, largest_positive);
       break;
     case CalibrationMethod::mse:
       s8 = mse_clip(scored, false);

@@ -12,7 +12,7 @@
 namespace splitinfer {
 
 enum class CalibrationMethod {
-  minmax,      // the largest magnitude seen
+  minmax,      // the largest magnitude seen (exact, not the sample's)
   percentile,  // the 99.99th percentile of magnitudes (ignores rare outliers)
   mse,         // the clip that minimises the squared coding error of the sample
   entropy,     // the clip that minimises the KL divergence of the coded histogram (TensorRT)
@@ -25,8 +25,16 @@ struct Clipping {
   float clip = 0.0f;
 };
 
-// `sample` holds values of one tensor (any order; it is reordered).
-Clipping choose_clipping(std::vector<float>& sample, CalibrationMethod method);
+// The smallest and largest of every value a tensor took during calibration.
+struct ValueRange {
+  float min = 0.0f, max = 0.0f;
+};
+
+// `sample` holds values of one tensor (any order; it is reordered), `seen`
+// the exact extremes of all its values: the sample is thinned and can miss
+// them, and a clip below the largest value seen would saturate values the
+// calibration inputs themselves produce.
+Clipping choose_clipping(std::vector<float>& sample, ValueRange seen, CalibrationMethod method);
 
 // Sum of squared differences between the sample and its codes at `clip`.
 double coding_error(std::span<const float> sample, bool is_unsigned, float clip);

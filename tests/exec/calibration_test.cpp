@@ -12,6 +12,7 @@
 #include "exec/calibration.h"
 #include "exec/clipping.h"
 #include "exec/partition_test_util.h"
+#include "graph/builder.h"
 #include "support/reference_interpreter.h"
 
 namespace splitinfer {
@@ -31,12 +32,29 @@ std::vector<float> gaussian(size_t n, uint64_t seed) {
   return v;
 }
 
+ValueRange range_of(const std::vector<float>& v) {
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  return {*lo, *hi};
+}
+
 TEST(Clipping, MinmaxClipsAtTheLargestMagnitude) {
   std::vector<float> v = gaussian(10000, 1);
   v.push_back(-50.0f);
-  const Clipping c = choose_clipping(v, CalibrationMethod::minmax);
+  const Clipping c = choose_clipping(v, range_of(v), CalibrationMethod::minmax);
   EXPECT_FALSE(c.is_unsigned);
   EXPECT_FLOAT_EQ(c.clip, 50.0f);
+}
+
+TEST(Clipping, MinmaxClipsAtTheExtremesSeenNotTheSamples) {
+  // The sample is a thinned subset of the values: its largest can fall far
+  // short of the tensor's. The clip of minmax is the largest value seen.
+  std::vector<float> sample;
+  for (float x : gaussian(10000, 7)) sample.push_back(std::abs(x));
+  const ValueRange seen{0.0f, 12.0f};  // a peak the sample missed
+  std::vector<float> copy = sample;
+  const Clipping minmax = choose_clipping(copy, seen, CalibrationMethod::minmax);
+  EXPECT_TRUE(minmax.is_unsigned);
+  EXPECT_FLOAT_EQ(minmax.clip, 12.0f);
 }
 
 TEST(Clipping, PercentileAndEntropyIgnoreARareOutlierMseWeighsIt) {
@@ -44,7 +62,7 @@ TEST(Clipping, PercentileAndEntropyIgnoreARareOutlierMseWeighsIt) {
   v.push_back(40.0f);
   auto clipping = [&](CalibrationMethod m) {
     std::vector<float> copy = v;
-    return choose_clipping(copy, m);
+    return choose_clipping(copy, range_of(copy), m);
   };
   for (CalibrationMethod m : {CalibrationMethod::percentile, CalibrationMethod::entropy}) {
     const Clipping c = clipping(m);
@@ -68,7 +86,7 @@ TEST(Clipping, EntropyKeepsATensorThatStartsFarFromZero) {
   std::mt19937_64 rng(6);
   std::uniform_real_distribution<float> uniform(0.2f, 1.1f);
   for (int i = 0; i < 256; ++i) v.push_back(uniform(rng));
-  const Clipping c = choose_clipping(v, CalibrationMethod::entropy);
+  const Clipping c = choose_clipping(v, range_of(v), CalibrationMethod::entropy);
   EXPECT_TRUE(c.is_unsigned);
   EXPECT_GT(c.clip, 1.0f);
 }
@@ -76,7 +94,7 @@ TEST(Clipping, EntropyKeepsATensorThatStartsFarFromZero) {
 TEST(Clipping, MseIsTheBestClipOfItsSearch) {
   std::vector<float> v = gaussian(5000, 3);
   std::vector<float> copy = v;
-  const Clipping c = choose_clipping(copy, CalibrationMethod::mse);
+  const Clipping c = choose_clipping(copy, range_of(copy), CalibrationMethod::mse);
   const double best = coding_error(v, c.is_unsigned, c.clip);
   for (float clip : {1.0f, 2.0f, 3.0f, 5.0f, 8.0f}) EXPECT_LE(best, coding_error(v, false, clip)) << clip;
 }
@@ -89,12 +107,12 @@ TEST(Clipping, RareSmallNegativesStillGetUnsignedCodes) {
   for (int i = 0; i < 5; ++i) v.push_back(-1e-3f);
   for (CalibrationMethod m : kMethods) {
     std::vector<float> copy = v;
-    EXPECT_TRUE(choose_clipping(copy, m).is_unsigned) << calibration_method_name(m);
+    EXPECT_TRUE(choose_clipping(copy, range_of(copy), m).is_unsigned) << calibration_method_name(m);
   }
   // A symmetric tensor gets s8.
   for (CalibrationMethod m : kMethods) {
     std::vector<float> copy = gaussian(20000, 5);
-    EXPECT_FALSE(choose_clipping(copy, m).is_unsigned) << calibration_method_name(m);
+    EXPECT_FALSE(choose_clipping(copy, range_of(copy), m).is_unsigned) << calibration_method_name(m);
   }
 }
 
@@ -153,6 +171,40 @@ TEST(Calibration, BiasCorrectionKeepsTheOutputMeanOfADepthwiseLayer) {
     for (size_t i = 0; i < got.size(); ++i) shift += got[i] - want[i];
     shift /= static_cast<double>(got.size());
     EXPECT_LT(std::abs(shift), 0.1) << "mean output shift " << shift;
+  }
+}
+
+}  // namespace
+}  // namespace splitinfer
+
+namespace splitinfer {
+namespace {
+
+// A wide convolution: each calibration input has 200,704 outputs, far more
+// than the sample calibration keeps of them. Under minmax, the INT8 layer
+// run on a calibration input itself must not saturate: its largest output
+// used to be clipped at the sample's largest value, 24% below the true one.
+TEST(Calibration, MinmaxInt8LayerDoesNotSaturateOnItsOwnCalibrationInputs) {
+  GraphBuilder b("wide_conv", 3);
+  int x = b.input("input", {1, 64, 56, 56});
+  x = b.conv(x, "conv", 64, 3, 1, 1, 1, true);
+  x = b.relu(x, "relu");
+  b.output(x);
+  const Graph g = b.finish();
+  const std::vector<std::vector<float>> inputs = synthetic_calibration_inputs(g, 2, 5);
+  const Calibration calibration = calibrate(g, inputs, CalibrationMethod::minmax);
+  const int n = unit_count(g);
+  auto fp32 = compile("cpu0:fp32", g, 0, n, nullptr);
+  auto int8 = compile("cpu0:int8", g, 0, n, &calibration);
+  for (const auto& input : inputs) {
+    const std::vector<float> want = run_input(*fp32, g, input).to_floats();
+    const std::vector<float> got = run_input(*int8, g, input).to_floats();
+    float peak = 0.0f, worst = 0.0f;
+    for (size_t i = 0; i < want.size(); ++i) {
+      peak = std::max(peak, std::abs(want[i]));
+      worst = std::max(worst, std::abs(want[i] - got[i]));
+    }
+    EXPECT_LT(worst / peak, 0.03) << "largest error " << worst << " of a peak " << peak;
   }
 }
 
