@@ -49,7 +49,7 @@ Per model:
 Inputs: standard-normal noise (like normalised pixels), float32 NCHW,
 numpy.random.default_rng(seed) per input: calibration input i uses
 CALIB_SEED + i (default 2000 + i), evaluation input i uses EVAL_SEED + i
-(default 1000 + i, as bench/int8_agreement.py), the BatchNorm re-estimation
+(default 1000 + i, as bench/agreement.py), the BatchNorm re-estimation
 batches use torch.Generator seeded with BN_SEED (default 3000): three disjoint
 sets. Both engines calibrate on the very same N arrays (written to raw files
 for splitinfer, torch.from_numpy for PyTorch).
@@ -90,7 +90,7 @@ and inputs is the informative part.
 Figures (all measured in this run, labelled "source": "measured"):
   sqnr_db     10 log10(sum ||ref||^2 / sum ||out - ref||^2) over the
               evaluation inputs (signal and noise power each summed over all
-              inputs, as bench/int8_agreement.py does), ref = PyTorch FP32.
+              inputs, as bench/agreement.py does), ref = PyTorch FP32.
   sqnr_centered_db  the same with the signal taken about the mean reference
               output over the evaluation inputs: sum ||ref - mean(ref)||^2 /
               sum ||out - ref||^2 (the input-dependent part of the output;

@@ -13,6 +13,8 @@
 #   si-int8   the same on cpuC:int8 (calibrated once per model before the
 #             rounds on 16 synthetic inputs, percentile; the calibration cache
 #             lives in a fresh directory of this run, SPLITINFER_CACHE_DIR)
+#   si-bf16   the same on cpuC:bf16 (needs AVX512-BF16 or AMX; its error is
+#             recorded otherwise)
 #   ort       ONNX Runtime CPU provider, 1 thread (tools/ort/run_ort.js) on the
 #             model exported by `splitinfer export --seed S`, same input file
 #   pytorch   bench/pytorch_reference.py: PyTorch FX INT8 (onednn engine) and
@@ -26,6 +28,7 @@
 # R per-round medians is reported (mean of the middle two for even R).
 # Ratios (from those medians):
 #   int8_vs_fp32         = splitinfer fp32 ms / splitinfer int8 ms  (speedup; target >= 2 on resnets)
+#   bf16_vs_fp32         = splitinfer fp32 ms / splitinfer bf16 ms  (target >= 1.5 on resnet50, vgg16)
 #   fp32_vs_ort          = splitinfer fp32 ms / ORT ms              (target <= 1.2, goal 1.0)
 #   int8_vs_pytorch_int8 = splitinfer int8 ms / PyTorch FX int8 ms  (target <= 1.0)
 # Prints a Markdown table and writes bench/results/speed-DATE.json (every raw
@@ -42,7 +45,7 @@ rounds=3
 warmup=3
 core=0
 seed=0
-configs="si-fp32,si-int8,ort,pytorch"
+configs="si-fp32,si-int8,si-bf16,ort,pytorch"
 out=""
 models=()
 
@@ -59,7 +62,7 @@ while [ $# -gt 0 ]; do
     --configs) configs="${2:-}"; shift 2 ;;
     --out) out="${2:-}"; shift 2 ;;
     --splitinfer) splitinfer="${2:-}"; shift 2 ;;
-    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option '$1' (see --help)" ;;
     *) models+=("$1"); shift ;;
   esac
@@ -69,7 +72,7 @@ if [ ${#models[@]} -eq 0 ]; then models=(resnet18 resnet50 mobilenet_v2 vgg16); 
 IFS=',' read -r -a config_list <<<"$configs"
 [ ${#config_list[@]} -gt 0 ] || die "--configs is empty"
 for c in "${config_list[@]}"; do
-  case "$c" in si-fp32|si-int8|ort|pytorch) ;; *) die "unknown configuration '$c' (si-fp32, si-int8, ort, pytorch)" ;; esac
+  case "$c" in si-fp32|si-int8|si-bf16|ort|pytorch) ;; *) die "unknown configuration '$c' (si-fp32, si-int8, si-bf16, ort, pytorch)" ;; esac
 done
 has_config() { [[ ",$configs," == *",$1,"* ]]; }
 
@@ -213,6 +216,7 @@ for ((r = 1; r <= rounds; r++)); do
       case "$c" in
         si-fp32) run_si "$r" "$m" fp32 ;;
         si-int8) run_si "$r" "$m" int8 ;;
+        si-bf16) run_si "$r" "$m" bf16 ;;
         ort) if [ -f "$work/$m.onnx" ]; then run_ort "$r" "$m"; else record "$r" "$m" ort 0 "no exported ONNX model"; fi ;;
         pytorch) run_pytorch "$r" "$m" ;;
       esac

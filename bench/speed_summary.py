@@ -13,20 +13,27 @@ import sys
 CONFIGS = {
     "si-fp32": "splitinfer FP32",
     "si-int8": "splitinfer INT8",
+    "si-bf16": "splitinfer BF16",
     "ort": "ONNX Runtime FP32",
     "pytorch-int8": "PyTorch FX INT8",
     "pytorch-fp32": "PyTorch eager FP32",
 }
-# name: (numerator, denominator, target, "min"|"max", what)
+# name: (numerator, denominator, target, "min"|"max", what); HEADINGS names
+# each in the Markdown table.
+HEADINGS = {"int8_vs_fp32": "INT8/FP32 speedup", "bf16_vs_fp32": "BF16/FP32 speedup",
+            "fp32_vs_ort": "FP32 vs ORT (≤1.2)", "int8_vs_pytorch_int8": "INT8 vs PyTorch INT8 (≤1.0)"}
 RATIOS = {
     "int8_vs_fp32": ("si-fp32", "si-int8", 2.0, "min",
                      "speedup of splitinfer INT8 over FP32 = fp32_ms / int8_ms; target >= 2 on resnet18/resnet50"),
+    "bf16_vs_fp32": ("si-fp32", "si-bf16", 1.5, "min",
+                     "speedup of splitinfer BF16 over FP32 = fp32_ms / bf16_ms; target >= 1.5 on resnet50/vgg16 (goal 1.8)"),
     "fp32_vs_ort": ("si-fp32", "ort", 1.2, "max",
                     "splitinfer FP32 ms / ONNX Runtime ms; target <= 1.2 (goal 1.0)"),
     "int8_vs_pytorch_int8": ("si-int8", "pytorch-int8", 1.0, "max",
                              "splitinfer INT8 ms / PyTorch FX INT8 ms; target <= 1.0"),
 }
-INT8_SPEEDUP_TARGET_MODELS = ("resnet18", "resnet50")
+# The models a ratio's target is set for (all models when a ratio is absent).
+TARGET_MODELS = {"int8_vs_fp32": ("resnet18", "resnet50"), "bf16_vs_fp32": ("resnet50", "vgg16")}
 
 
 def parse_args():
@@ -98,7 +105,7 @@ def main():
             n = per.get(num, {}).get("median_ms")
             d = per.get(den, {}).get("median_ms")
             value = round(n / d, 3) if n and d else None
-            applies = name != "int8_vs_fp32" or m in INT8_SPEEDUP_TARGET_MODELS
+            applies = m in TARGET_MODELS.get(name, (m,))
             met = None
             if value is not None and applies:
                 met = value >= target if kind == "min" else value <= target
@@ -174,8 +181,7 @@ def main():
           f"x {a.reps} reps, measured {a.date} on {a.cpu_model} ({a.cores} cores, load "
           f"{a.loadavg_start} -> {a.loadavg_end})")
     print()
-    head = ["model"] + list(CONFIGS.values()) + [
-        "INT8/FP32 speedup", "FP32 vs ORT (≤1.2)", "INT8 vs PyTorch INT8 (≤1.0)"]
+    head = ["model"] + list(CONFIGS.values()) + [HEADINGS[n] for n in RATIOS]
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
     for m in models:
@@ -194,7 +200,7 @@ def main():
         print("| " + m + " | " + " | ".join("n/a" if v is None else f"{v:.2f}" for v in vals) + " |")
     print()
     print("All figures measured in this run. ✓/✗: target met/missed (INT8 speedup target only "
-          "on resnet18/resnet50).")
+          "on resnet18/resnet50, BF16 speedup target only on resnet50/vgg16).")
     qe = sorted({r["pytorch_quant_engine"] for r in results.values() if r["pytorch_quant_engine"]})
     if qe:
         print(f"PyTorch INT8: FX post-training static quantization, quantized engine {', '.join(qe)}.")

@@ -202,7 +202,7 @@ void add_ggp_layer(CLI::App* ggp_cmd) {
   cmd->add_flag("--verify", o->verify, "Also search every integer split (up to 3 elements) and compare");
   cmd->add_option("--plot", o->plot, "Write the shares per GP iteration as SVG (the paper's Figure 3)");
   cmd->add_flag("--run", o->run,
-                "Execute the split for real on the (float32, real) elements and compare with the unsplit layer");
+                "Execute the split for real on the real elements and compare with the unsplit layer in float32");
   cmd->add_option("--reps", o->reps, "Timed repetitions of --run (median)")->default_val(20)->check(CLI::Range(1, 100000));
   cmd->add_flag("--json", o->json, "Print one JSON document");
   cmd->callback([o] { run_layer(*o); });

@@ -209,7 +209,7 @@ void add_ggp_model(CLI::App* ggp_cmd) {
       ->default_val(0)
       ->check(CLI::Range(0, 100));
   cmd->add_option("--plot", o->plot, "Write the share of each element per layer as SVG (the paper's Figure 9)");
-  cmd->add_flag("--run", o->run, "Execute every layer's split for real on the (float32, real) elements");
+  cmd->add_flag("--run", o->run, "Execute every layer's split for real on the real elements");
   cmd->add_option("--reps", o->reps, "Timed repetitions per layer for --run (median)")->default_val(10)->check(CLI::Range(1, 100000));
   cmd->add_flag("--json", o->json, "Print one JSON document");
   cmd->callback([o] { run_model(*o); });

@@ -1,6 +1,8 @@
 // `splitinfer report table1`: the paper's Table 1 and Figures 5-7 for the
-// zoo models, measured on the real elements, simulated for the paper's
+// zoo models, measured on pairs of real elements (the paper's INT8 -> half
+// precision pair first, where this CPU has bf16), simulated for the paper's
 // devices, beside the published values.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -11,6 +13,7 @@
 #include "common/atomic_file.h"
 #include "devices/device_spec.h"
 #include "exec/backend.h"
+#include "exec/cpu/cpu_features.h"
 #include "graph/zoo/zoo.h"
 #include "profile/machine_id.h"
 #include "report/paper_table1.h"
@@ -23,7 +26,7 @@ namespace splitinfer::cli {
 namespace {
 
 struct Options {
-  std::string devices = "cpu0:int8,cpu1:fp32";
+  std::vector<std::string> devices;  // pairs "A,B"; empty: default_pairs()
   std::string sim_devices = "sim:vck190-dpu,sim:rtx2080";
   std::string sim_link = "pcie3x4";
   std::string models = "lenet5,resnet18,resnet50,resnet101,resnet152,vgg16,mobilenet_v2";
@@ -36,6 +39,38 @@ struct Options {
   bool json = false;
 };
 
+// The paper's pair (INT8 then half-precision float) where the CPU has bf16,
+// then INT8 then FP32.
+std::vector<std::string> default_pairs() {
+  const std::vector<Precision> offered = cpu::precisions_offered(cpu::this_cpu());
+  std::vector<std::string> pairs;
+  if (std::find(offered.begin(), offered.end(), Precision::bf16) != offered.end())
+    pairs.push_back("cpu0:int8,cpu1:bf16");
+  pairs.push_back("cpu0:int8,cpu1:fp32");
+  return pairs;
+}
+
+// The element pairs to measure, each checked: two elements that exist here.
+std::vector<std::vector<std::string>> real_pairs(const std::vector<std::string>& devices) {
+  std::vector<std::vector<std::string>> pairs;
+  if (devices.size() == 1 && devices[0] == "none") return pairs;
+  for (const std::string& d : devices.empty() ? default_pairs() : devices) {
+    std::vector<std::string> pair = comma_list(d);
+    if (pair.size() != 2)
+      fail(ErrorKind::invalid_input, "--devices '" + d + "' is not two elements, first then second");
+    for (const std::string& e : pair) make_backend(e);
+    pairs.push_back(std::move(pair));
+  }
+  return pairs;
+}
+
+// "cpu0:int8,cpu1:bf16" -> "cpu0-int8-cpu1-bf16", for file names.
+std::string pair_slug(const std::vector<std::string>& pair) {
+  std::string s = pair.at(0) + "-" + pair.at(1);
+  std::replace(s.begin(), s.end(), ':', '-');
+  return s;
+}
+
 SplitResult result_of(const Plan& plan, const PlanProblem& problem, const std::string& figure) {
   const auto alone = alone_ms(problem);
   return {plan.cuts.at(0), alone.at(0).second / plan.period_ms, alone.at(1).second / plan.period_ms,
@@ -44,7 +79,8 @@ SplitResult result_of(const Plan& plan, const PlanProblem& problem, const std::s
 
 class Table1Builder {
  public:
-  explicit Table1Builder(const Options& o) : o_(o) {
+  Table1Builder(const Options& o, std::vector<std::vector<std::string>> pairs)
+      : o_(o), pairs_(std::move(pairs)) {
     std::error_code error;
     std::filesystem::create_directories(o.out + "/plots", error);
     if (error) fail(ErrorKind::io, "cannot create " + o.out + "/plots: " + error.message());
@@ -55,7 +91,7 @@ class Table1Builder {
     Table1Row row;
     row.model = model;
     row.units = static_cast<int>(split_units(graph).size());
-    if (o_.devices != "none") real(graph, row);
+    for (const std::vector<std::string>& pair : pairs_) row.real.push_back(real(graph, pair));
     if (o_.sim_devices != "none") simulated(graph, row);
     return row;
   }
@@ -74,10 +110,11 @@ class Table1Builder {
   }
 
   // The planned split run as a pipeline, each element alone beside it.
-  void real(const Graph& graph, Table1Row& row) {
-    const auto p = prepare_planning(graph, planning(o_.devices, "direct", ""), 2, 2);
+  RealResult real(const Graph& graph, const std::vector<std::string>& pair) {
+    const auto p = prepare_planning(graph, planning(pair[0] + "," + pair[1], "direct", ""), 2, 2);
     const Plan plan = best_plan(p->problem);
-    row.real_predicted = result_of(plan, p->problem, "predicted");
+    RealResult result;
+    result.predicted = result_of(plan, p->problem, "predicted");
     const Calibration calibration = calibration_for(graph, o_.calibration);
     const std::vector<Handoff> frames = input_frames(graph, "");
     std::vector<PipelineStage> stages = build_stages(graph, p->elements, plan.cuts, &calibration);
@@ -87,10 +124,11 @@ class Table1Builder {
                                         " failed: " + m.result.failure->message);
     const double first = measure_alone_ms(graph, p->elements[0], &calibration, frames[0], 3, o_.alone_frames);
     const double second = measure_alone_ms(graph, p->elements[1], &calibration, frames[0], 3, o_.alone_frames);
-    row.real_measured = SplitResult{plan.cuts[0], first / m.period_ms, second / m.period_ms,
-                                    m.period_ms, "measured"};
-    write_chart(graph.name + "-stages-measured.svg",
+    result.measured = SplitResult{plan.cuts[0], first / m.period_ms, second / m.period_ms,
+                                  m.period_ms, "measured"};
+    write_chart(graph.name + "-stages-measured-" + pair_slug(pair) + ".svg",
                 stage_latency_chart(graph.name, p->problem, plan.cuts[0], "measured profiles"));
+    return result;
   }
 
   void simulated(const Graph& graph, Table1Row& row) {
@@ -112,6 +150,7 @@ class Table1Builder {
   }
 
   const Options& o_;
+  const std::vector<std::vector<std::string>> pairs_;
 };
 
 }  // namespace
@@ -122,8 +161,9 @@ void add_report_command(CLI::App& app) {
   auto* cmd = report->add_subcommand(
       "table1", "Table 1 and Figures 5-7 of the split-inference paper: measured, simulated, published");
   auto opt = std::make_shared<Options>();
-  cmd->add_option("--devices", opt->devices, "Real elements, first then second ('none' to skip)")
-      ->default_val(opt->devices);
+  cmd->add_option("--devices", opt->devices,
+                  "Real elements, first then second; repeat for more pairs, 'none' to skip "
+                  "(default: cpu0:int8,cpu1:bf16 where the CPU has bf16, then cpu0:int8,cpu1:fp32)");
   cmd->add_option("--sim-devices", opt->sim_devices, "Simulated elements ('none' to skip)")
       ->default_val(opt->sim_devices);
   cmd->add_option("--sim-link", opt->sim_link, "Link between the simulated elements")
@@ -147,14 +187,12 @@ void add_report_command(CLI::App& app) {
     if (opt->sim_devices != "none")
       for (const std::string& e : comma_list(opt->sim_devices)) device_catalog().find_element(e);
     if (opt->sim_devices != "none") device_catalog().find_link(opt->sim_link);
-    if (opt->devices != "none")
-      for (const std::string& e : comma_list(opt->devices)) make_backend(e);
     Table1 table = published_table1();
-    if (opt->devices != "none") table.real_elements = comma_list(opt->devices);
+    table.real_pairs = real_pairs(opt->devices);
     if (opt->sim_devices != "none") table.sim_elements = comma_list(opt->sim_devices);
     table.sim_link = opt->sim_link;
     table.machine = machine_id();
-    Table1Builder builder(*opt);
+    Table1Builder builder(*opt, table.real_pairs);
     for (const std::string& m : comma_list(opt->models)) {
       std::cerr << "table1: " << m << "\n";
       Table1Row row = builder.row(m);

@@ -85,22 +85,28 @@ int64_t Handoff::bytes() const {
   return handoff_bytes(Precision::int8, elements());
 }
 
+float Handoff::value_at(int64_t stored) const {
+  const auto i = static_cast<size_t>(stored);
+  if (type_ == HandoffType::f32) return values_[i];
+  if (type_ == HandoffType::bf16) return bf16_to_float(bf16_[i]);
+  const int32_t code = type_ == HandoffType::s8 ? static_cast<int8_t>(codes_[i]) : codes_[i];
+  return scale_ * static_cast<float>(code - zero_point_);
+}
+
 std::vector<float> Handoff::to_floats() const {
-  auto value = [&](int64_t stored) {
-    if (type_ == HandoffType::f32) return values_[static_cast<size_t>(stored)];
-    if (type_ == HandoffType::bf16) return bf16_to_float(bf16_[static_cast<size_t>(stored)]);
-    const uint8_t raw = codes_[static_cast<size_t>(stored)];
-    const int32_t code = type_ == HandoffType::s8 ? static_cast<int8_t>(raw) : raw;
-    return scale_ * static_cast<float>(code - zero_point_);
-  };
+  if (layout_ == HandoffLayout::plain) return stored_floats();
   const int64_t n = elements();
   std::vector<float> out(static_cast<size_t>(n));
-  if (layout_ == HandoffLayout::plain) {
-    for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = value(i);
-  } else {
-    const ChannelsLast order(shape_);
-    for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = value(order.at(i));
-  }
+  const ChannelsLast order(shape_);
+  for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = value_at(order.at(i));
+  return out;
+}
+
+std::vector<float> Handoff::stored_floats() const {
+  if (type_ == HandoffType::f32) return values_;
+  const int64_t n = elements();
+  std::vector<float> out(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = value_at(i);
   return out;
 }
 

@@ -51,8 +51,12 @@ class Handoff {
   // The values as float32 in plain order: a copy for f32, widened bfloat16,
   // dequantized codes.
   std::vector<float> to_floats() const;
+  // The same in layout() order, as stored.
+  std::vector<float> stored_floats() const;
 
  private:
+  float value_at(int64_t stored) const;  // the stored value at an index, as float32
+
   Shape shape_;
   HandoffType type_ = HandoffType::f32;
   HandoffLayout layout_ = HandoffLayout::plain;

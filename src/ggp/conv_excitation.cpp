@@ -40,6 +40,10 @@ Graph conv_relu_graph(const ConvLayer& l) {
   return b.finish();
 }
 
+Calibration layer_calibration(const Graph& layer_graph) {
+  return calibrate(layer_graph, synthetic_calibration_inputs(layer_graph, 2, 5), CalibrationMethod::minmax);
+}
+
 double measure_conv_ms(const ConvLayer& layer, const std::string& element_name, int reps) {
   const Graph graph = conv_relu_graph(layer);
   double ms = 0.0;
@@ -49,8 +53,7 @@ double measure_conv_ms(const ConvLayer& layer, const std::string& element_name, 
     const int units = static_cast<int>(split_units(graph).size());
     std::unique_ptr<Calibration> calibration;
     if (backend->element().precision == Precision::int8)
-      calibration = std::make_unique<Calibration>(calibrate(
-          graph, synthetic_calibration_inputs(graph, 2, 5), CalibrationMethod::minmax));
+      calibration = std::make_unique<Calibration>(layer_calibration(graph));
     const auto partition = backend->compile({&graph, 0, units, calibration.get()});
     const Handoff input = Handoff::from_floats(graph.tensor(graph.inputs.at(0)).shape,
                                                synthetic_calibration_inputs(graph, 1, 6).front());

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "exec/calibration.h"
 #include "ggp/conv_layer.h"
 #include "ggp/model_fit.h"
 #include "graph/graph.h"
@@ -20,6 +21,10 @@ std::vector<ConvLayer> random_conv_layers(int count, uint64_t seed);
 // The layer as a model: input, convolution (same padding, random weights),
 // ReLU.
 Graph conv_relu_graph(const ConvLayer& layer);
+
+// The calibration INT8 elements run a layer model with: minmax over
+// synthetic inputs.
+Calibration layer_calibration(const Graph& layer_graph);
 
 // Median latency of the layer on `element` (on a thread placed there).
 double measure_conv_ms(const ConvLayer& layer, const std::string& element, int reps);

@@ -93,8 +93,8 @@ FilterSplitRun run_filter_split(const ConvLayer& layer, const std::vector<std::s
       std::any_of(filters.begin(), filters.end(), [](int64_t f) { return f < 0; }))
     fail(ErrorKind::invalid_input, "the filter counts do not add up to the layer's " + std::to_string(layer.n));
   for (const std::string& e : elements)
-    if (e.starts_with("sim:") || parse_element(e).precision != Precision::fp32)
-      fail(ErrorKind::invalid_input, "real split execution needs real float32 elements, not " + e);
+    if (e.starts_with("sim:"))
+      fail(ErrorKind::invalid_input, "real split execution needs real elements, not " + e);
   if (reps < 1) fail(ErrorKind::invalid_input, "at least one repetition is needed");
 
   const Graph whole = conv_relu_graph(layer);
@@ -102,19 +102,28 @@ FilterSplitRun run_filter_split(const ConvLayer& layer, const std::vector<std::s
   const Handoff input = Handoff::from_floats(in_shape, synthetic_calibration_inputs(whole, 1, 6).front());
   const int64_t plane = layer.out_h() * layer.out_w();
 
-  // The unsplit layer on the first element.
+  // INT8 elements code the slices as the whole layer is coded.
+  const Calibration calibration = layer_calibration(whole);
+
+  // The unsplit layer on the first element, timed; in float32 on the same
+  // core, the values the split is checked against.
   FilterSplitRun r;
   Handoff reference;
   std::unique_ptr<Partition> alone;
+  auto compile_on = [&](const std::string& element, const Graph& g) {
+    const auto backend = make_backend(element);
+    enter_element(backend->element());
+    const bool int8 = backend->element().precision == Precision::int8;
+    return backend->compile({&g, 0, static_cast<int>(split_units(g).size()), int8 ? &calibration : nullptr});
+  };
   const std::vector<double> whole_ms = run_in_step(
-      1, reps,
-      [&](size_t) {
-        const auto backend = make_backend(elements[0]);
-        enter_element(backend->element());
-        alone = backend->compile({&whole, 0, static_cast<int>(split_units(whole).size()), nullptr});
-      },
-      [&](size_t, int) { reference = alone->run(input); });
+      1, reps, [&](size_t) { alone = compile_on(elements[0], whole); },
+      [&](size_t, int) { alone->run(input); });
   r.whole_ms = median(whole_ms);
+  const Element first = parse_element(elements[0]);
+  run_in_step(
+      1, 1, [&](size_t) { alone = compile_on(first.device + ":fp32", whole); },
+      [&](size_t, int) { reference = alone->run(input); });
 
   // The split: each element's channels land in their place of one output.
   std::vector<size_t> used;
@@ -129,22 +138,22 @@ FilterSplitRun run_filter_split(const ConvLayer& layer, const std::vector<std::s
   std::vector<std::unique_ptr<Partition>> parts(used.size());
   // Each element writes its channels in the layout the elements compute in
   // (channels-last on the CPU: a strided copy per pixel), so the timing
-  // holds the concatenation and no transposes.
+  // holds the concatenation and no transposes; INT8 codes are dequantized
+  // on the way, inside the timing.
   const bool channels_last = reference.layout() == HandoffLayout::channels_last;
   std::vector<float> output(reference.floats().size());
   const std::vector<double> split_ms = run_in_step(
       used.size(), reps,
-      [&](size_t u) {
-        const auto backend = make_backend(elements[used[u]]);
-        enter_element(backend->element());
-        parts[u] = backend->compile({&slices[u], 0, static_cast<int>(split_units(slices[u]).size()), nullptr});
-      },
+      [&](size_t u) { parts[u] = compile_on(elements[used[u]], slices[u]); },
       [&](size_t u, int) {
         const Handoff mine = parts[u]->run(input);
         const int64_t count = filters[used[u]];
         if (mine.layout() != reference.layout())
           fail(ErrorKind::internal, "the elements of a split answer in different layouts");
-        const std::span<const float> values = mine.floats();
+        std::vector<float> dequantized;
+        if (mine.type() != HandoffType::f32) dequantized = mine.stored_floats();
+        const std::span<const float> values =
+            mine.type() == HandoffType::f32 ? mine.floats() : std::span<const float>(dequantized);
         if (channels_last)
           for (int64_t p = 0; p < plane; ++p)
             std::memcpy(output.data() + p * layer.n + first_filter[u], values.data() + p * count, static_cast<size_t>(count) * sizeof(float));

@@ -2,8 +2,9 @@
 // element computes its filters on the whole input on a thread placed on it,
 // all starting together, each writing its channels into the one output.
 // Timed from the common start until the last element has written its
-// channels, against the unsplit layer on the first element, and checked to
-// compute the same values.
+// channels, against the unsplit layer on the first element, and checked
+// against the unsplit layer in float32: equal to float rounding when every
+// element is float32, within the precision's error otherwise.
 #pragma once
 
 #include <string>
@@ -16,13 +17,12 @@ namespace splitinfer::ggp {
 struct FilterSplitRun {
   double split_ms = 0.0;            // median over the repetitions, measured
   double whole_ms = 0.0;            // the unsplit layer on elements[0], measured
-  double max_relative_error = 0.0;  // max |split - whole| / max |whole|
+  double max_relative_error = 0.0;  // max |split - whole in float32| / max |whole|
 };
 
 // `filters` per element (summing to the layer's N; an element with none
-// sits out). Throws an invalid_input Error for an element that is not a
-// real float32 one (the check against the unsplit layer is exact to float
-// rounding only in float32) and for filters that do not add up.
+// sits out). Throws an invalid_input Error for a simulated element and for
+// filters that do not add up.
 FilterSplitRun run_filter_split(const ConvLayer& layer, const std::vector<std::string>& elements,
                                 const std::vector<int64_t>& filters, int reps);
 

@@ -1,6 +1,7 @@
 #include "report/table1.h"
 
 #include <cstdio>
+#include <functional>
 #include <sstream>
 
 namespace splitinfer {
@@ -18,10 +19,12 @@ std::string split_cell(const std::optional<SplitResult>& r) {
   return r ? std::to_string(r->split) : "n/a";
 }
 
+// The figure of one configuration of a column group in a row.
+using Column = std::function<const std::optional<SplitResult>&(const Table1Row&)>;
+
 // One column group: speedups over each element and the split, per model.
 void group_table(std::ostringstream& out, const Table1& t, const std::string& first,
-                 const std::string& second,
-                 const std::vector<std::pair<std::string, std::optional<SplitResult> Table1Row::*>>& configs) {
+                 const std::string& second, const std::vector<std::pair<std::string, Column>>& configs) {
   out << "| model | N |";
   for (const auto& [name, _] : configs)
     out << " " << name << ": over " << first << " | " << name << ": over " << second << " | "
@@ -31,8 +34,8 @@ void group_table(std::ostringstream& out, const Table1& t, const std::string& fi
   out << "\n";
   for (const Table1Row& row : t.rows) {
     out << "| " << row.model << " | " << row.units << " |";
-    for (const auto& [_, member] : configs) {
-      const auto& r = row.*member;
+    for (const auto& [_, column] : configs) {
+      const std::optional<SplitResult>& r = column(row);
       out << " " << cell(r, &SplitResult::speedup_over_first) << " | "
           << cell(r, &SplitResult::speedup_over_second) << " | " << split_cell(r) << " |";
     }
@@ -58,14 +61,21 @@ std::string table1_markdown(const Table1& t) {
   out << "# Table 1: speedup of split CNN inference\n\n"
       << "Speedup = the element's whole-model time alone / the pipeline's period; split = the "
          "split index (units 0..split-1 on the first element). N = number of units.\n\n";
-  if (!t.real_elements.empty()) {
-    out << "## Measured on the real elements here\n\n"
-        << t.real_elements[0] << " then " << t.real_elements[1] << " on " << t.machine
+  static const std::optional<SplitResult> none;
+  for (size_t k = 0; k < t.real_pairs.size(); ++k) {
+    const std::vector<std::string>& pair = t.real_pairs[k];
+    out << "## Measured on the real elements here: " << pair[0] << " then " << pair[1] << "\n\n"
+        << "On " << t.machine
         << ", hand-off through shared memory. *measured*: the pipeline run at the planned split "
            "against each element alone, measured in the same run; *predicted*: the plan from the "
            "profiles.\n\n";
-    group_table(out, t, t.real_elements[0], t.real_elements[1],
-                {{"measured", &Table1Row::real_measured}, {"predicted", &Table1Row::real_predicted}});
+    auto measured = [k](const Table1Row& r) -> const std::optional<SplitResult>& {
+      return k < r.real.size() ? r.real[k].measured : none;
+    };
+    auto predicted = [k](const Table1Row& r) -> const std::optional<SplitResult>& {
+      return k < r.real.size() ? r.real[k].predicted : none;
+    };
+    group_table(out, t, pair[0], pair[1], {{"measured", measured}, {"predicted", predicted}});
   }
   if (!t.sim_elements.empty()) {
     out << "## Simulated paper devices (not measurements)\n\n"
@@ -73,27 +83,34 @@ std::string table1_markdown(const Table1& t) {
         << "; roofline cost models from data/devices.json. Direct: peer-to-peer; indirect: "
            "staged through host memory.\n\n";
     group_table(out, t, t.sim_elements[0], t.sim_elements[1],
-                {{"direct", &Table1Row::sim_direct}, {"indirect", &Table1Row::sim_indirect}});
+                {{"direct", [](const Table1Row& r) -> const auto& { return r.sim_direct; }},
+                 {"indirect", [](const Table1Row& r) -> const auto& { return r.sim_indirect; }}});
   }
   out << "## Published in the paper\n\n" << t.paper_devices << ". Source: " << t.paper_citation
       << " (copied, not measured here).\n\n";
   group_table(out, t, "DPU", "GPU",
-              {{"direct", &Table1Row::paper_direct}, {"indirect", &Table1Row::paper_indirect}});
+              {{"direct", [](const Table1Row& r) -> const auto& { return r.paper_direct; }},
+               {"indirect", [](const Table1Row& r) -> const auto& { return r.paper_indirect; }}});
   return out.str();
 }
 
 nlohmann::json table1_json(const Table1& t) {
   nlohmann::json rows = nlohmann::json::array();
-  for (const Table1Row& r : t.rows)
+  for (const Table1Row& r : t.rows) {
+    nlohmann::json real = nlohmann::json::array();
+    for (size_t k = 0; k < r.real.size() && k < t.real_pairs.size(); ++k)
+      real.push_back({{"elements", t.real_pairs[k]},
+                      {"measured", result_json(r.real[k].measured)},
+                      {"predicted", result_json(r.real[k].predicted)}});
     rows.push_back({{"model", r.model},
                     {"units", r.units},
-                    {"real", {{"measured", result_json(r.real_measured)},
-                              {"predicted", result_json(r.real_predicted)}}},
+                    {"real", real},
                     {"simulated", {{"direct", result_json(r.sim_direct)},
                                    {"indirect", result_json(r.sim_indirect)}}},
                     {"paper", {{"direct", result_json(r.paper_direct)},
                                {"indirect", result_json(r.paper_indirect)}}}});
-  return {{"real_elements", t.real_elements},
+  }
+  return {{"real_pairs", t.real_pairs},
           {"simulated_elements", t.sim_elements},
           {"simulated_link", t.sim_link},
           {"machine", t.machine},

@@ -1,7 +1,7 @@
 // Table 1 of the split-inference paper: for each model, the best split index
 // and the speedup of the two-stage pipeline over each element alone, in
-// three column groups that never mix: measured on the real elements here,
-// simulated paper devices, and the paper's published values.
+// column groups that never mix: measured on pairs of real elements here (one
+// group per pair), simulated paper devices, and the paper's published values.
 #pragma once
 
 #include <optional>
@@ -20,17 +20,22 @@ struct SplitResult {
   std::string figure;                // "measured", "predicted", "simulated" or "published"
 };
 
+// One pair of real elements on one model.
+struct RealResult {
+  std::optional<SplitResult> measured;   // pipeline run at the planned split
+  std::optional<SplitResult> predicted;  // the plan, from the profiles
+};
+
 struct Table1Row {
   std::string model;
   int units = 0;  // split indices run 0..units
-  std::optional<SplitResult> real_measured;   // pipeline run at the planned split
-  std::optional<SplitResult> real_predicted;  // the plan, from the profiles
+  std::vector<RealResult> real;  // one per Table1::real_pairs, in that order
   std::optional<SplitResult> sim_direct, sim_indirect;
   std::optional<SplitResult> paper_direct, paper_indirect;
 };
 
 struct Table1 {
-  std::vector<std::string> real_elements;  // first, second
+  std::vector<std::vector<std::string>> real_pairs;  // each: first, second
   std::vector<std::string> sim_elements;
   std::string sim_link;
   std::string machine;

@@ -130,12 +130,33 @@ TEST_F(PlanRun, ReportTable1WritesTheTableAndPlots) {
   EXPECT_EQ(row["model"], "resnet18");
   EXPECT_EQ(row["simulated"]["direct"]["figure"], "simulated");
   EXPECT_EQ(row["paper"]["direct"]["split"], 10);  // the paper's value
-  EXPECT_TRUE(row["real"]["measured"].is_null());
+  EXPECT_TRUE(row["real"].empty());
   for (const char* f : {"/table1.md", "/table1.json", "/plots/resnet18-bytes.svg",
                         "/plots/resnet18-stages-simulated.svg", "/plots/resnet18-transfer-simulated.svg"})
     EXPECT_TRUE(fs::exists(out + f)) << f;
   expect_error(run_cli("report table1 --models resnet18,vgg19 --out " + out + db()), "vgg19");
   expect_error(run_cli("report table1 --sim-devices sim:a,sim:b --out " + out + db()), "sim:a");
+  expect_error(run_cli("report table1 --devices cpu0:int8,cpu1:fp32,cpu0:fp32 --out " + out + db()),
+               "--devices 'cpu0:int8,cpu1:fp32,cpu0:fp32' is not two elements");
+}
+
+// One measured column group per pair of real elements, in the order given.
+TEST_F(PlanRun, ReportTable1MeasuresEveryPairGiven) {
+  const std::string out = dir_ + "/t1pairs";
+  const auto r = run_cli("report table1 --models lenet5 --devices cpu0:int8,cpu1:fp32 --devices cpu0:fp32,cpu1:int8 "
+                         "--sim-devices none --frames 10 --reps 2 --json --out " + out + db());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& real = j["rows"][0]["real"];
+  ASSERT_EQ(real.size(), 2u);
+  EXPECT_EQ(real[1]["elements"], nlohmann::json({"cpu0:fp32", "cpu1:int8"}));
+  for (const auto& pair : real) {
+    EXPECT_EQ(pair["measured"]["figure"], "measured");
+    EXPECT_GT(pair["measured"]["period_ms"].get<double>(), 0.0);
+  }
+  for (const char* f : {"/plots/lenet5-stages-measured-cpu0-int8-cpu1-fp32.svg",
+                        "/plots/lenet5-stages-measured-cpu0-fp32-cpu1-int8.svg"})
+    EXPECT_TRUE(fs::exists(out + f)) << f;
 }
 
 TEST_F(PlanRun, BadChainsAndSplitsAreOneLineErrors) {
