@@ -144,7 +144,7 @@ TEST_F(PlanRun, ReportTable1WritesTheTableAndPlots) {
 TEST_F(PlanRun, ReportTable1MeasuresEveryPairGiven) {
   const std::string out = dir_ + "/t1pairs";
   const auto r = run_cli("report table1 --models lenet5 --devices cpu0:int8,cpu1:fp32 --devices cpu0:fp32,cpu1:int8 "
-                         "--sim-devices none --frames 10 --reps 2 --json --out " + out + db());
+                         "--sim-devices none --frames 10 --json --out " + out + db());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   const auto& real = j["rows"][0]["real"];
