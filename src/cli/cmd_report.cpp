@@ -42,10 +42,8 @@ struct Options {
 // The paper's pair (INT8 then half-precision float) where the CPU has bf16,
 // then INT8 then FP32.
 std::vector<std::string> default_pairs() {
-  const std::vector<Precision> offered = cpu::precisions_offered(cpu::this_cpu());
   std::vector<std::string> pairs;
-  if (std::find(offered.begin(), offered.end(), Precision::bf16) != offered.end())
-    pairs.push_back("cpu0:int8,cpu1:bf16");
+  if (cpu::offers(cpu::this_cpu(), Precision::bf16)) pairs.push_back("cpu0:int8,cpu1:bf16");
   pairs.push_back("cpu0:int8,cpu1:fp32");
   return pairs;
 }

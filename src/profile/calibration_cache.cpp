@@ -15,7 +15,8 @@ namespace splitinfer {
 namespace {
 
 // Bumped whenever what a calibration records changes, retiring old entries.
-constexpr std::string_view kCalibrationFormat = "3: every tensor, unfused, type and clip, channel means";
+constexpr std::string_view kCalibrationFormat =
+    "4: every tensor, unfused, type and clip (minmax at the exact extremes), channel means";
 
 // FNV-1a over the spec and, for input files (directories expanded), their
 // bytes: a changed file is a different calibration; images add the version of

@@ -26,13 +26,8 @@ namespace {
 
 using namespace testing;
 
-bool this_cpu_has_bf16() {
-  const std::vector<Precision> offered = cpu::precisions_offered(cpu::this_cpu());
-  return std::find(offered.begin(), offered.end(), Precision::bf16) != offered.end();
-}
-
 #define SKIP_WITHOUT_BF16() \
-  if (!this_cpu_has_bf16()) GTEST_SKIP() << "this CPU has neither AVX512-BF16 nor AMX"
+  if (!cpu::offers(cpu::this_cpu(), Precision::bf16)) GTEST_SKIP() << "this CPU has neither AVX512-BF16 nor AMX"
 
 int64_t top1(const std::vector<float>& v) { return std::max_element(v.begin(), v.end()) - v.begin(); }
 

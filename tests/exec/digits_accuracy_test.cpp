@@ -63,8 +63,7 @@ TEST(DigitsAccuracy, Int8WithEveryCalibrationMethodAndBf16StayWithinHalfAPointOf
     EXPECT_GE(int8_accuracy, fp32_accuracy - 0.005) << calibration_method_name(method);
   }
 
-  const std::vector<Precision> offered = cpu::precisions_offered(cpu::this_cpu());
-  if (std::find(offered.begin(), offered.end(), Precision::bf16) == offered.end()) {
+  if (!cpu::offers(cpu::this_cpu(), Precision::bf16)) {
     std::cout << "  bf16 skipped: this CPU has neither AVX512-BF16 nor AMX\n";
     return;
   }

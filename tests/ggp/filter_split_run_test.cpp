@@ -3,7 +3,6 @@
 // in float32, within the precision's error with INT8 or BF16 elements.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -31,9 +30,7 @@ TEST(FilterSplitRun, AnElementWithoutFiltersSitsOut) {
 TEST(FilterSplitRun, ReducedPrecisionElementsStayCloseToFloat32) {
   const ConvLayer layer{20, 20, 8, 3, 24, 1};
   std::vector<std::vector<std::string>> pairs{{"cpu0:int8", "cpu1:fp32"}};
-  const std::vector<Precision> offered = cpu::precisions_offered(cpu::this_cpu());
-  if (std::find(offered.begin(), offered.end(), Precision::bf16) != offered.end())
-    pairs.push_back({"cpu0:int8", "cpu1:bf16"});
+  if (cpu::offers(cpu::this_cpu(), Precision::bf16)) pairs.push_back({"cpu0:int8", "cpu1:bf16"});
   for (const auto& pair : pairs) {
     const FilterSplitRun r = run_filter_split(layer, pair, {12, 12}, 2);
     EXPECT_GT(r.max_relative_error, 0.0) << pair[0] << " codes its outputs";

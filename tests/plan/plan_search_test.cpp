@@ -71,6 +71,14 @@ TEST(PlanEvaluate, HandComputedDirectAndIndirect) {
     EXPECT_NEAR(plan.latency_ms, 22.2, 1e-9);
   }
   {
+    // A bfloat16 sender: 2 bytes per value, 4e6 bytes over cut 2.
+    const Plan plan = evaluate_plan(problem(costs, {{"a", Precision::bf16}, {"b", Precision::fp32}}, cuts,
+                                            LinkMode::direct, Objective::throughput),
+                                    {2});
+    EXPECT_EQ(plan.stages[0].send_bytes, 4000000);
+    EXPECT_NEAR(plan.stages[0].send_ms, 4.1, 1e-9);
+  }
+  {
     // Split 0 and N: one element runs everything, nothing crosses a link.
     const auto p = problem(costs, {{"a", Precision::int8}, {"b", Precision::fp32}}, cuts, LinkMode::direct,
                            Objective::throughput);

@@ -25,9 +25,13 @@ std::vector<Precision> precisions_offered(const CpuFeatures& cpu) {
   return offered;
 }
 
-void require_precision(const Element& element, const CpuFeatures& cpu) {
+bool offers(const CpuFeatures& cpu, Precision precision) {
   const std::vector<Precision> offered = precisions_offered(cpu);
-  if (std::find(offered.begin(), offered.end(), element.precision) != offered.end()) return;
+  return std::find(offered.begin(), offered.end(), precision) != offered.end();
+}
+
+void require_precision(const Element& element, const CpuFeatures& cpu) {
+  if (offers(cpu, element.precision)) return;
   if (element.precision == Precision::bf16)
     fail(ErrorKind::device_missing,
          element.name + " needs a CPU with AVX512-BF16 or AMX; this one has neither");

@@ -23,6 +23,7 @@ CpuFeatures this_cpu();
 
 // fp32 and int8 everywhere; bf16 with AVX512-BF16 or AMX.
 std::vector<Precision> precisions_offered(const CpuFeatures& cpu);
+bool offers(const CpuFeatures& cpu, Precision precision);
 
 // Throws a device_missing Error naming the element when `cpu` cannot run
 // its precision.
