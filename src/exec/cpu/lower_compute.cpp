@@ -260,7 +260,7 @@ void lower_conv(Lowering& l, const Node& node) {
   const tag wtag = groups == 1 ? tag::oihw : tag::goihw;
 
   const bool int8 = l.int8();
-  dt src_type = l.float_type(), dst_type = l.float_type(), res_type = l.float_type();
+  dt src_type = l.float_type(), dst_type = l.result_type(e.output), res_type = l.float_type();
   float s_in = 1.0f, s_out = 1.0f, s_res = 1.0f;
   QuantizedWeights qw;
   dnnl::primitive_attr attr = partition_attr();
@@ -314,7 +314,7 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, std::vecto
   const Epilogue e = match_epilogue(l, node.outputs[0], false);
 
   const bool int8 = l.int8();
-  dt src_type = l.float_type(), dst_type = l.float_type();
+  dt src_type = l.float_type(), dst_type = l.result_type(e.output);
   float s_in = 1.0f, s_out = 1.0f;
   QuantizedWeights qw;
   dnnl::primitive_attr attr = partition_attr();

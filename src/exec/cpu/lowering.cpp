@@ -59,16 +59,14 @@ Program Lowering::run() {
   // partition, as bfloat16 from a BF16 partition, and as float32 otherwise
   // and at the model's output.
   const Shape& out = program_.output_shape;
-  const bool model_output = std::find(graph_.outputs.begin(), graph_.outputs.end(),
-                                      output_tensor_) != graph_.outputs.end();
   if (int8()) {
     const Value& v = value(output_tensor_);
     const QuantParams q = is_integer(v.type()) ? QuantParams{v.type() == dt::u8, v.scale}
                                                : quant(output_tensor_);
     program_.output = {converted(output_tensor_, handoff_desc(out, code_type(q)), q.scale), q.scale};
   } else {
-    const dt type = model_output ? dt::f32 : float_type();
-    program_.output = {converted(output_tensor_, handoff_desc(out, type), 1.0f), 1.0f};
+    program_.output = {converted(output_tensor_, handoff_desc(out, result_type(output_tensor_)), 1.0f),
+                       1.0f};
   }
   bind_scratchpad();
   return std::move(program_);
@@ -171,6 +169,11 @@ dnnl::memory Lowering::plain(int tensor, dt type, float scale) {
   return out;
 }
 
+dt Lowering::result_type(int tensor) const {
+  const bool model_output = std::find(graph_.outputs.begin(), graph_.outputs.end(), tensor) != graph_.outputs.end();
+  return model_output ? dt::f32 : float_type();
+}
+
 dnnl::memory Lowering::float_value(int tensor) {
   const Value& v = value(tensor);
   return v.type() == float_type() ? v.mem : plain(tensor, float_type());
@@ -210,7 +213,7 @@ void Lowering::add_custom(std::function<void()> kernel) {
 
 void Lowering::note_float32_results(const Node& node) {
   for (int t : node.outputs)
-    if (has_value(t) && value(t).type() == dt::f32) return note_fallback(node);
+    if (has_value(t) && value(t).type() == dt::f32 && result_type(t) != dt::f32) return note_fallback(node);
 }
 
 void Lowering::note_fallback(const Node& node) {

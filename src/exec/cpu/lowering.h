@@ -82,6 +82,10 @@ class Lowering {
   // The type float kernels compute in: bf16 in a BF16 partition, f32
   // otherwise (an INT8 partition's fallbacks included).
   dt float_type() const { return precision_ == Precision::bf16 ? dt::bf16 : dt::f32; }
+  // The type a float kernel writes `tensor` in: float32 for a model output,
+  // which leaves as float32 (rounding it to bf16 first would only add
+  // error), float_type() otherwise.
+  dt result_type(int tensor) const;
   // Weights and constants become values on first use.
   const Value& value(int tensor);
   bool has_value(int tensor) const { return values_.count(tensor) != 0; }
@@ -119,7 +123,8 @@ class Lowering {
   void lower_node(const Node& node);
   void dispatch(const Node& node);
   void note_fallback(const Node& node);
-  // A BF16 partition reports the nodes whose results it holds in float32.
+  // A BF16 partition reports the nodes whose results it holds in float32
+  // (model outputs aside, which are float32 by design).
   void note_float32_results(const Node& node);
   void bind_scratchpad();
 
