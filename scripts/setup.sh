@@ -12,6 +12,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(
   build-essential cmake ninja-build pkg-config
+  clang-format           # the format check (tests/format)
   libdnnl-dev            # oneDNN: the CPU kernel library (FP32 and INT8)
   libopenblas0-pthread   # ATen's fast FP32 path; without it convolutions crawl
   libtorch-dev           # ATen / libtorch: CUDA element, GNN training

@@ -4,9 +4,8 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli/commands.h"
 #include "devices/device_spec.h"
@@ -83,8 +82,9 @@ void add_devices_command(CLI::App& app) {
     }
     std::cout << "CPU precisions (every core): ";
     for (Precision p : offered) std::cout << precision_name(p) << " ";
-    std::cout << (cpu.amx ? "(AMX)" : cpu.avx512_bf16 ? "(AVX512-BF16)"
-                                                     : "(no bf16: needs AVX512-BF16 or AMX)")
+    std::cout << (cpu.amx           ? "(AMX)"
+                  : cpu.avx512_bf16 ? "(AVX512-BF16)"
+                                    : "(no bf16: needs AVX512-BF16 or AMX)")
               << "\n\n";
     std::cout << "real elements (measured; `cuda0:fp16` needs a CUDA build):\n";
     for (const auto& e : real_elements(offered))
@@ -94,9 +94,10 @@ void add_devices_command(CLI::App& app) {
     for (const SimElementSpec& e : catalog.elements)
       std::cout << "  " << std::left << std::setw(20) << e.name << std::setw(5)
                 << precision_name(e.precision) << " " << std::right << std::setprecision(3)
-                << e.peak_ops_per_s / 1e12 << " Tops/s, " << e.memory_bandwidth_gb_s
-                << " GB/s  " << e.description << "\n";
-    std::cout << "\nlinks (--link-spec; between real elements the default is the measured queue):\n";
+                << e.peak_ops_per_s / 1e12 << " Tops/s, " << e.memory_bandwidth_gb_s << " GB/s  "
+                << e.description << "\n";
+    std::cout
+        << "\nlinks (--link-spec; between real elements the default is the measured queue):\n";
     for (const LinkSpec& l : catalog.links)
       std::cout << "  " << std::left << std::setw(16) << l.name << std::right << l.bandwidth_gb_s
                 << " GB/s, " << l.latency_ms << " ms  " << l.description << "\n";

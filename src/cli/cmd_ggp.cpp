@@ -6,7 +6,6 @@
 
 #include <iostream>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -27,27 +26,37 @@ void add_ggp_fit(CLI::App* ggp_cmd) {
     bool json = false;
   };
   auto opt = std::make_shared<Options>();
-  auto* cmd = ggp_cmd->add_subcommand("fit", "Fit conv+ReLU latency models of an element from measurements");
+  auto* cmd = ggp_cmd->add_subcommand(
+      "fit", "Fit conv+ReLU latency models of an element from measurements");
   cmd->add_option("--device", opt->device, "Element to measure")->default_val("cpu0:fp32");
-  cmd->add_option("--samples", opt->samples, "Random layers to measure")->default_val(60)->check(CLI::Range(12, 100000));
+  cmd->add_option("--samples", opt->samples, "Random layers to measure")
+      ->default_val(60)
+      ->check(CLI::Range(12, 100000));
   cmd->add_option("--holdout", opt->holdout, "Fraction of layers kept out of the fit")
       ->default_val(0.25)
       ->check(CLI::Range(0.05, 0.9));
-  cmd->add_option("--reps", opt->reps, "Timed runs per layer (median)")->default_val(5)->check(CLI::Range(1, 1000));
+  cmd->add_option("--reps", opt->reps, "Timed runs per layer (median)")
+      ->default_val(5)
+      ->check(CLI::Range(1, 1000));
   cmd->add_option("--seed", opt->seed, "Seed of the random layers")->default_val(1);
-  cmd->add_option("--power-w", opt->power_w, "Power the element draws while computing, for the energy objective")
+  cmd->add_option("--power-w", opt->power_w,
+                  "Power the element draws while computing, for the energy objective")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--out", opt->out, "Write the fitted models as JSON (for --models of ggp layer/model)");
+  cmd->add_option("--out", opt->out,
+                  "Write the fitted models as JSON (for --models of ggp layer/model)");
   cmd->add_flag("--json", opt->json, "Print one JSON document");
   cmd->callback([opt] {
     const std::vector<ggp::ConvLayer> layers = ggp::random_conv_layers(opt->samples, opt->seed);
     const bool progress = isatty(STDERR_FILENO);
     std::vector<ggp::Sample> train, test;
-    const size_t kept = static_cast<size_t>(static_cast<double>(layers.size()) * (1.0 - opt->holdout));
+    const size_t kept =
+        static_cast<size_t>(static_cast<double>(layers.size()) * (1.0 - opt->holdout));
     for (size_t i = 0; i < layers.size(); ++i) {
-      if (progress) std::cerr << "\rmeasuring layer " << i + 1 << "/" << layers.size() << std::flush;
+      if (progress)
+        std::cerr << "\rmeasuring layer " << i + 1 << "/" << layers.size() << std::flush;
       (i < kept ? train : test)
-          .push_back({layers[i].features(), ggp::measure_conv_ms(layers[i], opt->device, opt->reps)});
+          .push_back(
+              {layers[i].features(), ggp::measure_conv_ms(layers[i], opt->device, opt->reps)});
     }
     if (progress) std::cerr << "\r\033[K";
     const ggp::Monomial mono = ggp::fit_monomial(train);
@@ -63,10 +72,11 @@ void add_ggp_fit(CLI::App* ggp_cmd) {
         {"samples", {{"train", train.size()}, {"holdout", test.size()}, {"seed", opt->seed}}},
         {"monomial", ggp::posynomial_json(ggp::Posynomial{{mono}}, names)},
         {"posynomial", ggp::posynomial_json(posy, names)},
-        {"mape_percent", {{"monomial_train", ggp::mape_percent(train, mono_f)},
-                          {"monomial_holdout", ggp::mape_percent(test, mono_f)},
-                          {"posynomial_train", ggp::mape_percent(train, posy_f)},
-                          {"posynomial_holdout", ggp::mape_percent(test, posy_f)}}}};
+        {"mape_percent",
+         {{"monomial_train", ggp::mape_percent(train, mono_f)},
+          {"monomial_holdout", ggp::mape_percent(test, mono_f)},
+          {"posynomial_train", ggp::mape_percent(train, posy_f)},
+          {"posynomial_holdout", ggp::mape_percent(test, posy_f)}}}};
     if (opt->power_w > 0) doc["power_w"] = opt->power_w;
     if (!opt->out.empty()) write_file_atomically(opt->out, doc.dump(2) + "\n");
     if (opt->json) {
@@ -80,8 +90,8 @@ void add_ggp_fit(CLI::App* ggp_cmd) {
               << "              MAPE train " << e["monomial_train"].get<double>() << "%, held out "
               << e["monomial_holdout"].get<double>() << "%\n"
               << "  posynomial: " << ggp::to_string(posy, names) << "\n"
-              << "              MAPE train " << e["posynomial_train"].get<double>() << "%, held out "
-              << e["posynomial_holdout"].get<double>() << "%\n";
+              << "              MAPE train " << e["posynomial_train"].get<double>()
+              << "%, held out " << e["posynomial_holdout"].get<double>() << "%\n";
   });
 }
 

@@ -1,6 +1,5 @@
 #include <iostream>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/calibration_options.h"
@@ -30,7 +29,8 @@ void add_infer_command(CLI::App& app) {
                   "Raw float32 NCHW input file, or a PNG/JPEG image (ImageNet preprocessing)")
       ->required();
   cmd->add_option("--output", opt->output, "Where to write the raw float32 output")->required();
-  cmd->add_option("--precision", opt->precision, "fp32, int8 or bf16 (the element's when --device is given)")
+  cmd->add_option("--precision", opt->precision,
+                  "fp32, int8 or bf16 (the element's when --device is given)")
       ->check(CLI::IsMember({"fp32", "int8", "bf16"}));
   cmd->add_option("--device", opt->device, "Element, e.g. cpu0:int8 (default cpu0:PRECISION)");
   cmd->add_option("--reps", opt->reps, "Runs to time (the median is reported)")
@@ -41,8 +41,8 @@ void add_infer_command(CLI::App& app) {
   cmd->callback([opt, cmd] {
     if (!opt->device.empty() && cmd->count("--precision") > 0 &&
         parse_element(opt->device).precision != parse_element("cpu0:" + opt->precision).precision)
-      fail(ErrorKind::invalid_input, "--precision " + opt->precision + " contradicts --device " +
-                                         opt->device);
+      fail(ErrorKind::invalid_input,
+           "--precision " + opt->precision + " contradicts --device " + opt->device);
     const std::string device = opt->device.empty() ? "cpu0:" + opt->precision : opt->device;
     const auto backend = make_backend(device);
     const Element& element = backend->element();
@@ -78,8 +78,11 @@ void add_infer_command(CLI::App& app) {
       std::cout << j.dump(2) << "\n";
     } else {
       std::cout << graph.name << " on " << element.name << ": output "
-                << shape_to_string(result.shape()) << " written to " << opt->output << " ("
-                << ms << " ms, measured, " << (opt->reps == 1 ? "first run" : "median of " + std::to_string(opt->reps) + " runs") << ")\n";
+                << shape_to_string(result.shape()) << " written to " << opt->output << " (" << ms
+                << " ms, measured, "
+                << (opt->reps == 1 ? "first run"
+                                   : "median of " + std::to_string(opt->reps) + " runs")
+                << ")\n";
       for (const std::string& f : partition->float_fallbacks())
         std::cout << "  runs in float32 (no " << precision_name(element.precision)
                   << " kernel): " << f << "\n";

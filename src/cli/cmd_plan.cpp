@@ -25,9 +25,10 @@ void add_plan_command(CLI::App& app) {
   cmd->add_option("--runners-up", opt->runners_up, "Next-best splits to list (two elements)")
       ->default_val(5)
       ->check(CLI::Range(0, 1000));
-  cmd->add_option("--planner", opt->planner,
-                  "search: profile what the store lacks, then search (exhaustive for two elements, dynamic "
-                  "programming beyond); gnn: search the GNN latency models' predictions, profiling nothing")
+  cmd->add_option(
+         "--planner", opt->planner,
+         "search: profile what the store lacks, then search (exhaustive for two elements, dynamic "
+         "programming beyond); gnn: search the GNN latency models' predictions, profiling nothing")
       ->default_val("search")
       ->check(CLI::IsMember({"search", "gnn"}));
   cmd->add_option("--predictors", opt->predictors, "Folder of `predict train`, for --planner gnn")
@@ -51,7 +52,8 @@ void add_plan_command(CLI::App& app) {
     const size_t shown = std::min(ranked.size(), static_cast<size_t>(opt->runners_up) + 1);
     // The schedule a user tries first, priced from the same stage times.
     const DataParallelPlan dp = evaluate_data_parallel(problem);
-    const bool split_pays = best.objective_ms(problem.objective) <= dp.objective_ms(problem.objective);
+    const bool split_pays =
+        best.objective_ms(problem.objective) <= dp.objective_ms(problem.objective);
 
     if (opt->json) {
       nlohmann::json doc = plan_json(best, problem, units);
@@ -66,25 +68,28 @@ void add_plan_command(CLI::App& app) {
                           {"latency_ms", ranked[i].latency_ms}});
       doc["runners_up"] = others;
       doc["schedule"] = {{"kind", split_pays ? "pipeline" : "data_parallel"}};
-      doc["candidates"] = nlohmann::json::array(
-          {{{"kind", "pipeline"}, {"splits", best.cuts}, {"period_ms", best.period_ms},
-            {"latency_ms", best.latency_ms}},
-           {{"kind", "data_parallel"}, {"elements", planning->elements},
-            {"whole_model_ms", dp.whole_ms}, {"period_ms", dp.period_ms},
-            {"latency_ms", dp.latency_ms}}});
+      doc["candidates"] = nlohmann::json::array({{{"kind", "pipeline"},
+                                                  {"splits", best.cuts},
+                                                  {"period_ms", best.period_ms},
+                                                  {"latency_ms", best.latency_ms}},
+                                                 {{"kind", "data_parallel"},
+                                                  {"elements", planning->elements},
+                                                  {"whole_model_ms", dp.whole_ms},
+                                                  {"period_ms", dp.period_ms},
+                                                  {"latency_ms", dp.latency_ms}}});
       std::cout << doc.dump(2) << "\n";
       return;
     }
-    std::cout << graph.name << " over " << opt->planning.devices << " ("
-              << search
-              << ", objective " << opt->planning.objective << ", link " << problem.link.name << " "
+    std::cout << graph.name << " over " << opt->planning.devices << " (" << search << ", objective "
+              << opt->planning.objective << ", link " << problem.link.name << " "
               << opt->planning.link_mode << ")\n";
     std::cout << "best split";
     for (int c : best.cuts) std::cout << " " << c;
     std::cout << " of 0.." << units.size() << "\n";
     print_plan(std::cout, best, problem, units);
     std::cout << "data-parallel (every element runs the whole model, frames to whichever is free): "
-                 "period " << dp.period_ms << " ms, latency up to " << dp.latency_ms << " ms\n"
+                 "period "
+              << dp.period_ms << " ms, latency up to " << dp.latency_ms << " ms\n"
               << "chosen schedule: "
               << (split_pays ? "pipeline (the split pays)"
                              : "data-parallel (the split does not pay on these elements)")

@@ -8,7 +8,8 @@
 namespace splitinfer::cli {
 
 void add_predict_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("predict", "Learned predictors of unit latencies and of the split index");
+  auto* cmd =
+      app.add_subcommand("predict", "Learned predictors of unit latencies and of the split index");
   cmd->require_subcommand(0, 1);
   add_predict_dataset(cmd);
   add_predict_train(cmd);

@@ -10,9 +10,8 @@
 #include <iostream>
 #include <limits>
 #include <memory>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/interrupt_guard.h"
 #include "cli/planning.h"
@@ -48,16 +47,19 @@ void check_output(const std::string& out) {
   namespace fs = std::filesystem;
   const fs::path path(out);
   std::error_code error;
-  if (fs::is_directory(path, error)) fail(ErrorKind::invalid_input, "--out " + out + " is a directory; name a file");
+  if (fs::is_directory(path, error))
+    fail(ErrorKind::invalid_input, "--out " + out + " is a directory; name a file");
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   fs::create_directories(dir, error);
-  if (error) fail(ErrorKind::io, "cannot create " + dir.string() + " for --out: " + error.message());
-  if (::access(dir.c_str(), W_OK) != 0) fail(ErrorKind::io, "cannot write to " + dir.string() + " (--out)");
+  if (error)
+    fail(ErrorKind::io, "cannot create " + dir.string() + " for --out: " + error.message());
+  if (::access(dir.c_str(), W_OK) != 0)
+    fail(ErrorKind::io, "cannot write to " + dir.string() + " (--out)");
 }
 
 // The seeds whose ground truth the store lacks.
-std::vector<uint64_t> missing_seeds(const ProfileStore& store, const Options& o, const std::string& machine,
-                                    const InterruptGuard& interrupt) {
+std::vector<uint64_t> missing_seeds(const ProfileStore& store, const Options& o,
+                                    const std::string& machine, const InterruptGuard& interrupt) {
   std::vector<uint64_t> missing;
   for (int i = 0; i < o.models; ++i) {
     if (interrupt.interrupted()) throw Interrupted{};
@@ -69,8 +71,8 @@ std::vector<uint64_t> missing_seeds(const ProfileStore& store, const Options& o,
 
 // Measures the models one after the other with a progress bar; `measured`
 // counts those done. Returns the seconds it took.
-double measure(ProfileStore& store, const std::vector<uint64_t>& seeds, const Options& o, const std::string& machine,
-             const InterruptGuard& interrupt, size_t& measured) {
+double measure(ProfileStore& store, const std::vector<uint64_t>& seeds, const Options& o,
+               const std::string& machine, const InterruptGuard& interrupt, size_t& measured) {
   ProgressBar bar(static_cast<int>(seeds.size()));
   const auto start = SteadyClock::now();
   for (; measured < seeds.size(); ++measured) {
@@ -81,7 +83,8 @@ double measure(ProfileStore& store, const std::vector<uint64_t>& seeds, const Op
     // From the mean time of the models measured before this one.
     const auto left = [&]() -> std::optional<double> {
       if (i == 0) return std::nullopt;
-      return std::max(0.0, mean_s * static_cast<double>(seeds.size() - i) - seconds_since(model_start));
+      return std::max(0.0,
+                      mean_s * static_cast<double>(seeds.size() - i) - seconds_since(model_start));
     };
     ProfileOptions po;
     po.reps = o.reps;
@@ -93,7 +96,8 @@ double measure(ProfileStore& store, const std::vector<uint64_t>& seeds, const Op
     };
     po.progress("calibrating");
     predict::measure_ground_truth(store, seeds[i], machine, po);
-    if (!bar.shown()) std::cerr << "measured " << name << " (" << i + 1 << "/" << seeds.size() << ")\n";
+    if (!bar.shown())
+      std::cerr << "measured " << name << " (" << i + 1 << "/" << seeds.size() << ")\n";
   }
   return seconds_since(start);
 }
@@ -104,17 +108,23 @@ void add_predict_dataset(CLI::App* predict_cmd) {
   auto* cmd = predict_cmd->add_subcommand(
       "dataset", "Measure random CNNs on cpu0:int8 and cpu1:fp32: the predictors' ground truth");
   auto opt = std::make_shared<Options>();
-  cmd->add_option("--models", opt->models, "Random CNNs in the dataset")->required()->check(CLI::Range(1, 1000000));
-  cmd->add_option("--first-seed", opt->first_seed, "Seed of the first model; the others follow")->default_val(0);
+  cmd->add_option("--models", opt->models, "Random CNNs in the dataset")
+      ->required()
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--first-seed", opt->first_seed, "Seed of the first model; the others follow")
+      ->default_val(0);
   cmd->add_option("--db", opt->db, "Profile store (default: the user's cache directory)");
-  cmd->add_option("--reps", opt->reps, "Repetitions per measurement")->default_val(10)->check(CLI::Range(1, 100000));
+  cmd->add_option("--reps", opt->reps, "Repetitions per measurement")
+      ->default_val(10)
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--out", opt->out, "Dataset file (gzip-compressed JSON)")->default_val(opt->out);
   cmd->add_flag("--json", opt->json, "Print one JSON document");
   cmd->callback([opt] {
     const Options& o = *opt;
     if (o.first_seed > std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(o.models))
-      fail(ErrorKind::invalid_input, "--first-seed " + std::to_string(o.first_seed) + " leaves no room for " +
-                                         std::to_string(o.models) + " seeds");
+      fail(ErrorKind::invalid_input, "--first-seed " + std::to_string(o.first_seed) +
+                                         " leaves no room for " + std::to_string(o.models) +
+                                         " seeds");
     check_output(o.out);
     for (const char* element : predict::kDatasetElements) make_backend(element);  // present here?
     ProfileStore store(o.db.empty() ? ProfileStore::default_path() : o.db);
@@ -124,7 +134,8 @@ void add_predict_dataset(CLI::App* predict_cmd) {
     size_t measured = 0;
     double measure_s = 0.0;
     try {
-      measure_s = measure(store, missing_seeds(store, o, machine, interrupt), o, machine, interrupt, measured);
+      measure_s = measure(store, missing_seeds(store, o, machine, interrupt), o, machine, interrupt,
+                          measured);
     } catch (const Interrupted&) {
       fail(ErrorKind::interrupted, "interrupted after measuring " + std::to_string(measured) +
                                        " model(s) into " + store.path() +
@@ -143,7 +154,8 @@ void add_predict_dataset(CLI::App* predict_cmd) {
                                   {"measured_now", measured},
                                   {"from_store", stored},
                                   {"measure_seconds", measure_s},
-                                  {"seconds_per_measured_model", measured ? measure_s / measured : 0.0},
+                                  {"seconds_per_measured_model",
+                                   measured ? measure_s / measured : 0.0},
                                   {"reps", o.reps},
                                   {"db", store.path()},
                                   {"link_latency_ms", dataset.link.latency_ms}}
@@ -152,8 +164,8 @@ void add_predict_dataset(CLI::App* predict_cmd) {
       return;
     }
     std::cout << "wrote " << o.models << " models (seeds " << o.first_seed << ".."
-              << o.first_seed + static_cast<uint64_t>(o.models) - 1 << ") to " << o.out << ": " << measured
-              << " measured now";
+              << o.first_seed + static_cast<uint64_t>(o.models) - 1 << ") to " << o.out << ": "
+              << measured << " measured now";
     if (measured) std::cout << " in " << format_duration(measure_s);
     std::cout << ", " << stored << " from " << store.path() << "\n";
   });

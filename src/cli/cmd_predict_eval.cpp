@@ -26,37 +26,45 @@ struct Options {
 };
 
 // Figure 8: the measured and predicted curves of one test model.
-void plot_test_model(const Options& o, const predict::PredictorSet& set, const predict::Dataset& dataset) {
+void plot_test_model(const Options& o, const predict::PredictorSet& set,
+                     const predict::Dataset& dataset) {
   const auto& test = set.manifest.test_seeds;
   const uint64_t seed = o.plot_seed.value_or(test.front());
   if (std::find(test.begin(), test.end(), seed) == test.end())
-    fail(ErrorKind::invalid_input, "--plot-seed " + std::to_string(seed) + " is not a test model of " + o.predictors);
+    fail(ErrorKind::invalid_input,
+         "--plot-seed " + std::to_string(seed) + " is not a test model of " + o.predictors);
   const predict::ModelRecord& r = *predict::models_by_seed(dataset, {seed}).front();
-  const predict::PredictedCurves predicted = predict::predict_curves(set, r.graph, false, predict::cut_elements(r),
-                                                                     dataset.link, set.manifest.objective);
-  write_chart(o.plot, cumulative_latency_chart(
-                          r.name + " (test model): measured vs predicted cumulative latency",
-                          set.manifest.elements, predicted.ms,
-                          std::array{predict::first_element_curve(r), predict::second_element_curve(r)}));
+  const predict::PredictedCurves predicted = predict::predict_curves(
+      set, r.graph, false, predict::cut_elements(r), dataset.link, set.manifest.objective);
+  write_chart(o.plot,
+              cumulative_latency_chart(
+                  r.name + " (test model): measured vs predicted cumulative latency",
+                  set.manifest.elements, predicted.ms,
+                  std::array{predict::first_element_curve(r), predict::second_element_curve(r)}));
 }
 
 }  // namespace
 
 void add_predict_eval(CLI::App* predict_cmd) {
-  auto* cmd = predict_cmd->add_subcommand("eval", "Score the trained predictors on their held-out test models");
+  auto* cmd = predict_cmd->add_subcommand(
+      "eval", "Score the trained predictors on their held-out test models");
   auto opt = std::make_shared<Options>();
-  cmd->add_option("--dataset", opt->dataset, "Dataset holding the test models")->default_val(opt->dataset);
-  cmd->add_option("--predictors", opt->predictors, "Folder of `predict train`")->default_val(opt->predictors);
-  cmd->add_option("--plot", opt->plot, "SVG of a test model's measured and predicted curves (Figure 8)");
+  cmd->add_option("--dataset", opt->dataset, "Dataset holding the test models")
+      ->default_val(opt->dataset);
+  cmd->add_option("--predictors", opt->predictors, "Folder of `predict train`")
+      ->default_val(opt->predictors);
+  cmd->add_option("--plot", opt->plot,
+                  "SVG of a test model's measured and predicted curves (Figure 8)");
   cmd->add_option("--plot-seed", opt->plot_seed, "The test model to plot (default: the first)");
   cmd->add_flag("--json", opt->json, "Print one JSON document");
   cmd->callback([opt] {
     const Options& o = *opt;
-    if (o.plot_seed && o.plot.empty()) fail(ErrorKind::invalid_input, "--plot-seed needs --plot FILE.svg");
+    if (o.plot_seed && o.plot.empty())
+      fail(ErrorKind::invalid_input, "--plot-seed needs --plot FILE.svg");
     const predict::PredictorSet set = predict::load_predictors(o.predictors);
     const predict::Dataset dataset = predict::load_dataset(o.dataset);
-    const predict::Evaluation ev =
-        predict::evaluate_predictors(set, predict::models_by_seed(dataset, set.manifest.test_seeds), dataset.link);
+    const predict::Evaluation ev = predict::evaluate_predictors(
+        set, predict::models_by_seed(dataset, set.manifest.test_seeds), dataset.link);
     if (!o.plot.empty()) plot_test_model(o, set, dataset);
     if (o.json) {
       nlohmann::json doc = evaluation_json(ev);

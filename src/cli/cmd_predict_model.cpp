@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/planning.h"
@@ -44,10 +43,12 @@ struct Measured {
   int best_split = 0;
 };
 
-std::optional<Measured> measured_profile(const Graph& graph, const PlanProblem& problem, const ProfileStore& store) {
+std::optional<Measured> measured_profile(const Graph& graph, const PlanProblem& problem,
+                                         const ProfileStore& store) {
   const int n = problem.unit_count();
   for (const ChainElement& e : problem.chain)
-    if (!has_complete_profile(store, {structure_hash(graph), graph.name, e.name, machine_id(), n}, n, true))
+    if (!has_complete_profile(store, {structure_hash(graph), graph.name, e.name, machine_id(), n},
+                              n, true))
       return std::nullopt;
   const ProfileCostSource costs(store, structure_hash(graph), graph.name, n, machine_id());
   PlanProblem measured = problem;
@@ -57,8 +58,10 @@ std::optional<Measured> measured_profile(const Graph& graph, const PlanProblem& 
     m.curves[0].push_back(costs.stage(problem.chain[0].name, 0, i + 1).ms);
     m.curves[1].push_back(costs.stage(problem.chain[1].name, i, n).ms);
   }
-  for (int k = 0; k <= n; ++k) m.objective.push_back(evaluate_plan(measured, {k}).objective_ms(problem.objective));
-  m.best_split = static_cast<int>(std::min_element(m.objective.begin(), m.objective.end()) - m.objective.begin());
+  for (int k = 0; k <= n; ++k)
+    m.objective.push_back(evaluate_plan(measured, {k}).objective_ms(problem.objective));
+  m.best_split = static_cast<int>(std::min_element(m.objective.begin(), m.objective.end()) -
+                                  m.objective.begin());
   return m;
 }
 
@@ -80,22 +83,24 @@ void run(const Options& o) {
   problem.link = measured_queue_link(elements[0], elements[1]);
   problem.objective = o.objective.empty() ? set.manifest.objective : parse_objective(o.objective);
 
-  const predict::PredictedCurves gnn =
-      predict::predict_curves(set, unit_graph, false, problem.cut_elements, problem.link, problem.objective);
-  const predict::PredictedCurves tree =
-      predict::predict_curves(set, unit_graph, true, problem.cut_elements, problem.link, problem.objective);
+  const predict::PredictedCurves gnn = predict::predict_curves(
+      set, unit_graph, false, problem.cut_elements, problem.link, problem.objective);
+  const predict::PredictedCurves tree = predict::predict_curves(
+      set, unit_graph, true, problem.cut_elements, problem.link, problem.objective);
   const int partition = predict::predict_partition(set, unit_graph);
 
   const ProfileStore store(o.db.empty() ? ProfileStore::default_path() : o.db);
   const std::optional<Measured> measured = measured_profile(graph, problem, store);
   if (!o.plot.empty())
-    write_chart(o.plot, cumulative_latency_chart(graph.name + ": " + (measured ? "measured vs " : "") +
-                                                     "predicted cumulative latency",
-                                                 elements, gnn.ms,
-                                                 measured ? std::optional(measured->curves) : std::nullopt));
+    write_chart(
+        o.plot,
+        cumulative_latency_chart(
+            graph.name + ": " + (measured ? "measured vs " : "") + "predicted cumulative latency",
+            elements, gnn.ms, measured ? std::optional(measured->curves) : std::nullopt));
 
-  const std::array<std::pair<const char*, int>, 3> splits = {
-      {{"latency_model", gnn.split}, {"partition_model", partition}, {"tree_baseline", tree.split}}};
+  const std::array<std::pair<const char*, int>, 3> splits = {{{"latency_model", gnn.split},
+                                                              {"partition_model", partition},
+                                                              {"tree_baseline", tree.split}}};
   if (o.json) {
     json doc = {{"model", graph.name},
                 {"devices", elements},
@@ -118,7 +123,8 @@ void run(const Options& o) {
     return;
   }
   std::cout << graph.name << " over " << elements[0] << "," << elements[1] << " (objective "
-            << objective_name(problem.objective) << ", " << units.size() << " units), predicted without profiling\n";
+            << objective_name(problem.objective) << ", " << units.size()
+            << " units), predicted without profiling\n";
   for (const auto& [name, k] : splits) {
     std::cout << "  " << name << ": split " << k;
     if (measured) std::cout << ", measured speedup " << speedup(*measured, k) << "x";
@@ -137,13 +143,18 @@ void run(const Options& o) {
 
 void add_predict_model(CLI::App* predict_cmd) {
   auto opt = std::make_shared<Options>();
-  predict_cmd->add_option("MODEL", opt->model, "Zoo model name or path to an .onnx file to predict the split of");
+  predict_cmd->add_option("MODEL", opt->model,
+                          "Zoo model name or path to an .onnx file to predict the split of");
   predict_cmd->add_option("--predictors", opt->predictors, "Folder of `predict train`")
       ->default_val(opt->predictors);
-  predict_cmd->add_option("--objective", opt->objective, "throughput or latency (default: the predictors')")
+  predict_cmd
+      ->add_option("--objective", opt->objective,
+                   "throughput or latency (default: the predictors')")
       ->check(CLI::IsMember({"throughput", "latency"}));
-  predict_cmd->add_option("--db", opt->db, "Profile store to compare with (default: the user's cache directory)");
-  predict_cmd->add_option("--plot", opt->plot, "SVG of the predicted (and measured) curves (Figure 9)");
+  predict_cmd->add_option("--db", opt->db,
+                          "Profile store to compare with (default: the user's cache directory)");
+  predict_cmd->add_option("--plot", opt->plot,
+                          "SVG of the predicted (and measured) curves (Figure 9)");
   predict_cmd->add_flag("--json", opt->json, "Print one JSON document");
   predict_cmd->callback([opt, predict_cmd] {
     if (!predict_cmd->get_subcommands().empty()) return;  // a subcommand ran instead

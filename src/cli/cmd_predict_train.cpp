@@ -3,7 +3,6 @@
 // them on the held-out test models.
 #include <iostream>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/predict_commands.h"
@@ -29,30 +28,40 @@ struct Options {
 }  // namespace
 
 void add_predict_train(CLI::App* predict_cmd) {
-  auto* cmd = predict_cmd->add_subcommand("train", "Train the GNN predictors and the tree baseline on a dataset");
+  auto* cmd = predict_cmd->add_subcommand(
+      "train", "Train the GNN predictors and the tree baseline on a dataset");
   auto opt = std::make_shared<Options>();
   auto& t = opt->training;
-  cmd->add_option("--dataset", opt->dataset, "Dataset from `predict dataset`")->default_val(opt->dataset);
+  cmd->add_option("--dataset", opt->dataset, "Dataset from `predict dataset`")
+      ->default_val(opt->dataset);
   cmd->add_option("--out", opt->out, "Folder for the trained predictors")->default_val(opt->out);
   cmd->add_option("--models", opt->models, "Use only the first N models of the dataset (0: all)")
       ->default_val(0)
       ->check(CLI::Range(0, 10000000));
-  cmd->add_option("--epochs", t.gnn.epochs, "GNN training epochs")->default_val(200)->check(CLI::Range(1, 100000));
-  cmd->add_option("--batch", t.gnn.batch, "Models per optimiser step")->default_val(32)->check(CLI::Range(1, 100000));
+  cmd->add_option("--epochs", t.gnn.epochs, "GNN training epochs")
+      ->default_val(200)
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--batch", t.gnn.batch, "Models per optimiser step")
+      ->default_val(32)
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--learning-rate", t.gnn.learning_rate, "Adam's initial learning rate")
       ->default_val(t.gnn.learning_rate)
       ->check(CLI::Range(1e-7, 1.0));
   cmd->add_option("--hidden", t.hidden, "Width of the graph convolutions and the LSTM")
       ->default_val(64)
       ->check(CLI::Range(1, 4096));
-  cmd->add_option("--seed", t.gnn.seed, "Seed of the split by model, the weights and the batch order")->default_val(1);
-  cmd->add_option("--threads", t.tree.threads, "Threads of the tree baseline (the GNNs train fastest on one)")
+  cmd->add_option("--seed", t.gnn.seed,
+                  "Seed of the split by model, the weights and the batch order")
+      ->default_val(1);
+  cmd->add_option("--threads", t.tree.threads,
+                  "Threads of the tree baseline (the GNNs train fastest on one)")
       ->default_val(2)
       ->check(CLI::Range(1, 256));
   cmd->add_option("--tree-rounds", t.tree.rounds, "Boosting rounds of the tree baseline")
       ->default_val(t.tree.rounds)
       ->check(CLI::Range(1, 100000));
-  cmd->add_option("--objective", opt->objective, "The split the partition model learns: latency or throughput")
+  cmd->add_option("--objective", opt->objective,
+                  "The split the partition model learns: latency or throughput")
       ->default_val("latency")
       ->check(CLI::IsMember({"throughput", "latency"}));
   cmd->add_flag("--json", opt->json, "Print one JSON document");
@@ -61,21 +70,23 @@ void add_predict_train(CLI::App* predict_cmd) {
     o.training.objective = parse_objective(o.objective);
     o.training.tree.seed = o.training.gnn.seed;
     predict::Dataset dataset = predict::load_dataset(o.dataset);
-    if (o.models > 0 && static_cast<size_t>(o.models) < dataset.models.size()) dataset.models.resize(o.models);
+    if (o.models > 0 && static_cast<size_t>(o.models) < dataset.models.size())
+      dataset.models.resize(o.models);
 
     predict::PredictorSet set;
     {
       ProgressBar bar(o.training.gnn.epochs);
-      set = predict::train_predictors(dataset, o.dataset, o.training,
-                                      [&](const std::string& name, int epoch, int epochs, const predict::EpochLoss& l) {
-                                        bar.draw(epoch, name + " loss " + std::to_string(l.training) + " / " +
-                                                            std::to_string(l.validation),
-                                                 std::nullopt);
-                                        if (!bar.shown() && (epoch == epochs || epoch % 50 == 0))
-                                          std::cerr << name << " epoch " << epoch << "/" << epochs << ": loss "
-                                                    << l.training << " training, " << l.validation
-                                                    << " validation\n";
-                                      });
+      set = predict::train_predictors(
+          dataset, o.dataset, o.training,
+          [&](const std::string& name, int epoch, int epochs, const predict::EpochLoss& l) {
+            bar.draw(
+                epoch,
+                name + " loss " + std::to_string(l.training) + " / " + std::to_string(l.validation),
+                std::nullopt);
+            if (!bar.shown() && (epoch == epochs || epoch % 50 == 0))
+              std::cerr << name << " epoch " << epoch << "/" << epochs << ": loss " << l.training
+                        << " training, " << l.validation << " validation\n";
+          });
     }
     predict::save_predictors(o.out, set);
     const predict::Evaluation ev = predict::evaluate_predictors(
@@ -93,10 +104,12 @@ void add_predict_train(CLI::App* predict_cmd) {
     }
     const auto& tr = set.manifest.training;
     std::cout << "trained on " << set.manifest.training_seeds.size() << " models (validation "
-              << set.manifest.validation_seeds.size() << ", test " << set.manifest.test_seeds.size() << ") in "
+              << set.manifest.validation_seeds.size() << ", test " << set.manifest.test_seeds.size()
+              << ") in "
               << format_duration(tr["first_latency"]["seconds"].get<double>() +
                                  tr["second_latency"]["seconds"].get<double>() +
-                                 tr["partition"]["seconds"].get<double>() + tr["tree_first"]["seconds"].get<double>() +
+                                 tr["partition"]["seconds"].get<double>() +
+                                 tr["tree_first"]["seconds"].get<double>() +
                                  tr["tree_second"]["seconds"].get<double>())
               << "; saved to " << o.out << "\n";
     print_evaluation(std::cout, ev);

@@ -3,7 +3,6 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/calibration_options.h"
@@ -77,7 +76,8 @@ void print(const Graph& graph, const std::vector<Unit>& units, const ProfileKey&
   for (int i = 1; i < n; ++i) {
     const auto prefix = store.find(key, 0, i), suffix = store.find(key, i, n);
     if (prefix && suffix)
-      splits.push_back({{"split", i}, {"prefix_ms", prefix->median_ms}, {"suffix_ms", suffix->median_ms}});
+      splits.push_back(
+          {{"split", i}, {"prefix_ms", prefix->median_ms}, {"suffix_ms", suffix->median_ms}});
   }
   const double gap_percent = 100.0 * (sum - whole.median_ms) / whole.median_ms;
   if (json) {
@@ -154,8 +154,10 @@ void add_profile_command(CLI::App& app) {
           std::cout << "stored " << external.timings.size() << " timings of " << graph.name
                     << " on " << key.element << " from " << opt->import_path << "\n";
         else
-          std::cout << nlohmann::json{{"model", graph.name}, {"device", key.element},
-                                      {"source", "imported"}, {"timings", external.timings.size()}}
+          std::cout << nlohmann::json{{"model", graph.name},
+                                      {"device", key.element},
+                                      {"source", "imported"},
+                                      {"timings", external.timings.size()}}
                            .dump(2)
                     << "\n";
         return;

@@ -55,7 +55,8 @@ std::vector<std::vector<std::string>> real_pairs(const std::vector<std::string>&
   for (const std::string& d : devices.empty() ? default_pairs() : devices) {
     std::vector<std::string> pair = comma_list(d);
     if (pair.size() != 2)
-      fail(ErrorKind::invalid_input, "--devices '" + d + "' is not two elements, first then second");
+      fail(ErrorKind::invalid_input,
+           "--devices '" + d + "' is not two elements, first then second");
     for (const std::string& e : pair) make_backend(e);
     pairs.push_back(std::move(pair));
   }
@@ -120,8 +121,10 @@ class Table1Builder {
     if (m.result.failure)
       fail(ErrorKind::stage_failed, graph.name + ": stage " + m.result.failure->stage_name +
                                         " failed: " + m.result.failure->message);
-    const double first = measure_alone_ms(graph, p->elements[0], &calibration, frames[0], 3, o_.alone_frames);
-    const double second = measure_alone_ms(graph, p->elements[1], &calibration, frames[0], 3, o_.alone_frames);
+    const double first =
+        measure_alone_ms(graph, p->elements[0], &calibration, frames[0], 3, o_.alone_frames);
+    const double second =
+        measure_alone_ms(graph, p->elements[1], &calibration, frames[0], 3, o_.alone_frames);
     result.measured = SplitResult{plan.cuts[0], first / m.period_ms, second / m.period_ms,
                                   m.period_ms, "measured"};
     write_chart(graph.name + "-stages-measured-" + pair_slug(pair) + ".svg",
@@ -138,7 +141,8 @@ class Table1Builder {
       if (std::string(mode) != "direct") continue;
       write_chart(graph.name + "-stages-simulated.svg",
                   stage_latency_chart(graph.name, p->problem, plan.cuts[0], "simulated"));
-      write_chart(graph.name + "-transfer-simulated.svg", transfer_latency_chart(graph.name, p->problem));
+      write_chart(graph.name + "-transfer-simulated.svg",
+                  transfer_latency_chart(graph.name, p->problem));
       write_chart(graph.name + "-bytes.svg", handoff_bytes_chart(graph.name, p->problem));
     }
   }
@@ -157,11 +161,13 @@ void add_report_command(CLI::App& app) {
   auto* report = app.add_subcommand("report", "Reports of the papers' tables and figures");
   report->require_subcommand(1);
   auto* cmd = report->add_subcommand(
-      "table1", "Table 1 and Figures 5-7 of the split-inference paper: measured, simulated, published");
+      "table1",
+      "Table 1 and Figures 5-7 of the split-inference paper: measured, simulated, published");
   auto opt = std::make_shared<Options>();
-  cmd->add_option("--devices", opt->devices,
-                  "Real elements, first then second; repeat for more pairs, 'none' to skip "
-                  "(default: cpu0:int8,cpu1:bf16 where the CPU has bf16, then cpu0:int8,cpu1:fp32)");
+  cmd->add_option(
+      "--devices", opt->devices,
+      "Real elements, first then second; repeat for more pairs, 'none' to skip "
+      "(default: cpu0:int8,cpu1:bf16 where the CPU has bf16, then cpu0:int8,cpu1:fp32)");
   cmd->add_option("--sim-devices", opt->sim_devices, "Simulated elements ('none' to skip)")
       ->default_val(opt->sim_devices);
   cmd->add_option("--sim-link", opt->sim_link, "Link between the simulated elements")

@@ -61,13 +61,15 @@ struct Agreement {
 
 [[noreturn]] void fail_stage(const StageFailure& f) {
   fail(ErrorKind::stage_failed, "stage " + std::to_string(f.stage + 1) + " (" + f.stage_name +
-                                    ") failed on frame " + std::to_string(f.frame) + ": " + f.message);
+                                    ") failed on frame " + std::to_string(f.frame) + ": " +
+                                    f.message);
 }
 
 // The data-parallel schedule's figures: its measured period, the period
 // its elements' measured whole-model times add up to (1 / sum(1 / t)), how
 // many frames each element took, and its speedup over each element alone.
-nlohmann::json data_parallel_json(const PipelineMeasurement& dp, const std::vector<std::string>& elements,
+nlohmann::json data_parallel_json(const PipelineMeasurement& dp,
+                                  const std::vector<std::string>& elements,
                                   const std::map<std::string, double>& alone) {
   double rate = 0.0;
   nlohmann::json frames = nlohmann::json::object(), speedup = nlohmann::json::object();
@@ -117,11 +119,13 @@ void add_run_command(CLI::App& app) {
     const std::vector<Unit> units = split_units(graph);
     const std::vector<std::string> elements = comma_list(opt->planning.devices);
     const size_t element_count = elements.size();
-    const std::vector<int> given = parse_splits(opt->split, static_cast<int>(units.size()), element_count);
+    const std::vector<int> given =
+        parse_splits(opt->split, static_cast<int>(units.size()), element_count);
     for (const std::string& e : elements)
       if (is_simulated_element(e))
-        fail(ErrorKind::invalid_input, "element " + e + " is simulated: `splitinfer plan` can use "
-                                       "it, `run` needs elements present here");
+        fail(ErrorKind::invalid_input, "element " + e +
+                                           " is simulated: `splitinfer plan` can use "
+                                           "it, `run` needs elements present here");
     if (opt->sweep && element_count != 2)
       fail(ErrorKind::invalid_input, "--sweep measures two-element splits; give two --devices");
     const auto planning = prepare_planning(graph, opt->planning, 2, 8);
@@ -141,9 +145,11 @@ void add_run_command(CLI::App& app) {
       for (const Handoff& f : frames) reference.push_back(run_stages_in_turn(fp32, f).to_floats());
     }
 
-    std::vector<PipelineStage> stages = build_stages(graph, planning->elements, plan.cuts, &calibration);
+    std::vector<PipelineStage> stages =
+        build_stages(graph, planning->elements, plan.cuts, &calibration);
     std::vector<Handoff> outputs;
-    const PipelineMeasurement run = measure_pipeline(stages, frames, opt->frames, {opt->queue, &interrupt_guard.flag()}, &outputs);
+    const PipelineMeasurement run = measure_pipeline(
+        stages, frames, opt->frames, {opt->queue, &interrupt_guard.flag()}, &outputs);
     if (run.result.failure) fail_stage(*run.result.failure);
 
     Agreement agreement;
@@ -153,9 +159,11 @@ void add_run_command(CLI::App& app) {
       agreement.bit_exact_with_stages_in_turn =
           agreement.bit_exact_with_stages_in_turn && got == in_turn;
       const std::vector<float>& want = reference[i];
-      agreement.sqnr_db = i == 0 ? sqnr_db(got, want) : std::min(agreement.sqnr_db, sqnr_db(got, want));
+      agreement.sqnr_db =
+          i == 0 ? sqnr_db(got, want) : std::min(agreement.sqnr_db, sqnr_db(got, want));
       for (size_t j = 0; j < want.size(); ++j)
-        agreement.max_abs_diff = std::max(agreement.max_abs_diff, std::abs(static_cast<double>(got[j]) - want[j]));
+        agreement.max_abs_diff =
+            std::max(agreement.max_abs_diff, std::abs(static_cast<double>(got[j]) - want[j]));
       agreement.top1_same += std::max_element(got.begin(), got.end()) - got.begin() ==
                              std::max_element(want.begin(), want.end()) - want.begin();
       ++agreement.compared;
@@ -176,8 +184,9 @@ void add_run_command(CLI::App& app) {
     // fastest finishes k more: the reorder buffer must hold them, or the fast
     // replica waits for buffer room.
     std::vector<PipelineStage> replicas = build_replicas(graph, planning->elements, &calibration);
-    const auto [fastest, slowest] = std::minmax_element(
-        alone.begin(), alone.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    const auto [fastest, slowest] =
+        std::minmax_element(alone.begin(), alone.end(),
+                            [](const auto& a, const auto& b) { return a.second < b.second; });
     const size_t reorder_depth =
         std::max(opt->queue, static_cast<size_t>(std::ceil(slowest->second / fastest->second)) + 1);
     const PipelineMeasurement dp =
@@ -192,7 +201,8 @@ void add_run_command(CLI::App& app) {
     if (opt->sweep && !run.result.stopped)
       for (int s = 0; s <= static_cast<int>(units.size()) && !interrupt_guard.interrupted(); ++s) {
         std::vector<PipelineStage> st = build_stages(graph, planning->elements, {s}, &calibration);
-        const PipelineMeasurement m = measure_pipeline(st, frames, opt->sweep_frames, {opt->queue, &interrupt_guard.flag()}, nullptr);
+        const PipelineMeasurement m = measure_pipeline(
+            st, frames, opt->sweep_frames, {opt->queue, &interrupt_guard.flag()}, nullptr);
         if (m.result.failure) fail_stage(*m.result.failure);
         sweep.push_back({{"split", s},
                          {"period_ms_measured", m.period_ms},
@@ -207,10 +217,11 @@ void add_run_command(CLI::App& app) {
     nlohmann::json stage_rows = nlohmann::json::array();
     for (size_t k = 0, run_index = 0; k < plan.stages.size(); ++k) {
       const StagePlan& sp = plan.stages[k];
-      nlohmann::json row = {{"element", sp.element},
-                            {"units", {sp.first_unit, sp.last_unit}},
-                            {"ms_predicted", sp.total_ms()},
-                            {"predicted_basis", sp.empty() ? "empty" : std::string(cost_basis_name(sp.basis))}};
+      nlohmann::json row = {
+          {"element", sp.element},
+          {"units", {sp.first_unit, sp.last_unit}},
+          {"ms_predicted", sp.total_ms()},
+          {"predicted_basis", sp.empty() ? "empty" : std::string(cost_basis_name(sp.basis))}};
       if (!sp.empty()) row["ms_measured"] = median(run.result.stage_ms[run_index++]);
       stage_rows.push_back(row);
     }
@@ -234,11 +245,12 @@ void add_run_command(CLI::App& app) {
         {"latency_ms_predicted", plan.latency_ms},
         {"alone_ms_measured", alone_json},
         {"speedup_over", speedup},
-        {"agreement_with_fp32", {{"frames", agreement.compared},
-                                 {"min_sqnr_db", agreement.sqnr_db},
-                                 {"max_abs_diff", agreement.max_abs_diff},
-                                 {"top1_agreement", agreement.top1_same},
-                                 {"bit_exact_with_stages_in_turn", agreement.bit_exact_with_stages_in_turn}}},
+        {"agreement_with_fp32",
+         {{"frames", agreement.compared},
+          {"min_sqnr_db", agreement.sqnr_db},
+          {"max_abs_diff", agreement.max_abs_diff},
+          {"top1_agreement", agreement.top1_same},
+          {"bit_exact_with_stages_in_turn", agreement.bit_exact_with_stages_in_turn}}},
         {"data_parallel", data_parallel},
         {"alternatives_measured", {{"pipeline", run.period_ms}, {"data_parallel", dp.period_ms}}},
         {"best_measured", run.period_ms <= dp.period_ms ? "pipeline" : "data_parallel"},
@@ -247,9 +259,11 @@ void add_run_command(CLI::App& app) {
     if (opt->sweep) {
       doc["sweep"] = sweep;
       if (!sweep.empty()) {
-        const auto best = std::min_element(sweep.begin(), sweep.end(), [](const auto& a, const auto& b) {
-          return a["period_ms_measured"].template get<double>() < b["period_ms_measured"].template get<double>();
-        });
+        const auto best =
+            std::min_element(sweep.begin(), sweep.end(), [](const auto& a, const auto& b) {
+              return a["period_ms_measured"].template get<double>() <
+                     b["period_ms_measured"].template get<double>();
+            });
         doc["sweep_best_split"] = (*best)["split"];
         doc["sweep_best_period_ms"] = (*best)["period_ms_measured"];
       }
@@ -262,25 +276,28 @@ void add_run_command(CLI::App& app) {
                 << doc["split_source"].get<std::string>() << "), " << run.result.frames_done
                 << " frames, queue " << opt->queue << "\n";
       for (const auto& row : stage_rows)
-        std::cout << "  " << std::left << std::setw(12) << row["element"].get<std::string>() << std::right
-                  << " units " << row["units"][0] << ".." << row["units"][1].get<int>() - 1
-                  << "  measured " << (row.contains("ms_measured") ? row["ms_measured"].get<double>() : 0.0)
+        std::cout << "  " << std::left << std::setw(12) << row["element"].get<std::string>()
+                  << std::right << " units " << row["units"][0] << ".."
+                  << row["units"][1].get<int>() - 1 << "  measured "
+                  << (row.contains("ms_measured") ? row["ms_measured"].get<double>() : 0.0)
                   << " ms, predicted " << row["ms_predicted"].get<double>() << " ms\n";
       std::cout << "  period: measured " << run.period_ms << " ms, predicted " << plan.period_ms
                 << " ms\n  latency: p50 " << percentile(latencies, 0.5) << " ms, p99 "
                 << percentile(latencies, 0.99) << " ms (measured)\n";
       for (const auto& [e, ms] : alone)
-        std::cout << "  " << e << " alone " << ms << " ms (measured): speedup " << std::setprecision(2)
-                  << ms / run.period_ms << "x\n" << std::setprecision(3);
+        std::cout << "  " << e << " alone " << ms << " ms (measured): speedup "
+                  << std::setprecision(2) << ms / run.period_ms << "x\n"
+                  << std::setprecision(3);
       std::cout << "  vs FP32 on " << agreement.compared << " frames: min SQNR "
                 << agreement.sqnr_db << " dB, top-1 agrees " << agreement.top1_same << "/"
                 << agreement.compared << ", pipeline equals stages run in turn: "
                 << (agreement.bit_exact_with_stages_in_turn ? "bit for bit" : "NO") << "\n";
       std::cout << "  data-parallel (every element runs the whole model, frames to whichever is "
                    "free): period measured "
-                << dp.period_ms << " ms, predicted " << data_parallel["period_ms_predicted"].get<double>()
-                << " ms; the split is " << std::setprecision(2)
-                << dp.period_ms / run.period_ms << "x the speed of data-parallel"
+                << dp.period_ms << " ms, predicted "
+                << data_parallel["period_ms_predicted"].get<double>() << " ms; the split is "
+                << std::setprecision(2) << dp.period_ms / run.period_ms
+                << "x the speed of data-parallel"
                 << (run.period_ms <= dp.period_ms ? "\n" : ": data-parallel is faster here\n")
                 << std::setprecision(3);
       for (const auto& row : sweep)

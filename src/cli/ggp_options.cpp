@@ -17,11 +17,13 @@ void add_ggp_element_options(CLI::App* cmd, GgpElementOptions& o) {
       ->required();
   cmd->add_option("--models", o.model_files, "Latency models of real elements from `ggp fit --out`")
       ->delimiter(',');
-  cmd->add_option("--technique", o.technique, "What the elements share: output filters, input channels or output rows")
+  cmd->add_option("--technique", o.technique,
+                  "What the elements share: output filters, input channels or output rows")
       ->check(CLI::IsMember({"filters", "channels", "rows"}))
       ->default_val("filters");
-  cmd->add_option("--execution", o.execution,
-                  "concurrent (elements run at once) or sequential (they take turns, as in the paper)")
+  cmd->add_option(
+         "--execution", o.execution,
+         "concurrent (elements run at once) or sequential (they take turns, as in the paper)")
       ->check(CLI::IsMember({"concurrent", "sequential"}))
       ->default_val("concurrent");
   cmd->add_option("--objective", o.objective, "Minimise latency or energy")
@@ -51,7 +53,8 @@ ggp::PartitionSetup partition_setup(const GgpElementOptions& o) {
   s.technique = o.technique == "channels" ? ggp::Technique::channels
                 : o.technique == "rows"   ? ggp::Technique::rows
                                           : ggp::Technique::filters;
-  s.execution = o.execution == "sequential" ? ggp::Execution::sequential : ggp::Execution::concurrent;
+  s.execution =
+      o.execution == "sequential" ? ggp::Execution::sequential : ggp::Execution::concurrent;
   s.goal = o.objective == "energy" ? ggp::Goal::energy : ggp::Goal::latency;
   return s;
 }
@@ -65,15 +68,15 @@ std::string model_figure(const std::vector<ggp::ElementModel>& elements) {
 nlohmann::json elements_json(const std::vector<ggp::ElementModel>& elements) {
   nlohmann::json out = nlohmann::json::array();
   for (const ggp::ElementModel& e : elements)
-    out.push_back({{"name", e.name},
-                   {"model", e.basis},
-                   {"latency_ms", ggp::posynomial_json(e.latency_ms, ggp::conv_feature_names())},
-                   {"formula", ggp::to_string(e.latency_ms, ggp::conv_feature_names())},
-                   {"power_w", e.power_w > 0 ? nlohmann::json(e.power_w) : nlohmann::json()},
-                   {"link", e.link ? nlohmann::json(e.link->name) : nlohmann::json("shares host memory")}});
+    out.push_back(
+        {{"name", e.name},
+         {"model", e.basis},
+         {"latency_ms", ggp::posynomial_json(e.latency_ms, ggp::conv_feature_names())},
+         {"formula", ggp::to_string(e.latency_ms, ggp::conv_feature_names())},
+         {"power_w", e.power_w > 0 ? nlohmann::json(e.power_w) : nlohmann::json()},
+         {"link", e.link ? nlohmann::json(e.link->name) : nlohmann::json("shares host memory")}});
   return out;
 }
-
 
 nlohmann::json run_json(const MeasuredSplit& run, int reps) {
   return {{"figure", "measured"},

@@ -3,11 +3,10 @@
 // the execution model and the objective.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "ggp/element_model.h"
 #include "ggp/layer_partition.h"

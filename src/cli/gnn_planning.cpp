@@ -16,8 +16,8 @@ std::unique_ptr<Planning> prepare_gnn_planning(const Graph& graph, const Plannin
   const predict::PredictorSet set = predict::load_predictors(predictors);
   const auto& trained = set.manifest.elements;
   if (p->elements != std::vector<std::string>(trained.begin(), trained.end()))
-    fail(ErrorKind::invalid_input, "the GNN predictors in " + predictors + " know " + trained[0] + "," + trained[1] +
-                                       ", not --devices " + o.devices);
+    fail(ErrorKind::invalid_input, "the GNN predictors in " + predictors + " know " + trained[0] +
+                                       "," + trained[1] + ", not --devices " + o.devices);
   p->problem.chain = predict::predictor_chain(set.manifest);
   p->problem.link = o.link.empty() ? measured_queue_link(trained[0], trained[1])
                                    : to_link(device_catalog().find_link(o.link));
@@ -27,8 +27,9 @@ std::unique_ptr<Planning> prepare_gnn_planning(const Graph& graph, const Plannin
   const predict::UnitGraph unit_graph = predict::unit_graph(graph);
   const int n = static_cast<int>(unit_graph.features.size());
   p->costs = std::make_unique<CombinedCostSource>(n);
-  p->costs->add(std::make_unique<predict::CurveCostSource>(trained[0], set.latency[0]->predict(unit_graph), trained[1],
-                                                           set.latency[1]->predict(unit_graph)));
+  p->costs->add(
+      std::make_unique<predict::CurveCostSource>(trained[0], set.latency[0]->predict(unit_graph),
+                                                 trained[1], set.latency[1]->predict(unit_graph)));
   p->problem.costs = p->costs.get();
   p->problem.cut_elements = cut_tensor_elements(graph, split_units(graph));
   return p;

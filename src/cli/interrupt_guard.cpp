@@ -12,7 +12,9 @@ extern "C" void on_sigint(int) { g_interrupted = true; }
 
 }  // namespace
 
-InterruptGuard::InterruptGuard() : previous_(std::signal(SIGINT, on_sigint)) { g_interrupted = false; }
+InterruptGuard::InterruptGuard() : previous_(std::signal(SIGINT, on_sigint)) {
+  g_interrupted = false;
+}
 
 InterruptGuard::~InterruptGuard() { std::signal(SIGINT, previous_); }
 

@@ -9,7 +9,7 @@ namespace splitinfer::cli {
 
 class InterruptGuard {
  public:
-  InterruptGuard();  // clears the flag and catches SIGINT
+  InterruptGuard();   // clears the flag and catches SIGINT
   ~InterruptGuard();  // restores the previous handler
   InterruptGuard(const InterruptGuard&) = delete;
   InterruptGuard& operator=(const InterruptGuard&) = delete;

@@ -20,12 +20,9 @@ constexpr int kExitInterrupted = 130;
 
 int exit_code(splitinfer::ErrorKind kind) {
   switch (kind) {
-    case splitinfer::ErrorKind::stage_failed:
-      return kExitStageFailed;
-    case splitinfer::ErrorKind::interrupted:
-      return kExitInterrupted;
-    default:
-      return kExitFailure;
+    case splitinfer::ErrorKind::stage_failed: return kExitStageFailed;
+    case splitinfer::ErrorKind::interrupted: return kExitInterrupted;
+    default: return kExitFailure;
   }
 }
 

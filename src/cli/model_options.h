@@ -9,12 +9,10 @@
 namespace splitinfer::cli {
 
 inline void add_model_options(CLI::App* cmd, ModelRequest& request) {
-  cmd->add_option("MODEL", request.model, "Zoo model name or path to an .onnx file")
-      ->required();
+  cmd->add_option("MODEL", request.model, "Zoo model name or path to an .onnx file")->required();
   cmd->add_option("--weights", request.weights,
                   "ONNX file with weights for a zoo model (matched by PyTorch parameter name)");
-  cmd->add_option("--seed", request.seed, "Seed of a zoo model's random weights")
-      ->default_val(0);
+  cmd->add_option("--seed", request.seed, "Seed of a zoo model's random weights")->default_val(0);
 }
 
 }  // namespace splitinfer::cli

@@ -18,7 +18,8 @@ std::string_view basis_word(CostBasis basis) {
 
 std::vector<std::pair<std::string, double>> alone_ms(const PlanProblem& p) {
   std::vector<std::pair<std::string, double>> ms;
-  for (const ChainElement& e : p.chain) ms.emplace_back(e.name, p.costs->stage(e.name, 0, p.unit_count()).ms);
+  for (const ChainElement& e : p.chain)
+    ms.emplace_back(e.name, p.costs->stage(e.name, 0, p.unit_count()).ms);
   return ms;
 }
 
@@ -26,7 +27,8 @@ nlohmann::json plan_json(const Plan& plan, const PlanProblem& p, const std::vect
   nlohmann::json stages = nlohmann::json::array();
   for (const StagePlan& s : plan.stages) {
     nlohmann::json names = nlohmann::json::array();
-    for (int u = s.first_unit; u < s.last_unit; ++u) names.push_back(units[static_cast<size_t>(u)].name);
+    for (int u = s.first_unit; u < s.last_unit; ++u)
+      names.push_back(units[static_cast<size_t>(u)].name);
     stages.push_back({{"element", s.element},
                       {"units", {s.first_unit, s.last_unit}},
                       {"unit_names", names},
@@ -49,11 +51,12 @@ nlohmann::json plan_json(const Plan& plan, const PlanProblem& p, const std::vect
           {"latency_ms", plan.latency_ms},
           {"alone_ms", alone},
           {"speedup_over", speedup},
-          {"link", {{"name", p.link.name},
-                    {"mode", p.mode == LinkMode::direct ? "direct" : "indirect"},
-                    {"latency_ms", p.link.latency_ms},
-                    {"bandwidth_gb_s", p.link.bandwidth_gb_s},
-                    {"basis", p.link.basis}}},
+          {"link",
+           {{"name", p.link.name},
+            {"mode", p.mode == LinkMode::direct ? "direct" : "indirect"},
+            {"latency_ms", p.link.latency_ms},
+            {"bandwidth_gb_s", p.link.bandwidth_gb_s},
+            {"basis", p.link.basis}}},
           {"objective", objective_name(p.objective)}};
 }
 

@@ -1,11 +1,10 @@
 // Printing a plan: the text table and the JSON of `plan` and `run`.
 #pragma once
 
-#include <utility>
-#include <string>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "graph/units.h"
 #include "plan/plan.h"

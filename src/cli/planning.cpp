@@ -96,9 +96,9 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   if (k < min_elements || k > max_elements)
     fail(ErrorKind::invalid_input,
          "--devices names " + std::to_string(k) + " element(s); give " +
-             (min_elements == max_elements ? std::to_string(min_elements)
-                                           : std::to_string(min_elements) + " to " +
-                                                 std::to_string(max_elements)) +
+             (min_elements == max_elements
+                  ? std::to_string(min_elements)
+                  : std::to_string(min_elements) + " to " + std::to_string(max_elements)) +
              ", comma-separated, e.g. cpu0:int8,cpu1:fp32");
   const std::vector<Unit> units = split_units(graph);
   const int n = static_cast<int>(units.size());
@@ -123,13 +123,15 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   p->store = std::make_unique<ProfileStore>(o.db.empty() ? ProfileStore::default_path() : o.db);
   if (!real.empty()) {
     std::unique_ptr<Calibration> calibration;
-    if (any_int8) calibration = std::make_unique<Calibration>(calibration_for(graph, o.calibration));
+    if (any_int8)
+      calibration = std::make_unique<Calibration>(calibration_for(graph, o.calibration));
     p->profiled_now = profile_missing(graph, real, o, *p->store, calibration.get());
   }
-  if (o.link.empty() && !p->simulated) p->problem.link = measured_queue_link(real.at(0), real.at(1));
+  if (o.link.empty() && !p->simulated)
+    p->problem.link = measured_queue_link(real.at(0), real.at(1));
   p->costs = std::make_unique<CombinedCostSource>(n);
-  p->costs->add(std::make_unique<ProfileCostSource>(*p->store, structure_hash(graph), graph.name,
-                                                    n, machine_id()));
+  p->costs->add(std::make_unique<ProfileCostSource>(*p->store, structure_hash(graph), graph.name, n,
+                                                    machine_id()));
   if (p->simulated) p->costs->add(std::make_unique<SimulatedCostSource>(graph));
 
   p->problem.costs = p->costs.get();

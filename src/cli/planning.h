@@ -4,7 +4,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,9 +17,9 @@
 namespace splitinfer::cli {
 
 struct PlanningOptions {
-  std::string devices;            // "A,B[,C]"
+  std::string devices;  // "A,B[,C]"
   std::string link_mode = "direct";
-  std::string link;               // link name; empty: by the elements
+  std::string link;  // link name; empty: by the elements
   std::string objective = "throughput";
   std::string db;
   int reps = 20;

@@ -23,7 +23,8 @@ json score_json(const predict::PredictorScore& s, int test_models) {
           {"mape_latency", s.metrics.mape_latency},
           {"agreement", s.metrics.agreement},
           {"test_models", test_models},
-          {"cumulative_latency_mape", {{"first", nan_as_null(s.curve_mape[0])}, {"second", nan_as_null(s.curve_mape[1])}}},
+          {"cumulative_latency_mape",
+           {{"first", nan_as_null(s.curve_mape[0])}, {"second", nan_as_null(s.curve_mape[1])}}},
           {"inference_ms_per_model", s.inference_ms},
           {"basis", "predicted splits scored on measured latencies"}};
 }
@@ -48,18 +49,20 @@ json evaluation_json(const predict::Evaluation& ev) {
 }
 
 void print_evaluation(std::ostream& out, const predict::Evaluation& ev) {
-  out << "Table 2 on " << ev.test_models << " held-out random CNNs (objective " << objective_name(ev.objective)
-      << "; predicted splits scored on measured latencies)\n";
-  const auto row = [&](const char* name, double paper_latency, double latency, double paper_partition,
-                       double partition, double tree) {
-    out << std::left << std::setw(34) << name << std::right << std::fixed << std::setprecision(2) << std::setw(9)
-        << paper_latency << std::setw(9) << latency << std::setw(11) << paper_partition << std::setw(11)
-        << partition << std::setw(9) << tree << "\n";
+  out << "Table 2 on " << ev.test_models << " held-out random CNNs (objective "
+      << objective_name(ev.objective) << "; predicted splits scored on measured latencies)\n";
+  const auto row = [&](const char* name, double paper_latency, double latency,
+                       double paper_partition, double partition, double tree) {
+    out << std::left << std::setw(34) << name << std::right << std::fixed << std::setprecision(2)
+        << std::setw(9) << paper_latency << std::setw(9) << latency << std::setw(11)
+        << paper_partition << std::setw(11) << partition << std::setw(9) << tree << "\n";
   };
-  out << std::left << std::setw(34) << "metric (%)" << std::right << std::setw(18) << "latency model"
-      << std::setw(22) << "partition model" << std::setw(9) << "tree" << "\n";
-  out << std::left << std::setw(34) << "" << std::right << std::setw(9) << "paper" << std::setw(9) << "here"
-      << std::setw(11) << "paper" << std::setw(11) << "here" << std::setw(9) << "here" << "\n";
+  out << std::left << std::setw(34) << "metric (%)" << std::right << std::setw(18)
+      << "latency model" << std::setw(22) << "partition model" << std::setw(9) << "tree"
+      << "\n";
+  out << std::left << std::setw(34) << "" << std::right << std::setw(9) << "paper" << std::setw(9)
+      << "here" << std::setw(11) << "paper" << std::setw(11) << "here" << std::setw(9) << "here"
+      << "\n";
   const auto& l = ev.latency_model.metrics;
   const auto& p = ev.partition_model.metrics;
   const auto& t = ev.tree_baseline.metrics;
@@ -67,22 +70,23 @@ void print_evaluation(std::ostream& out, const predict::Evaluation& ev) {
       kPaperPartitionModel.layerwise_accuracy, p.layerwise_accuracy, t.layerwise_accuracy);
   row("MAPE of partition index", kPaperLatencyModel.mape_partition_index, l.mape_partition_index,
       kPaperPartitionModel.mape_partition_index, p.mape_partition_index, t.mape_partition_index);
-  row("MAPE of latency", kPaperLatencyModel.mape_latency, l.mape_latency, kPaperPartitionModel.mape_latency,
-      p.mape_latency, t.mape_latency);
-  row("agreement", kPaperLatencyModel.agreement, l.agreement, kPaperPartitionModel.agreement, p.agreement,
-      t.agreement);
+  row("MAPE of latency", kPaperLatencyModel.mape_latency, l.mape_latency,
+      kPaperPartitionModel.mape_latency, p.mape_latency, t.mape_latency);
+  row("agreement", kPaperLatencyModel.agreement, l.agreement, kPaperPartitionModel.agreement,
+      p.agreement, t.agreement);
   out << std::setprecision(2) << "cumulative latency MAPE (first / second element): GNN "
       << ev.latency_model.curve_mape[0] << " / " << ev.latency_model.curve_mape[1] << " %, tree "
       << ev.tree_baseline.curve_mape[0] << " / " << ev.tree_baseline.curve_mape[1] << " %\n"
-      << std::setprecision(3) << "inference per model: latency models " << ev.latency_model.inference_ms
-      << " ms, partition model " << ev.partition_model.inference_ms << " ms, tree " << ev.tree_baseline.inference_ms
-      << " ms\n";
+      << std::setprecision(3) << "inference per model: latency models "
+      << ev.latency_model.inference_ms << " ms, partition model " << ev.partition_model.inference_ms
+      << " ms, tree " << ev.tree_baseline.inference_ms << " ms\n";
   out.unsetf(std::ios::fixed);
 }
 
-LineChart cumulative_latency_chart(const std::string& title, const std::array<std::string, 2>& elements,
-                                   const std::array<std::vector<double>, 2>& predicted,
-                                   const std::optional<std::array<std::vector<double>, 2>>& measured) {
+LineChart cumulative_latency_chart(
+    const std::string& title, const std::array<std::string, 2>& elements,
+    const std::array<std::vector<double>, 2>& predicted,
+    const std::optional<std::array<std::vector<double>, 2>>& measured) {
   LineChart chart;
   chart.title = title;
   chart.x_label = "unit index";
@@ -91,12 +95,15 @@ LineChart cumulative_latency_chart(const std::string& title, const std::array<st
   for (size_t e = 0; e < 2; ++e) {
     std::vector<double> x(predicted[e].size());
     for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i);
-    if (measured) chart.series.push_back({elements[e] + kinds[e] + ", measured", x, (*measured)[e]});
+    if (measured)
+      chart.series.push_back({elements[e] + kinds[e] + ", measured", x, (*measured)[e]});
     chart.series.push_back({elements[e] + kinds[e] + ", predicted (GNN)", x, predicted[e]});
   }
   return chart;
 }
 
-void write_chart(const std::string& path, const LineChart& chart) { write_file_atomically(path, render_svg(chart)); }
+void write_chart(const std::string& path, const LineChart& chart) {
+  write_file_atomically(path, render_svg(chart));
+}
 
 }  // namespace splitinfer::cli

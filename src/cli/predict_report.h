@@ -4,12 +4,11 @@
 #pragma once
 
 #include <array>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "predict/evaluate_predictors.h"
 #include "report/svg_plot.h"
@@ -22,9 +21,10 @@ void print_evaluation(std::ostream& out, const predict::Evaluation& evaluation);
 
 // Unit index against cumulative ms, per element: the first element's prefix
 // curve and the second's suffix curve, predicted and, where known, measured.
-LineChart cumulative_latency_chart(const std::string& title, const std::array<std::string, 2>& elements,
-                                   const std::array<std::vector<double>, 2>& predicted,
-                                   const std::optional<std::array<std::vector<double>, 2>>& measured);
+LineChart cumulative_latency_chart(
+    const std::string& title, const std::array<std::string, 2>& elements,
+    const std::array<std::vector<double>, 2>& predicted,
+    const std::optional<std::array<std::vector<double>, 2>>& measured);
 
 // Writes the chart's SVG atomically; throws an io Error naming `path`.
 void write_chart(const std::string& path, const LineChart& chart);

@@ -26,8 +26,8 @@ void ProgressBar::draw(int done, const std::string& what, std::optional<double> 
                           std::string(static_cast<size_t>(kBarWidth - filled), '.');
   const std::string left = seconds_left ? format_duration(*seconds_left) + " left" : "-- left";
   std::lock_guard lock(mutex_);
-  std::cerr << "\r[" << bar << "] " << done << "/" << total_ << " " << what << ", " << left << "\033[K"
-            << std::flush;
+  std::cerr << "\r[" << bar << "] " << done << "/" << total_ << " " << what << ", " << left
+            << "\033[K" << std::flush;
 }
 
 void ProgressBar::clear() {

@@ -16,9 +16,11 @@ constexpr int kGzipWindowBits = 16 + MAX_WBITS;  // 16: the gzip wrapper, not zl
 
 std::string gzip(std::string_view bytes) {
   if (bytes.size() > std::numeric_limits<uInt>::max())
-    fail(ErrorKind::internal, "gzip takes at most 4 GiB in one call, not " + std::to_string(bytes.size()) + " bytes");
+    fail(ErrorKind::internal,
+         "gzip takes at most 4 GiB in one call, not " + std::to_string(bytes.size()) + " bytes");
   z_stream zs{};
-  if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+  if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK)
     fail(ErrorKind::internal, "zlib deflateInit2 failed");
   struct Guard {
     z_stream* zs;
@@ -40,7 +42,8 @@ std::string gunzip(std::string_view compressed, const std::string& name, size_t 
   if (compressed.size() > std::numeric_limits<uInt>::max())
     fail(ErrorKind::invalid_input, name + ": more than 4 GiB of gzip data");
   z_stream zs{};
-  if (inflateInit2(&zs, kGzipWindowBits) != Z_OK) fail(ErrorKind::internal, name + ": zlib inflateInit2 failed");
+  if (inflateInit2(&zs, kGzipWindowBits) != Z_OK)
+    fail(ErrorKind::internal, name + ": zlib inflateInit2 failed");
   struct Guard {
     z_stream* zs;
     ~Guard() { inflateEnd(zs); }

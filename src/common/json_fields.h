@@ -5,10 +5,9 @@
 #pragma once
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 
@@ -48,7 +47,8 @@ class FieldReader {
       reject("\"" + name + "\" has the wrong type");
     }
     if (v.size() != static_cast<size_t>(count))
-      reject("\"" + name + "\" has " + std::to_string(v.size()) + " values, not " + std::to_string(count));
+      reject("\"" + name + "\" has " + std::to_string(v.size()) + " values, not " +
+             std::to_string(count));
     for (T x : v)
       if (!(x >= 0) || !std::isfinite(static_cast<double>(x)))
         reject("\"" + name + "\" holds " + std::to_string(x) + ", not a finite value >= 0");

@@ -106,7 +106,8 @@ std::map<std::string, std::string> parse_sources(const json& obj, const std::str
   return out;
 }
 
-std::vector<ResourceSpec> parse_resources(const json& obj, const std::string& where, std::string& about) {
+std::vector<ResourceSpec> parse_resources(const json& obj, const std::string& where,
+                                          std::string& about) {
   std::vector<ResourceSpec> resources;
   for (const auto& item : obj.items()) {
     if (item.key() == "about") {
@@ -118,8 +119,9 @@ std::vector<ResourceSpec> parse_resources(const json& obj, const std::string& wh
     ResourceSpec r;
     r.name = item.key();
     r.maximum = positive(item.value(), r_where, "maximum");
-    r.usage = ggp::parse_posynomial(required(item.value(), r_where, "usage"), ggp::conv_feature_names(),
-                                    "device spec: " + r_where + ": usage");
+    r.usage =
+        ggp::parse_posynomial(required(item.value(), r_where, "usage"), ggp::conv_feature_names(),
+                              "device spec: " + r_where + ": usage");
     r.source = required_string(item.value(), r_where, "source");
     resources.push_back(r);
   }
@@ -142,7 +144,8 @@ SimElementSpec parse_sim_element(const std::string& name, const json& obj) {
   e.memory_bandwidth_gb_s = positive(obj, where, "memory_bandwidth_gb_s");
   e.node_overhead_ms = non_negative(obj, where, "node_overhead_ms");
   e.power_w = positive(obj, where, "power_w");
-  if (obj.contains("resources")) e.resources = parse_resources(obj["resources"], where + ": resources", e.resources_about);
+  if (obj.contains("resources"))
+    e.resources = parse_resources(obj["resources"], where + ": resources", e.resources_about);
   const std::string eff_where = where + ": efficiency";
   const json& eff = required(obj, where, "efficiency");
   check_keys(eff, eff_where, op_kind_names());
@@ -153,9 +156,9 @@ SimElementSpec parse_sim_element(const std::string& name, const json& obj) {
       reject(eff_where, "\"" + kind + "\" is " + eff[kind].dump() + ", outside (0, 1]");
     e.efficiency[static_cast<size_t>(k)] = v;
   }
-  e.sources = parse_sources(
-      obj, where,
-      {"precision", "peak_ops_per_s", "memory_bandwidth_gb_s", "node_overhead_ms", "power_w", "efficiency"});
+  e.sources = parse_sources(obj, where,
+                            {"precision", "peak_ops_per_s", "memory_bandwidth_gb_s",
+                             "node_overhead_ms", "power_w", "efficiency"});
   return e;
 }
 

@@ -42,7 +42,8 @@ std::vector<int> conv_epilogue_inputs(const Graph& graph, const Unit& unit) {
       if (t != kNoTensor) ++consumers[static_cast<size_t>(t)];
   for (int t : graph.outputs) ++consumers[static_cast<size_t>(t)];
   std::vector<int> fused(unit.last_node - unit.first_node, kNoTensor);
-  std::vector<bool> conv_result(graph.tensors.size(), false);  // a convolution's output, not yet stored
+  std::vector<bool> conv_result(graph.tensors.size(),
+                                false);  // a convolution's output, not yet stored
   for (size_t n = unit.first_node; n < unit.last_node; ++n) {
     const Node& node = graph.nodes[n];
     if (node.op == OpType::Conv) {
@@ -51,7 +52,8 @@ std::vector<int> conv_epilogue_inputs(const Graph& graph, const Unit& unit) {
     }
     if (!fusable_epilogue(node.op)) continue;
     for (int t : node.inputs)
-      if (t != kNoTensor && conv_result[static_cast<size_t>(t)] && consumers[static_cast<size_t>(t)] == 1) {
+      if (t != kNoTensor && conv_result[static_cast<size_t>(t)] &&
+          consumers[static_cast<size_t>(t)] == 1) {
         fused[n - unit.first_node] = t;
         conv_result[static_cast<size_t>(node.outputs[0])] = true;
         break;

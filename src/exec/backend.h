@@ -17,8 +17,8 @@ namespace splitinfer {
 class Calibration;
 
 struct PartitionRequest {
-  const Graph* graph = nullptr;           // validated, with weights
-  int first_unit = 0;                     // units [first_unit, last_unit) of split_units()
+  const Graph* graph = nullptr;  // validated, with weights
+  int first_unit = 0;            // units [first_unit, last_unit) of split_units()
   int last_unit = 0;
   const Calibration* calibration = nullptr;  // required by INT8 elements
 };

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "common/error.h"
 #include "exec/cpu/cpu_backend.h"
@@ -71,7 +70,8 @@ QuantParams Calibration::params(const std::string& tensor) const {
 
 const std::vector<float>* Calibration::channel_means(const std::string& tensor) const {
   const auto it = ranges.find(tensor);
-  return it == ranges.end() || it->second.channel_means.empty() ? nullptr : &it->second.channel_means;
+  return it == ranges.end() || it->second.channel_means.empty() ? nullptr
+                                                                : &it->second.channel_means;
 }
 
 std::string Calibration::to_json() const {
@@ -95,7 +95,8 @@ Calibration Calibration::from_json(const std::string& text) {
     c.method = parse_calibration_method(j.at("method").get<std::string>());
     c.samples = j.at("samples").get<int>();
     for (const auto& [name, r] : j.at("ranges").items())
-      c.ranges[name] = {r.at("min").get<float>(), r.at("max").get<float>(),
+      c.ranges[name] = {r.at("min").get<float>(),
+                        r.at("max").get<float>(),
                         {r.at("unsigned").get<bool>(), r.at("clip").get<float>()},
                         r.at("channel_means").get<std::vector<float>>()};
     return c;

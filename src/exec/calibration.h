@@ -34,7 +34,7 @@ struct QuantParams {
 class Calibration {
  public:
   CalibrationMethod method = CalibrationMethod::minmax;
-  int samples = 0;  // calibration inputs seen
+  int samples = 0;                                      // calibration inputs seen
   std::unordered_map<std::string, TensorRange> ranges;  // by tensor name
 
   bool has(const std::string& tensor) const { return ranges.count(tensor) != 0; }

@@ -48,7 +48,8 @@ Calibration obtain_calibration(const Graph& graph, const CalibrationSpec& spec) 
   std::vector<std::vector<float>> inputs;
   if (parse_count(s, count)) {
     if (count < 1 || count > kMaxSyntheticInputs)
-      fail(ErrorKind::invalid_input, "--calib " + s + ": the number of synthetic inputs must be 1.." +
+      fail(ErrorKind::invalid_input, "--calib " + s +
+                                         ": the number of synthetic inputs must be 1.." +
                                          std::to_string(kMaxSyntheticInputs));
     inputs = synthetic_calibration_inputs(graph, count, 0);
   } else {

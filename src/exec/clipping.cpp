@@ -33,10 +33,13 @@ float largest_magnitude(std::span<const float> v, bool is_unsigned) {
 float percentile_clip(std::vector<float>& v) {
   std::vector<float> magnitudes(v.size());
   std::transform(v.begin(), v.end(), magnitudes.begin(), [](float x) { return std::abs(x); });
-  const size_t at = std::min(magnitudes.size() - 1,
-                             static_cast<size_t>(std::ceil(kCalibrationPercentile / 100.0 *
-                                                           static_cast<double>(magnitudes.size()))) - 1);
-  std::nth_element(magnitudes.begin(), magnitudes.begin() + static_cast<ptrdiff_t>(at), magnitudes.end());
+  const size_t at =
+      std::min(magnitudes.size() - 1,
+               static_cast<size_t>(std::ceil(kCalibrationPercentile / 100.0 *
+                                             static_cast<double>(magnitudes.size()))) -
+                   1);
+  std::nth_element(magnitudes.begin(), magnitudes.begin() + static_cast<ptrdiff_t>(at),
+                   magnitudes.end());
   return magnitudes[at];
 }
 
@@ -75,7 +78,8 @@ float entropy_clip(std::span<const float> v, bool is_unsigned) {
   for (float x : v) {
     const float m = is_unsigned ? x : std::abs(x);
     if (m <= 0.0f) continue;
-    hist[std::min<size_t>(kHistogramBins - 1, static_cast<size_t>(m / top * kHistogramBins))] += 1.0;
+    hist[std::min<size_t>(kHistogramBins - 1, static_cast<size_t>(m / top * kHistogramBins))] +=
+        1.0;
   }
   int best_bins = kHistogramBins;
   double best_kl = INFINITY;
@@ -88,7 +92,8 @@ float entropy_clip(std::span<const float> v, bool is_unsigned) {
     // tensor whose values start far from 0 would be clipped at its minimum).
     if (occupied < kLevels) continue;
     std::vector<double> p(hist.begin(), hist.begin() + i);
-    for (int j = i; j < kHistogramBins; ++j) p[static_cast<size_t>(i - 1)] += hist[static_cast<size_t>(j)];
+    for (int j = i; j < kHistogramBins; ++j)
+      p[static_cast<size_t>(i - 1)] += hist[static_cast<size_t>(j)];
     std::vector<double> q(static_cast<size_t>(i), 0.0);
     const double per_level = static_cast<double>(i) / kLevels;
     for (int level = 0; level < kLevels; ++level) {
@@ -150,7 +155,8 @@ Clipping choose_clipping(std::vector<float>& sample, ValueRange seen, Calibratio
       u8 = entropy_clip(scored, true);
       break;
   }
-  const bool is_unsigned = u8 > 0.0f && coding_error(scored, true, u8) <= coding_error(scored, false, s8);
+  const bool is_unsigned =
+      u8 > 0.0f && coding_error(scored, true, u8) <= coding_error(scored, false, s8);
   return {is_unsigned, is_unsigned ? u8 : s8};
 }
 

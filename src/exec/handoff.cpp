@@ -11,7 +11,8 @@ namespace {
 
 void check_layout(const Shape& shape, HandoffLayout layout) {
   if (layout == HandoffLayout::channels_last && shape.size() != 4)
-    fail(ErrorKind::internal, "a channels-last hand-off must be 4-D, not " + shape_to_string(shape));
+    fail(ErrorKind::internal,
+         "a channels-last hand-off must be 4-D, not " + shape_to_string(shape));
 }
 
 // Index into a channels-last buffer of the element at plain index i.
@@ -24,15 +25,16 @@ struct ChannelsLast {
   }
 };
 
-float bf16_to_float(uint16_t bits) { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
+float bf16_to_float(uint16_t bits) {
+  return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16);
+}
 
 }  // namespace
 
 Handoff Handoff::from_floats(Shape shape, std::vector<float> values, HandoffLayout layout) {
   if (static_cast<int64_t>(values.size()) != numel(shape))
-    fail(ErrorKind::internal, "hand-off holds " + std::to_string(values.size()) +
-                                  " floats for " + std::to_string(numel(shape)) +
-                                  " elements");
+    fail(ErrorKind::internal, "hand-off holds " + std::to_string(values.size()) + " floats for " +
+                                  std::to_string(numel(shape)) + " elements");
   check_layout(shape, layout);
   Handoff h;
   h.shape_ = std::move(shape);
@@ -55,8 +57,8 @@ Handoff Handoff::from_bf16(Shape shape, std::vector<uint16_t> bits, HandoffLayou
   return h;
 }
 
-Handoff Handoff::from_codes(Shape shape, HandoffType type, std::vector<uint8_t> codes,
-                            float scale, int32_t zero_point, HandoffLayout layout) {
+Handoff Handoff::from_codes(Shape shape, HandoffType type, std::vector<uint8_t> codes, float scale,
+                            int32_t zero_point, HandoffLayout layout) {
   if (type != HandoffType::s8 && type != HandoffType::u8)
     fail(ErrorKind::internal, "codes need an integer type");
   if (static_cast<int64_t>(codes.size()) != numel(shape))

@@ -26,9 +26,8 @@ class Handoff {
   static Handoff from_floats(Shape shape, std::vector<float> values,
                              HandoffLayout layout = HandoffLayout::plain);
   // value = scale * (code - zero_point)
-  static Handoff from_codes(Shape shape, HandoffType type, std::vector<uint8_t> codes,
-                            float scale, int32_t zero_point,
-                            HandoffLayout layout = HandoffLayout::plain);
+  static Handoff from_codes(Shape shape, HandoffType type, std::vector<uint8_t> codes, float scale,
+                            int32_t zero_point, HandoffLayout layout = HandoffLayout::plain);
   static Handoff from_bf16(Shape shape, std::vector<uint16_t> bits,
                            HandoffLayout layout = HandoffLayout::plain);
 
@@ -42,8 +41,8 @@ class Handoff {
   int64_t bytes() const;
 
   // The stored values in layout() order.
-  std::span<const float> floats() const { return values_; }   // f32 only
-  std::span<const uint8_t> codes() const { return codes_; }   // s8/u8 only, raw bytes
+  std::span<const float> floats() const { return values_; }      // f32 only
+  std::span<const uint8_t> codes() const { return codes_; }      // s8/u8 only, raw bytes
   std::span<const uint16_t> bf16_bits() const { return bf16_; }  // bf16 only
   float scale() const { return scale_; }
   int32_t zero_point() const { return zero_point_; }

@@ -141,10 +141,8 @@ void jpeg_on_message(j_common_ptr cinfo, int level) {
     case JWRN_HIT_MARKER:
     case JWRN_HUFF_BAD_CODE:
     case JWRN_ARITH_BAD_CODE:
-    case JWRN_MUST_RESYNC:
-      jpeg_on_error(cinfo);
-    default:
-      ++cinfo->err->num_warnings;  // e.g. extraneous bytes before a marker: harmless
+    case JWRN_MUST_RESYNC: jpeg_on_error(cinfo);
+    default: ++cinfo->err->num_warnings;  // e.g. extraneous bytes before a marker: harmless
   }
 }
 
@@ -345,8 +343,7 @@ Image8 decode_image(const std::string& path) {
                                        std::to_string(bytes.size()) + " bytes; neither signature)");
   }
   switch (result) {
-    case DecodeResult::ok:
-      return image;
+    case DecodeResult::ok: return image;
     case DecodeResult::corrupt:
       fail(ErrorKind::invalid_input,
            path + ": corrupt or truncated " + format + " image (" + message + ")");

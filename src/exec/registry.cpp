@@ -1,7 +1,6 @@
 // The registry of elements: one line per backend.
-#include <sched.h>
-
 #include <omp.h>
+#include <sched.h>
 
 #include <thread>
 

@@ -13,7 +13,8 @@ std::vector<float> read_tensor_file(const std::string& path, const Shape& shape)
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_regular_file(path, ec))
-    fail(ErrorKind::io, "'" + path + "' is " + (fs::exists(path, ec) ? "not a regular file" : "missing"));
+    fail(ErrorKind::io,
+         "'" + path + "' is " + (fs::exists(path, ec) ? "not a regular file" : "missing"));
   const int64_t count = numel(shape);
   const uintmax_t expected = static_cast<uintmax_t>(count) * sizeof(float);
   const uintmax_t size = fs::file_size(path, ec);
@@ -30,8 +31,8 @@ std::vector<float> read_tensor_file(const std::string& path, const Shape& shape)
 }
 
 void write_tensor_file(const std::string& path, const std::vector<float>& values) {
-  write_file_atomically(path, {reinterpret_cast<const char*>(values.data()),
-                               values.size() * sizeof(float)});
+  write_file_atomically(
+      path, {reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)});
 }
 
 }  // namespace splitinfer

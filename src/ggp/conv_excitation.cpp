@@ -15,7 +15,8 @@ std::vector<ConvLayer> random_conv_layers(int count, uint64_t seed) {
   std::mt19937_64 rng(seed);
   // Log-uniform sizes: small and large layers equally represented.
   auto log_uniform = [&](double lo, double hi) {
-    return static_cast<int64_t>(std::lround(std::exp(std::uniform_real_distribution<double>(std::log(lo), std::log(hi))(rng))));
+    return static_cast<int64_t>(std::lround(
+        std::exp(std::uniform_real_distribution<double>(std::log(lo), std::log(hi))(rng))));
   };
   const int64_t kernels[] = {1, 3, 5};
   std::vector<ConvLayer> layers;
@@ -41,7 +42,8 @@ Graph conv_relu_graph(const ConvLayer& l) {
 }
 
 Calibration layer_calibration(const Graph& layer_graph) {
-  return calibrate(layer_graph, synthetic_calibration_inputs(layer_graph, 2, 5), CalibrationMethod::minmax);
+  return calibrate(layer_graph, synthetic_calibration_inputs(layer_graph, 2, 5),
+                   CalibrationMethod::minmax);
 }
 
 double measure_conv_ms(const ConvLayer& layer, const std::string& element_name, int reps) {

@@ -13,10 +13,11 @@ ElementModel simulated_element_model(const SimElementSpec& spec) {
   const double ms_per_mac = 2.0 / (spec.peak_ops_per_s * spec.efficiency_of(OpKind::conv)) * 1e3;
   const double ms_per_value = bytes / (spec.memory_bandwidth_gb_s * 1e9) * 1e3;
   // Features: H, W, C, k, N, s.
-  Posynomial latency{{monomial(6, ms_per_mac, {{0, 1}, {1, 1}, {2, 1}, {3, 2}, {4, 1}, {5, -2}}),  // MACs
-                      monomial(6, ms_per_value, {{0, 1}, {1, 1}, {2, 1}}),                          // input
-                      monomial(6, ms_per_value, {{0, 1}, {1, 1}, {4, 1}, {5, -2}}),                 // output
-                      monomial(6, ms_per_value, {{2, 1}, {3, 2}, {4, 1}})}};                        // weights
+  Posynomial latency{
+      {monomial(6, ms_per_mac, {{0, 1}, {1, 1}, {2, 1}, {3, 2}, {4, 1}, {5, -2}}),  // MACs
+       monomial(6, ms_per_value, {{0, 1}, {1, 1}, {2, 1}}),                         // input
+       monomial(6, ms_per_value, {{0, 1}, {1, 1}, {4, 1}, {5, -2}}),                // output
+       monomial(6, ms_per_value, {{2, 1}, {3, 2}, {4, 1}})}};                       // weights
   if (spec.node_overhead_ms > 0) latency.terms.push_back(monomial(6, spec.node_overhead_ms));
   return {spec.name, latency, "simulated", spec.power_w, bytes, std::nullopt, spec.resources};
 }
@@ -46,7 +47,8 @@ std::vector<ElementModel> element_models(const std::vector<std::string>& devices
   for (const std::string& device : devices) {
     const size_t at = device.find('@');
     const std::string name = device.substr(0, at);
-    if (!seen.insert(name).second) fail(ErrorKind::invalid_input, "element '" + name + "' is named twice");
+    if (!seen.insert(name).second)
+      fail(ErrorKind::invalid_input, "element '" + name + "' is named twice");
     ElementModel m;
     if (name.starts_with("sim:")) {
       m = simulated_element_model(catalog.find_element(name));
@@ -56,8 +58,9 @@ std::vector<ElementModel> element_models(const std::vector<std::string>& devices
       for (const nlohmann::json& f : fits)
         if (f.is_object() && f.value("element", "") == name) fit = &f;
       if (!fit)
-        fail(ErrorKind::invalid_input, "no latency model of " + name + ": fit one with `splitinfer ggp fit --device " +
-                                           name + " --out FILE` and pass it with --models FILE");
+        fail(ErrorKind::invalid_input, "no latency model of " + name +
+                                           ": fit one with `splitinfer ggp fit --device " + name +
+                                           " --out FILE` and pass it with --models FILE");
       m = fitted_element_model(*fit, "the model of " + name);
     }
     if (at != std::string::npos) m.link = to_link(catalog.find_link(device.substr(at + 1)));

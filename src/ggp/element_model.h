@@ -5,11 +5,10 @@
 // spec (data/devices.json); real ones from `splitinfer ggp fit --out`.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "devices/device_spec.h"
 #include "ggp/posynomial.h"
@@ -19,11 +18,11 @@ namespace splitinfer::ggp {
 
 struct ElementModel {
   std::string name;
-  Posynomial latency_ms;      // over conv_feature_names(), of the share the element runs
-  std::string basis;          // "simulated" or "fitted to measurements"
-  double power_w = 0.0;       // 0: not known, and the energy objective refuses the element
+  Posynomial latency_ms;         // over conv_feature_names(), of the share the element runs
+  std::string basis;             // "simulated" or "fitted to measurements"
+  double power_w = 0.0;          // 0: not known, and the energy objective refuses the element
   double bytes_per_value = 4.0;  // of the tensors it exchanges with the host
-  std::optional<Link> link;   // to the host; none: it shares the host's memory
+  std::optional<Link> link;      // to the host; none: it shares the host's memory
   std::vector<ResourceSpec> resources;
 };
 

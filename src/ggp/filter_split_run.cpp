@@ -31,7 +31,8 @@ Graph filter_slice(const Graph& whole, int64_t first, int64_t count) {
       Tensor& t = g.tensor(node.inputs[slot]);
       const int64_t per_filter = numel(t.shape) / t.shape[0];
       const std::span<const float> all = t.floats();
-      t.data = make_data(all.subspan(static_cast<size_t>(first * per_filter), static_cast<size_t>(count * per_filter)));
+      t.data = make_data(all.subspan(static_cast<size_t>(first * per_filter),
+                                     static_cast<size_t>(count * per_filter)));
       t.shape[0] = count;
     }
   }
@@ -91,7 +92,8 @@ FilterSplitRun run_filter_split(const ConvLayer& layer, const std::vector<std::s
     fail(ErrorKind::invalid_input, "one filter count per element is needed");
   if (std::accumulate(filters.begin(), filters.end(), int64_t{0}) != layer.n ||
       std::any_of(filters.begin(), filters.end(), [](int64_t f) { return f < 0; }))
-    fail(ErrorKind::invalid_input, "the filter counts do not add up to the layer's " + std::to_string(layer.n));
+    fail(ErrorKind::invalid_input,
+         "the filter counts do not add up to the layer's " + std::to_string(layer.n));
   for (const std::string& e : elements)
     if (e.starts_with("sim:"))
       fail(ErrorKind::invalid_input, "real split execution needs real elements, not " + e);
@@ -99,7 +101,8 @@ FilterSplitRun run_filter_split(const ConvLayer& layer, const std::vector<std::s
 
   const Graph whole = conv_relu_graph(layer);
   const Shape in_shape = whole.tensor(whole.inputs.at(0)).shape;
-  const Handoff input = Handoff::from_floats(in_shape, synthetic_calibration_inputs(whole, 1, 6).front());
+  const Handoff input =
+      Handoff::from_floats(in_shape, synthetic_calibration_inputs(whole, 1, 6).front());
   const int64_t plane = layer.out_h() * layer.out_w();
 
   // INT8 elements code the slices as the whole layer is coded.
@@ -114,7 +117,8 @@ FilterSplitRun run_filter_split(const ConvLayer& layer, const std::vector<std::s
     const auto backend = make_backend(element);
     enter_element(backend->element());
     const bool int8 = backend->element().precision == Precision::int8;
-    return backend->compile({&g, 0, static_cast<int>(split_units(g).size()), int8 ? &calibration : nullptr});
+    return backend->compile(
+        {&g, 0, static_cast<int>(split_units(g).size()), int8 ? &calibration : nullptr});
   };
   const std::vector<double> whole_ms = run_in_step(
       1, reps, [&](size_t) { alone = compile_on(elements[0], whole); },
@@ -134,7 +138,8 @@ FilterSplitRun run_filter_split(const ConvLayer& layer, const std::vector<std::s
       first_filter.push_back(static_cast<int64_t>(first));
     }
   std::vector<Graph> slices;
-  for (size_t u = 0; u < used.size(); ++u) slices.push_back(filter_slice(whole, first_filter[u], filters[used[u]]));
+  for (size_t u = 0; u < used.size(); ++u)
+    slices.push_back(filter_slice(whole, first_filter[u], filters[used[u]]));
   std::vector<std::unique_ptr<Partition>> parts(used.size());
   // Each element writes its channels in the layout the elements compute in
   // (channels-last on the CPU: a strided copy per pixel), so the timing
@@ -143,8 +148,7 @@ FilterSplitRun run_filter_split(const ConvLayer& layer, const std::vector<std::s
   const bool channels_last = reference.layout() == HandoffLayout::channels_last;
   std::vector<float> output(reference.floats().size());
   const std::vector<double> split_ms = run_in_step(
-      used.size(), reps,
-      [&](size_t u) { parts[u] = compile_on(elements[used[u]], slices[u]); },
+      used.size(), reps, [&](size_t u) { parts[u] = compile_on(elements[used[u]], slices[u]); },
       [&](size_t u, int) {
         const Handoff mine = parts[u]->run(input);
         const int64_t count = filters[used[u]];
@@ -156,14 +160,17 @@ FilterSplitRun run_filter_split(const ConvLayer& layer, const std::vector<std::s
             mine.type() == HandoffType::f32 ? mine.floats() : std::span<const float>(dequantized);
         if (channels_last)
           for (int64_t p = 0; p < plane; ++p)
-            std::memcpy(output.data() + p * layer.n + first_filter[u], values.data() + p * count, static_cast<size_t>(count) * sizeof(float));
+            std::memcpy(output.data() + p * layer.n + first_filter[u], values.data() + p * count,
+                        static_cast<size_t>(count) * sizeof(float));
         else
-          std::memcpy(output.data() + first_filter[u] * plane, values.data(), values.size() * sizeof(float));
+          std::memcpy(output.data() + first_filter[u] * plane, values.data(),
+                      values.size() * sizeof(float));
       });
   r.split_ms = median(split_ms);
 
   const std::vector<float> expected = reference.to_floats();
-  const std::vector<float> got = Handoff::from_floats(reference.shape(), output, reference.layout()).to_floats();
+  const std::vector<float> got =
+      Handoff::from_floats(reference.shape(), output, reference.layout()).to_floats();
   float peak = 0.0f, worst = 0.0f;
   for (size_t i = 0; i < expected.size(); ++i) {
     peak = std::max(peak, std::abs(expected[i]));

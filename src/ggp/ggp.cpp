@@ -18,27 +18,32 @@ Monomial scaled_reciprocal(Monomial m, double scale) {
 
 }  // namespace
 
-GgpResult solve_ggp(const GgpProblem& problem, const std::vector<double>& start, const GgpOptions& o) {
+GgpResult solve_ggp(const GgpProblem& problem, const std::vector<double>& start,
+                    const GgpOptions& o) {
   if (start.size() != problem.program.variables)
     fail(ErrorKind::invalid_input, "the start point has " + std::to_string(start.size()) +
                                        " values for " + std::to_string(problem.program.variables) +
                                        " variables");
   if (problem.equalities.empty() && problem.lower_bounds.empty())
-    fail(ErrorKind::invalid_input, "a generalized GP without equalities or lower bounds is a GP: solve it with solve_gp");
+    fail(ErrorKind::invalid_input,
+         "a generalized GP without equalities or lower bounds is a GP: solve it with solve_gp");
   GgpResult result;
   std::vector<double> point = start;
   // Penalty weights scale with the objective so that alpha means the same
   // for programs in milliseconds or in seconds.
-  std::vector<double> alpha(problem.equalities.size(), o.initial_alpha * problem.program.objective(start));
+  std::vector<double> alpha(problem.equalities.size(),
+                            o.initial_alpha * problem.program.objective(start));
   for (int iteration = 0; iteration < o.max_iterations; ++iteration) {
     GeometricProgram gp = problem.program;
     for (size_t k = 0; k < problem.equalities.size(); ++k) {
       const Posynomial& h = problem.equalities[k];
-      gp.objective.terms.push_back(scaled_reciprocal(condense(h, point), alpha[k]));  // alpha / h_bar(x)
-      gp.inequalities.push_back(h);           // h(x) <= 1
+      gp.objective.terms.push_back(
+          scaled_reciprocal(condense(h, point), alpha[k]));  // alpha / h_bar(x)
+      gp.inequalities.push_back(h);                          // h(x) <= 1
     }
     for (const Posynomial& g : problem.lower_bounds)
-      gp.inequalities.push_back(Posynomial{{scaled_reciprocal(condense(g, point), 1.0)}});  // 1 / g_bar(x) <= 1
+      gp.inequalities.push_back(
+          Posynomial{{scaled_reciprocal(condense(g, point), 1.0)}});  // 1 / g_bar(x) <= 1
     GpOptions gp_options = o.gp;
     if (iteration > 0 && gp_options.start.empty()) {
       // The last solution is strictly inside the same inequalities: start
@@ -48,7 +53,8 @@ GgpResult solve_ggp(const GgpProblem& problem, const std::vector<double>& start,
     }
     const GpSolution s = solve_gp(gp, gp_options);
     if (s.status != GpStatus::optimal)
-      fail(ErrorKind::invalid_input, "the relaxed program is " + std::string(gp_status_name(s.status)));
+      fail(ErrorKind::invalid_input,
+           "the relaxed program is " + std::string(gp_status_name(s.status)));
     GgpStep step{alpha.empty() ? 0.0 : *std::max_element(alpha.begin(), alpha.end()), s.x,
                  problem.program.objective(s.x), 0.0, s.newton_steps};
     std::vector<double> gaps;
@@ -58,7 +64,8 @@ GgpResult solve_ggp(const GgpProblem& problem, const std::vector<double>& start,
     // point they are condensed at stops moving.
     double moved = 0.0;
     if (!problem.lower_bounds.empty())
-      for (size_t i = 0; i < s.x.size(); ++i) moved = std::max(moved, std::abs(std::log(s.x[i] / point[i])));
+      for (size_t i = 0; i < s.x.size(); ++i)
+        moved = std::max(moved, std::abs(std::log(s.x[i] / point[i])));
     result.trajectory.push_back(step);
     result.x = s.x;
     result.objective = step.objective;

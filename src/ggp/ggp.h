@@ -17,7 +17,7 @@
 namespace splitinfer::ggp {
 
 struct GgpProblem {
-  GeometricProgram program;           // objective and inequalities; no equalities of its own needed
+  GeometricProgram program;  // objective and inequalities; no equalities of its own needed
   std::vector<Posynomial> equalities;  // each == 1
   // Each >= 1, which GP does not allow either: replaced in every step by
   // its condensation m at the current point, 1 / m <= 1. As m lies below the
@@ -29,7 +29,7 @@ struct GgpProblem {
 struct GgpOptions {
   double initial_alpha = 1e-3;  // relative to the objective at the start point
   double alpha_growth = 2.0;
-  double tolerance = 1e-3;      // |h_k(x) - 1| accepted
+  double tolerance = 1e-3;  // |h_k(x) - 1| accepted
   int max_iterations = 60;
   double warm_initial_t = 1e3;  // barrier weight when a GP starts from the last one's solution
   GpOptions gp;

@@ -5,7 +5,6 @@
 // threads) than they save.
 #define EIGEN_DONT_PARALLELIZE
 #include <Eigen/Dense>
-
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -41,16 +40,19 @@ struct LogSumExp {
 
   // Adds weight * (gradient, Hessian) and, for a barrier term,
   // outer * gradient gradient^T, into the full-size grad and hess.
-  void add_derivatives(const VectorXd& y, double weight, double outer, VectorXd& grad, MatrixXd& hess) const {
+  void add_derivatives(const VectorXd& y, double weight, double outer, VectorXd& grad,
+                       MatrixXd& hess) const {
     const VectorXd z = exponents(y);
     VectorXd p = (z.array() - z.maxCoeff()).exp();
     p /= p.sum();
     const VectorXd g = a.transpose() * p;
-    const MatrixXd h = weight * (a.transpose() * p.asDiagonal() * a - g * g.transpose()) + outer * g * g.transpose();
+    const MatrixXd h = weight * (a.transpose() * p.asDiagonal() * a - g * g.transpose()) +
+                       outer * g * g.transpose();
     for (size_t i = 0; i < vars.size(); ++i) {
       const auto li = static_cast<Eigen::Index>(i);
       grad(vars[i]) += weight * g(li);
-      for (size_t j = 0; j < vars.size(); ++j) hess(vars[i], vars[j]) += h(li, static_cast<Eigen::Index>(j));
+      for (size_t j = 0; j < vars.size(); ++j)
+        hess(vars[i], vars[j]) += h(li, static_cast<Eigen::Index>(j));
     }
   }
 };
@@ -68,11 +70,13 @@ LogSumExp log_sum_exp(const Posynomial& p, size_t n) {
         f.vars.push_back(static_cast<Eigen::Index>(i));
         break;
       }
-  f.a = MatrixXd::Zero(static_cast<Eigen::Index>(p.terms.size()), static_cast<Eigen::Index>(f.vars.size()));
+  f.a = MatrixXd::Zero(static_cast<Eigen::Index>(p.terms.size()),
+                       static_cast<Eigen::Index>(f.vars.size()));
   f.b = VectorXd(static_cast<Eigen::Index>(p.terms.size()));
   for (size_t k = 0; k < p.terms.size(); ++k) {
     for (size_t i = 0; i < f.vars.size(); ++i)
-      f.a(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(i)) = p.terms[k].exponents[static_cast<size_t>(f.vars[i])];
+      f.a(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(i)) =
+          p.terms[k].exponents[static_cast<size_t>(f.vars[i])];
     f.b(static_cast<Eigen::Index>(k)) = std::log(p.terms[k].coefficient);
   }
   return f;
@@ -87,9 +91,12 @@ struct ConvexForm {
 
 ConvexForm convex_form(const GeometricProgram& gp) {
   if (gp.objective.terms.empty()) fail(ErrorKind::invalid_input, "the objective has no terms");
-  ConvexForm f{log_sum_exp(gp.objective, gp.variables), {},
-               MatrixXd(gp.equalities.size(), gp.variables), VectorXd(gp.equalities.size())};
-  for (const Posynomial& p : gp.inequalities) f.inequalities.push_back(log_sum_exp(p, gp.variables));
+  ConvexForm f{log_sum_exp(gp.objective, gp.variables),
+               {},
+               MatrixXd(gp.equalities.size(), gp.variables),
+               VectorXd(gp.equalities.size())};
+  for (const Posynomial& p : gp.inequalities)
+    f.inequalities.push_back(log_sum_exp(p, gp.variables));
   for (size_t j = 0; j < gp.equalities.size(); ++j) {
     const Monomial& m = gp.equalities[j];
     if (m.exponents.size() != gp.variables)
@@ -221,9 +228,8 @@ bool find_feasible(const ConvexForm& f, size_t n, VectorXd& y, int& steps, const
   VectorXd z(ni + 1);
   z.head(ni) = y;
   z(ni) = worst_inequality(f, y) + 1.0;
-  const BarrierResult r = barrier(phase1, z, o, [&](const VectorXd& v) {
-    return worst_inequality(f, v.head(ni)) < -1e-7;
-  });
+  const BarrierResult r = barrier(
+      phase1, z, o, [&](const VectorXd& v) { return worst_inequality(f, v.head(ni)) < -1e-7; });
   steps += r.steps;
   y = r.y.head(ni);
   return worst_inequality(f, y) < 0.0;
@@ -246,15 +252,19 @@ GpSolution solve_gp(const GeometricProgram& gp, const GpOptions& o) {
   GpSolution s;
   VectorXd y(static_cast<Eigen::Index>(gp.variables));
   if (!o.start.empty()) {
-    if (o.start.size() != gp.variables) fail(ErrorKind::invalid_input, "the start point has the wrong size");
-    for (size_t i = 0; i < gp.variables; ++i) y(static_cast<Eigen::Index>(i)) = std::log(o.start[i]);
+    if (o.start.size() != gp.variables)
+      fail(ErrorKind::invalid_input, "the start point has the wrong size");
+    for (size_t i = 0; i < gp.variables; ++i)
+      y(static_cast<Eigen::Index>(i)) = std::log(o.start[i]);
   } else if (!find_feasible(f, gp.variables, y, s.newton_steps, o)) {
     s.status = GpStatus::infeasible;
     return s;
   }
   const BarrierResult r = barrier(f, y, o, nullptr);
   s.newton_steps += r.steps;
-  s.status = r.unbounded ? GpStatus::unbounded : r.step_limit ? GpStatus::step_limit : GpStatus::optimal;
+  s.status = r.unbounded    ? GpStatus::unbounded
+             : r.step_limit ? GpStatus::step_limit
+                            : GpStatus::optimal;
   for (Eigen::Index i = 0; i < r.y.size(); ++i) s.x.push_back(std::exp(r.y(i)));
   s.objective = gp.objective(s.x);
   return s;

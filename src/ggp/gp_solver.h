@@ -26,7 +26,7 @@ struct GeometricProgram {
 struct GpOptions {
   double duality_gap = 1e-8;  // stop when (number of inequalities) / t is below this
   double barrier_growth = 20.0;
-  double initial_t = 1.0;     // larger from a start close to the optimum (a warm start)
+  double initial_t = 1.0;  // larger from a start close to the optimum (a warm start)
   int max_newton_steps = 500;
   std::vector<double> start;  // a strictly feasible x, if known (skips phase I)
 };

@@ -19,8 +19,8 @@ bool better(const LayerSplit& a, const LayerSplit& b) {
   return a.objective < b.objective * (1 - 1e-12);
 }
 
-void check_shares(const ConvLayer& layer, const std::vector<ElementModel>& elements, Technique technique,
-                  const std::vector<int64_t>& shares) {
+void check_shares(const ConvLayer& layer, const std::vector<ElementModel>& elements,
+                  Technique technique, const std::vector<int64_t>& shares) {
   if (shares.size() != elements.size())
     fail(ErrorKind::invalid_input, std::to_string(shares.size()) + " shares for " +
                                        std::to_string(elements.size()) + " elements");
@@ -31,8 +31,9 @@ void check_shares(const ConvLayer& layer, const std::vector<ElementModel>& eleme
     sum += s;
   }
   if (sum != total)
-    fail(ErrorKind::invalid_input, "the shares add up to " + std::to_string(sum) + ", not the layer's " +
-                                       std::to_string(total) + " " + std::string(technique_name(technique)));
+    fail(ErrorKind::invalid_input, "the shares add up to " + std::to_string(sum) +
+                                       ", not the layer's " + std::to_string(total) + " " +
+                                       std::string(technique_name(technique)));
 }
 
 }  // namespace
@@ -76,7 +77,8 @@ ConvLayer share_layer(const ConvLayer& layer, Technique technique, int64_t share
   return part;
 }
 
-ShareCost share_cost(const ConvLayer& layer, const ElementModel& element, Technique technique, int64_t share) {
+ShareCost share_cost(const ConvLayer& layer, const ElementModel& element, Technique technique,
+                     int64_t share) {
   ShareCost c;
   c.resource_use.assign(element.resources.size(), 0.0);
   if (share == 0) return c;
@@ -104,7 +106,9 @@ double resource_excess(const std::vector<double>& use) {
 
 ShareCostTable::ShareCostTable(const ConvLayer& layer, const std::vector<ElementModel>& elements,
                                Technique technique)
-    : layer_(layer), elements_(&elements), technique_(technique),
+    : layer_(layer),
+      elements_(&elements),
+      technique_(technique),
       costs_(elements.size(), std::vector<std::optional<ShareCost>>(
                                   static_cast<size_t>(total_units(layer, technique)) + 1)) {}
 
@@ -115,7 +119,8 @@ const ShareCost& ShareCostTable::operator()(size_t element, int64_t share) {
 }
 
 LayerSplit price_split(const std::vector<ElementModel>& elements, const PartitionSetup& setup,
-                       const std::vector<int64_t>& shares, ShareCostTable& table, const std::vector<Kept>& kept) {
+                       const std::vector<int64_t>& shares, ShareCostTable& table,
+                       const std::vector<Kept>& kept) {
   LayerSplit s{shares};
   bool power_known = true;
   for (size_t d = 0; d < elements.size(); ++d) {
@@ -140,11 +145,13 @@ LayerSplit evaluate_split(const ConvLayer& layer, const std::vector<ElementModel
   return price_split(elements, setup, shares, table);
 }
 
-LayerSplit exhaustive_layer_partition(const ConvLayer& layer, const std::vector<ElementModel>& elements,
+LayerSplit exhaustive_layer_partition(const ConvLayer& layer,
+                                      const std::vector<ElementModel>& elements,
                                       const PartitionSetup& setup) {
   check_layer(layer);
   const size_t count = elements.size();
-  if (count < 1 || count > 3) fail(ErrorKind::invalid_input, "exhaustive search takes 1 to 3 elements");
+  if (count < 1 || count > 3)
+    fail(ErrorKind::invalid_input, "exhaustive search takes 1 to 3 elements");
   const int64_t total = total_units(layer, setup.technique);
   ShareCostTable table(layer, elements, setup.technique);
   std::optional<LayerSplit> best;

@@ -58,8 +58,8 @@ ConvLayer share_layer(const ConvLayer& layer, Technique technique, int64_t share
 // What one element's share costs. An element with no share costs nothing.
 struct ShareCost {
   double compute_ms = 0.0;
-  double in_ms = 0.0, out_ms = 0.0;   // its input from and output to the host over its link
-  std::vector<double> resource_use;   // per resource of the element: usage / maximum
+  double in_ms = 0.0, out_ms = 0.0;  // its input from and output to the host over its link
+  std::vector<double> resource_use;  // per resource of the element: usage / maximum
 
   double ms() const { return compute_ms + in_ms + out_ms; }
 };
@@ -73,7 +73,8 @@ double resource_excess(const std::vector<double>& use);
 // when first asked.
 class ShareCostTable {
  public:
-  ShareCostTable(const ConvLayer& layer, const std::vector<ElementModel>& elements, Technique technique);
+  ShareCostTable(const ConvLayer& layer, const std::vector<ElementModel>& elements,
+                 Technique technique);
   const ShareCost& operator()(size_t element, int64_t share);
 
  private:
@@ -113,7 +114,8 @@ LayerSplit evaluate_split(const ConvLayer& layer, const std::vector<ElementModel
 
 // Every integer split of 1 to 3 elements; the best feasible one (or, when
 // none is, the least infeasible).
-LayerSplit exhaustive_layer_partition(const ConvLayer& layer, const std::vector<ElementModel>& elements,
+LayerSplit exhaustive_layer_partition(const ConvLayer& layer,
+                                      const std::vector<ElementModel>& elements,
                                       const PartitionSetup& setup);
 
 // Throws an invalid_input Error naming the bad feature.

@@ -1,7 +1,6 @@
 #include "ggp/model_fit.h"
 
 #include <Eigen/Dense>
-
 #include <cmath>
 #include <functional>
 
@@ -35,7 +34,8 @@ Monomial fit_monomial(const std::vector<Sample>& samples) {
   for (size_t r = 0; r < samples.size(); ++r) {
     const auto row = static_cast<Eigen::Index>(r);
     a(row, 0) = 1.0;
-    for (size_t i = 0; i < n; ++i) a(row, static_cast<Eigen::Index>(i) + 1) = std::log(samples[r].features.at(i));
+    for (size_t i = 0; i < n; ++i)
+      a(row, static_cast<Eigen::Index>(i) + 1) = std::log(samples[r].features.at(i));
     b(row) = std::log(samples[r].value);
   }
   const VectorXd w = a.colPivHouseholderQr().solve(b);
@@ -44,12 +44,14 @@ Monomial fit_monomial(const std::vector<Sample>& samples) {
   return m;
 }
 
-std::vector<double> nnls(const std::vector<std::vector<double>>& rows, const std::vector<double>& rhs) {
+std::vector<double> nnls(const std::vector<std::vector<double>>& rows,
+                         const std::vector<double>& rhs) {
   const Eigen::Index m = static_cast<Eigen::Index>(rows.size());
   const Eigen::Index n = m == 0 ? 0 : static_cast<Eigen::Index>(rows.front().size());
   MatrixXd a(m, n);
   for (Eigen::Index r = 0; r < m; ++r)
-    for (Eigen::Index c = 0; c < n; ++c) a(r, c) = rows[static_cast<size_t>(r)][static_cast<size_t>(c)];
+    for (Eigen::Index c = 0; c < n; ++c)
+      a(r, c) = rows[static_cast<size_t>(r)][static_cast<size_t>(c)];
   const VectorXd b = Eigen::Map<const VectorXd>(rhs.data(), m);
   VectorXd w = VectorXd::Zero(n);
   std::vector<bool> passive(static_cast<size_t>(n), false);
@@ -58,7 +60,8 @@ std::vector<double> nnls(const std::vector<std::vector<double>>& rows, const std
     const VectorXd gradient = a.transpose() * (b - a * w);
     Eigen::Index best = -1;
     for (Eigen::Index j = 0; j < n; ++j)
-      if (!passive[static_cast<size_t>(j)] && gradient(j) > tolerance && (best < 0 || gradient(j) > gradient(best)))
+      if (!passive[static_cast<size_t>(j)] && gradient(j) > tolerance &&
+          (best < 0 || gradient(j) > gradient(best)))
         best = j;
     if (best < 0) break;
     passive[static_cast<size_t>(best)] = true;
@@ -68,7 +71,8 @@ std::vector<double> nnls(const std::vector<std::vector<double>>& rows, const std
       for (Eigen::Index j = 0; j < n; ++j)
         if (passive[static_cast<size_t>(j)]) cols.push_back(j);
       MatrixXd sub(m, static_cast<Eigen::Index>(cols.size()));
-      for (size_t k = 0; k < cols.size(); ++k) sub.col(static_cast<Eigen::Index>(k)) = a.col(cols[k]);
+      for (size_t k = 0; k < cols.size(); ++k)
+        sub.col(static_cast<Eigen::Index>(k)) = a.col(cols[k]);
       const VectorXd z_sub = sub.colPivHouseholderQr().solve(b);
       VectorXd z = VectorXd::Zero(n);
       for (size_t k = 0; k < cols.size(); ++k) z(cols[k]) = z_sub(static_cast<Eigen::Index>(k));

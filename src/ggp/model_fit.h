@@ -26,7 +26,8 @@ Monomial fit_monomial(const std::vector<Sample>& samples);
 Posynomial fit_posynomial(const std::vector<Sample>& samples, const std::vector<Monomial>& basis);
 
 // Mean absolute percentage error of a model over samples, in percent.
-double mape_percent(const std::vector<Sample>& samples, const std::function<double(const std::vector<double>&)>& model);
+double mape_percent(const std::vector<Sample>& samples,
+                    const std::function<double(const std::vector<double>&)>& model);
 
 // Lawson-Hanson non-negative least squares: argmin |A w - b| with w >= 0.
 std::vector<double> nnls(const std::vector<std::vector<double>>& a, const std::vector<double>& b);

@@ -5,8 +5,10 @@
 
 namespace splitinfer::ggp {
 
-NetworkAssignment::NetworkAssignment(const std::vector<ElementModel>& elements, const PartitionSetup& setup,
-                                     std::vector<ShareCostTable>& tables, std::vector<std::vector<int64_t>> shares)
+NetworkAssignment::NetworkAssignment(const std::vector<ElementModel>& elements,
+                                     const PartitionSetup& setup,
+                                     std::vector<ShareCostTable>& tables,
+                                     std::vector<std::vector<int64_t>> shares)
     : elements_(elements), setup_(setup), tables_(tables), shares_(std::move(shares)) {
   split_.layers.resize(shares_.size());
   for (size_t l = 0; l < shares_.size(); ++l) price(l);
@@ -42,13 +44,15 @@ std::vector<Kept> NetworkAssignment::kept(size_t layer) const {
 }
 
 void NetworkAssignment::price(size_t layer) {
-  split_.layers[layer] = price_split(elements_, setup_, shares_[layer], tables_[layer], kept(layer));
+  split_.layers[layer] =
+      price_split(elements_, setup_, shares_[layer], tables_[layer], kept(layer));
 }
 
 void NetworkAssignment::totals() {
   split_.ms = split_.mj = split_.objective = split_.resource_excess = 0.0;
   split_.resource_use.assign(elements_.size(), {});
-  for (size_t d = 0; d < elements_.size(); ++d) split_.resource_use[d].assign(elements_[d].resources.size(), 0.0);
+  for (size_t d = 0; d < elements_.size(); ++d)
+    split_.resource_use[d].assign(elements_[d].resources.size(), 0.0);
   for (size_t l = 0; l < shares_.size(); ++l) {
     const LayerSplit& s = split_.layers[l];
     split_.ms += s.ms;
@@ -56,10 +60,12 @@ void NetworkAssignment::totals() {
     split_.objective += s.objective;
     for (size_t d = 0; d < elements_.size(); ++d) {
       const ShareCost& c = tables_[l](d, shares_[l][d]);
-      for (size_t r = 0; r < c.resource_use.size(); ++r) split_.resource_use[d][r] += c.resource_use[r];
+      for (size_t r = 0; r < c.resource_use.size(); ++r)
+        split_.resource_use[d][r] += c.resource_use[r];
     }
   }
-  for (const std::vector<double>& use : split_.resource_use) split_.resource_excess += resource_excess(use);
+  for (const std::vector<double>& use : split_.resource_use)
+    split_.resource_excess += resource_excess(use);
 }
 
 }  // namespace splitinfer::ggp

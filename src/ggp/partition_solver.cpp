@@ -38,8 +38,8 @@ size_t share_feature(Technique t) {
 
 // `model` over the program's variables: the layer's features folded into
 // the coefficients except `feature`, which becomes variable `variable`.
-Posynomial substitute(const Posynomial& model, const ConvLayer& layer, size_t feature, size_t variables,
-                      size_t variable) {
+Posynomial substitute(const Posynomial& model, const ConvLayer& layer, size_t feature,
+                      size_t variables, size_t variable) {
   const std::vector<double> features = layer.features();
   Posynomial p;
   for (const Monomial& t : model.terms) {
@@ -73,16 +73,19 @@ void check_powers(const std::vector<ElementModel>& elements, const PartitionSetu
   if (setup.goal != Goal::energy) return;
   for (const ElementModel& e : elements)
     if (!(e.power_w > 0))
-      fail(ErrorKind::invalid_input,
-           "the energy objective needs the power of " + e.name + " (fit it with `ggp fit --power-w W`)");
+      fail(ErrorKind::invalid_input, "the energy objective needs the power of " + e.name +
+                                         " (fit it with `ggp fit --power-w W`)");
 }
 
 }  // namespace
 
-NetworkSplit evaluate_network(const std::vector<ConvLayer>& layers, const std::vector<ElementModel>& elements,
-                              const PartitionSetup& setup, const std::vector<std::vector<int64_t>>& shares) {
+NetworkSplit evaluate_network(const std::vector<ConvLayer>& layers,
+                              const std::vector<ElementModel>& elements,
+                              const PartitionSetup& setup,
+                              const std::vector<std::vector<int64_t>>& shares) {
   if (shares.size() != layers.size())
-    fail(ErrorKind::invalid_input, std::to_string(shares.size()) + " splits for " + std::to_string(layers.size()) + " layers");
+    fail(ErrorKind::invalid_input, std::to_string(shares.size()) + " splits for " +
+                                       std::to_string(layers.size()) + " layers");
   std::vector<ShareCostTable> tables;
   for (size_t l = 0; l < layers.size(); ++l) {
     evaluate_split(layers[l], elements, setup, shares[l]);  // checks the shares
@@ -91,7 +94,8 @@ NetworkSplit evaluate_network(const std::vector<ConvLayer>& layers, const std::v
   return NetworkAssignment(elements, setup, tables, shares).split();
 }
 
-PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std::vector<ElementModel>& elements,
+PartitionResult solve_partition(const std::vector<ConvLayer>& layers,
+                                const std::vector<ElementModel>& elements,
                                 const PartitionSetup& setup, const GgpOptions& options) {
   if (elements.empty()) fail(ErrorKind::invalid_input, "a partition needs at least one element");
   if (layers.empty()) fail(ErrorKind::invalid_input, "a partition needs at least one layer");
@@ -120,19 +124,22 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
       }
     if (std::all_of(r.share_variables[l].begin(), r.share_variables[l].end(),
                     [](size_t v) { return v == kNoVariable; }))
-      fail(ErrorKind::invalid_input, "no element has the resources for even one unit of layer " + std::to_string(l + 1));
+      fail(ErrorKind::invalid_input,
+           "no element has the resources for even one unit of layer " + std::to_string(l + 1));
   }
   // Fused layers: per layer and element behind a link, a weight variable z
   // for its input transfer (when it could have made the previous layer) and
   // one for its output transfer (when it could make the next).
-  std::vector<std::vector<size_t>> keep_input(layers.size(), std::vector<size_t>(elements.size(), kNoVariable));
+  std::vector<std::vector<size_t>> keep_input(layers.size(),
+                                              std::vector<size_t>(elements.size(), kNoVariable));
   std::vector<std::vector<size_t>> keep_output = keep_input;
   if (setup.fused_k > 0)
     for (size_t l = 0; l < layers.size(); ++l)
       for (size_t d = 0; d < elements.size(); ++d) {
         if (!elements[d].link || r.share_variables[l][d] == kNoVariable) continue;
         if (l > 0 && r.share_variables[l - 1][d] != kNoVariable) keep_input[l][d] = variables++;
-        if (l + 1 < layers.size() && r.share_variables[l + 1][d] != kNoVariable) keep_output[l][d] = variables++;
+        if (l + 1 < layers.size() && r.share_variables[l + 1][d] != kNoVariable)
+          keep_output[l][d] = variables++;
       }
 
   GgpProblem p;
@@ -144,8 +151,9 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
   for (size_t l = 0; l < layers.size(); ++l) {
     const ConvLayer& layer = layers[l];
     const double total = static_cast<double>(total_units(layer, setup.technique));
-    const double active = static_cast<double>(std::count_if(r.share_variables[l].begin(), r.share_variables[l].end(),
-                                                            [](size_t v) { return v != kNoVariable; }));
+    const double active =
+        static_cast<double>(std::count_if(r.share_variables[l].begin(), r.share_variables[l].end(),
+                                          [](size_t v) { return v != kNoVariable; }));
     Posynomial total_share;
     double slowest = 0.0;
     for (size_t d = 0; d < elements.size(); ++d) {
@@ -159,36 +167,46 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
         const double per_byte = ms_per_byte(*e.link);
         Posynomial in{{monomial(variables, e.link->latency_ms + b.in_fixed * per_byte)}};
         if (b.in_per_share > 0) in = in + monomial(variables, b.in_per_share * per_byte, {{x, 1}});
-        if (b.in_per_slab_row > 0) in = in + monomial(variables, b.in_per_slab_row * per_byte, {{slab, 1}});
+        if (b.in_per_slab_row > 0)
+          in = in + monomial(variables, b.in_per_slab_row * per_byte, {{slab, 1}});
         Posynomial out{{monomial(variables, e.link->latency_ms + b.out_fixed * per_byte)}};
-        if (b.out_per_share > 0) out = out + monomial(variables, b.out_per_share * per_byte, {{x, 1}});
+        if (b.out_per_share > 0)
+          out = out + monomial(variables, b.out_per_share * per_byte, {{x, 1}});
         ms = ms + fusable(in, keep_input[l][d], variables, setup.fused_k, p, start) +
              fusable(out, keep_output[l][d], variables, setup.fused_k, p, start);
         // A transfer may be skipped only as far as the element holds the
         // data: z >= 1 - (its share of the layer that made or takes it).
         const auto fraction = [&](size_t layer_index) {
-          return monomial(variables, 1.0 / static_cast<double>(total_units(layers[layer_index], setup.technique)),
-                          {{r.share_variables[layer_index][d], 1}});
+          return monomial(
+              variables,
+              1.0 / static_cast<double>(total_units(layers[layer_index], setup.technique)),
+              {{r.share_variables[layer_index][d], 1}});
         };
         if (keep_input[l][d] != kNoVariable)
-          p.lower_bounds.push_back(Posynomial{{fraction(l - 1), monomial(variables, 1, {{keep_input[l][d], 1}})}});
+          p.lower_bounds.push_back(
+              Posynomial{{fraction(l - 1), monomial(variables, 1, {{keep_input[l][d], 1}})}});
         if (keep_output[l][d] != kNoVariable)
           for (size_t next : {l, l + 1})
-            p.lower_bounds.push_back(Posynomial{{fraction(next), monomial(variables, 1, {{keep_output[l][d], 1}})}});
+            p.lower_bounds.push_back(
+                Posynomial{{fraction(next), monomial(variables, 1, {{keep_output[l][d], 1}})}});
       }
       for (size_t k = 0; k < e.resources.size(); ++k) {
         Posynomial use = substitute(e.resources[k].usage, layer, feature, variables, sized) *
                          monomial(variables, 1.0 / e.resources[k].maximum);
         for (Monomial& term : use.terms)
-          if (term.exponents[sized] == 0) term = term * monomial(variables, std::pow(total, -kStepExponent), {{x, kStepExponent}});
+          if (term.exponents[sized] == 0)
+            term =
+                term * monomial(variables, std::pow(total, -kStepExponent), {{x, kStepExponent}});
         resource_use[d][k] = resource_use[d][k] + use;
       }
       p.program.inequalities.push_back(Posynomial{{monomial(variables, kLeastShare, {{x, -1}})}});
       const double even = total / active;
       start[x] = even;
       if (rows) {
-        Posynomial needed{{monomial(variables, static_cast<double>(layer.stride), {{x, 1}, {slab, -1}})}};
-        if (layer.k > 1) needed = needed + monomial(variables, static_cast<double>(layer.k - 1), {{slab, -1}});
+        Posynomial needed{
+            {monomial(variables, static_cast<double>(layer.stride), {{x, 1}, {slab, -1}})}};
+        if (layer.k > 1)
+          needed = needed + monomial(variables, static_cast<double>(layer.k - 1), {{slab, -1}});
         p.program.inequalities.push_back(needed);
         start[slab] = static_cast<double>(layer.stride) * even + static_cast<double>(layer.k);
       }
@@ -203,7 +221,8 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
     }
     p.equalities.push_back(total_share);
     if (makespan) {
-      p.program.objective = p.program.objective + monomial(variables, 1, {{makespan_variable[l], 1}});
+      p.program.objective =
+          p.program.objective + monomial(variables, 1, {{makespan_variable[l], 1}});
       start[makespan_variable[l]] = 1.01 * slowest;  // start holds this layer's shares already
     }
   }
@@ -236,8 +255,13 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
     int64_t excess = std::accumulate(f.begin(), f.end(), int64_t{0}) - total;
     for (size_t a = 0; excess != 0; a = (a + 1) % active.size()) {
       int64_t& share = f[active[a]];
-      if (excess > 0 && share > 0) { --share; --excess; }
-      else if (excess < 0) { ++share; ++excess; }
+      if (excess > 0 && share > 0) {
+        --share;
+        --excess;
+      } else if (excess < 0) {
+        ++share;
+        ++excess;
+      }
     }
     rounded.push_back(f);
   }
@@ -257,7 +281,8 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std:
               std::vector<int64_t> moved = shares;
               moved[from] -= amount;
               moved[to] += amount;
-              const double excess = assignment.split().resource_excess, objective = assignment.split().objective;
+              const double excess = assignment.split().resource_excess,
+                           objective = assignment.split().objective;
               assignment.set(l, moved);
               if (better(assignment.split(), excess, objective)) layer_improved = improved = true;
               else assignment.set(l, shares);

@@ -24,7 +24,7 @@ inline constexpr size_t kNoVariable = std::numeric_limits<size_t>::max();
 struct NetworkSplit {
   std::vector<LayerSplit> layers;  // each priced alone; resource_excess per layer
   double ms = 0.0, mj = 0.0, objective = 0.0;
-  double resource_excess = 0.0;    // of the uses summed over the layers
+  double resource_excess = 0.0;  // of the uses summed over the layers
   // Per element, per resource: the summed usage / maximum.
   std::vector<std::vector<double>> resource_use;
 
@@ -34,7 +34,7 @@ struct NetworkSplit {
 struct PartitionResult {
   NetworkSplit split;    // rounded and repaired
   NetworkSplit rounded;  // the relaxed solution rounded, before the repair
-  GgpResult relaxed;   // the continuous solution and its alpha trajectory
+  GgpResult relaxed;     // the continuous solution and its alpha trajectory
   // Per layer, per element: the index of its share in relaxed.x, or
   // kNoVariable for an element that cannot hold one unit of the layer.
   std::vector<std::vector<size_t>> share_variables;
@@ -42,12 +42,15 @@ struct PartitionResult {
 
 // Throws an invalid_input Error for a malformed layer, an energy goal with an
 // element of unknown power, and a layer no element can hold one unit of.
-PartitionResult solve_partition(const std::vector<ConvLayer>& layers, const std::vector<ElementModel>& elements,
+PartitionResult solve_partition(const std::vector<ConvLayer>& layers,
+                                const std::vector<ElementModel>& elements,
                                 const PartitionSetup& setup, const GgpOptions& options = {});
 
 // The network split with the given shares per layer (each adding up to its
 // layer's total), e.g. a baseline to compare with.
-NetworkSplit evaluate_network(const std::vector<ConvLayer>& layers, const std::vector<ElementModel>& elements,
-                              const PartitionSetup& setup, const std::vector<std::vector<int64_t>>& shares);
+NetworkSplit evaluate_network(const std::vector<ConvLayer>& layers,
+                              const std::vector<ElementModel>& elements,
+                              const PartitionSetup& setup,
+                              const std::vector<std::vector<int64_t>>& shares);
 
 }  // namespace splitinfer::ggp

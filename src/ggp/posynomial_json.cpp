@@ -20,7 +20,9 @@ nlohmann::json posynomial_json(const Posynomial& p, const std::vector<std::strin
 
 Posynomial parse_posynomial(const nlohmann::json& doc, const std::vector<std::string>& names,
                             const std::string& where) {
-  auto reject = [&](const std::string& what) { fail(ErrorKind::invalid_input, where + ": " + what); };
+  auto reject = [&](const std::string& what) {
+    fail(ErrorKind::invalid_input, where + ": " + what);
+  };
   if (!doc.is_array() || doc.empty()) reject("expected a non-empty array of terms");
   Posynomial p;
   for (const nlohmann::json& term : doc) {

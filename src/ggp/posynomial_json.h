@@ -5,10 +5,9 @@
 // the same whatever order the program lists its variables in.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ggp/posynomial.h"
 

@@ -20,7 +20,8 @@ struct TransferBytes {
 // channels in, partial sums of every output back (at accumulator width, 4
 // bytes, whatever the element computes in); rows: its input slab in, its
 // output rows back.
-TransferBytes transfer_bytes(const ConvLayer& layer, const ElementModel& element, Technique technique);
+TransferBytes transfer_bytes(const ConvLayer& layer, const ElementModel& element,
+                             Technique technique);
 
 inline double ms_per_byte(const Link& link) { return 1.0 / (link.bandwidth_gb_s * 1e6); }
 

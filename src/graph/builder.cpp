@@ -35,8 +35,8 @@ int GraphBuilder::input(const std::string& name, const Shape& shape) {
 
 void GraphBuilder::output(int tensor) { graph_.outputs.push_back(tensor); }
 
-int GraphBuilder::weight(const std::string& name, TensorRole role, const Shape& shape,
-                         float bound, float offset) {
+int GraphBuilder::weight(const std::string& name, TensorRole role, const Shape& shape, float bound,
+                         float offset) {
   Tensor t{name, DType::f32, shape, true, role, {}};
   if (seed_) {
     std::vector<float> values(static_cast<size_t>(numel(shape)));
@@ -57,8 +57,8 @@ int GraphBuilder::node(OpType op, const std::string& module, const std::string& 
   std::string name = base;
   for (int k = 1; !node_names_.insert(name).second; ++k) name = base + "_" + std::to_string(k);
 
-  const int out = graph_.add_tensor({name + ":0", DType::f32, {}, false,
-                                     TensorRole::activation, {}});
+  const int out =
+      graph_.add_tensor({name + ":0", DType::f32, {}, false, TensorRole::activation, {}});
   graph_.nodes.push_back({op, name, module, std::move(inputs), {out}, std::move(attrs)});
   infer_node_shapes(graph_, graph_.nodes.back());
   return out;
@@ -70,9 +70,9 @@ int GraphBuilder::conv(int x, const std::string& module, int64_t out_channels, i
   const int64_t fan_in = in_channels / groups * kernel * kernel;
   // He-uniform: keeps the activation scale through ReLU networks.
   const float bound = std::sqrt(6.0f / static_cast<float>(fan_in));
-  std::vector<int> inputs = {
-      x, weight(module + ".weight", TensorRole::param,
-                {out_channels, in_channels / groups, kernel, kernel}, bound)};
+  std::vector<int> inputs = {x,
+                             weight(module + ".weight", TensorRole::param,
+                                    {out_channels, in_channels / groups, kernel, kernel}, bound)};
   if (bias)
     inputs.push_back(weight(module + ".bias", TensorRole::param, {out_channels},
                             1.0f / std::sqrt(static_cast<float>(fan_in))));
@@ -89,8 +89,7 @@ int GraphBuilder::batch_norm(int x, const std::string& module, float gamma_scale
                              float momentum) {
   const Shape channels = {shape(x).at(1)};
   std::vector<int> inputs = {
-      x,
-      weight(module + ".weight", TensorRole::param, channels, 0.2f * gamma_scale, gamma_scale),
+      x, weight(module + ".weight", TensorRole::param, channels, 0.2f * gamma_scale, gamma_scale),
       weight(module + ".bias", TensorRole::param, channels, 0.1f),
       weight(module + ".running_mean", TensorRole::stat, channels, 0.1f),
       weight(module + ".running_var", TensorRole::stat, channels, 0.2f, 1.0f)};

@@ -43,14 +43,13 @@ void sort_topologically(Graph& graph) {
       if (t < 0 || static_cast<size_t>(t) >= tensor_count)
         fail(ErrorKind::internal, "node '" + graph.nodes[n].name + "' has a bad output id");
       if (producer[t] != -1)
-        fail(ErrorKind::invalid_input, "tensor '" + graph.tensors[t].name +
-                                           "' is produced by two nodes ('" +
-                                           graph.nodes[producer[t]].name + "' and '" +
-                                           graph.nodes[n].name + "')");
+        fail(ErrorKind::invalid_input,
+             "tensor '" + graph.tensors[t].name + "' is produced by two nodes ('" +
+                 graph.nodes[producer[t]].name + "' and '" + graph.nodes[n].name + "')");
       if (graph.tensors[t].is_initializer())
         fail(ErrorKind::invalid_input, "node '" + graph.nodes[n].name +
-                                           "' writes to initializer '" +
-                                           graph.tensors[t].name + "'");
+                                           "' writes to initializer '" + graph.tensors[t].name +
+                                           "'");
       producer[t] = static_cast<int>(n);
     }
   }

@@ -39,8 +39,8 @@ class NodeContext {
     if (!condition) error(message);
   }
   [[noreturn]] void error(const std::string& message) const {
-    fail(ErrorKind::invalid_input, "node '" + node_.name + "' (" +
-                                       std::string(op_name(node_.op)) + "): " + message);
+    fail(ErrorKind::invalid_input,
+         "node '" + node_.name + "' (" + std::string(op_name(node_.op)) + "): " + message);
   }
 
  private:
@@ -53,8 +53,8 @@ using Shapes = std::vector<Shape>;
 std::vector<int64_t> spatial_attr(const NodeContext& ctx, const char* key, size_t count,
                                   int64_t fallback) {
   auto values = ctx.attrs().get_ints(key, std::vector<int64_t>(count, fallback));
-  ctx.require(values.size() == count, std::string("attribute '") + key + "' needs " +
-                                          std::to_string(count) + " values");
+  ctx.require(values.size() == count,
+              std::string("attribute '") + key + "' needs " + std::to_string(count) + " values");
   return values;
 }
 
@@ -224,8 +224,8 @@ Shapes infer_Reshape(NodeContext& ctx) {
     ctx.require(known > 0 && total % known == 0, "cannot infer the -1 dimension");
     out[infer_at] = total / known;
   }
-  ctx.require(numel(out) == total, "cannot reshape " + shape_to_string(x) + " to " +
-                                       shape_to_string(out));
+  ctx.require(numel(out) == total,
+              "cannot reshape " + shape_to_string(x) + " to " + shape_to_string(out));
   return {out};
 }
 
@@ -268,8 +268,8 @@ Shapes infer_MatMul(NodeContext& ctx) {
   const bool a_vector = a.size() == 1, b_vector = b.size() == 1;
   if (a_vector) a.insert(a.begin(), 1);
   if (b_vector) b.push_back(1);
-  ctx.require(a.back() == b[b.size() - 2], "inner dimensions differ: " + shape_to_string(a) +
-                                               " and " + shape_to_string(b));
+  ctx.require(a.back() == b[b.size() - 2],
+              "inner dimensions differ: " + shape_to_string(a) + " and " + shape_to_string(b));
   Shape out = broadcast(ctx, Shape(a.begin(), a.end() - 2), Shape(b.begin(), b.end() - 2));
   if (!a_vector) out.push_back(a[a.size() - 2]);
   if (!b_vector) out.push_back(b.back());
@@ -304,9 +304,9 @@ Shapes infer_Slice(NodeContext& ctx) {
   std::iota(all_axes.begin(), all_axes.end(), 0);
   const auto axes = ctx.attrs().get_ints("axes", all_axes);
   const auto steps = ctx.attrs().get_ints("steps", std::vector<int64_t>(starts.size(), 1));
-  ctx.require(ends.size() == starts.size() && axes.size() == starts.size() &&
-                  steps.size() == starts.size(),
-              "starts, ends, axes and steps differ in length");
+  ctx.require(
+      ends.size() == starts.size() && axes.size() == starts.size() && steps.size() == starts.size(),
+      "starts, ends, axes and steps differ in length");
   for (size_t i = 0; i < starts.size(); ++i) {
     const int64_t axis = ctx.axis(axes[i], rank);
     const int64_t dim = ctx.in(0)[axis], step = steps[i];
@@ -318,7 +318,8 @@ Shapes infer_Slice(NodeContext& ctx) {
     // ONNX: going backwards, starts clamp to [0, dim - 1] and ends to [-1, dim - 1].
     const int64_t start = step > 0 ? clamp(starts[i], 0, dim) : clamp(starts[i], 0, dim - 1);
     const int64_t end = step > 0 ? clamp(ends[i], 0, dim) : clamp(ends[i], -1, dim - 1);
-    const int64_t count = step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / -step;
+    const int64_t count =
+        step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / -step;
     out[axis] = std::max<int64_t>(0, count);
     ctx.require(out[axis] > 0, "the slice of axis " + std::to_string(axis) + " is empty");
   }
@@ -383,8 +384,9 @@ Shapes infer_Squeeze(NodeContext& ctx) {
   Shape out;
   for (size_t d = 0; d < x.size(); ++d) {
     if (axes.empty()) mask[d] = x[d] == 1;
-    if (mask[d]) ctx.require(x[d] == 1, "cannot squeeze axis " + std::to_string(d) +
-                                            " of size " + std::to_string(x[d]));
+    if (mask[d])
+      ctx.require(x[d] == 1,
+                  "cannot squeeze axis " + std::to_string(d) + " of size " + std::to_string(x[d]));
     else out.push_back(x[d]);
   }
   return {out};
@@ -468,9 +470,9 @@ void infer_node_shapes(Graph& graph, Node& node) {
   NodeContext ctx(graph, node);
   ctx.require(!node.outputs.empty(), "has no output");
   const Shapes shapes = infer_node(ctx);
-  ctx.require(shapes.size() == node.outputs.size(),
-              "has " + std::to_string(node.outputs.size()) + " outputs, expected " +
-                  std::to_string(shapes.size()));
+  ctx.require(shapes.size() == node.outputs.size(), "has " + std::to_string(node.outputs.size()) +
+                                                        " outputs, expected " +
+                                                        std::to_string(shapes.size()));
   const DType dtype = graph.tensor(node.inputs.at(0)).dtype;
   for (size_t i = 0; i < shapes.size(); ++i) {
     Tensor& out = graph.tensor(node.outputs[i]);

@@ -49,8 +49,8 @@ template <typename T>
 std::span<const T> typed_view(const Tensor& t, DType expected) {
   if (!t.data) return {};
   if (t.dtype != expected)
-    fail(ErrorKind::internal, "tensor '" + t.name + "' is " + dtype_name(t.dtype) +
-                                  ", read as " + dtype_name(expected));
+    fail(ErrorKind::internal,
+         "tensor '" + t.name + "' is " + dtype_name(t.dtype) + ", read as " + dtype_name(expected));
   return {reinterpret_cast<const T*>(t.data->data()), t.data->size() / sizeof(T)};
 }
 

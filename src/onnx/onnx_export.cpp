@@ -1,12 +1,12 @@
 #include "onnx/onnx_export.h"
 
+#include <onnx/checker.h>
+
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <numeric>
 #include <unordered_set>
-
-#include <onnx/checker.h>
 
 #include "common/atomic_file.h"
 #include "onnx/onnx_naming.h"
@@ -31,8 +31,8 @@ int32_t onnx_type(DType dtype) {
   return onnx::TensorProto::UNDEFINED;
 }
 
-void fill_tensor(onnx::TensorProto& proto, const std::string& name, DType dtype,
-                 const Shape& shape, const void* data, size_t bytes) {
+void fill_tensor(onnx::TensorProto& proto, const std::string& name, DType dtype, const Shape& shape,
+                 const void* data, size_t bytes) {
   proto.set_name(name);
   proto.set_data_type(onnx_type(dtype));
   for (int64_t d : shape) proto.add_dims(d);
@@ -221,7 +221,8 @@ class Exporter {
           std::iota(axes.begin(), axes.end(), 0);
           attrs.set("axes", axes);
         }
-        for (const char* key : {"starts", "ends", "axes", "steps"}) inputs.push_back(take_ints(key));
+        for (const char* key : {"starts", "ends", "axes", "steps"})
+          inputs.push_back(take_ints(key));
         break;
       }
       case OpType::Split:
@@ -239,8 +240,7 @@ class Exporter {
         inputs.resize(1);
         inputs.push_back(take_float("ratio", std::nanf("")));
         break;
-      default:
-        break;
+      default: break;
     }
   }
 
@@ -264,8 +264,8 @@ std::string export_onnx_bytes(const Graph& graph) {
            one_line(std::string("the exported model fails the ONNX checker: ") + e.what()));
     }
     if (model.ByteSizeLong() > kMaxModelBytes)
-      fail(ErrorKind::unsupported, "model " + quote(graph.name) +
-                                       " needs more than the 2 GiB an ONNX file can hold");
+      fail(ErrorKind::unsupported,
+           "model " + quote(graph.name) + " needs more than the 2 GiB an ONNX file can hold");
     std::string bytes;
     if (!model.SerializeToString(&bytes))
       fail(ErrorKind::internal, "protobuf could not serialise the model");

@@ -63,8 +63,8 @@ std::optional<std::vector<int64_t>> axes_of(const NodeRef& n, const Inputs& in, 
 
 int64_t normalise_axis(const NodeRef& n, int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
-    n.fail(ErrorKind::invalid_input, "axis " + std::to_string(axis) +
-                                         " is out of range for rank " + std::to_string(rank));
+    n.fail(ErrorKind::invalid_input,
+           "axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -125,8 +125,8 @@ Shape broadcast_shape(const NodeRef& n, const Shape& a, const Shape& b) {
     const int64_t da = i < out.size() - a.size() ? 1 : a[i - (out.size() - a.size())];
     const int64_t db = i < out.size() - b.size() ? 1 : b[i - (out.size() - b.size())];
     if (da != db && da != 1 && db != 1)
-      n.fail(ErrorKind::invalid_input, "shapes " + shape_to_string(a) + " and " +
-                                           shape_to_string(b) + " do not broadcast");
+      n.fail(ErrorKind::invalid_input,
+             "shapes " + shape_to_string(a) + " and " + shape_to_string(b) + " do not broadcast");
     out[i] = da == 1 ? db : da;
   }
   return out;
@@ -152,25 +152,46 @@ std::span<const T> elements(const Value& v) {
 template <typename T>
 Value from_vector(std::vector<T> values, Shape shape) {
   if constexpr (std::is_same_v<T, float>) return make_floats(std::move(values), std::move(shape));
-  else if constexpr (std::is_same_v<T, int64_t>) return make_ints(std::move(values), std::move(shape));
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return make_ints(std::move(values), std::move(shape));
   else return make_bools(std::move(values), std::move(shape));
 }
 
 // ---------------------------------------------------------------------------
 // Elementwise arithmetic and logic
 
-enum class Binary { add, sub, mul, div, min, max, equal, less, greater, less_eq, greater_eq,
-                    logical_and, logical_or, logical_xor };
+enum class Binary {
+  add,
+  sub,
+  mul,
+  div,
+  min,
+  max,
+  equal,
+  less,
+  greater,
+  less_eq,
+  greater_eq,
+  logical_and,
+  logical_or,
+  logical_xor
+};
 
 const std::map<std::string_view, Binary>& binary_ops() {
-  static const std::map<std::string_view, Binary> ops = {
-      {"Add", Binary::add},           {"Sub", Binary::sub},
-      {"Mul", Binary::mul},           {"Div", Binary::div},
-      {"Min", Binary::min},           {"Max", Binary::max},
-      {"Equal", Binary::equal},       {"Less", Binary::less},
-      {"Greater", Binary::greater},   {"LessOrEqual", Binary::less_eq},
-      {"GreaterOrEqual", Binary::greater_eq}, {"And", Binary::logical_and},
-      {"Or", Binary::logical_or},     {"Xor", Binary::logical_xor}};
+  static const std::map<std::string_view, Binary> ops = {{"Add", Binary::add},
+                                                         {"Sub", Binary::sub},
+                                                         {"Mul", Binary::mul},
+                                                         {"Div", Binary::div},
+                                                         {"Min", Binary::min},
+                                                         {"Max", Binary::max},
+                                                         {"Equal", Binary::equal},
+                                                         {"Less", Binary::less},
+                                                         {"Greater", Binary::greater},
+                                                         {"LessOrEqual", Binary::less_eq},
+                                                         {"GreaterOrEqual", Binary::greater_eq},
+                                                         {"And", Binary::logical_and},
+                                                         {"Or", Binary::logical_or},
+                                                         {"Xor", Binary::logical_xor}};
   return ops;
 }
 
@@ -263,16 +284,15 @@ Value apply_binary(const NodeRef& n, Binary op, const Value& a0, const Value& b0
   if (type == ValueType::f32)
     return zip<float, float>(a, b, [op](float x, float y) { return float_arith(op, x, y); });
   if (type == ValueType::i64)
-    return zip<int64_t, int64_t>(
-        a, b, [&n, op](int64_t x, int64_t y) { return int_arith(n, op, x, y); });
+    return zip<int64_t, int64_t>(a, b,
+                                 [&n, op](int64_t x, int64_t y) { return int_arith(n, op, x, y); });
   n.fail(ErrorKind::invalid_input, "arithmetic on bool values");
 }
 
 Value fold_binary(const NodeRef& n, const Inputs& in) {
   const Binary op = binary_ops().at(n.op_type());
   const bool variadic = op == Binary::min || op == Binary::max;
-  if (!variadic && in.size() != 2)
-    n.fail(ErrorKind::invalid_input, "needs exactly two inputs");
+  if (!variadic && in.size() != 2) n.fail(ErrorKind::invalid_input, "needs exactly two inputs");
   Value acc = input(n, in, 0);
   for (size_t slot = 1; slot < in.size(); ++slot)
     acc = apply_binary(n, op, acc, input(n, in, slot));
@@ -291,8 +311,10 @@ Value fold_unary(const NodeRef& n, const Inputs& in) {
   if (x.type == ValueType::f32) {
     std::vector<float> out;
     for (float v : x.floats())
-      out.push_back(op == "Neg" ? -v : op == "Abs" ? std::fabs(v) : op == "Floor" ? std::floor(v)
-                                                                                  : std::ceil(v));
+      out.push_back(op == "Neg"     ? -v
+                    : op == "Abs"   ? std::fabs(v)
+                    : op == "Floor" ? std::floor(v)
+                                    : std::ceil(v));
     return make_floats(std::move(out), x.shape);
   }
   if (x.type == ValueType::i64) {
@@ -414,8 +436,8 @@ Value fold_Cast(const NodeRef& n, const Inputs& in) {
     }
     return make_bools(std::move(out), x.shape);
   }
-  n.fail(ErrorKind::unsupported, std::string("cast to ") + onnx_type_name(static_cast<int32_t>(to)) +
-                                     " is not supported");
+  n.fail(ErrorKind::unsupported,
+         std::string("cast to ") + onnx_type_name(static_cast<int32_t>(to)) + " is not supported");
 }
 
 Value fold_Reshape(const NodeRef& n, const Inputs& in) {
@@ -447,8 +469,8 @@ Value fold_Reshape(const NodeRef& n, const Inputs& in) {
     out[infer_at] = x.count() / *known_count;
   }
   if (numel(out) != x.count())
-    n.fail(ErrorKind::invalid_input, "cannot reshape " + shape_to_string(x.shape) + " to " +
-                                         shape_to_string(out));
+    n.fail(ErrorKind::invalid_input,
+           "cannot reshape " + shape_to_string(x.shape) + " to " + shape_to_string(out));
   return reshaped(x, out);
 }
 
@@ -482,8 +504,8 @@ Value fold_Squeeze(const NodeRef& n, const Inputs& in) {
   for (int64_t d = 0; d < rank; ++d) {
     const bool squeeze = axes ? mask[d] : x.shape[d] == 1;
     if (squeeze && x.shape[d] != 1)
-      n.fail(ErrorKind::invalid_input, "cannot squeeze axis " + std::to_string(d) + " of size " +
-                                           std::to_string(x.shape[d]));
+      n.fail(ErrorKind::invalid_input,
+             "cannot squeeze axis " + std::to_string(d) + " of size " + std::to_string(x.shape[d]));
     if (!squeeze) out.push_back(x.shape[d]);
   }
   return reshaped(x, out);
@@ -538,8 +560,7 @@ Value fold_Slice(const NodeRef& n, const Inputs& in) {
   if (optional_input(in, 3)) axes = int_list(n, in, 3);
   std::vector<int64_t> steps(starts.size(), 1);
   if (optional_input(in, 4)) steps = int_list(n, in, 4);
-  if (ends.size() != starts.size() || axes.size() != starts.size() ||
-      steps.size() != starts.size())
+  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
     n.fail(ErrorKind::invalid_input, "starts, ends, axes and steps differ in length");
   axis_mask(n, axes, rank);
 
@@ -561,9 +582,9 @@ Value fold_Slice(const NodeRef& n, const Inputs& in) {
       start = std::clamp(wrap(starts[i]), int64_t{0}, dim - 1);
       const int64_t end = std::clamp(wrap(ends[i]), int64_t{-1}, dim - 1);
       const uint64_t magnitude = uint64_t{0} - static_cast<uint64_t>(step);
-      count = start > end ? 1 + static_cast<int64_t>(static_cast<uint64_t>(start - end - 1) /
-                                                     magnitude)
-                          : 0;
+      count = start > end
+                  ? 1 + static_cast<int64_t>(static_cast<uint64_t>(start - end - 1) / magnitude)
+                  : 0;
     }
     out[axis] = count;
     if (count > 0) base += start * src_strides[axis];
@@ -647,14 +668,16 @@ Value fold_Range(const NodeRef& n, const Inputs& in) {
   if (start.type != limit.type || start.type != delta.type || start.type == ValueType::boolean)
     n.fail(ErrorKind::invalid_input, "start, limit and delta must share a numeric type");
   auto too_many = [&] {
-    n.fail(ErrorKind::unsupported, "the range has more than the 2^24 elements splitinfer "
-                                   "evaluates at import");
+    n.fail(ErrorKind::unsupported,
+           "the range has more than the 2^24 elements splitinfer "
+           "evaluates at import");
   };
   if (start.type == ValueType::i64) {
     const __int128 s = start.ints()[0], l = limit.ints()[0], d = delta.ints()[0];
     if (d == 0) n.fail(ErrorKind::invalid_input, "delta is 0");
     const __int128 span = l - s;
-    const __int128 count = span == 0 || (span > 0) != (d > 0) ? 0 : (span + d - (d > 0 ? 1 : -1)) / d;
+    const __int128 count =
+        span == 0 || (span > 0) != (d > 0) ? 0 : (span + d - (d > 0 ? 1 : -1)) / d;
     if (count > kMaxFoldElements) too_many();
     std::vector<int64_t> out;
     for (__int128 i = 0; i < count; ++i) out.push_back(static_cast<int64_t>(s + i * d));
@@ -676,28 +699,17 @@ Value fold_Range(const NodeRef& n, const Inputs& in) {
 const std::map<std::string_view, FoldFn>& fold_table() {
   static const std::map<std::string_view, FoldFn> table = [] {
     std::map<std::string_view, FoldFn> t = {
-        {"Constant", fold_Constant},
-        {"ConstantOfShape", fold_ConstantOfShape},
-        {"Identity", fold_Identity},
-        {"Shape", fold_Shape},
-        {"Size", fold_Size},
-        {"Cast", fold_Cast},
-        {"Reshape", fold_Reshape},
-        {"Flatten", fold_Flatten},
-        {"Squeeze", fold_Squeeze},
-        {"Unsqueeze", fold_Unsqueeze},
-        {"Expand", fold_Expand},
-        {"Transpose", fold_Transpose},
-        {"Slice", fold_Slice},
-        {"Concat", fold_Concat},
-        {"Gather", fold_Gather},
-        {"Range", fold_Range},
-        {"Where", fold_Where},
-        {"Not", fold_unary},
-        {"Neg", fold_unary},
-        {"Abs", fold_unary},
-        {"Floor", fold_unary},
-        {"Ceil", fold_unary},
+        {"Constant", fold_Constant}, {"ConstantOfShape", fold_ConstantOfShape},
+        {"Identity", fold_Identity}, {"Shape", fold_Shape},
+        {"Size", fold_Size},         {"Cast", fold_Cast},
+        {"Reshape", fold_Reshape},   {"Flatten", fold_Flatten},
+        {"Squeeze", fold_Squeeze},   {"Unsqueeze", fold_Unsqueeze},
+        {"Expand", fold_Expand},     {"Transpose", fold_Transpose},
+        {"Slice", fold_Slice},       {"Concat", fold_Concat},
+        {"Gather", fold_Gather},     {"Range", fold_Range},
+        {"Where", fold_Where},       {"Not", fold_unary},
+        {"Neg", fold_unary},         {"Abs", fold_unary},
+        {"Floor", fold_unary},       {"Ceil", fold_unary},
     };
     for (const auto& [name, op] : binary_ops()) t.emplace(name, fold_binary);
     return t;

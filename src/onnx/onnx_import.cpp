@@ -1,5 +1,7 @@
 #include "onnx/onnx_import.h"
 
+#include <onnx/defs/schema.h>
+
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -7,8 +9,6 @@
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <onnx/defs/schema.h>
 
 #include "common/checked_math.h"
 #include "graph/shape_inference.h"
@@ -28,9 +28,7 @@ constexpr int kMaxOpset = 17;
 // products of a dimension (at most 2^30) and an attribute inside int64.
 constexpr int64_t kMaxAttrMagnitude = int64_t{1} << 31;
 
-bool is_default_domain(const std::string& domain) {
-  return domain.empty() || domain == "ai.onnx";
-}
+bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
 // A value whose contents the importer knows: an initializer, a Constant or a
 // folded result. It becomes an IR tensor only when a kept node reads it, so
@@ -98,16 +96,15 @@ class Importer {
       if (!is_default_domain(node.domain())) continue;
       const auto* declared = onnx::OpSchemaRegistry::Schema(
           node.op_type(), static_cast<int>(*version), onnx::ONNX_DOMAIN);
-      const auto* at_min = onnx::OpSchemaRegistry::Schema(node.op_type(), kMinOpset,
-                                                           onnx::ONNX_DOMAIN);
+      const auto* at_min =
+          onnx::OpSchemaRegistry::Schema(node.op_type(), kMinOpset, onnx::ONNX_DOMAIN);
       if (!declared || !at_min || declared->since_version() != at_min->since_version())
         fail(ErrorKind::unsupported,
-             unsupported + ": node " + quote(node_name(g, n)) + " (" +
-                 quote(node.op_type()) + ") " +
+             unsupported + ": node " + quote(node_name(g, n)) + " (" + quote(node.op_type()) +
+                 ") " +
                  (!declared ? "does not exist at opset " + std::to_string(*version)
-                            : !at_min ? "is not an operator of opset 11"
-                                      : "changed at opset " +
-                                            std::to_string(at_min->since_version())));
+                  : !at_min ? "is not an operator of opset 11"
+                            : "changed at opset " + std::to_string(at_min->since_version())));
     }
     return kMinOpset;
   }
@@ -142,8 +139,7 @@ class Importer {
       if (known_index_.count(name)) continue;  // an initializer with a default value
       const std::string what = "graph input " + quote(name);
       if (activations_.count(name)) fail(ErrorKind::invalid_input, what + " is declared twice");
-      if (!info.type().has_tensor_type())
-        fail(ErrorKind::unsupported, what + " is not a tensor");
+      if (!info.type().has_tensor_type()) fail(ErrorKind::unsupported, what + " is not a tensor");
       const onnx::TypeProto_Tensor& type = info.type().tensor_type();
       if (type.elem_type() != onnx::TensorProto::FLOAT)
         fail(ErrorKind::unsupported, what + " has element type " +
@@ -169,10 +165,9 @@ class Importer {
         }
       }
       if (!checked_product(shape, kMaxTensorElements))
-        fail(ErrorKind::invalid_input, what + " of shape " + shape_to_string(shape) +
-                                           " has more than 2^30 elements");
-      const int id = graph_.add_tensor(
-          {name, DType::f32, shape, true, TensorRole::activation, {}});
+        fail(ErrorKind::invalid_input,
+             what + " of shape " + shape_to_string(shape) + " has more than 2^30 elements");
+      const int id = graph_.add_tensor({name, DType::f32, shape, true, TensorRole::activation, {}});
       graph_.inputs.push_back(id);
       activations_[name] = id;
     }
@@ -319,8 +314,8 @@ class Importer {
     k.value = fold_node(node, values);
     k.name = node.proto().output(0);
     // A reshaped or transposed weight is still a weight.
-    k.role = from_param && k.value.type == ValueType::f32 ? TensorRole::param
-                                                         : TensorRole::constant;
+    k.role =
+        from_param && k.value.type == ValueType::f32 ? TensorRole::param : TensorRole::constant;
     if (!k.name.empty()) add_known(std::move(k));
   }
 
@@ -333,8 +328,8 @@ class Importer {
     for (const onnx::AttributeProto& a : proto.attribute()) {
       auto value = to_ir_attr(a);
       if (!value)
-        node.fail(ErrorKind::unsupported, "attribute " + quote(a.name()) + " has a kind " +
-                                              "splitinfer does not support");
+        node.fail(ErrorKind::unsupported,
+                  "attribute " + quote(a.name()) + " has a kind " + "splitinfer does not support");
       ir.attrs.set(a.name(), std::move(*value));
     }
     move_config_into_attrs(node, ir, inputs);
@@ -347,7 +342,8 @@ class Importer {
       const InputRef& in = inputs[slot];
       if (!in.present()) ir.inputs.push_back(kNoTensor);
       else if (in.activation != kNoTensor) ir.inputs.push_back(in.activation);
-      else ir.inputs.push_back(materialise(in.known, op == OpType::BatchNormalization && slot >= 3));
+      else
+        ir.inputs.push_back(materialise(in.known, op == OpType::BatchNormalization && slot >= 3));
     }
     add_outputs(node, ir);
 
@@ -388,8 +384,8 @@ class Importer {
   int materialise(int known, bool as_stat) {
     Known& k = knowns_[known];
     if (k.tensor == kNoTensor)
-      k.tensor = graph_.add_tensor({k.name, value_type_dtype(k.value.type), k.value.shape, true,
-                                    k.role, k.value.bytes});
+      k.tensor = graph_.add_tensor(
+          {k.name, value_type_dtype(k.value.type), k.value.shape, true, k.role, k.value.bytes});
     Tensor& t = graph_.tensor(k.tensor);
     if (as_stat && t.dtype == DType::f32) t.role = TensorRole::stat;
     return k.tensor;
@@ -416,8 +412,8 @@ class Importer {
   }
 
   std::optional<std::vector<int64_t>> config_ints(const NodeRef& node,
-                                                  const std::vector<InputRef>& inputs,
-                                                  size_t slot, const char* what) const {
+                                                  const std::vector<InputRef>& inputs, size_t slot,
+                                                  const char* what) const {
     const Value* v = config_input(node, inputs, slot, what);
     if (!v) return std::nullopt;
     if (v->type != ValueType::i64 || v->shape.size() > 1)
@@ -440,7 +436,8 @@ class Importer {
   static std::vector<int64_t> required(const NodeRef& node,
                                        std::optional<std::vector<int64_t>> values,
                                        const char* what) {
-    if (!values) node.fail(ErrorKind::invalid_input, std::string("input '") + what + "' is missing");
+    if (!values)
+      node.fail(ErrorKind::invalid_input, std::string("input '") + what + "' is missing");
     return std::move(*values);
   }
 
@@ -487,8 +484,8 @@ class Importer {
           if (d > 0) positive.push_back(d);
         }
         if (!checked_product(positive, kMaxTensorElements))
-          node.fail(ErrorKind::invalid_input, "the target shape " + shape_to_string(shape) +
-                                                  " has more than 2^30 elements");
+          node.fail(ErrorKind::invalid_input,
+                    "the target shape " + shape_to_string(shape) + " has more than 2^30 elements");
         attrs.erase("allowzero");
         attrs.set("shape", std::move(shape));
         break;
@@ -507,8 +504,7 @@ class Importer {
       case OpType::Softmax:
         if (opset_ < 13) normalise_old_softmax(node, ir, inputs);
         return;
-      default:
-        return;  // every input is a tensor
+      default: return;  // every input is a tensor
     }
     inputs.resize(1);
   }

@@ -33,8 +33,8 @@ std::string module_from_node_name(std::string_view node_name) {
     const std::string_view scope = parts[i];
     if (scope.empty()) continue;
     const bool absolute =
-        module.empty() || (scope.size() > module.size() && scope.substr(0, module.size()) == module &&
-                           scope[module.size()] == '.');
+        module.empty() || (scope.size() > module.size() &&
+                           scope.substr(0, module.size()) == module && scope[module.size()] == '.');
     module = absolute ? std::string(scope) : module + "." + std::string(scope);
   }
   return module;

@@ -121,8 +121,7 @@ std::string read_model_file(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
-  if (status.type() == fs::file_type::not_found)
-    fail(ErrorKind::io, "no such file");
+  if (status.type() == fs::file_type::not_found) fail(ErrorKind::io, "no such file");
   if (ec) fail(ErrorKind::io, "cannot access the file: " + ec.message());
   if (fs::is_directory(status)) fail(ErrorKind::io, "is a directory, not an ONNX file");
   // FIFOs and devices could block forever or never end.
@@ -130,8 +129,8 @@ std::string read_model_file(const std::string& path) {
   const uintmax_t size = fs::file_size(path, ec);
   if (ec) fail(ErrorKind::io, "cannot read the file size: " + ec.message());
   if (size > kMaxModelBytes)
-    fail(ErrorKind::unsupported, "the file has " + std::to_string(size) +
-                                     " bytes; ONNX files are limited to 2 GiB");
+    fail(ErrorKind::unsupported,
+         "the file has " + std::to_string(size) + " bytes; ONNX files are limited to 2 GiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorKind::io, std::string("cannot open the file: ") + std::strerror(errno));
   std::string bytes(static_cast<size_t>(size), '\0');
@@ -155,14 +154,28 @@ Value decode_tensor(const onnx::TensorProto& t, const std::string& what) {
   ValueType type;
   size_t stored_size;  // bytes per element in raw_data
   switch (t.data_type()) {
-    case onnx::TensorProto::FLOAT: type = ValueType::f32; stored_size = 4; break;
-    case onnx::TensorProto::DOUBLE: type = ValueType::f32; stored_size = 8; break;
-    case onnx::TensorProto::INT64: type = ValueType::i64; stored_size = 8; break;
-    case onnx::TensorProto::INT32: type = ValueType::i64; stored_size = 4; break;
-    case onnx::TensorProto::BOOL: type = ValueType::boolean; stored_size = 1; break;
+    case onnx::TensorProto::FLOAT:
+      type = ValueType::f32;
+      stored_size = 4;
+      break;
+    case onnx::TensorProto::DOUBLE:
+      type = ValueType::f32;
+      stored_size = 8;
+      break;
+    case onnx::TensorProto::INT64:
+      type = ValueType::i64;
+      stored_size = 8;
+      break;
+    case onnx::TensorProto::INT32:
+      type = ValueType::i64;
+      stored_size = 4;
+      break;
+    case onnx::TensorProto::BOOL:
+      type = ValueType::boolean;
+      stored_size = 1;
+      break;
     default:
-      fail(ErrorKind::unsupported, what + " has element type " +
-                                       onnx_type_name(t.data_type()) +
+      fail(ErrorKind::unsupported, what + " has element type " + onnx_type_name(t.data_type()) +
                                        ", which splitinfer does not support");
   }
   if (t.data_location() == onnx::TensorProto::EXTERNAL || t.external_data_size() > 0)
@@ -178,15 +191,15 @@ Value decode_tensor(const onnx::TensorProto& t, const std::string& what) {
 
   auto length_error = [&](size_t have, int64_t need, const char* unit) {
     fail(ErrorKind::invalid_input, what + " holds " + std::to_string(have) + " " + unit +
-                                       " of data, its dims " + shape_to_string(shape) +
-                                       " need " + std::to_string(need));
+                                       " of data, its dims " + shape_to_string(shape) + " need " +
+                                       std::to_string(need));
   };
 
   std::vector<std::byte> bytes;
   const int32_t dt = t.data_type();
   if (t.has_raw_data()) {
     const std::string& raw = t.raw_data();
-    if (raw.size() != static_cast<size_t>(*count) * stored_size) 
+    if (raw.size() != static_cast<size_t>(*count) * stored_size)
       length_error(raw.size(), *count * static_cast<int64_t>(stored_size), "bytes");
     if (dt == onnx::TensorProto::FLOAT || dt == onnx::TensorProto::INT64) {
       bytes.resize(raw.size());
@@ -196,8 +209,7 @@ Value decode_tensor(const onnx::TensorProto& t, const std::string& what) {
     } else if (dt == onnx::TensorProto::INT32) {
       bytes = convert_raw<int64_t, int32_t>(raw, *count, [](int32_t v) { return int64_t{v}; });
     } else {
-      bytes = convert_raw<uint8_t, uint8_t>(raw, *count,
-                                            [](uint8_t v) { return uint8_t{v != 0}; });
+      bytes = convert_raw<uint8_t, uint8_t>(raw, *count, [](uint8_t v) { return uint8_t{v != 0}; });
     }
   } else {
     int have = 0;
@@ -214,8 +226,7 @@ Value decode_tensor(const onnx::TensorProto& t, const std::string& what) {
       bytes = convert_field<int64_t>(t.int64_data(), [](int64_t v) { return v; });
     else if (dt == onnx::TensorProto::INT32)
       bytes = convert_field<int64_t>(t.int32_data(), [](int32_t v) { return int64_t{v}; });
-    else
-      bytes = convert_field<uint8_t>(t.int32_data(), [](int32_t v) { return uint8_t{v != 0}; });
+    else bytes = convert_field<uint8_t>(t.int32_data(), [](int32_t v) { return uint8_t{v != 0}; });
   }
   return make_value(type, shape, std::move(bytes));
 }
@@ -229,9 +240,8 @@ const Attr* NodeRef::attr(std::string_view key) const {
 const Attr& NodeRef::typed(const Attr& a, int expected) const {
   const int kind = attr_kind(a);
   if (kind != expected)
-    fail(ErrorKind::invalid_input, "attribute " + quote(a.name()) + " is " +
-                                       attr_kind_name(kind) + ", expected " +
-                                       attr_kind_name(expected));
+    fail(ErrorKind::invalid_input, "attribute " + quote(a.name()) + " is " + attr_kind_name(kind) +
+                                       ", expected " + attr_kind_name(expected));
   return a;
 }
 

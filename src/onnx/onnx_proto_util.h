@@ -3,14 +3,14 @@
 // src/onnx; everything here throws splitinfer::Error with a one-line message.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <new>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "common/error.h"
 #include "graph/attributes.h"

@@ -1,8 +1,8 @@
-#include "plan/plan.h"
-
 #include <algorithm>
 #include <map>
 #include <string>
+
+#include "plan/plan.h"
 
 namespace splitinfer {
 

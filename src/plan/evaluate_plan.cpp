@@ -1,6 +1,5 @@
-#include <tuple>
-
 #include <algorithm>
+#include <tuple>
 
 #include "common/error.h"
 #include "graph/units.h"
@@ -23,7 +22,8 @@ StagePlan price_stage(const PlanProblem& p, int s, const ChainElement* sender, i
   const StageEstimate e = p.costs->stage(stage.element, first, last);
   stage.compute_ms = e.ms;
   stage.basis = e.basis;
-  if (sender) stage.receive_ms = charge_transfer(p.link, p.mode, p.handoff_bytes(*sender, first)).receiver_ms;
+  if (sender)
+    stage.receive_ms = charge_transfer(p.link, p.mode, p.handoff_bytes(*sender, first)).receiver_ms;
   if (last < p.unit_count()) {
     stage.send_bytes = p.handoff_bytes(p.chain[static_cast<size_t>(s)], last);
     stage.send_ms = charge_transfer(p.link, p.mode, stage.send_bytes).sender_ms;
@@ -62,7 +62,8 @@ Plan evaluate_plan(const PlanProblem& p, const std::vector<int>& cuts) {
 }
 
 bool better_plan(const Plan& a, const Plan& b, Objective objective) {
-  const Objective other = objective == Objective::throughput ? Objective::latency : Objective::throughput;
+  const Objective other =
+      objective == Objective::throughput ? Objective::latency : Objective::throughput;
   return std::make_tuple(a.objective_ms(objective), a.objective_ms(other), a.cuts) <
          std::make_tuple(b.objective_ms(objective), b.objective_ms(other), b.cuts);
 }

@@ -15,14 +15,14 @@ std::vector<Plan> rank_two_stage_splits(const PlanProblem& problem) {
   std::vector<Plan> plans;
   for (int split = 0; split <= problem.unit_count(); ++split)
     plans.push_back(evaluate_plan(problem, {split}));
-  std::sort(plans.begin(), plans.end(), [&](const Plan& a, const Plan& b) {
-    return better_plan(a, b, problem.objective);
-  });
+  std::sort(plans.begin(), plans.end(),
+            [&](const Plan& a, const Plan& b) { return better_plan(a, b, problem.objective); });
   return plans;
 }
 
 Plan best_plan(const PlanProblem& problem) {
-  return problem.chain.size() == 2 ? rank_two_stage_splits(problem).front() : best_chain_plan(problem);
+  return problem.chain.size() == 2 ? rank_two_stage_splits(problem).front()
+                                   : best_chain_plan(problem);
 }
 
 }  // namespace splitinfer

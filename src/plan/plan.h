@@ -61,7 +61,9 @@ struct Plan {
   std::vector<StagePlan> stages;
   double period_ms = 0.0;
   double latency_ms = 0.0;
-  double objective_ms(Objective o) const { return o == Objective::throughput ? period_ms : latency_ms; }
+  double objective_ms(Objective o) const {
+    return o == Objective::throughput ? period_ms : latency_ms;
+  }
 };
 
 // Stage s of the chain on units [first, last), receiving from `sender` (the
@@ -102,7 +104,9 @@ struct DataParallelPlan {
   std::vector<CostBasis> basis;
   double period_ms = 0.0;
   double latency_ms = 0.0;  // unloaded, of the slowest element: a frame may land there
-  double objective_ms(Objective o) const { return o == Objective::throughput ? period_ms : latency_ms; }
+  double objective_ms(Objective o) const {
+    return o == Objective::throughput ? period_ms : latency_ms;
+  }
 };
 
 DataParallelPlan evaluate_data_parallel(const PlanProblem& problem);

@@ -36,6 +36,7 @@ class CurveCostSource final : public CostSource {
 // first for `objective`, handing over `cut_elements` over `link` in direct
 // mode.
 std::vector<Plan> rank_splits(const CostSource& costs, const std::vector<ChainElement>& chain,
-                              const std::vector<int64_t>& cut_elements, const Link& link, Objective objective);
+                              const std::vector<int64_t>& cut_elements, const Link& link,
+                              Objective objective);
 
 }  // namespace splitinfer::predict

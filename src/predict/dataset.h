@@ -23,24 +23,24 @@ inline constexpr std::array<const char*, 2> kDatasetElements = {"cpu0:int8", "cp
 
 // One random CNN. Times are measured medians in ms, kept to 10 ns.
 struct ModelRecord {
-  uint64_t seed = 0;        // random_cnn(seed) with default options built it
-  std::string name;         // "random_cnn_<seed>"
-  std::string model_hash;   // its structure_hash, the profile store's key
-  int units = 0;            // N
-  int reps = 0;             // timed repetitions behind each median
-  UnitGraph graph;          // N nodes of kNodeFeatureCount features, edges along the data flow
+  uint64_t seed = 0;       // random_cnn(seed) with default options built it
+  std::string name;        // "random_cnn_<seed>"
+  std::string model_hash;  // its structure_hash, the profile store's key
+  int units = 0;           // N
+  int reps = 0;            // timed repetitions behind each median
+  UnitGraph graph;         // N nodes of kNodeFeatureCount features, edges along the data flow
 
   // Per unit: the unit alone, on each element of kDatasetElements.
   std::array<std::vector<double>, 2> unit_ms;
 
   // Per split index k = 0..N, as the planner prices the split:
-  std::vector<double> first_ms;          // [0, k) as one partition on the first element (0 at k = 0)
-  std::vector<double> second_ms;         // [k, N) as one partition on the second (0 at k = N)
-  std::vector<int64_t> handoff_bytes;    // INT8 tensor plus header sent at the cut (0 at k = 0, N)
-  std::vector<double> latency_ms;        // first + transfer + second
-  std::vector<double> period_ms;         // the slower stage with its share of the transfer
-  int best_latency_split = 0;            // exhaustive search, latency objective
-  int best_throughput_split = 0;         // exhaustive search, throughput (period) objective
+  std::vector<double> first_ms;        // [0, k) as one partition on the first element (0 at k = 0)
+  std::vector<double> second_ms;       // [k, N) as one partition on the second (0 at k = N)
+  std::vector<int64_t> handoff_bytes;  // INT8 tensor plus header sent at the cut (0 at k = 0, N)
+  std::vector<double> latency_ms;      // first + transfer + second
+  std::vector<double> period_ms;       // the slower stage with its share of the transfer
+  int best_latency_split = 0;          // exhaustive search, latency objective
+  int best_throughput_split = 0;       // exhaustive search, throughput (period) objective
 };
 
 struct Dataset {

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
@@ -66,7 +65,8 @@ int best_split(const FieldReader& in, const char* key, const std::vector<double>
     in.reject(std::string("\"") + key + "\" " + std::to_string(k) + " is outside 0.." +
               std::to_string(curve.size() - 1));
   if (*std::min_element(curve.begin(), curve.end()) < curve[static_cast<size_t>(k)])
-    in.reject(std::string("\"") + key + "\" " + std::to_string(k) + " is not a minimum of its curve");
+    in.reject(std::string("\"") + key + "\" " + std::to_string(k) +
+              " is not a minimum of its curve");
   return k;
 }
 
@@ -83,11 +83,13 @@ ModelRecord model_from_json(const json& j, const std::string& where) {
   if (n < 1) in.reject("\"units\" must be at least 1");
   for (const auto& node : in.get<std::vector<std::vector<float>>>("features")) {
     if (node.size() != static_cast<size_t>(kNodeFeatureCount))
-      in.reject("a node has " + std::to_string(node.size()) + " features, not " + std::to_string(kNodeFeatureCount));
+      in.reject("a node has " + std::to_string(node.size()) + " features, not " +
+                std::to_string(kNodeFeatureCount));
     r.graph.features.push_back(node);
   }
   if (r.graph.features.size() != static_cast<size_t>(n))
-    in.reject("has features of " + std::to_string(r.graph.features.size()) + " nodes, not " + std::to_string(n));
+    in.reject("has features of " + std::to_string(r.graph.features.size()) + " nodes, not " +
+              std::to_string(n));
   r.graph.edges = in.get<std::vector<Edge>>("edges");
   for (const Edge& e : r.graph.edges)
     if (e.first < 0 || e.first >= n || e.second < 0 || e.second >= n)
@@ -117,11 +119,12 @@ void save_dataset(const std::string& path, const Dataset& d) {
                     {"elements", kDatasetElements},
                     {"machine", d.machine},
                     {"times", "measured"},  // medians in ms, never simulated or predicted
-                    {"link", {{"name", d.link.name},
-                              {"latency_ms", d.link.latency_ms},
-                              {"bandwidth_gb_s", unlimited ? json(nullptr) : json(d.link.bandwidth_gb_s)},
-                              {"basis", d.link.basis},
-                              {"mode", "direct"}}},
+                    {"link",
+                     {{"name", d.link.name},
+                      {"latency_ms", d.link.latency_ms},
+                      {"bandwidth_gb_s", unlimited ? json(nullptr) : json(d.link.bandwidth_gb_s)},
+                      {"basis", d.link.basis},
+                      {"mode", "direct"}}},
                     {"feature_names", node_feature_names()},
                     {"models", models}};
   write_file_atomically(path, gzip(doc.dump()));
@@ -136,7 +139,8 @@ Dataset load_dataset(const std::string& path) {
     fail(ErrorKind::invalid_input, path + ": not a splitinfer predict dataset");
   const FieldReader in(doc, path);
   if (in.get<int>("version") != kVersion)
-    in.reject("dataset version " + doc["version"].dump() + " is not the supported " + std::to_string(kVersion));
+    in.reject("dataset version " + doc["version"].dump() + " is not the supported " +
+              std::to_string(kVersion));
   const auto elements = in.get<std::vector<std::string>>("elements");
   if (elements != std::vector<std::string>(kDatasetElements.begin(), kDatasetElements.end()))
     in.reject("measured on " + doc["elements"].dump() + ", not cpu0:int8 and cpu1:fp32");
@@ -152,7 +156,8 @@ Dataset load_dataset(const std::string& path) {
                               ? std::numeric_limits<double>::infinity()
                               : link_in.get<double>("bandwidth_gb_s");
   d.link.basis = link_in.get<std::string>("basis");
-  if (link_in.get<std::string>("mode") != "direct") link_in.reject("only direct links are supported");
+  if (link_in.get<std::string>("mode") != "direct")
+    link_in.reject("only direct links are supported");
   const auto models = in.get<std::vector<json>>("models");
   for (size_t i = 0; i < models.size(); ++i)
     d.models.push_back(model_from_json(models[i], path + ": model " + std::to_string(i)));

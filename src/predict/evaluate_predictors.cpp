@@ -16,7 +16,8 @@ struct CurveErrors {
   std::array<double, 2> sum{};
   int64_t units = 0;
   void add(const PredictedCurves& predicted, const ModelRecord& r) {
-    const std::array<std::vector<double>, 2> truth = {first_element_curve(r), second_element_curve(r)};
+    const std::array<std::vector<double>, 2> truth = {first_element_curve(r),
+                                                      second_element_curve(r)};
     for (size_t e = 0; e < 2; ++e)
       for (size_t i = 0; i < truth[e].size(); ++i)
         sum[e] += std::abs(predicted.ms[e][i] - truth[e][i]) / truth[e][i];
@@ -28,12 +29,16 @@ struct CurveErrors {
 }  // namespace
 
 PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, bool tree,
-                               const std::vector<int64_t>& cut_elements, const Link& link, Objective objective) {
+                               const std::vector<int64_t>& cut_elements, const Link& link,
+                               Objective objective) {
   PredictedCurves c;
-  for (size_t e = 0; e < 2; ++e) c.ms[e] = tree ? set.tree[e].predict(graph) : set.latency[e]->predict(graph);
+  for (size_t e = 0; e < 2; ++e)
+    c.ms[e] = tree ? set.tree[e].predict(graph) : set.latency[e]->predict(graph);
   const auto& elements = set.manifest.elements;
   const CurveCostSource costs(elements[0], c.ms[0], elements[1], c.ms[1]);
-  c.split = rank_splits(costs, predictor_chain(set.manifest), cut_elements, link, objective).front().cuts.at(0);
+  c.split = rank_splits(costs, predictor_chain(set.manifest), cut_elements, link, objective)
+                .front()
+                .cuts.at(0);
   return c;
 }
 
@@ -41,7 +46,8 @@ int predict_partition(const PredictorSet& set, const UnitGraph& graph) {
   return split_from_probabilities(set.partition->predict(graph));
 }
 
-Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const ModelRecord*>& test, const Link& link) {
+Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const ModelRecord*>& test,
+                               const Link& link) {
   if (test.empty()) fail(ErrorKind::invalid_input, "no test models to evaluate the predictors on");
   Evaluation ev;
   ev.objective = set.manifest.objective;
@@ -69,7 +75,8 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
     tree_errors.add(tree, *r);
     const std::vector<double>& curve = objective_curve(*r, ev.objective);
     for (int i = 0; i < 3; ++i) {
-      const int predicted = std::array{p.latency_model_split, p.partition_model_split, p.tree_split}[i];
+      const int predicted =
+          std::array{p.latency_model_split, p.partition_model_split, p.tree_split}[i];
       outcomes[static_cast<size_t>(i)].push_back({r->units, p.best_split, predicted, curve});
     }
     ev.predictions.push_back(p);

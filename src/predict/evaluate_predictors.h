@@ -17,7 +17,8 @@ namespace splitinfer::predict {
 
 // The two predicted curves of a model and the split they lead to.
 struct PredictedCurves {
-  std::array<std::vector<double>, 2> ms;  // unit i: prefix [0, i] on the first, suffix [i, N) on the second
+  std::array<std::vector<double>, 2>
+      ms;  // unit i: prefix [0, i] on the first, suffix [i, N) on the second
   int split = 0;
 };
 
@@ -25,7 +26,8 @@ struct PredictedCurves {
 // best split over them for `objective`, handing over `cut_elements` over
 // `link` in direct mode.
 PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, bool tree,
-                               const std::vector<int64_t>& cut_elements, const Link& link, Objective objective);
+                               const std::vector<int64_t>& cut_elements, const Link& link,
+                               Objective objective);
 
 // The partition model's split.
 int predict_partition(const PredictorSet& set, const UnitGraph& graph);
@@ -54,6 +56,7 @@ struct Evaluation {
 };
 
 // Throws an invalid_input Error for no test models.
-Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const ModelRecord*>& test, const Link& link);
+Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const ModelRecord*>& test,
+                               const Link& link);
 
 }  // namespace splitinfer::predict

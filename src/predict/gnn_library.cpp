@@ -13,7 +13,8 @@
 #include "predict/gnn_model.h"
 
 extern "C" {
-using MakeGnnModel = splitinfer::predict::GnnModel* (*)(const splitinfer::predict::GnnArchitecture*, uint64_t);
+using MakeGnnModel = splitinfer::predict::GnnModel* (*)(const splitinfer::predict::GnnArchitecture*,
+                                                        uint64_t);
 using LoadGnnModel = splitinfer::predict::GnnModel* (*)(const char*);
 }
 
@@ -47,13 +48,17 @@ GnnLibrary open_library() {
       continue;
     }
     void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) fail(ErrorKind::device_missing, "cannot load the GNN library " + path.string() + ": " + ::dlerror());
+    if (!handle)
+      fail(ErrorKind::device_missing,
+           "cannot load the GNN library " + path.string() + ": " + ::dlerror());
     GnnLibrary lib{reinterpret_cast<MakeGnnModel>(::dlsym(handle, "splitinfer_make_gnn_model")),
                    reinterpret_cast<LoadGnnModel>(::dlsym(handle, "splitinfer_load_gnn_model"))};
-    if (!lib.make || !lib.load) fail(ErrorKind::device_missing, path.string() + " is not a splitinfer GNN library");
+    if (!lib.make || !lib.load)
+      fail(ErrorKind::device_missing, path.string() + " is not a splitinfer GNN library");
     return lib;
   }
-  fail(ErrorKind::device_missing, std::string("the GNN predictors need ") + kLibraryName + ", which is in none of " + tried);
+  fail(ErrorKind::device_missing,
+       std::string("the GNN predictors need ") + kLibraryName + ", which is in none of " + tried);
 }
 
 // Loaded once per process; a failure is reported again on every call.

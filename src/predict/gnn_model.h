@@ -36,16 +36,16 @@ enum class GnnHead {
 struct GnnArchitecture {
   GnnDirection direction = GnnDirection::forward;
   GnnHead head = GnnHead::latency_ms;
-  int hidden = 64;      // width of every graph convolution and of the LSTM
-  int gcn_layers = 6;   // the paper's six
+  int hidden = 64;     // width of every graph convolution and of the LSTM
+  int gcn_layers = 6;  // the paper's six
 };
 
 struct TrainingOptions {
   int epochs = 200;
-  int batch = 32;                 // models per optimiser step
-  double learning_rate = 2e-3;    // Adam, decayed by half at 50% and 75% of the epochs
-  uint64_t seed = 1;              // batch order
-  int threads = 1;                // intra-op threads of libtorch (process-wide)
+  int batch = 32;               // models per optimiser step
+  double learning_rate = 2e-3;  // Adam, decayed by half at 50% and 75% of the epochs
+  uint64_t seed = 1;            // batch order
+  int threads = 1;              // intra-op threads of libtorch (process-wide)
 };
 
 struct EpochLoss {
@@ -55,7 +55,7 @@ struct EpochLoss {
 
 struct TrainingReport {
   std::vector<EpochLoss> epochs;
-  int best_epoch = 0;       // 1-based; its weights are the ones kept
+  int best_epoch = 0;  // 1-based; its weights are the ones kept
   double seconds = 0.0;
   int64_t parameters = 0;
 };

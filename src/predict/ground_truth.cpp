@@ -25,11 +25,14 @@ Graph shape_only_model(uint64_t seed) {
   return random_cnn(seed, options);
 }
 
-ProfileKey key_of(const Graph& graph, int unit_count, const char* element, const std::string& machine) {
+ProfileKey key_of(const Graph& graph, int unit_count, const char* element,
+                  const std::string& machine) {
   return {structure_hash(graph), graph.name, element, machine, unit_count};
 }
 
-bool hands_off_int8(const char* element) { return parse_element(element).precision == Precision::int8; }
+bool hands_off_int8(const char* element) {
+  return parse_element(element).precision == Precision::int8;
+}
 
 // Timer noise is microseconds; 10 ns keeps the file small. Rounding is
 // monotonic, so the best split stays a minimum of the rounded curves.
@@ -55,15 +58,16 @@ void measure_ground_truth(ProfileStore& store, uint64_t seed, const std::string&
   measure_into_store(graph, jobs, {}, options, store, machine);
 }
 
-ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed, const std::string& machine,
-                                const Link& link) {
+ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed,
+                                const std::string& machine, const Link& link) {
   const Graph graph = shape_only_model(seed);
   const std::vector<Unit> units = split_units(graph);
   const int n = static_cast<int>(units.size());
   for (const char* element : kDatasetElements)
     if (!has_complete_profile(store, key_of(graph, n, element, machine), n, true))
-      fail(ErrorKind::invalid_input, "the profile store " + store.path() + " has no complete profile of " +
-                                         graph.name + " on " + element + " from this machine");
+      fail(ErrorKind::invalid_input, "the profile store " + store.path() +
+                                         " has no complete profile of " + graph.name + " on " +
+                                         element + " from this machine");
   ModelRecord r;
   r.seed = seed;
   r.name = graph.name;
@@ -74,11 +78,13 @@ ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed, const 
 
   const ProfileCostSource costs(store, r.model_hash, r.name, n, machine);
   for (size_t e = 0; e < kDatasetElements.size(); ++e)
-    for (int i = 0; i < n; ++i) r.unit_ms[e].push_back(to_10ns(costs.stage(kDatasetElements[e], i, i + 1).ms));
+    for (int i = 0; i < n; ++i)
+      r.unit_ms[e].push_back(to_10ns(costs.stage(kDatasetElements[e], i, i + 1).ms));
 
   PlanProblem problem;
   problem.costs = &costs;
-  for (const char* element : kDatasetElements) problem.chain.push_back({element, parse_element(element).precision, ""});
+  for (const char* element : kDatasetElements)
+    problem.chain.push_back({element, parse_element(element).precision, ""});
   problem.cut_elements = cut_tensor_elements(graph, units);
   problem.link = link;
   problem.mode = LinkMode::direct;
@@ -101,7 +107,8 @@ Dataset assemble_dataset(const ProfileStore& store, uint64_t first_seed, int cou
                          const std::string& machine, const Link& link) {
   Dataset d{machine, link, {}};
   for (int i = 0; i < count; ++i)
-    d.models.push_back(ground_truth_record(store, first_seed + static_cast<uint64_t>(i), machine, link));
+    d.models.push_back(
+        ground_truth_record(store, first_seed + static_cast<uint64_t>(i), machine, link));
   return d;
 }
 

@@ -28,8 +28,8 @@ void measure_ground_truth(ProfileStore& store, uint64_t seed, const std::string&
 // The record of random_cnn(seed) from the store, its splits priced over
 // `link` in direct mode. Throws an invalid_input Error naming the model
 // unless has_ground_truth.
-ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed, const std::string& machine,
-                                const Link& link);
+ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed,
+                                const std::string& machine, const Link& link);
 
 // The records of seeds [first_seed, first_seed + count).
 Dataset assemble_dataset(const ProfileStore& store, uint64_t first_seed, int count,

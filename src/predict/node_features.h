@@ -41,8 +41,9 @@ inline constexpr double kMaxKernel = 11.0;       // AlexNet's first convolution
 inline constexpr double kMaxStride = 4.0;        // AlexNet's first convolution
 inline constexpr double kMaxChannels = 25088.0;  // VGG16's flattened 512x7x7 classifier input
 inline constexpr double kMaxTensorElements = 3211264.0;  // VGG16's 64x224x224 activations
-inline constexpr double kMaxUnitMacs = 1849688064.0;     // a VGG16 3x3 convolution, 64 -> 64 at 224x224
-inline constexpr double kMaxUnitParams = 102764544.0;    // VGG16's first classifier layer
+inline constexpr double kMaxUnitMacs =
+    1849688064.0;  // a VGG16 3x3 convolution, 64 -> 64 at 224x224
+inline constexpr double kMaxUnitParams = 102764544.0;  // VGG16's first classifier layer
 
 inline constexpr int kNodeFeatureCount = kUnitTypeCount + 8;
 

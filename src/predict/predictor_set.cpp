@@ -36,7 +36,8 @@ void expect(const GnnModel& model, GnnDirection direction, GnnHead head, const s
 
 std::vector<ChainElement> predictor_chain(const PredictorManifest& manifest) {
   std::vector<ChainElement> chain;
-  for (const std::string& e : manifest.elements) chain.push_back({e, parse_element(e).precision, ""});
+  for (const std::string& e : manifest.elements)
+    chain.push_back({e, parse_element(e).precision, ""});
   return chain;
 }
 
@@ -66,14 +67,17 @@ void save_predictors(const std::string& folder, const PredictorSet& set) {
 PredictorSet load_predictors(const std::string& folder) {
   std::error_code error;
   if (!std::filesystem::is_directory(folder, error))
-    fail(ErrorKind::io, "no trained predictors in " + folder + " (not a folder; run `splitinfer predict train`)");
+    fail(ErrorKind::io,
+         "no trained predictors in " + folder + " (not a folder; run `splitinfer predict train`)");
   const std::string path = in_folder(folder, kManifestFile);
-  const json doc = json::parse(read_regular_file(path, kMaxManifestBytes, "a predictor manifest"), nullptr, false);
+  const json doc = json::parse(read_regular_file(path, kMaxManifestBytes, "a predictor manifest"),
+                               nullptr, false);
   if (doc.is_discarded()) fail(ErrorKind::invalid_input, path + ": not valid JSON");
   if (!doc.is_object() || doc.value("format", json()) != kFormat)
     fail(ErrorKind::invalid_input, path + ": not a splitinfer predictor manifest");
   const FieldReader in(doc, path);
-  if (in.get<int>("version") != kVersion) in.reject("version " + doc["version"].dump() + " is not supported");
+  if (in.get<int>("version") != kVersion)
+    in.reject("version " + doc["version"].dump() + " is not supported");
 
   PredictorSet set;
   PredictorManifest& m = set.manifest;
@@ -88,7 +92,8 @@ PredictorSet load_predictors(const std::string& folder) {
   m.test_seeds = in.get<std::vector<uint64_t>>("test_seeds");
   m.training = in.get<json>("training");
 
-  constexpr std::array<GnnDirection, 2> kDirections = {GnnDirection::forward, GnnDirection::reverse};
+  constexpr std::array<GnnDirection, 2> kDirections = {GnnDirection::forward,
+                                                       GnnDirection::reverse};
   for (size_t e = 0; e < 2; ++e) {
     const std::string weights = in_folder(folder, kLatencyFiles[e]);
     set.latency[e] = load_gnn_model(weights);

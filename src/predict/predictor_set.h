@@ -14,10 +14,9 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "plan/plan.h"
 #include "predict/gnn_model.h"
@@ -26,20 +25,20 @@
 namespace splitinfer::predict {
 
 struct PredictorManifest {
-  std::array<std::string, 2> elements;  // pipeline order: the latency models' elements
+  std::array<std::string, 2> elements;       // pipeline order: the latency models' elements
   Objective objective = Objective::latency;  // the partition model's labels
-  std::string dataset;                  // the file trained on, as given
-  std::string machine;                  // where the dataset was measured
+  std::string dataset;                       // the file trained on, as given
+  std::string machine;                       // where the dataset was measured
   // The dataset's models by seed; the test models were never trained on.
   std::vector<uint64_t> training_seeds, validation_seeds, test_seeds;
-  nlohmann::json training;              // per predictor: seconds, epochs, losses
+  nlohmann::json training;  // per predictor: seconds, epochs, losses
 };
 
 struct PredictorSet {
   PredictorManifest manifest;
   std::array<std::unique_ptr<GnnModel>, 2> latency;  // per element
   std::unique_ptr<GnnModel> partition;
-  std::array<TreeCurveModel, 2> tree;                // per element
+  std::array<TreeCurveModel, 2> tree;  // per element
 };
 
 // The pipeline the predictors plan for: their two elements, the first

@@ -166,9 +166,7 @@ void draw_body(Draw& d, Architecture& a, int slots) {
       width = grown(width, 1.5);
     }
     switch (static_cast<Kind>(d.weighted(kind_weights))) {
-      case Kind::conv:
-        add_conv(conv_kernel(d), stride);
-        break;
+      case Kind::conv: add_conv(conv_kernel(d), stride); break;
       case Kind::separable:
         add({Layer::depthwise, d.pick<int64_t>({3, 5, 7}), stride});
         if (slots > 0) add({Layer::conv, 1, 1, width});
@@ -176,15 +174,12 @@ void draw_body(Draw& d, Architecture& a, int slots) {
       case Kind::basic_block:
         add({Layer::basic_block, d.chance(0.8) ? 3 : 5, stride, width});
         break;
-      case Kind::bottleneck:
-        add({Layer::bottleneck, 3, stride, width});
-        break;
+      case Kind::bottleneck: add({Layer::bottleneck, 3, stride, width}); break;
       case Kind::inverted_residual:
         add({Layer::inverted_residual, d.pick<int64_t>({3, 5, 7}), stride, width,
              d.pick<int64_t>({1, 2, 4, 6, 6})});
         break;
-      case Kind::count:
-        break;
+      case Kind::count: break;
     }
   }
 }
@@ -255,20 +250,14 @@ class ModelBuilder {
       case Layer::conv:
         if (p.norm_act) return conv_norm_act(x, m, scaled(p.width, x), p.kernel, p.stride, 1);
         return b_.conv(x, m, scaled(p.width, x), p.kernel, p.stride, p.kernel / 2);
-      case Layer::relu:
-        return b_.relu(x, m);
+      case Layer::relu: return b_.relu(x, m);
       case Layer::depthwise:
         return conv_norm_act(x, m, channels(x), p.kernel, p.stride, channels(x));
-      case Layer::max_pool:
-        return b_.max_pool(x, m, p.kernel, 2, p.kernel == 3 ? 1 : 0);
-      case Layer::avg_pool:
-        return b_.avg_pool(x, m, p.kernel, 2);
-      case Layer::basic_block:
-        return basic_block(x, p, m);
-      case Layer::bottleneck:
-        return bottleneck(x, p, m);
-      case Layer::inverted_residual:
-        return inverted_residual(x, p, m);
+      case Layer::max_pool: return b_.max_pool(x, m, p.kernel, 2, p.kernel == 3 ? 1 : 0);
+      case Layer::avg_pool: return b_.avg_pool(x, m, p.kernel, 2);
+      case Layer::basic_block: return basic_block(x, p, m);
+      case Layer::bottleneck: return bottleneck(x, p, m);
+      case Layer::inverted_residual: return inverted_residual(x, p, m);
     }
     fail(ErrorKind::internal, "random_cnn: unknown layer in the plan of " + m);
   }

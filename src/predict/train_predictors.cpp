@@ -15,8 +15,9 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<UnitExample> examples(const std::vector<const ModelRecord*>& models,
-                                  const std::function<std::vector<double>(const ModelRecord&)>& target) {
+std::vector<UnitExample> examples(
+    const std::vector<const ModelRecord*>& models,
+    const std::function<std::vector<double>(const ModelRecord&)>& target) {
   std::vector<UnitExample> out;
   for (const ModelRecord* r : models) out.push_back({&r->graph, target(*r)});
   return out;
@@ -34,25 +35,26 @@ json report_json(const TrainingReport& r) {
     training_loss.push_back(e.training);
     validation_loss.push_back(e.validation);
   }
-  return {{"seconds", r.seconds},
-          {"epochs", r.epochs.size()},
-          {"best_epoch", r.best_epoch},
-          {"parameters", r.parameters},
-          {"training_loss", training_loss},
-          {"validation_loss", validation_loss}};
+  return {{"seconds", r.seconds},           {"epochs", r.epochs.size()},
+          {"best_epoch", r.best_epoch},     {"parameters", r.parameters},
+          {"training_loss", training_loss}, {"validation_loss", validation_loss}};
 }
 
 }  // namespace
 
-ModelSplit split_by_model(const Dataset& dataset, double validation_fraction, double test_fraction, uint64_t seed) {
+ModelSplit split_by_model(const Dataset& dataset, double validation_fraction, double test_fraction,
+                          uint64_t seed) {
   if (!(validation_fraction >= 0 && test_fraction >= 0 && validation_fraction + test_fraction < 1))
-    fail(ErrorKind::invalid_input, "validation and test fractions must be >= 0 and sum to less than 1");
+    fail(ErrorKind::invalid_input,
+         "validation and test fractions must be >= 0 and sum to less than 1");
   const size_t n = dataset.models.size();
   const auto test = static_cast<size_t>(std::round(test_fraction * static_cast<double>(n)));
-  const auto validation = static_cast<size_t>(std::round(validation_fraction * static_cast<double>(n)));
+  const auto validation =
+      static_cast<size_t>(std::round(validation_fraction * static_cast<double>(n)));
   if (test < 1 || validation < 1 || test + validation >= n)
-    fail(ErrorKind::invalid_input, "a dataset of " + std::to_string(n) +
-                                       " models is too small for training, validation and test models");
+    fail(ErrorKind::invalid_input,
+         "a dataset of " + std::to_string(n) +
+             " models is too small for training, validation and test models");
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(seed);
@@ -61,12 +63,16 @@ ModelSplit split_by_model(const Dataset& dataset, double validation_fraction, do
   ModelSplit split;
   for (size_t i = 0; i < n; ++i) {
     const ModelRecord* r = &dataset.models[order[i]];
-    (i < test ? split.test : i < test + validation ? split.validation : split.training).push_back(r);
+    (i < test                ? split.test
+     : i < test + validation ? split.validation
+                             : split.training)
+        .push_back(r);
   }
   return split;
 }
 
-std::vector<const ModelRecord*> models_by_seed(const Dataset& dataset, const std::vector<uint64_t>& seeds) {
+std::vector<const ModelRecord*> models_by_seed(const Dataset& dataset,
+                                               const std::vector<uint64_t>& seeds) {
   std::unordered_map<uint64_t, const ModelRecord*> by_seed;
   for (const ModelRecord& r : dataset.models) by_seed[r.seed] = &r;
   std::vector<const ModelRecord*> models;
@@ -79,9 +85,10 @@ std::vector<const ModelRecord*> models_by_seed(const Dataset& dataset, const std
   return models;
 }
 
-PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset_path, const PredictorTraining& o,
-                              const TrainingProgress& progress) {
-  const ModelSplit split = split_by_model(dataset, o.validation_fraction, o.test_fraction, o.gnn.seed);
+PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset_path,
+                              const PredictorTraining& o, const TrainingProgress& progress) {
+  const ModelSplit split =
+      split_by_model(dataset, o.validation_fraction, o.test_fraction, o.gnn.seed);
   PredictorSet set;
   PredictorManifest& m = set.manifest;
   m.elements = {kDatasetElements[0], kDatasetElements[1]};
@@ -103,19 +110,21 @@ PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset
     m.training[name] = report_json(report);
     return model;
   };
-  set.latency[0] = train_gnn("first_latency", GnnDirection::forward, GnnHead::latency_ms, first_element_curve);
-  set.latency[1] = train_gnn("second_latency", GnnDirection::reverse, GnnHead::latency_ms, second_element_curve);
-  set.partition = train_gnn("partition", GnnDirection::both, GnnHead::first_element_odds,
-                            [&](const ModelRecord& r) { return first_element_labels(r, o.objective); });
+  set.latency[0] =
+      train_gnn("first_latency", GnnDirection::forward, GnnHead::latency_ms, first_element_curve);
+  set.latency[1] =
+      train_gnn("second_latency", GnnDirection::reverse, GnnHead::latency_ms, second_element_curve);
+  set.partition =
+      train_gnn("partition", GnnDirection::both, GnnHead::first_element_odds,
+                [&](const ModelRecord& r) { return first_element_labels(r, o.objective); });
 
-  constexpr std::array<std::vector<double> (*)(const ModelRecord&), 2> kCurves = {first_element_curve,
-                                                                                   second_element_curve};
+  constexpr std::array<std::vector<double> (*)(const ModelRecord&), 2> kCurves = {
+      first_element_curve, second_element_curve};
   for (size_t e = 0; e < 2; ++e) {
     const auto start = SteadyClock::now();
     set.tree[e].train(examples(split.training, kCurves[e]), o.tree);
-    m.training[e == 0 ? "tree_first" : "tree_second"] = {
-        {"seconds", seconds_since(start)},
-        {"rounds", o.tree.rounds}};
+    m.training[e == 0 ? "tree_first" : "tree_second"] = {{"seconds", seconds_since(start)},
+                                                         {"rounds", o.tree.rounds}};
   }
   return set;
 }

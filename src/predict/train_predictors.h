@@ -31,11 +31,13 @@ struct ModelSplit {
 // sets (in that order, the rest training). Throws an invalid_input Error for
 // fractions outside [0, 1) summing to 1 or more, or a dataset too small for
 // a model in each set.
-ModelSplit split_by_model(const Dataset& dataset, double validation_fraction, double test_fraction, uint64_t seed);
+ModelSplit split_by_model(const Dataset& dataset, double validation_fraction, double test_fraction,
+                          uint64_t seed);
 
 // The models of `dataset` with the given seeds, in that order. Throws an
 // invalid_input Error naming a seed the dataset lacks.
-std::vector<const ModelRecord*> models_by_seed(const Dataset& dataset, const std::vector<uint64_t>& seeds);
+std::vector<const ModelRecord*> models_by_seed(const Dataset& dataset,
+                                               const std::vector<uint64_t>& seeds);
 
 // Reports one finished epoch: the predictor's name ("first_latency",
 // "second_latency", "partition"), the epoch (1-based), the epochs in all.
@@ -43,7 +45,7 @@ using TrainingProgress = std::function<void(const std::string&, int, int, const 
 
 // Trains everything on `dataset` (loaded from `dataset_path`, recorded in
 // the manifest).
-PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset_path, const PredictorTraining& options,
-                              const TrainingProgress& progress);
+PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset_path,
+                              const PredictorTraining& options, const TrainingProgress& progress);
 
 }  // namespace splitinfer::predict

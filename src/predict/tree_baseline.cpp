@@ -20,8 +20,8 @@ void check(int status, ErrorKind kind, const std::string& what) {
 class Matrix {
  public:
   Matrix(const std::vector<float>& rows, size_t row_count) {
-    check(XGDMatrixCreateFromMat(rows.data(), row_count, kTreeFeatureCount, NAN, &handle_), ErrorKind::internal,
-          "cannot build a tree input matrix");
+    check(XGDMatrixCreateFromMat(rows.data(), row_count, kTreeFeatureCount, NAN, &handle_),
+          ErrorKind::internal, "cannot build a tree input matrix");
   }
   ~Matrix() { XGDMatrixFree(handle_); }
   Matrix(const Matrix&) = delete;
@@ -36,8 +36,8 @@ void check_graph(const UnitGraph& g) {
   if (g.features.empty()) fail(ErrorKind::invalid_input, "a tree model input graph has no nodes");
   for (const auto& f : g.features)
     if (f.size() != static_cast<size_t>(kNodeFeatureCount))
-      fail(ErrorKind::invalid_input, "a tree model input node has " + std::to_string(f.size()) + " features, not " +
-                                         std::to_string(kNodeFeatureCount));
+      fail(ErrorKind::invalid_input, "a tree model input node has " + std::to_string(f.size()) +
+                                         " features, not " + std::to_string(kNodeFeatureCount));
 }
 
 std::vector<float> rows_of(const UnitGraph& g) {
@@ -53,7 +53,9 @@ std::vector<float> rows_of(const UnitGraph& g) {
 
 struct TreeCurveModel::Booster {
   BoosterHandle handle = nullptr;
-  Booster() { check(XGBoosterCreate(nullptr, 0, &handle), ErrorKind::internal, "cannot create a tree model"); }
+  Booster() {
+    check(XGBoosterCreate(nullptr, 0, &handle), ErrorKind::internal, "cannot create a tree model");
+  }
   ~Booster() { XGBoosterFree(handle); }
 };
 
@@ -76,23 +78,26 @@ void TreeCurveModel::train(const std::vector<UnitExample>& training, const TreeO
     if (!e.graph) fail(ErrorKind::invalid_input, "a tree training example has no graph");
     check_graph(*e.graph);
     if (e.target.size() != e.graph->features.size())
-      fail(ErrorKind::invalid_input, "a tree training example has " + std::to_string(e.target.size()) +
-                                         " targets for " + std::to_string(e.graph->features.size()) + " units");
+      fail(ErrorKind::invalid_input, "a tree training example has " +
+                                         std::to_string(e.target.size()) + " targets for " +
+                                         std::to_string(e.graph->features.size()) + " units");
     const std::vector<float> r = rows_of(*e.graph);
     rows.insert(rows.end(), r.begin(), r.end());
     for (double ms : e.target) {
       if (!(ms > 0) || !std::isfinite(ms))
-        fail(ErrorKind::invalid_input, "a tree latency target is not a positive time: " + std::to_string(ms));
+        fail(ErrorKind::invalid_input,
+             "a tree latency target is not a positive time: " + std::to_string(ms));
       labels.push_back(static_cast<float>(std::log(ms)));
     }
   }
   const Matrix data(rows, labels.size());
-  check(XGDMatrixSetFloatInfo(data.get(), "label", labels.data(), labels.size()), ErrorKind::internal,
-        "cannot set tree labels");
+  check(XGDMatrixSetFloatInfo(data.get(), "label", labels.data(), labels.size()),
+        ErrorKind::internal, "cannot set tree labels");
   booster_ = std::make_unique<Booster>();
   const DMatrixHandle handles[] = {data.get()};
   XGBoosterFree(booster_->handle);
-  check(XGBoosterCreate(handles, 1, &booster_->handle), ErrorKind::internal, "cannot create a tree model");
+  check(XGBoosterCreate(handles, 1, &booster_->handle), ErrorKind::internal,
+        "cannot create a tree model");
   const std::pair<const char*, std::string> params[] = {
       {"objective", "reg:squarederror"},
       {"max_depth", std::to_string(o.max_depth)},
@@ -106,7 +111,8 @@ void TreeCurveModel::train(const std::vector<UnitExample>& training, const TreeO
     check(XGBoosterSetParam(booster_->handle, name, value.c_str()), ErrorKind::internal,
           std::string("cannot set tree parameter ") + name);
   for (int round = 0; round < o.rounds; ++round)
-    check(XGBoosterUpdateOneIter(booster_->handle, round, data.get()), ErrorKind::internal, "tree boosting failed");
+    check(XGBoosterUpdateOneIter(booster_->handle, round, data.get()), ErrorKind::internal,
+          "tree boosting failed");
 }
 
 std::vector<double> TreeCurveModel::predict(const UnitGraph& g) const {
@@ -116,7 +122,8 @@ std::vector<double> TreeCurveModel::predict(const UnitGraph& g) const {
   const float* out = nullptr;
   check(XGBoosterPredict(booster_->handle, data.get(), 0, 0, 0, &length, &out), ErrorKind::internal,
         "tree prediction failed");
-  if (length != g.features.size()) fail(ErrorKind::internal, "tree prediction has the wrong length");
+  if (length != g.features.size())
+    fail(ErrorKind::internal, "tree prediction has the wrong length");
   std::vector<double> ms(length);
   for (bst_ulong i = 0; i < length; ++i) ms[i] = std::exp(static_cast<double>(out[i]));
   return ms;
@@ -134,7 +141,8 @@ void TreeCurveModel::save(const std::string& path) const {
 
 TreeCurveModel TreeCurveModel::load(const std::string& path) {
   std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) fail(ErrorKind::io, "cannot read the tree model " + path);
+  if (!std::filesystem::is_regular_file(path, error))
+    fail(ErrorKind::io, "cannot read the tree model " + path);
   TreeCurveModel model;
   check(XGBoosterLoadModel(model.booster_->handle, path.c_str()), ErrorKind::invalid_input,
         path + " is not a readable tree model");
@@ -142,8 +150,8 @@ TreeCurveModel TreeCurveModel::load(const std::string& path) {
   check(XGBoosterGetNumFeature(model.booster_->handle, &features), ErrorKind::invalid_input,
         path + " is not a readable tree model");
   if (features != static_cast<bst_ulong>(kTreeFeatureCount))
-    fail(ErrorKind::invalid_input, path + " was trained on " + std::to_string(features) + " features, not " +
-                                       std::to_string(kTreeFeatureCount));
+    fail(ErrorKind::invalid_input, path + " was trained on " + std::to_string(features) +
+                                       " features, not " + std::to_string(kTreeFeatureCount));
   return model;
 }
 

@@ -15,7 +15,7 @@
 namespace splitinfer::predict {
 
 struct TreeOptions {
-  int rounds = 300;          // boosting rounds
+  int rounds = 300;  // boosting rounds
   int max_depth = 8;
   double learning_rate = 0.1;
   uint64_t seed = 1;

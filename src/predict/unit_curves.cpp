@@ -45,7 +45,8 @@ int split_from_probabilities(const std::vector<double>& p) {
   double score = 0.0;  // k = 0: every unit on the second element
   for (double q : p) {
     if (!(q >= 0.0 && q <= 1.0))
-      fail(ErrorKind::invalid_input, "a first-element probability " + std::to_string(q) + " is outside [0, 1]");
+      fail(ErrorKind::invalid_input,
+           "a first-element probability " + std::to_string(q) + " is outside [0, 1]");
     score += std::log(std::max(1.0 - q, kFloor));
   }
   double best = score;

@@ -38,10 +38,10 @@ StageEstimate ProfileCostSource::stage(const std::string& element, int first, in
   for (int u = first; u < last; ++u) {
     const auto it = r.by_range.find({u, u + 1});
     if (it == r.by_range.end())
-      fail(ErrorKind::invalid_input,
-           "the profile store has no timing of unit " + std::to_string(u) + " of " + model_name_ +
-               " on " + element + " (profile it: splitinfer profile " + model_name_ +
-               " --device " + element + ")");
+      fail(ErrorKind::invalid_input, "the profile store has no timing of unit " +
+                                         std::to_string(u) + " of " + model_name_ + " on " +
+                                         element + " (profile it: splitinfer profile " +
+                                         model_name_ + " --device " + element + ")");
     sum += it->second.median_ms;
   }
   return {sum, r.imported ? CostBasis::imported : CostBasis::measured_unit_sum};

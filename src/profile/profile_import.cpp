@@ -110,7 +110,7 @@ Parsed parse_json(const std::string& path, const std::string& text) {
   try {
     doc = json::parse(text);
   } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
-    std::string what = e.what();  // drop nlohmann's "[json.exception.parse_error.101] "
+    std::string what = e.what();        // drop nlohmann's "[json.exception.parse_error.101] "
     what.erase(0, what.find("] ") == std::string::npos ? 0 : what.find("] ") + 2);
     reject(path, "not valid JSON (" + what + ")");
   }
@@ -213,7 +213,8 @@ Parsed parse_csv(const std::string& path, std::string_view text) {
     if (fields[0] == "unit") e.kind = Kind::unit;
     else if (fields[0] == "prefix") e.kind = Kind::prefix;
     else if (fields[0] == "suffix") e.kind = Kind::suffix;
-    else reject(path, where + ": kind '" + std::string(fields[0]) + "' is not unit, prefix or suffix");
+    else
+      reject(path, where + ": kind '" + std::string(fields[0]) + "' is not unit, prefix or suffix");
     const auto index = parse_number<int64_t>(fields[1]);
     if (!index) reject(path, where + ": index '" + std::string(fields[1]) + "' is not an integer");
     e.index = *index;
@@ -223,7 +224,8 @@ Parsed parse_csv(const std::string& path, std::string_view text) {
     e.p90_ms = csv_time(path, fields[5], "p90_ms", where, false);
     parsed.entries.push_back(std::move(e));
   }
-  if (line_no == 0) reject(path, "empty file, expected the header '" + std::string(kCsvHeader) + "'");
+  if (line_no == 0)
+    reject(path, "empty file, expected the header '" + std::string(kCsvHeader) + "'");
   return parsed;
 }
 
@@ -306,7 +308,8 @@ ExternalProfile check_against_model(const std::string& path, const Graph& model,
     const double p90 = e.p90_ms.value_or(e.median_ms);
     check_times(path, e, p10, p90);
     const auto [it, fresh] = first_seen.emplace(std::pair{e.kind, e.index}, e.where);
-    if (!fresh) reject(path, e.where + ": " + describe(e) + " appears twice (also " + it->second + ")");
+    if (!fresh)
+      reject(path, e.where + ": " + describe(e) + " appears twice (also " + it->second + ")");
     if (ranges.emplace(first, last).second)
       profile.timings.push_back({first, last, e.median_ms, p10, p90, 0, "imported"});
   }

@@ -100,14 +100,17 @@ void measure_into_store(const Graph& graph, const std::vector<ElementProfileJob>
   std::vector<std::exception_ptr> errors(jobs.size());
   std::set<int> cores;
   bool distinct = true;
-  for (const auto& job : jobs) distinct = cores.insert(parse_element(job.element).core).second && distinct;
+  for (const auto& job : jobs)
+    distinct = cores.insert(parse_element(job.element).core).second && distinct;
   BusyBarrier barrier(static_cast<int>(jobs.size()));
   std::mutex alone_mutex;
   const bool together = distinct && !cores.count(-1) && jobs.size() > 1;
   auto measure = [&](size_t i) {
     ProfileOptions o = options;
     if (together) {
-      o.rendezvous = [&barrier](const std::function<void()>& run_again) { barrier.arrive(run_again); };
+      o.rendezvous = [&barrier](const std::function<void()>& run_again) {
+        barrier.arrive(run_again);
+      };
       // One at a time, the others idle, then all meet again.
       o.alone = [&](const std::function<TimingStats()>& measure) {
         TimingStats t;

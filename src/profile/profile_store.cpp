@@ -135,15 +135,15 @@ struct Header {
 };
 
 Header read_header(sqlite3* db, const std::string& path) {
-  return {query_int(db, path, "PRAGMA application_id"),
-          query_int(db, path, "PRAGMA user_version"),
+  return {query_int(db, path, "PRAGMA application_id"), query_int(db, path, "PRAGMA user_version"),
           query_int(db, path, "SELECT count(*) FROM sqlite_master")};
 }
 
 void check_ours(const Header& h, const std::string& path) {
   if (h.application_id != kApplicationId)
-    fail(ErrorKind::io, path + ": not a splitinfer profile database (an SQLite database of "
-                               "another program)");
+    fail(ErrorKind::io, path +
+                            ": not a splitinfer profile database (an SQLite database of "
+                            "another program)");
   if (h.user_version != kSchemaVersion)
     fail(ErrorKind::io, path + ": profile database has schema version " +
                             std::to_string(h.user_version) + ", this splitinfer reads version " +
@@ -202,14 +202,12 @@ std::string ProfileStore::default_path() {
   fs::path dir;
   // The XDG spec says to ignore a relative XDG_CACHE_HOME.
   const std::string xdg = env("XDG_CACHE_HOME");
-  if (!env("SPLITINFER_CACHE_DIR").empty())
-    dir = env("SPLITINFER_CACHE_DIR");
-  else if (!xdg.empty() && fs::path(xdg).is_absolute())
-    dir = fs::path(xdg) / "splitinfer";
-  else if (!env("HOME").empty())
-    dir = fs::path(env("HOME")) / ".cache" / "splitinfer";
+  if (!env("SPLITINFER_CACHE_DIR").empty()) dir = env("SPLITINFER_CACHE_DIR");
+  else if (!xdg.empty() && fs::path(xdg).is_absolute()) dir = fs::path(xdg) / "splitinfer";
+  else if (!env("HOME").empty()) dir = fs::path(env("HOME")) / ".cache" / "splitinfer";
   else
-    fail(ErrorKind::io, "no cache directory for the profile store: set SPLITINFER_CACHE_DIR or HOME");
+    fail(ErrorKind::io,
+         "no cache directory for the profile store: set SPLITINFER_CACHE_DIR or HOME");
   return (dir / "profiles.sqlite").string();
 }
 
@@ -251,7 +249,8 @@ void ProfileStore::open_schema() {
     return;
   }
   if (sqlite3_db_readonly(db, "main") == 1)
-    fail(ErrorKind::io, path_ + ": holds no profiles yet and is read-only, cannot create the schema");
+    fail(ErrorKind::io,
+         path_ + ": holds no profiles yet and is read-only, cannot create the schema");
   Transaction t(db, path_);
   // Another process may have created the schema while we waited for the lock.
   const Header locked = read_header(db, path_);
@@ -306,7 +305,8 @@ void ProfileStore::put(const ProfileKey& key, const std::vector<RangeTiming>& ti
 
 std::vector<RangeTiming> ProfileStore::get(const ProfileKey& key) const {
   sqlite3* db = db_.get();
-  Statement s = prepare(db, path_, (std::string(kSelect) + " ORDER BY first_unit, last_unit").c_str());
+  Statement s =
+      prepare(db, path_, (std::string(kSelect) + " ORDER BY first_unit, last_unit").c_str());
   bind_key(s.get(), key);
   std::vector<RangeTiming> rows;
   while (step(s.get(), db, path_)) rows.push_back(read_row(s.get()));
@@ -316,8 +316,8 @@ std::vector<RangeTiming> ProfileStore::get(const ProfileKey& key) const {
 std::optional<RangeTiming> ProfileStore::find(const ProfileKey& key, int first_unit,
                                               int last_unit) const {
   sqlite3* db = db_.get();
-  Statement s =
-      prepare(db, path_, (std::string(kSelect) + " AND first_unit = ?4 AND last_unit = ?5").c_str());
+  Statement s = prepare(db, path_,
+                        (std::string(kSelect) + " AND first_unit = ?4 AND last_unit = ?5").c_str());
   bind_key(s.get(), key);
   sqlite3_bind_int(s.get(), 4, first_unit);
   sqlite3_bind_int(s.get(), 5, last_unit);

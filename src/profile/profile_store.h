@@ -23,8 +23,8 @@ struct RangeTiming {
   double median_ms = 0;
   double p10_ms = 0;
   double p90_ms = 0;
-  int reps = 0;            // repetitions measured; 0 when not known (imported)
-  std::string source;      // "measured" or "imported"
+  int reps = 0;        // repetitions measured; 0 when not known (imported)
+  std::string source;  // "measured" or "imported"
 };
 
 // Which timings: a model (by structure_hash; the name and unit count are kept

@@ -45,7 +45,9 @@ ModelProfile profile_model(const Graph& graph, Backend& backend, const Calibrati
   // interference from outside only ever slows a run down.
   const auto whole = backend.compile({&graph, 0, n, calibration});
   const auto time_whole = [&] {
-    const auto measure = [&] { return time_runs([&] { whole->run(entering[0]); }, o.warmup, o.reps); };
+    const auto measure = [&] {
+      return time_runs([&] { whole->run(entering[0]); }, o.warmup, o.reps);
+    };
     const TimingStats t = o.alone ? o.alone(measure) : measure();
     if (t.median_ms < p.whole.median_ms || p.whole.reps == 0) p.whole = t;
   };
@@ -59,7 +61,8 @@ ModelProfile profile_model(const Graph& graph, Backend& backend, const Calibrati
   for (int i = 1; i < n; ++i) {
     say("split " + std::to_string(i) + "/" + std::to_string(n - 1));
     const auto prefix = [&] {
-      p.prefixes[static_cast<size_t>(i)] = time_range(backend, graph, calibration, 0, i, entering[0], o);
+      p.prefixes[static_cast<size_t>(i)] =
+          time_range(backend, graph, calibration, 0, i, entering[0], o);
     };
     const auto suffix = [&] {
       p.suffixes[static_cast<size_t>(i)] =

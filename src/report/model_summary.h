@@ -2,10 +2,9 @@
 // contract in DESIGN.md) and as a readable table.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "graph/graph.h"
 #include "graph/units.h"

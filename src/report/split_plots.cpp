@@ -30,7 +30,8 @@ LineChart stage_latency_chart(const std::string& model, const PlanProblem& p, in
     second.y.push_back(plan.stages[1].total_ms());
   }
   chart.series = {first, second};
-  chart.marker = Marker{static_cast<double>(chosen_split), "chosen split " + std::to_string(chosen_split)};
+  chart.marker =
+      Marker{static_cast<double>(chosen_split), "chosen split " + std::to_string(chosen_split)};
   return chart;
 }
 

@@ -53,18 +53,12 @@ const char* series_colour(size_t series_index) {
 // What XML needs in place of `c`, or nullptr where `c` may stand as is.
 const char* xml_entity(char c) {
   switch (c) {
-    case '&':
-      return "&amp;";
-    case '<':
-      return "&lt;";
-    case '>':
-      return "&gt;";
-    case '"':
-      return "&quot;";
-    case '\'':
-      return "&apos;";
-    default:
-      return nullptr;
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&apos;";
+    default: return nullptr;
   }
 }
 
@@ -74,10 +68,8 @@ std::string xml_escape(const std::string& text) {
     const bool control =
         static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
     if (control) continue;  // XML 1.0 has no way to write these
-    if (const char* entity = xml_entity(c))
-      out += entity;
-    else
-      out += c;
+    if (const char* entity = xml_entity(c)) out += entity;
+    else out += c;
   }
   return out;
 }

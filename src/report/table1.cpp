@@ -24,7 +24,8 @@ using Column = std::function<const std::optional<SplitResult>&(const Table1Row&)
 
 // One column group: speedups over each element and the split, per model.
 void group_table(std::ostringstream& out, const Table1& t, const std::string& first,
-                 const std::string& second, const std::vector<std::pair<std::string, Column>>& configs) {
+                 const std::string& second,
+                 const std::vector<std::pair<std::string, Column>>& configs) {
   out << "| model | N |";
   for (const auto& [name, _] : configs)
     out << " " << name << ": over " << first << " | " << name << ": over " << second << " | "
@@ -83,39 +84,52 @@ std::string table1_markdown(const Table1& t) {
         << "; roofline cost models from data/devices.json. Direct: peer-to-peer; indirect: "
            "staged through host memory.\n\n";
     group_table(out, t, t.sim_elements[0], t.sim_elements[1],
-                {{"direct", [](const Table1Row& r) -> const auto& { return r.sim_direct; }},
-                 {"indirect", [](const Table1Row& r) -> const auto& { return r.sim_indirect; }}});
+                {{"direct", [](const Table1Row& r) -> const auto& { return r.sim_direct;
   }
-  out << "## Published in the paper\n\n" << t.paper_devices << ". Source: " << t.paper_citation
-      << " (copied, not measured here).\n\n";
-  group_table(out, t, "DPU", "GPU",
-              {{"direct", [](const Table1Row& r) -> const auto& { return r.paper_direct; }},
-               {"indirect", [](const Table1Row& r) -> const auto& { return r.paper_indirect; }}});
-  return out.str();
 }
-
-nlohmann::json table1_json(const Table1& t) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (const Table1Row& r : t.rows) {
-    nlohmann::json real = nlohmann::json::array();
-    for (size_t k = 0; k < r.real.size() && k < t.real_pairs.size(); ++k)
-      real.push_back({{"elements", t.real_pairs[k]},
-                      {"measured", result_json(r.real[k].measured)},
-                      {"predicted", result_json(r.real[k].predicted)}});
-    rows.push_back({{"model", r.model},
-                    {"units", r.units},
-                    {"real", real},
-                    {"simulated", {{"direct", result_json(r.sim_direct)},
-                                   {"indirect", result_json(r.sim_indirect)}}},
-                    {"paper", {{"direct", result_json(r.paper_direct)},
-                               {"indirect", result_json(r.paper_indirect)}}}});
-  }
-  return {{"real_pairs", t.real_pairs},
-          {"simulated_elements", t.sim_elements},
-          {"simulated_link", t.sim_link},
-          {"machine", t.machine},
-          {"paper", {{"citation", t.paper_citation}, {"devices", t.paper_devices}}},
-          {"rows", rows}};
+, {
+  "indirect", [](const Table1Row& r) -> const auto& { return r.sim_indirect; }
 }
-
 }  // namespace splitinfer
+);
+}
+out << "## Published in the paper\n\n"
+    << t.paper_devices << ". Source: " << t.paper_citation << " (copied, not measured here).\n\n";
+  group_table(out, t, "DPU", "GPU",
+              {{"direct", [](const Table1Row& r) -> const auto& { return r.paper_direct;
+  }
+  }
+  , {
+    "indirect", [](const Table1Row& r) -> const auto& { return r.paper_indirect; }
+  }
+  });
+  return out.str();
+  }
+
+  nlohmann::json table1_json(const Table1& t) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const Table1Row& r : t.rows) {
+      nlohmann::json real = nlohmann::json::array();
+      for (size_t k = 0; k < r.real.size() && k < t.real_pairs.size(); ++k)
+        real.push_back({{"elements", t.real_pairs[k]},
+                        {"measured", result_json(r.real[k].measured)},
+                        {"predicted", result_json(r.real[k].predicted)}});
+      rows.push_back(
+          {{"model", r.model},
+           {"units", r.units},
+           {"real", real},
+           {"simulated",
+            {{"direct", result_json(r.sim_direct)}, {"indirect", result_json(r.sim_indirect)}}},
+           {"paper",
+            {{"direct", result_json(r.paper_direct)},
+             {"indirect", result_json(r.paper_indirect)}}}});
+    }
+    return {{"real_pairs", t.real_pairs},
+            {"simulated_elements", t.sim_elements},
+            {"simulated_link", t.sim_link},
+            {"machine", t.machine},
+            {"paper", {{"citation", t.paper_citation}, {"devices", t.paper_devices}}},
+            {"rows", rows}};
+  }
+
+  }  // namespace splitinfer

@@ -4,20 +4,19 @@
 // group per pair), simulated paper devices, and the paper's published values.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace splitinfer {
 
 struct SplitResult {
   int split = 0;
-  double speedup_over_first = 0.0;   // first element alone / pipeline period
+  double speedup_over_first = 0.0;  // first element alone / pipeline period
   double speedup_over_second = 0.0;
-  double period_ms = 0.0;            // 0 for published values
-  std::string figure;                // "measured", "predicted", "simulated" or "published"
+  double period_ms = 0.0;  // 0 for published values
+  std::string figure;      // "measured", "predicted", "simulated" or "published"
 };
 
 // One pair of real elements on one model.
@@ -28,7 +27,7 @@ struct RealResult {
 
 struct Table1Row {
   std::string model;
-  int units = 0;  // split indices run 0..units
+  int units = 0;                 // split indices run 0..units
   std::vector<RealResult> real;  // one per Table1::real_pairs, in that order
   std::optional<SplitResult> sim_direct, sim_indirect;
   std::optional<SplitResult> paper_direct, paper_indirect;

@@ -37,7 +37,8 @@ class DataParallelRun {
         replica_of_(replica_of),
         // Each replica's frame in progress plus queue_capacity finished
         // frames per replica waiting for an earlier one.
-        window_((std::max<size_t>(options.queue_capacity, 1) + 1) * std::max<size_t>(replicas.size(), 1)),
+        window_((std::max<size_t>(options.queue_capacity, 1) + 1) *
+                std::max<size_t>(replicas.size(), 1)),
         slots_(window_) {
     result_.stage_ms.resize(replicas.size());
   }
@@ -170,7 +171,7 @@ class DataParallelRun {
   PipelineResult result_;
   Clock::time_point start_;
 
-  std::mutex mutex_;  // guards everything below
+  std::mutex mutex_;               // guards everything below
   std::condition_variable room_;   // workers: a frame may be taken
   std::condition_variable ready_;  // the deliverer: the next frame is in, or all is over
   std::vector<std::optional<Finished>> slots_;  // frame seq in slot seq % window_

@@ -19,8 +19,8 @@
 namespace splitinfer {
 
 struct PipelineStage {
-  std::string name;                      // for reports and errors, e.g. "cpu0:int8"
-  std::function<void()> enter;           // run once on the worker first (pinning)
+  std::string name;             // for reports and errors, e.g. "cpu0:int8"
+  std::function<void()> enter;  // run once on the worker first (pinning)
   std::unique_ptr<Partition> partition;
 };
 
@@ -44,10 +44,10 @@ struct StageFailure {
 
 struct PipelineResult {
   uint64_t frames_done = 0;
-  bool stopped = false;                  // the stop flag ended the run early
-  std::optional<StageFailure> failure;   // the first stage that threw
-  std::vector<double> latency_ms;        // per completed frame: entering stage 1 to leaving the last
-  std::vector<double> completion_ms;     // per completed frame, from the start of the run
+  bool stopped = false;                 // the stop flag ended the run early
+  std::optional<StageFailure> failure;  // the first stage that threw
+  std::vector<double> latency_ms;       // per completed frame: entering stage 1 to leaving the last
+  std::vector<double> completion_ms;    // per completed frame, from the start of the run
   std::vector<std::vector<double>> stage_ms;  // per stage, per frame: time in run()
   double wall_ms = 0.0;
 };

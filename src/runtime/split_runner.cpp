@@ -11,8 +11,10 @@
 
 namespace splitinfer {
 
-std::vector<PipelineStage> build_stages(const Graph& graph, const std::vector<std::string>& elements,
-                                        const std::vector<int>& cuts, const Calibration* calibration) {
+std::vector<PipelineStage> build_stages(const Graph& graph,
+                                        const std::vector<std::string>& elements,
+                                        const std::vector<int>& cuts,
+                                        const Calibration* calibration) {
   const int n = static_cast<int>(split_units(graph).size());
   std::vector<PipelineStage> stages;
   for (size_t k = 0; k < elements.size(); ++k) {
@@ -34,7 +36,8 @@ std::vector<PipelineStage> build_stages(const Graph& graph, const std::vector<st
   return stages;
 }
 
-std::vector<PipelineStage> build_replicas(const Graph& graph, const std::vector<std::string>& elements,
+std::vector<PipelineStage> build_replicas(const Graph& graph,
+                                          const std::vector<std::string>& elements,
                                           const Calibration* calibration) {
   std::vector<PipelineStage> replicas;
   for (const std::string& element : elements) {
@@ -109,14 +112,16 @@ Handoff run_stages_in_turn(std::vector<PipelineStage>& stages, const Handoff& in
 }
 
 double measure_alone_ms(const Graph& graph, const std::string& element_name,
-                        const Calibration* calibration, const Handoff& input, int warmup, int frames) {
+                        const Calibration* calibration, const Handoff& input, int warmup,
+                        int frames) {
   double ms = 0.0;
   on_own_thread([&] {
     const auto backend = make_backend(element_name);
     const Element& element = backend->element();
     enter_element(element);
-    const auto whole = backend->compile({&graph, 0, static_cast<int>(split_units(graph).size()),
-                                         element.precision == Precision::int8 ? calibration : nullptr});
+    const auto whole =
+        backend->compile({&graph, 0, static_cast<int>(split_units(graph).size()),
+                          element.precision == Precision::int8 ? calibration : nullptr});
     ms = time_runs([&] { whole->run(input); }, warmup, frames).median_ms;
   });
   return ms;

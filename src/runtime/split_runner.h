@@ -16,14 +16,17 @@ namespace splitinfer {
 // Compiles stage k of the chain on units [cuts[k-1], cuts[k]) for every
 // non-empty stage, on a thread placed on its element; each worker places
 // itself there too.
-std::vector<PipelineStage> build_stages(const Graph& graph, const std::vector<std::string>& elements,
-                                        const std::vector<int>& cuts, const Calibration* calibration);
+std::vector<PipelineStage> build_stages(const Graph& graph,
+                                        const std::vector<std::string>& elements,
+                                        const std::vector<int>& cuts,
+                                        const Calibration* calibration);
 
 // The data-parallel schedule's replicas (runtime/data_parallel.h): the whole
 // model compiled once per element, in that element's precision, each on a
 // thread placed on its element as build_stages does; each worker places
 // itself there too. Replica i is elements[i].
-std::vector<PipelineStage> build_replicas(const Graph& graph, const std::vector<std::string>& elements,
+std::vector<PipelineStage> build_replicas(const Graph& graph,
+                                          const std::vector<std::string>& elements,
                                           const Calibration* calibration);
 
 // Distinct input frames: the file at `path`, or 8 draws of standard normal
@@ -53,6 +56,7 @@ Handoff run_stages_in_turn(std::vector<PipelineStage>& stages, const Handoff& in
 // Median time per frame of the whole model on `element` alone, after
 // `warmup` runs.
 double measure_alone_ms(const Graph& graph, const std::string& element,
-                        const Calibration* calibration, const Handoff& input, int warmup, int frames);
+                        const Calibration* calibration, const Handoff& input, int warmup,
+                        int frames);
 
 }  // namespace splitinfer

@@ -22,8 +22,8 @@ Graph load_model(const ModelRequest& request) {
     load_weights_from_onnx(graph, *request.weights);
     return graph;
   }
-  return build_zoo_model(request.model,
-                         request.need_weights ? std::optional<uint64_t>(request.seed) : std::nullopt);
+  return build_zoo_model(
+      request.model, request.need_weights ? std::optional<uint64_t>(request.seed) : std::nullopt);
 }
 
 }  // namespace splitinfer

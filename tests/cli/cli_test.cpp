@@ -6,17 +6,16 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "support/run_cli.h"
 
 namespace splitinfer {
 namespace {
 
-using testing::run_cli;
 using testing::expect_one_line_error;
+using testing::run_cli;
 
 class CliFiles : public ::testing::Test {
  protected:

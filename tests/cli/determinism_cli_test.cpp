@@ -7,10 +7,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "support/cli_fixture.h"
 #include "support/run_cli.h"
@@ -34,9 +33,10 @@ std::vector<std::string> outputs_of_fresh_processes(const std::string& dir, int 
     const std::string tag = std::to_string(outputs.size()) + std::to_string(process);
     setenv("SPLITINFER_CACHE_DIR", (dir + "/cache" + tag).c_str(), 1);
     const std::string out = dir + "/y" + tag + ".bin";
-    const auto r = run_cli("run resnet18 --devices cpu0:int8,cpu1:fp32 --split 11 --frames 10 "
-                           "--alone-frames 2 --reps 2 --db " + dir + "/p" + tag + ".sqlite" +
-                           " --output " + out + " --json");
+    const auto r = run_cli(
+        "run resnet18 --devices cpu0:int8,cpu1:fp32 --split 11 --frames 10 "
+        "--alone-frames 2 --reps 2 --db " +
+        dir + "/p" + tag + ".sqlite" + " --output " + out + " --json");
     EXPECT_EQ(r.exit_code, 0) << r.err;
     outputs.push_back(read_bytes(out));
     EXPECT_EQ(outputs.back().size(), 8u * 1000u * sizeof(float));  // 8 noise frames of logits
@@ -73,8 +73,10 @@ TEST_F(FreshProcesses, RunAfterProfilingAgreesWithFp32) {
   for (int process = 0; process < 4; ++process) {
     const std::string tag = std::to_string(process);
     setenv("SPLITINFER_CACHE_DIR", (dir_ + "/lenet-cache" + tag).c_str(), 1);
-    const auto r = run_cli("run lenet5 --devices cpu1:fp32,cpu0:int8 --split 7 --frames 20 --alone-frames 2 "
-                           "--reps 3 --db " + dir_ + "/lenet" + tag + ".sqlite --json");
+    const auto r = run_cli(
+        "run lenet5 --devices cpu1:fp32,cpu0:int8 --split 7 --frames 20 --alone-frames 2 "
+        "--reps 3 --db " +
+        dir_ + "/lenet" + tag + ".sqlite --json");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto agreement = nlohmann::json::parse(r.out)["agreement_with_fp32"];
     EXPECT_GE(agreement["min_sqnr_db"].get<double>(), 30.0) << "process " << process;

@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "support/run_cli.h"
@@ -16,7 +15,8 @@ namespace fs = std::filesystem;
 using testing::expect_one_line_error;
 using testing::run_cli;
 
-const std::string kSimulated = " --devices sim:jetson-tx2-cpu,sim:jetson-tx2-gpu,sim:cyclone10gx@pcie2x4";
+const std::string kSimulated =
+    " --devices sim:jetson-tx2-cpu,sim:jetson-tx2-gpu,sim:cyclone10gx@pcie2x4";
 
 class GgpCli : public ::testing::Test {
  protected:
@@ -46,8 +46,9 @@ TEST_F(GgpCli, FitWritesPositiveModelsThatLayerRunsWith) {
     EXPECT_TRUE(fs::exists(out));
     models += (models.empty() ? "" : ",") + out;
   }
-  const auto j = parsed(run_cli("ggp layer --H 20 --W 20 --C 8 --k 3 --N 24 --devices cpu0:fp32,cpu1:fp32 --models " +
-                                models + " --objective energy --run --reps 2 --json"));
+  const auto j = parsed(
+      run_cli("ggp layer --H 20 --W 20 --C 8 --k 3 --N 24 --devices cpu0:fp32,cpu1:fp32 --models " +
+              models + " --objective energy --run --reps 2 --json"));
   EXPECT_EQ(j["figure"], "predicted");
   EXPECT_EQ(j["split"]["cpu0:fp32"].get<int>() + j["split"]["cpu1:fp32"].get<int>(), 24);
   EXPECT_GT(j["mj"].get<double>(), 0.0);
@@ -55,14 +56,17 @@ TEST_F(GgpCli, FitWritesPositiveModelsThatLayerRunsWith) {
   EXPECT_EQ(j["run"]["figure"], "measured");
   EXPECT_LE(j["run"]["max_relative_error"].get<double>(), 1e-5);
 
-  expect_one_line_error(run_cli("ggp layer --devices cpu0:fp32,cpu1:fp32 --models " + models + " --technique rows --run"),
+  expect_one_line_error(run_cli("ggp layer --devices cpu0:fp32,cpu1:fp32 --models " + models +
+                                " --technique rows --run"),
                         3, "filter splits only");
 }
 
 TEST_F(GgpCli, LayerMatchesExhaustiveSearchAndPlotsItsTrajectory) {
   const std::string svg = dir_ + "/fig3.svg";
-  const auto j = parsed(run_cli("ggp layer --H 112 --W 112 --C 16 --k 1 --N 32 --technique channels --execution sequential"
-                                " --verify --json --plot " + svg + kSimulated));
+  const auto j = parsed(run_cli(
+      "ggp layer --H 112 --W 112 --C 16 --k 1 --N 32 --technique channels --execution sequential"
+      " --verify --json --plot " +
+      svg + kSimulated));
   int sum = 0;
   for (const auto& s : j["split"]) sum += s.get<int>();
   EXPECT_EQ(sum, 16);
@@ -92,16 +96,21 @@ TEST_F(GgpCli, ModelPartitionsEveryConvolutionWithinTheFpgaResources) {
 }
 
 TEST_F(GgpCli, BadInputGetsOneLine) {
-  expect_one_line_error(run_cli("ggp layer --devices cpu0:fp32"), 3, "no latency model of cpu0:fp32");
+  expect_one_line_error(run_cli("ggp layer --devices cpu0:fp32"), 3,
+                        "no latency model of cpu0:fp32");
   expect_one_line_error(run_cli("ggp layer --devices sim:nope"), 3, "sim:nope");
   expect_one_line_error(run_cli("ggp layer --devices sim:jetson-tx2-cpu@nolink"), 3, "nolink");
-  expect_one_line_error(run_cli("ggp layer --devices cpu0:fp32 --models " + dir_ + "/missing.json"), 3, "missing.json");
-  std::ofstream(dir_ + "/bad.json") << "{\"element\": \"cpu0:fp32\", \"posynomial\": [{\"coefficient\": -1}]}";
-  expect_one_line_error(run_cli("ggp layer --devices cpu0:fp32 --models " + dir_ + "/bad.json"), 3, "not positive");
+  expect_one_line_error(run_cli("ggp layer --devices cpu0:fp32 --models " + dir_ + "/missing.json"),
+                        3, "missing.json");
+  std::ofstream(dir_ + "/bad.json")
+      << "{\"element\": \"cpu0:fp32\", \"posynomial\": [{\"coefficient\": -1}]}";
+  expect_one_line_error(run_cli("ggp layer --devices cpu0:fp32 --models " + dir_ + "/bad.json"), 3,
+                        "not positive");
   expect_one_line_error(run_cli("ggp layer --N 0" + kSimulated), 2, "--N");
   expect_one_line_error(run_cli("ggp layer --technique diagonal" + kSimulated), 2, "diagonal");
   expect_one_line_error(run_cli("ggp model nonet" + kSimulated), 3, "nonet");
-  expect_one_line_error(run_cli("ggp layer --devices sim:jetson-tx2-cpu,sim:jetson-tx2-cpu"), 3, "named twice");
+  expect_one_line_error(run_cli("ggp layer --devices sim:jetson-tx2-cpu,sim:jetson-tx2-cpu"), 3,
+                        "named twice");
 }
 
 }  // namespace

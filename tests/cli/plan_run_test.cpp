@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "support/cli_fixture.h"
@@ -53,7 +52,8 @@ TEST_F(PlanRun, TwoElementPlanIsConsistent) {
     EXPECT_GE(other["period_ms"].get<double>(), j["period_ms"].get<double>());
   EXPECT_EQ(j["profiled_now"].size(), 2u);
   // The second plan reuses the store.
-  const auto again = nlohmann::json::parse(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --json" + db()).out);
+  const auto again =
+      nlohmann::json::parse(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --json" + db()).out);
   EXPECT_TRUE(again["profiled_now"].empty());
   // The data-parallel schedule is priced beside the best split, and the
   // cheaper of the two under the objective is the chosen schedule.
@@ -63,11 +63,13 @@ TEST_F(PlanRun, TwoElementPlanIsConsistent) {
   EXPECT_EQ(j["candidates"][1]["kind"], "data_parallel");
   const double dp = j["candidates"][1]["period_ms"].get<double>();
   EXPECT_GT(dp, 0.0);
-  EXPECT_EQ(j["schedule"]["kind"], j["period_ms"].get<double>() <= dp ? "pipeline" : "data_parallel");
+  EXPECT_EQ(j["schedule"]["kind"],
+            j["period_ms"].get<double>() <= dp ? "pipeline" : "data_parallel");
 }
 
 TEST_F(PlanRun, ThreeElementChainUsesTheDynamicProgram) {
-  const auto r = run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32,cpu0:fp32 --objective latency --json" + db());
+  const auto r = run_cli(
+      "plan lenet5 --devices cpu0:int8,cpu1:fp32,cpu0:fp32 --objective latency --json" + db());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["search"], "dynamic programming");
@@ -77,8 +79,10 @@ TEST_F(PlanRun, ThreeElementChainUsesTheDynamicProgram) {
 }
 
 TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
-  const auto r = run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split 5 --frames 60 --sweep "
-                         "--sweep-frames 10 --json" + db());
+  const auto r = run_cli(
+      "run lenet5 --devices cpu0:int8,cpu1:fp32 --split 5 --frames 60 --sweep "
+      "--sweep-frames 10 --json" +
+      db());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["split"], 5);
@@ -101,17 +105,22 @@ TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
   EXPECT_GT(dp["period_ms_measured"].get<double>(), 0.0);
   EXPECT_GT(dp["period_ms_from_alone"].get<double>(), 0.0);
   EXPECT_GT(dp["period_ms_predicted"].get<double>(), 0.0);
-  EXPECT_EQ(dp["frames_per_element"]["cpu0:int8"].get<int>() + dp["frames_per_element"]["cpu1:fp32"].get<int>(), 60);
+  EXPECT_EQ(dp["frames_per_element"]["cpu0:int8"].get<int>() +
+                dp["frames_per_element"]["cpu1:fp32"].get<int>(),
+            60);
   EXPECT_TRUE(dp["speedup_over"].contains("cpu1:fp32"));
   EXPECT_EQ(j["alternatives_measured"]["pipeline"], j["period_ms_measured"]);
   EXPECT_EQ(j["alternatives_measured"]["data_parallel"], dp["period_ms_measured"]);
-  const bool pipeline_wins = j["period_ms_measured"].get<double>() <= dp["period_ms_measured"].get<double>();
+  const bool pipeline_wins =
+      j["period_ms_measured"].get<double>() <= dp["period_ms_measured"].get<double>();
   EXPECT_EQ(j["best_measured"], pipeline_wins ? "pipeline" : "data_parallel");
 }
 
 TEST_F(PlanRun, InterruptStopsALongRunWithThePartialReport) {
-  ASSERT_EQ(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --json" + db()).exit_code, 0);  // profiled
-  const auto r = run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split 6 --frames 100000000 --json" + db(), 3);
+  ASSERT_EQ(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --json" + db()).exit_code,
+            0);  // profiled
+  const auto r = run_cli(
+      "run lenet5 --devices cpu0:int8,cpu1:fp32 --split 6 --frames 100000000 --json" + db(), 3);
   EXPECT_EQ(r.exit_code, 130) << r.err;  // ErrorKind::interrupted
   EXPECT_NE(r.err.find("interrupted after"), std::string::npos) << r.err;
   const auto j = nlohmann::json::parse(r.out);
@@ -122,7 +131,8 @@ TEST_F(PlanRun, InterruptStopsALongRunWithThePartialReport) {
 
 TEST_F(PlanRun, ReportTable1WritesTheTableAndPlots) {
   const std::string out = dir_ + "/t1";
-  const auto r = run_cli("report table1 --models lenet5,resnet18 --devices none --json --out " + out + db());
+  const auto r =
+      run_cli("report table1 --models lenet5,resnet18 --devices none --json --out " + out + db());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["rows"].size(), 2u);
@@ -131,8 +141,9 @@ TEST_F(PlanRun, ReportTable1WritesTheTableAndPlots) {
   EXPECT_EQ(row["simulated"]["direct"]["figure"], "simulated");
   EXPECT_EQ(row["paper"]["direct"]["split"], 10);  // the paper's value
   EXPECT_TRUE(row["real"].empty());
-  for (const char* f : {"/table1.md", "/table1.json", "/plots/resnet18-bytes.svg",
-                        "/plots/resnet18-stages-simulated.svg", "/plots/resnet18-transfer-simulated.svg"})
+  for (const char* f :
+       {"/table1.md", "/table1.json", "/plots/resnet18-bytes.svg",
+        "/plots/resnet18-stages-simulated.svg", "/plots/resnet18-transfer-simulated.svg"})
     EXPECT_TRUE(fs::exists(out + f)) << f;
   expect_error(run_cli("report table1 --models resnet18,vgg19 --out " + out + db()), "vgg19");
   expect_error(run_cli("report table1 --sim-devices sim:a,sim:b --out " + out + db()), "sim:a");
@@ -143,8 +154,10 @@ TEST_F(PlanRun, ReportTable1WritesTheTableAndPlots) {
 // One measured column group per pair of real elements, in the order given.
 TEST_F(PlanRun, ReportTable1MeasuresEveryPairGiven) {
   const std::string out = dir_ + "/t1pairs";
-  const auto r = run_cli("report table1 --models lenet5 --devices cpu0:int8,cpu1:fp32 --devices cpu0:fp32,cpu1:int8 "
-                         "--sim-devices none --frames 10 --json --out " + out + db());
+  const auto r = run_cli(
+      "report table1 --models lenet5 --devices cpu0:int8,cpu1:fp32 --devices cpu0:fp32,cpu1:int8 "
+      "--sim-devices none --frames 10 --json --out " +
+      out + db());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   const auto& real = j["rows"][0]["real"];
@@ -161,19 +174,19 @@ TEST_F(PlanRun, ReportTable1MeasuresEveryPairGiven) {
 
 TEST_F(PlanRun, BadChainsAndSplitsAreOneLineErrors) {
   expect_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split 13" + db()),
-                        "split index 13 is out of range");
+               "split index 13 is out of range");
   expect_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split ten" + db()),
-                        "--split 'ten'");
+               "--split 'ten'");
   expect_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split 3,4" + db()),
-                        "2 elements need 1 split indices");
+               "2 elements need 1 split indices");
   expect_error(run_cli("plan lenet5 --devices cpu0:int8" + db()), "give 2 to 8");
   expect_error(run_cli("plan lenet5 --devices cpu0:int8,gpu9:fp32" + db()), "gpu9");
   expect_error(run_cli("plan lenet5 --devices cpu0:int8,cpu64:fp32" + db()), "cpu64");
   expect_error(run_cli("run lenet5 --devices cpu0:int8,sim:rtx2080" + db()), "simulated");
   expect_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32,cpu0:fp32 --sweep" + db()),
-                        "--sweep");
+               "--sweep");
   expect_error(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --link-spec warp-drive" + db()),
-                        "warp-drive");
+               "warp-drive");
   EXPECT_FALSE(fs::exists(dir_ + "/p.sqlite-journal"));
 }
 

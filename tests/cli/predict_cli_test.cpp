@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "support/cli_fixture.h"
@@ -27,8 +26,10 @@ class PredictCli : public testing::TwoCpuCliTest {
   // Trains on the dataset's first 60 models: 42 training, 9 validation, 9 test.
   std::string train() {
     const std::string out = dir_ + "/predictors";
-    const auto r = run_cli("predict train --dataset " + kDataset + " --models 60 --epochs 2 --hidden 8 --tree-rounds 5 "
-                           "--json --out " + out);
+    const auto r = run_cli("predict train --dataset " + kDataset +
+                           " --models 60 --epochs 2 --hidden 8 --tree-rounds 5 "
+                           "--json --out " +
+                           out);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     trained_ = json::parse(r.out, nullptr, false);
     return out;
@@ -40,7 +41,8 @@ void expect_table2_scores(const json& doc, int test_models) {
   for (const char* predictor : {"latency_model", "partition_model", "tree_baseline"}) {
     ASSERT_TRUE(doc.contains(predictor)) << predictor;
     const json& s = doc[predictor];
-    for (const char* metric : {"layerwise_accuracy", "mape_partition_index", "mape_latency", "agreement"}) {
+    for (const char* metric :
+         {"layerwise_accuracy", "mape_partition_index", "mape_latency", "agreement"}) {
       ASSERT_TRUE(s[metric].is_number()) << predictor << " " << metric;
       EXPECT_GE(s[metric].get<double>(), 0.0);
     }
@@ -55,13 +57,14 @@ TEST_F(PredictCli, TrainSavesPredictorsThatEvalScoresOnTheHeldOutModels) {
   const std::string out = train();
   ASSERT_TRUE(trained_.is_object());
   expect_table2_scores(trained_, 9);
-  for (const char* file : {"manifest.json", "first_latency.pt", "second_latency.pt", "partition.pt", "tree_first.json",
-                           "tree_second.json"})
+  for (const char* file : {"manifest.json", "first_latency.pt", "second_latency.pt", "partition.pt",
+                           "tree_first.json", "tree_second.json"})
     EXPECT_TRUE(fs::is_regular_file(out + "/" + file)) << file;
   EXPECT_EQ(trained_["training"]["first_latency"]["epochs"], 2);
 
   const std::string svg = dir_ + "/fig8.svg";
-  const auto r = run_cli("predict eval --json --dataset " + kDataset + " --predictors " + out + " --plot " + svg);
+  const auto r = run_cli("predict eval --json --dataset " + kDataset + " --predictors " + out +
+                         " --plot " + svg);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json ev = json::parse(r.out);
   expect_table2_scores(ev, 9);
@@ -79,8 +82,10 @@ TEST_F(PredictCli, TrainSavesPredictorsThatEvalScoresOnTheHeldOutModels) {
 
 TEST_F(PredictCli, PlanWithTheGnnPlannerProfilesNothing) {
   const std::string out = train();
-  const auto r = run_cli("plan resnet18 --devices cpu0:int8,cpu1:fp32 --planner gnn --objective latency --json "
-                         "--predictors " + out + db());
+  const auto r = run_cli(
+      "plan resnet18 --devices cpu0:int8,cpu1:fp32 --planner gnn --objective latency --json "
+      "--predictors " +
+      out + db());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json plan = json::parse(r.out);
   EXPECT_EQ(plan["search"], "exhaustive over GNN predictions");
@@ -88,7 +93,8 @@ TEST_F(PredictCli, PlanWithTheGnnPlannerProfilesNothing) {
   EXPECT_FALSE(fs::exists(dir_ + "/p.sqlite"));
   EXPECT_NE(plan.dump().find("predicted"), std::string::npos);
 
-  const auto p = run_cli("predict resnet18 --json --predictors " + out + db() + " --plot " + dir_ + "/fig9.svg");
+  const auto p = run_cli("predict resnet18 --json --predictors " + out + db() + " --plot " + dir_ +
+                         "/fig9.svg");
   ASSERT_EQ(p.exit_code, 0) << p.err;
   const json predicted = json::parse(p.out);
   EXPECT_EQ(predicted["units"], 15);  // 16 split indices
@@ -105,22 +111,28 @@ TEST_F(PredictCli, PlanWithTheGnnPlannerProfilesNothing) {
 
 TEST_F(PredictCli, BadInputIsAOneLineError) {
   const std::string out = train();
-  expect_one_line_error(run_cli("plan lenet5 --devices cpu1:fp32,cpu0:int8 --planner gnn --predictors " + out + db()),
-                        3, "know cpu0:int8,cpu1:fp32");
-  expect_one_line_error(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --planner gnn --predictors " + dir_ +
-                                "/none" + db()),
-                        3, "no trained predictors");
-  expect_one_line_error(run_cli("predict eval --dataset " + kDataset + " --predictors " + out + " --plot-seed 1"), 3,
-                        "--plot-seed needs --plot");
+  expect_one_line_error(
+      run_cli("plan lenet5 --devices cpu1:fp32,cpu0:int8 --planner gnn --predictors " + out + db()),
+      3, "know cpu0:int8,cpu1:fp32");
+  expect_one_line_error(
+      run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --planner gnn --predictors " + dir_ +
+              "/none" + db()),
+      3, "no trained predictors");
+  expect_one_line_error(
+      run_cli("predict eval --dataset " + kDataset + " --predictors " + out + " --plot-seed 1"), 3,
+      "--plot-seed needs --plot");
   expect_one_line_error(run_cli("predict"), 2, "subcommand");
-  expect_one_line_error(run_cli("predict train --dataset " + dir_ + "/missing.json.gz"), 3, "missing.json.gz");
+  expect_one_line_error(run_cli("predict train --dataset " + dir_ + "/missing.json.gz"), 3,
+                        "missing.json.gz");
   expect_one_line_error(run_cli("predict lenet6 --predictors " + out), 3, "lenet6");
 
   // A truncated weights file and a corrupt manifest name the file at fault.
   fs::resize_file(out + "/partition.pt", fs::file_size(out + "/partition.pt") / 3);
   expect_one_line_error(run_cli("predict lenet5 --predictors " + out + db()), 3, "partition.pt");
-  std::ofstream(out + "/manifest.json") << "{\"format\": \"splitinfer split predictors\", \"version\": 1";
-  expect_one_line_error(run_cli("predict eval --dataset " + kDataset + " --predictors " + out), 3, "manifest.json");
+  std::ofstream(out + "/manifest.json")
+      << "{\"format\": \"splitinfer split predictors\", \"version\": 1";
+  expect_one_line_error(run_cli("predict eval --dataset " + kDataset + " --predictors " + out), 3,
+                        "manifest.json");
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "predict/dataset_file.h"
@@ -21,7 +20,8 @@ using PredictDataset = testing::TwoCpuCliTest;
 
 TEST_F(PredictDataset, WritesALoadableDatasetAndResumesFromTheStore) {
   const std::string out = dir_ + "/data/dataset.json.gz";  // the directory is created
-  const std::string args = "predict dataset --models 2 --first-seed 1 --reps 1 --json --out " + out + db();
+  const std::string args =
+      "predict dataset --models 2 --first-seed 1 --reps 1 --json --out " + out + db();
   const auto r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
@@ -44,17 +44,21 @@ TEST_F(PredictDataset, WritesALoadableDatasetAndResumesFromTheStore) {
 // Ctrl-C in the middle of the first model's measurements (each of the
 // thousands of repetitions takes well under a millisecond).
 TEST_F(PredictDataset, InterruptWritesNoDataset) {
-  const auto r = run_cli("predict dataset --models 2 --first-seed 1 --reps 3000 --out " + dir_ + "/d.json.gz" + db(), 2);
+  const auto r = run_cli(
+      "predict dataset --models 2 --first-seed 1 --reps 3000 --out " + dir_ + "/d.json.gz" + db(),
+      2);
   EXPECT_EQ(r.exit_code, 130) << r.err;  // ErrorKind::interrupted
   EXPECT_NE(r.err.find("interrupted after measuring 0 model(s)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("resume"), std::string::npos) << r.err;
   for (const auto& entry : fs::directory_iterator(dir_))
-    EXPECT_EQ(entry.path().filename().string().find("d.json.gz"), std::string::npos) << entry.path();
+    EXPECT_EQ(entry.path().filename().string().find("d.json.gz"), std::string::npos)
+        << entry.path();
 }
 
 TEST_F(PredictDataset, BadArgumentsAreOneLineErrors) {
   testing::expect_one_line_error(run_cli("predict dataset --models 0" + db()), 2, "--models");
-  testing::expect_one_line_error(run_cli("predict dataset --models 2 --reps x" + db()), 2, "--reps");
+  testing::expect_one_line_error(run_cli("predict dataset --models 2 --reps x" + db()), 2,
+                                 "--reps");
   testing::expect_one_line_error(run_cli("predict dataset" + db()), 2, "--models");
   testing::expect_one_line_error(run_cli("predict"), 2, "subcommand");
   testing::expect_one_line_error(run_cli("predict dataset --models 2 --out " + dir_ + db()), 3,

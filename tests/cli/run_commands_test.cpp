@@ -4,9 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "support/run_cli.h"
 
@@ -32,8 +31,8 @@ class RunCommands : public ::testing::Test {
     std::normal_distribution<float> normal;
     for (float& v : x) v = normal(rng);
     const std::string path = dir_ + "/" + name;
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(x.data()),
-                                               static_cast<std::streamsize>(x.size() * 4));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(x.data()), static_cast<std::streamsize>(x.size() * 4));
     return path;
   }
   std::string dir_;
@@ -83,7 +82,8 @@ TEST_F(RunCommands, InferRejectsBadInputWithoutWritingOutput) {
 
 TEST_F(RunCommands, ProfileStoresAndReusesMeasurements) {
   const std::string db = dir_ + "/profiles.sqlite";
-  const std::string args = "profile lenet5 --device cpu0:fp32 --reps 2 --warmup 1 --json --db " + db;
+  const std::string args =
+      "profile lenet5 --device cpu0:fp32 --reps 2 --warmup 1 --json --db " + db;
   const auto first = run_cli(args);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   const auto j = nlohmann::json::parse(first.out);
@@ -123,9 +123,9 @@ TEST_F(RunCommands, ProfileRefusesACorruptStoreAndLeavesItAlone) {
 TEST_F(RunCommands, ProfileImportChecksUnitsAgainstTheModel) {
   const std::string csv = dir_ + "/dpu.csv";
   std::ofstream(csv) << "kind,index,name,median_ms,p10_ms,p90_ms\nunit,0,conv1,0.5,0.4,0.6\n";
-  expect_error(run_cli("profile lenet5 --device dpu:int8 --import " + csv + " --db " + dir_ +
-                       "/p.sqlite"),
-               "dpu.csv");
+  expect_error(
+      run_cli("profile lenet5 --device dpu:int8 --import " + csv + " --db " + dir_ + "/p.sqlite"),
+      "dpu.csv");
 }
 
 }  // namespace

@@ -1,12 +1,13 @@
 // The device spec: the embedded catalog is complete and sourced, malformed
 // specs are refused with a one-line message naming the field at fault, and
 // the paper's Table 1 is carried as published reference data.
+#include "devices/device_spec.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
-#include "devices/device_spec.h"
 #include "devices/embedded_data.h"
 #include "graph/zoo/zoo.h"
 
@@ -193,7 +194,8 @@ TEST(DeviceSpecParse, ReadsResourceModelsOverTheConvFeatures) {
       {"about", "illustrative"},
       {"M20K",
        {{"maximum", 100},
-        {"usage", {{{"coefficient", 2}}, {{"coefficient", 0.5}, {"exponents", {{"C", 1}, {"N", 1}}}}}},
+        {"usage",
+         {{{"coefficient", 2}}, {{"coefficient", 0.5}, {"exponents", {{"C", 1}, {"N", 1}}}}}},
         {"source", "test"}}}};
   const SimElementSpec e = parse_device_catalog(spec.dump()).find_element("sim:test");
   ASSERT_EQ(e.resources.size(), 1u);

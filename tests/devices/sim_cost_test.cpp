@@ -1,10 +1,11 @@
 // The roofline cost model of simulated elements against hand-computed times,
 // its monotonicity, the behaviour the embedded efficiencies give the paper's
 // pair of elements, and the link arithmetic the planner charges on top.
+#include "devices/sim_cost.h"
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "devices/sim_cost.h"
 #include "graph/builder.h"
 #include "graph/units.h"
 #include "graph/zoo/zoo.h"
@@ -93,10 +94,10 @@ TEST(SimCost, ConvolutionEpiloguesFuseWithinAUnit) {
   ASSERT_EQ(units.size(), 2u);
   const std::vector<int> fused = conv_epilogue_inputs(g, units[0]);
   ASSERT_EQ(fused.size(), 4u);
-  EXPECT_EQ(fused[0], kNoTensor);                     // the convolution itself
-  EXPECT_EQ(fused[1], g.nodes[0].outputs[0]);         // BatchNorm onto the conv result
-  EXPECT_EQ(fused[2], g.nodes[1].outputs[0]);         // Add onto the BatchNorm result
-  EXPECT_EQ(fused[3], g.nodes[2].outputs[0]);         // ReLU onto the Add result
+  EXPECT_EQ(fused[0], kNoTensor);              // the convolution itself
+  EXPECT_EQ(fused[1], g.nodes[0].outputs[0]);  // BatchNorm onto the conv result
+  EXPECT_EQ(fused[2], g.nodes[1].outputs[0]);  // Add onto the BatchNorm result
+  EXPECT_EQ(fused[3], g.nodes[2].outputs[0]);  // ReLU onto the Add result
   EXPECT_EQ(conv_epilogue_inputs(g, units[1])[0], kNoTensor);
 
   // sim:memory (4 bytes per value at 1e6 B/s: 1 ms per 250 values, no

@@ -4,10 +4,9 @@
 // bfloat16, and the paper's pair INT8 -> BF16 split at several cuts.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <bit>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,10 +25,13 @@ namespace {
 
 using namespace testing;
 
-#define SKIP_WITHOUT_BF16() \
-  if (!cpu::offers(cpu::this_cpu(), Precision::bf16)) GTEST_SKIP() << "this CPU has neither AVX512-BF16 nor AMX"
+#define SKIP_WITHOUT_BF16()                           \
+  if (!cpu::offers(cpu::this_cpu(), Precision::bf16)) \
+  GTEST_SKIP() << "this CPU has neither AVX512-BF16 nor AMX"
 
-int64_t top1(const std::vector<float>& v) { return std::max_element(v.begin(), v.end()) - v.begin(); }
+int64_t top1(const std::vector<float>& v) {
+  return std::max_element(v.begin(), v.end()) - v.begin();
+}
 
 TEST(Bf16Element, ParsesAndHandsOverTwoBytesPerValue) {
   const Element e = parse_element("cpu1:bf16");
@@ -45,13 +47,15 @@ TEST(Bf16Element, OfferedOnlyWithAvx512Bf16OrAmx) {
   using dnnl::cpu_isa;
   for (cpu_isa isa : {cpu_isa::avx2, cpu_isa::avx512_core, cpu_isa::avx512_core_vnni}) {
     const cpu::CpuFeatures f = cpu::features_of(isa);
-    EXPECT_EQ(cpu::precisions_offered(f), (std::vector<Precision>{Precision::fp32, Precision::int8}));
+    EXPECT_EQ(cpu::precisions_offered(f),
+              (std::vector<Precision>{Precision::fp32, Precision::int8}));
     try {
       cpu::require_precision(parse_element("cpu0:bf16"), f);
       ADD_FAILURE() << "bf16 accepted without AVX512-BF16 or AMX";
     } catch (const Error& e) {
       EXPECT_EQ(e.kind(), ErrorKind::device_missing);
-      EXPECT_EQ(std::string(e.what()), "cpu0:bf16 needs a CPU with AVX512-BF16 or AMX; this one has neither");
+      EXPECT_EQ(std::string(e.what()),
+                "cpu0:bf16 needs a CPU with AVX512-BF16 or AMX; this one has neither");
     }
     EXPECT_NO_THROW(cpu::require_precision(parse_element("cpu0:int8"), f));
   }
@@ -70,11 +74,13 @@ TEST(Bf16Element, CliRefusesBf16WhenTheCpuLacksIt) {
   const CliResult r = run_cli("infer lenet5 --precision bf16 --input /dev/null --output /dev/null");
   const CliResult devices = run_cli("devices --json");
   unsetenv("DNNL_MAX_CPU_ISA");
-  expect_one_line_error(r, 3, "error: cpu0:bf16 needs a CPU with AVX512-BF16 or AMX; this one has neither");
+  expect_one_line_error(
+      r, 3, "error: cpu0:bf16 needs a CPU with AVX512-BF16 or AMX; this one has neither");
   ASSERT_EQ(devices.exit_code, 0) << devices.err;
   const nlohmann::json listed = nlohmann::json::parse(devices.out);
   EXPECT_EQ(listed["cpu"]["precisions"], nlohmann::json({"fp32", "int8"}));
-  for (const auto& e : listed["real"]) EXPECT_EQ(e["name"].get<std::string>().find("bf16"), std::string::npos);
+  for (const auto& e : listed["real"])
+    EXPECT_EQ(e["name"].get<std::string>().find("bf16"), std::string::npos);
 }
 
 TEST(Bf16Handoff, WidensToFloat32InPlainOrder) {
@@ -118,7 +124,8 @@ TEST(Bf16Accuracy, ZooModelsAgreeWithFp32) {
 TEST(Bf16Kernels, ConvolutionsAndInnerProductsComputeInBf16) {
   SKIP_WITHOUT_BF16();
   const Graph g = build_zoo_model("lenet5", 3);
-  const std::vector<std::string> kernels = compile("cpu0:bf16", g, 0, unit_count(g), nullptr)->kernels();
+  const std::vector<std::string> kernels =
+      compile("cpu0:bf16", g, 0, unit_count(g), nullptr)->kernels();
   int bf16_compute = 0;
   for (const std::string& k : kernels)
     if ((k.rfind("convolution", 0) == 0 || k.rfind("inner_product", 0) == 0) &&
@@ -134,9 +141,11 @@ TEST(Bf16Split, Int8PrefixThenBf16SuffixAgreesWithFp32) {
   if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "cpu1 needs a second core";
   const Graph g = build_zoo_model("resnet18", 7);
   const int n = unit_count(g);
-  const Calibration calibration = calibrate(g, synthetic_calibration_inputs(g, 8, 1000), CalibrationMethod::minmax);
+  const Calibration calibration =
+      calibrate(g, synthetic_calibration_inputs(g, 8, 1000), CalibrationMethod::minmax);
   const std::vector<float> x = synthetic_calibration_inputs(g, 1, 5000).at(0);
-  const std::vector<float> fp32 = run_input(*compile("cpu0:fp32", g, 0, n, nullptr), g, x).to_floats();
+  const std::vector<float> fp32 =
+      run_input(*compile("cpu0:fp32", g, 0, n, nullptr), g, x).to_floats();
   for (int cut : {4, 8, 12}) {
     SCOPED_TRACE("cut " + std::to_string(cut));
     const Handoff mid = run_input(*compile("cpu0:int8", g, 0, cut, &calibration), g, x);

@@ -1,6 +1,8 @@
 // Choosing the type and clip point of a tensor (exec/clipping.h), the
 // calibration's record (channel means, JSON round trip), and the bias
 // correction the INT8 backend derives from the channel means.
+#include "exec/calibration.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include <vector>
 
 #include "common/error.h"
-#include "exec/calibration.h"
 #include "exec/clipping.h"
 #include "exec/partition_test_util.h"
 #include "graph/builder.h"
@@ -74,7 +75,8 @@ TEST(Clipping, PercentileAndEntropyIgnoreARareOutlierMseWeighsIt) {
   // Squared error counts the outlier's clipping: MSE codes the sample with
   // less error than every other method.
   const double mse_error = coding_error(v, false, clipping(CalibrationMethod::mse).clip);
-  for (CalibrationMethod m : {CalibrationMethod::minmax, CalibrationMethod::percentile, CalibrationMethod::entropy})
+  for (CalibrationMethod m :
+       {CalibrationMethod::minmax, CalibrationMethod::percentile, CalibrationMethod::entropy})
     EXPECT_LE(mse_error, coding_error(v, false, clipping(m).clip)) << calibration_method_name(m);
 }
 
@@ -96,7 +98,8 @@ TEST(Clipping, MseIsTheBestClipOfItsSearch) {
   std::vector<float> copy = v;
   const Clipping c = choose_clipping(copy, range_of(copy), CalibrationMethod::mse);
   const double best = coding_error(v, c.is_unsigned, c.clip);
-  for (float clip : {1.0f, 2.0f, 3.0f, 5.0f, 8.0f}) EXPECT_LE(best, coding_error(v, false, clip)) << clip;
+  for (float clip : {1.0f, 2.0f, 3.0f, 5.0f, 8.0f})
+    EXPECT_LE(best, coding_error(v, false, clip)) << clip;
 }
 
 TEST(Clipping, RareSmallNegativesStillGetUnsignedCodes) {
@@ -112,12 +115,14 @@ TEST(Clipping, RareSmallNegativesStillGetUnsignedCodes) {
   // A symmetric tensor gets s8.
   for (CalibrationMethod m : kMethods) {
     std::vector<float> copy = gaussian(20000, 5);
-    EXPECT_FALSE(choose_clipping(copy, range_of(copy), m).is_unsigned) << calibration_method_name(m);
+    EXPECT_FALSE(choose_clipping(copy, range_of(copy), m).is_unsigned)
+        << calibration_method_name(m);
   }
 }
 
 TEST(Clipping, MethodNamesRoundTripAndUnknownNamesAreErrors) {
-  for (CalibrationMethod m : kMethods) EXPECT_EQ(parse_calibration_method(calibration_method_name(m)), m);
+  for (CalibrationMethod m : kMethods)
+    EXPECT_EQ(parse_calibration_method(calibration_method_name(m)), m);
   EXPECT_THROW(parse_calibration_method("kl"), Error);
 }
 

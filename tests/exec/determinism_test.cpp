@@ -22,8 +22,8 @@ namespace {
 
 struct Case {
   Graph graph = build_zoo_model("resnet18", 3);
-  Calibration calibration = calibrate(graph, synthetic_calibration_inputs(graph, 4, 100),
-                                      CalibrationMethod::percentile);
+  Calibration calibration =
+      calibrate(graph, synthetic_calibration_inputs(graph, 4, 100), CalibrationMethod::percentile);
   Handoff input = Handoff::from_floats(graph.tensor(graph.inputs.at(0)).shape,
                                        synthetic_calibration_inputs(graph, 1, 200).at(0));
   int units = static_cast<int>(split_units(graph).size());
@@ -70,7 +70,8 @@ void expect_thread_independent(const std::string& element, int first, int last) 
 void expect_concurrent_copies_agree(const std::string& precision, int first, int last) {
   const Case& c = resnet18();
   const Handoff input = first == 0 ? c.input : c.compile("cpu0:int8", 0, first)->run(c.input);
-  const std::vector<uint8_t> want = bytes_of(c.compile("cpu0:" + precision, first, last)->run(input));
+  const std::vector<uint8_t> want =
+      bytes_of(c.compile("cpu0:" + precision, first, last)->run(input));
   std::unique_ptr<Partition> copies[2];
   for (int core = 0; core < 2; ++core)
     on_own_thread([&] {

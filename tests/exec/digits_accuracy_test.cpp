@@ -23,8 +23,8 @@ constexpr int kCalibrationImages = 200;
 double accuracy(Partition& partition, const DigitsDataset& data, const std::vector<int>& indices) {
   int correct = 0;
   for (int i : indices) {
-    const Handoff out = partition.run(
-        Handoff::from_floats({1, 1, 32, 32}, digit_to_lenet_input(data.images[static_cast<size_t>(i)])));
+    const Handoff out = partition.run(Handoff::from_floats(
+        {1, 1, 32, 32}, digit_to_lenet_input(data.images[static_cast<size_t>(i)])));
     const std::vector<float> scores = out.to_floats();
     const auto best = std::max_element(scores.begin(), scores.end()) - scores.begin();
     correct += best == data.labels[static_cast<size_t>(i)];
@@ -41,13 +41,13 @@ TEST(DigitsAccuracy, Int8WithEveryCalibrationMethodAndBf16StayWithinHalfAPointOf
 
   std::vector<std::vector<float>> calibration_inputs;
   for (int k = 0; k < kCalibrationImages; ++k)
-    calibration_inputs.push_back(digit_to_lenet_input(
-        data.images[static_cast<size_t>(split.train[static_cast<size_t>(k) * split.train.size() /
-                                                    kCalibrationImages])]));
+    calibration_inputs.push_back(digit_to_lenet_input(data.images[static_cast<size_t>(
+        split.train[static_cast<size_t>(k) * split.train.size() / kCalibrationImages])]));
   auto fp32 = make_backend("cpu0:fp32")->compile({&model, 0, units, nullptr});
   const double fp32_accuracy = accuracy(*fp32, data, split.test);
-  std::cout << "held-out digits (" << split.test.size() << "): libtorch " << 100 * trained.test_accuracy
-            << "%, splitinfer fp32 " << 100 * fp32_accuracy << "% (measured)\n";
+  std::cout << "held-out digits (" << split.test.size() << "): libtorch "
+            << 100 * trained.test_accuracy << "%, splitinfer fp32 " << 100 * fp32_accuracy
+            << "% (measured)\n";
   // The FP32 backend reproduces libtorch's own evaluation of the same weights.
   EXPECT_NEAR(fp32_accuracy, trained.test_accuracy, 1.0 / static_cast<double>(split.test.size()));
   EXPECT_GE(fp32_accuracy, 0.95);
@@ -58,8 +58,8 @@ TEST(DigitsAccuracy, Int8WithEveryCalibrationMethodAndBf16StayWithinHalfAPointOf
     auto int8 = make_backend("cpu0:int8")->compile({&model, 0, units, &calibration});
     EXPECT_TRUE(int8->float_fallbacks().empty());
     const double int8_accuracy = accuracy(*int8, data, split.test);
-    std::cout << "  splitinfer int8, " << calibration_method_name(method) << " calibration: "
-              << 100 * int8_accuracy << "% (measured)\n";
+    std::cout << "  splitinfer int8, " << calibration_method_name(method)
+              << " calibration: " << 100 * int8_accuracy << "% (measured)\n";
     EXPECT_GE(int8_accuracy, fp32_accuracy - 0.005) << calibration_method_name(method);
   }
 

@@ -12,10 +12,10 @@
 #include "common/error.h"
 #include "exec/backend.h"
 #include "exec/handoff.h"
+#include "exec/partition_test_util.h"
 #include "graph/graph.h"
 #include "graph/units.h"
 #include "graph/zoo/zoo.h"
-#include "exec/partition_test_util.h"
 #include "support/reference_interpreter.h"
 
 namespace splitinfer {
@@ -76,9 +76,9 @@ std::vector<float> input_for(const Graph& g, uint64_t seed, float scale = 1.0f) 
     }
   }
   return ::testing::AssertionFailure()
-         << "max relative error " << err << " > " << kTolerance << "; worst at flat index "
-         << worst << ": backend " << got[worst] << ", reference " << want[worst]
-         << " (output " << shape_to_string(out_shape) << ")";
+         << "max relative error " << err << " > " << kTolerance << "; worst at flat index " << worst
+         << ": backend " << got[worst] << ", reference " << want[worst] << " (output "
+         << shape_to_string(out_shape) << ")";
 }
 
 // A case the CPU backend declares unsupported must say so with an Error of
@@ -89,8 +89,8 @@ std::vector<float> input_for(const Graph& g, uint64_t seed, float scale = 1.0f) 
     (void)partition;
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::unsupported) return ::testing::AssertionSuccess() << e.what();
-    return ::testing::AssertionFailure() << "compile failed with a non-'unsupported' Error: "
-                                         << e.what();
+    return ::testing::AssertionFailure()
+           << "compile failed with a non-'unsupported' Error: " << e.what();
   } catch (const std::exception& e) {
     return ::testing::AssertionFailure() << "compile failed with a foreign exception: " << e.what();
   }
@@ -114,13 +114,16 @@ int conv(HandGraph& h, int x, int64_t cin, int64_t cout, Ints kernel, Ints strid
 
 int batch_norm(HandGraph& h, int x, int64_t channels) {
   const Shape c = {channels};
-  return h.node(OpType::BatchNormalization,
-                {x, h.weight(c, 0.5f, 1.5f), h.weight(c, -0.3f, 0.3f), h.weight(c, -0.3f, 0.3f, TensorRole::stat),
-                 h.weight(c, 0.5f, 1.5f, TensorRole::stat)},
-                attrs({{"epsilon", 1e-5f}}));
+  return h.node(
+      OpType::BatchNormalization,
+      {x, h.weight(c, 0.5f, 1.5f), h.weight(c, -0.3f, 0.3f),
+       h.weight(c, -0.3f, 0.3f, TensorRole::stat), h.weight(c, 0.5f, 1.5f, TensorRole::stat)},
+      attrs({{"epsilon", 1e-5f}}));
 }
 
-int unary(HandGraph& h, OpType op, int x, Attributes a = {}) { return h.node(op, {x}, std::move(a)); }
+int unary(HandGraph& h, OpType op, int x, Attributes a = {}) {
+  return h.node(op, {x}, std::move(a));
+}
 
 // ---------------------------------------------------------------------------
 // (a) one small random graph per op or op family
@@ -137,22 +140,24 @@ TEST(Fp32ReferenceOps, Conv) {
   const ConvCase cases[] = {
       {{1, 3, 9, 11}, 5, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, true},
       {{1, 5, 8, 8}, 7, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 1, false},
-      {{1, 7, 10, 9}, 7, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 7, true},     // depthwise
-      {{1, 5, 9, 9}, 10, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 5, false},    // depthwise x2
-      {{1, 6, 9, 9}, 9, {3, 3}, {2, 2}, {0, 1, 1, 0}, {1, 1}, 3, true},      // groups, asymmetric pads
-      {{1, 4, 12, 12}, 6, {3, 3}, {1, 1}, {2, 2, 2, 2}, {2, 2}, 1, true},    // dilation
-      {{1, 3, 7, 13}, 5, {1, 5}, {1, 2}, {0, 2, 0, 2}, {1, 1}, 1, true},     // non-square kernel
-      {{1, 8, 5, 5}, 3, {1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},      // pointwise
-      {{1, 3, 15, 15}, 4, {7, 7}, {2, 2}, {3, 3, 3, 3}, {1, 1}, 1, false},   // ResNet stem shape
-      {{2, 3, 6, 7}, 16, {3, 3}, {1, 2}, {1, 0, 2, 1}, {1, 1}, 1, true},     // batch 2, blocked layout
-      {{1, 16, 6, 6}, 16, {3, 3}, {2, 1}, {1, 1, 1, 1}, {2, 1}, 16, true},   // depthwise, mixed stride/dilation
-      {{1, 9, 5, 5}, 6, {5, 5}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 3, true},      // kernel covers the input
+      {{1, 7, 10, 9}, 7, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 7, true},   // depthwise
+      {{1, 5, 9, 9}, 10, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 5, false},  // depthwise x2
+      {{1, 6, 9, 9}, 9, {3, 3}, {2, 2}, {0, 1, 1, 0}, {1, 1}, 3, true},  // groups, asymmetric pads
+      {{1, 4, 12, 12}, 6, {3, 3}, {1, 1}, {2, 2, 2, 2}, {2, 2}, 1, true},   // dilation
+      {{1, 3, 7, 13}, 5, {1, 5}, {1, 2}, {0, 2, 0, 2}, {1, 1}, 1, true},    // non-square kernel
+      {{1, 8, 5, 5}, 3, {1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, true},     // pointwise
+      {{1, 3, 15, 15}, 4, {7, 7}, {2, 2}, {3, 3, 3, 3}, {1, 1}, 1, false},  // ResNet stem shape
+      {{2, 3, 6, 7}, 16, {3, 3}, {1, 2}, {1, 0, 2, 1}, {1, 1}, 1, true},  // batch 2, blocked layout
+      {{1, 16, 6, 6}, 16, {3, 3}, {2, 1}, {1, 1, 1, 1}, {2, 1}, 16, true},  // depthwise, mixed
+                                                                            // stride/dilation
+      {{1, 9, 5, 5}, 6, {5, 5}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 3, true},  // kernel covers the input
   };
   uint64_t seed = 10;
   for (const ConvCase& c : cases) {
     HandGraph h(seed++);
     const int x = h.input(c.x);
-    const int y = conv(h, x, c.x[1], c.cout, c.kernel, c.strides, c.pads, c.dilations, c.group, c.bias);
+    const int y =
+        conv(h, x, c.x[1], c.cout, c.kernel, c.strides, c.pads, c.dilations, c.group, c.bias);
     const Graph g = h.finish(y);
     SCOPED_TRACE("conv input " + shape_to_string(c.x) + " out " + std::to_string(c.cout) +
                  " kernel " + std::to_string(c.kernel[0]) + "x" + std::to_string(c.kernel[1]) +
@@ -171,7 +176,8 @@ TEST(Fp32ReferenceOps, BatchNormalizationStandalone) {
   {  // after a pool, so that no convolution can absorb it
     HandGraph h(22);
     const int x = h.input({1, 7, 6, 6});
-    const int p = h.node(OpType::MaxPool, {x}, attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}));
+    const int p = h.node(OpType::MaxPool, {x},
+                         attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}));
     EXPECT_TRUE(matches_reference(h.finish(batch_norm(h, p, 7)), 23));
   }
   {  // rank 2 (BatchNorm1d)
@@ -236,8 +242,8 @@ TEST(Fp32ReferenceOps, ActivationsFusedIntoConv) {
     SCOPED_TRACE("Gemm+" + c.label);
     HandGraph h(gemm_seed++);
     const int x = h.input({2, 9});
-    const int y = h.node(OpType::Gemm, {x, h.weight({5, 9}), h.weight({5})},
-                         attrs({{"transB", int64_t{1}}}));
+    const int y =
+        h.node(OpType::Gemm, {x, h.weight({5, 9}), h.weight({5})}, attrs({{"transB", int64_t{1}}}));
     EXPECT_TRUE(matches_reference(h.finish(unary(h, c.op, y, c.attrs)), gemm_seed, 2.0f));
   }
 }
@@ -251,27 +257,51 @@ struct PoolCase {
 
 TEST(Fp32ReferenceOps, Pooling) {
   const PoolCase cases[] = {
-      {"max k3 s2 p1", OpType::MaxPool, {1, 3, 9, 9},
+      {"max k3 s2 p1",
+       OpType::MaxPool,
+       {1, 3, 9, 9},
        attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}})},
-      {"max k2 s2 ceil", OpType::MaxPool, {1, 5, 7, 7},
+      {"max k2 s2 ceil",
+       OpType::MaxPool,
+       {1, 5, 7, 7},
        attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t{1}}})},
-      {"max k3 s2 p1 ceil", OpType::MaxPool, {1, 3, 10, 10},
-       attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}},
+      {"max k3 s2 p1 ceil",
+       OpType::MaxPool,
+       {1, 3, 10, 10},
+       attrs({{"kernel_shape", Ints{3, 3}},
+              {"strides", Ints{2, 2}},
+              {"pads", Ints{1, 1, 1, 1}},
               {"ceil_mode", int64_t{1}}})},
-      {"max k3 s3 ceil odd", OpType::MaxPool, {1, 7, 11, 8},
+      {"max k3 s3 ceil odd",
+       OpType::MaxPool,
+       {1, 7, 11, 8},
        attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{3, 3}}, {"ceil_mode", int64_t{1}}})},
-      {"max asymmetric pads, non-square", OpType::MaxPool, {1, 3, 8, 9},
+      {"max asymmetric pads, non-square",
+       OpType::MaxPool,
+       {1, 3, 8, 9},
        attrs({{"kernel_shape", Ints{2, 3}}, {"strides", Ints{1, 2}}, {"pads", Ints{0, 1, 1, 0}}})},
-      {"avg k3 s2 p1 exclude pad", OpType::AveragePool, {1, 5, 9, 9},
+      {"avg k3 s2 p1 exclude pad",
+       OpType::AveragePool,
+       {1, 5, 9, 9},
        attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}})},
-      {"avg k3 s2 p1 include pad", OpType::AveragePool, {1, 5, 9, 9},
-       attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}},
+      {"avg k3 s2 p1 include pad",
+       OpType::AveragePool,
+       {1, 5, 9, 9},
+       attrs({{"kernel_shape", Ints{3, 3}},
+              {"strides", Ints{2, 2}},
+              {"pads", Ints{1, 1, 1, 1}},
               {"count_include_pad", int64_t{1}}})},
-      {"avg k2 s2 ceil", OpType::AveragePool, {1, 3, 7, 7},
+      {"avg k2 s2 ceil",
+       OpType::AveragePool,
+       {1, 3, 7, 7},
        attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t{1}}})},
-      {"avg k3 s1", OpType::AveragePool, {2, 3, 6, 5},
+      {"avg k3 s1",
+       OpType::AveragePool,
+       {2, 3, 6, 5},
        attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{1, 1}}})},
-      {"avg asymmetric pads, non-square", OpType::AveragePool, {1, 3, 8, 9},
+      {"avg asymmetric pads, non-square",
+       OpType::AveragePool,
+       {1, 3, 8, 9},
        attrs({{"kernel_shape", Ints{3, 2}}, {"strides", Ints{2, 1}}, {"pads", Ints{1, 0, 0, 1}}})},
   };
   uint64_t seed = 90;
@@ -290,8 +320,10 @@ TEST(Fp32ReferenceOps, AveragePoolCeilModeIncludePad) {
   HandGraph h(101);
   const int x = h.input({1, 3, 6, 6});
   const int y = h.node(OpType::AveragePool, {x},
-                       attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}},
-                              {"pads", Ints{1, 1, 1, 1}}, {"ceil_mode", int64_t{1}},
+                       attrs({{"kernel_shape", Ints{3, 3}},
+                              {"strides", Ints{2, 2}},
+                              {"pads", Ints{1, 1, 1, 1}},
+                              {"ceil_mode", int64_t{1}},
                               {"count_include_pad", int64_t{1}}}));
   EXPECT_TRUE(matches_reference(h.finish(y), 102));
 }
@@ -325,8 +357,8 @@ TEST(Fp32ReferenceOps, AddMulComputedOperands) {
         HandGraph h(122);
         const int x = h.input({1, 7, 5, 5});
         const int g = h.node(OpType::GlobalAveragePool, {x});
-        EXPECT_TRUE(matches_reference(h.finish(h.node(op, swap ? std::vector<int>{g, x}
-                                                               : std::vector<int>{x, g})), 123));
+        EXPECT_TRUE(matches_reference(
+            h.finish(h.node(op, swap ? std::vector<int>{g, x} : std::vector<int>{x, g})), 123));
       }
     }
     {  // both operands broadcast: [1,C,H,1] with [1,C,1,W]
@@ -339,8 +371,8 @@ TEST(Fp32ReferenceOps, AddMulComputedOperands) {
     {  // lower rank: [1,3,4,5] with [4,5]
       HandGraph h(126);
       const int x = h.input({1, 3, 4, 5});
-      const int plane = h.node(OpType::ReduceMean, {x},
-                               attrs({{"axes", Ints{0, 1}}, {"keepdims", int64_t{0}}}));
+      const int plane =
+          h.node(OpType::ReduceMean, {x}, attrs({{"axes", Ints{0, 1}}, {"keepdims", int64_t{0}}}));
       EXPECT_TRUE(matches_reference(h.finish(h.node(op, {plane, x})), 127));
     }
     {  // after a convolution in blocked layout, with a broadcast [1,C,1,1]
@@ -383,13 +415,16 @@ TEST(Fp32ReferenceOps, Concat) {
     HandGraph h(140);
     const int x = h.input({1, 3, 4, 5});
     const int a = unary(h, OpType::Relu, x), b = unary(h, OpType::Sigmoid, x);
-    EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::Concat, {a, x, b}, attrs({{"axis", int64_t{1}}}))), 141));
+    EXPECT_TRUE(matches_reference(
+        h.finish(h.node(OpType::Concat, {a, x, b}, attrs({{"axis", int64_t{1}}}))), 141));
   }
   {  // negative axis, unequal sizes
     HandGraph h(142);
     const int x = h.input({1, 3, 4, 5});
-    const int s = h.node(OpType::Slice, {x}, attrs({{"starts", Ints{1}}, {"ends", Ints{4}}, {"axes", Ints{3}}}));
-    EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::Concat, {x, s}, attrs({{"axis", int64_t{-1}}}))), 143));
+    const int s = h.node(OpType::Slice, {x},
+                         attrs({{"starts", Ints{1}}, {"ends", Ints{4}}, {"axes", Ints{3}}}));
+    EXPECT_TRUE(matches_reference(
+        h.finish(h.node(OpType::Concat, {x, s}, attrs({{"axis", int64_t{-1}}}))), 143));
   }
   {  // two convolutions (blocked layouts) of odd widths, like an Inception module
     HandGraph h(144);
@@ -397,7 +432,8 @@ TEST(Fp32ReferenceOps, Concat) {
     const int a = conv(h, x, 4, 5, {1, 1});
     const int b = conv(h, x, 4, 3, {3, 3}, {1, 1}, {1, 1, 1, 1});
     const int c = conv(h, x, 4, 16, {3, 3}, {1, 1}, {1, 1, 1, 1});
-    EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::Concat, {a, b, c}, attrs({{"axis", int64_t{1}}}))), 145));
+    EXPECT_TRUE(matches_reference(
+        h.finish(h.node(OpType::Concat, {a, b, c}, attrs({{"axis", int64_t{1}}}))), 145));
   }
 }
 
@@ -430,7 +466,8 @@ TEST(Fp32ReferenceOps, ViewsAndTranspose) {
   {  // default perm (reverse) on rank 3
     HandGraph h(156);
     const int x = h.input({2, 3, 5});
-    EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::Transpose, {unary(h, OpType::Sigmoid, x)})), 157));
+    EXPECT_TRUE(matches_reference(
+        h.finish(h.node(OpType::Transpose, {unary(h, OpType::Sigmoid, x)})), 157));
   }
   {  // Squeeze / Unsqueeze / Identity / Dropout
     HandGraph h(158);
@@ -521,19 +558,22 @@ TEST(Fp32ReferenceOps, MatMul) {
     HandGraph h(184);
     const int x = h.input({2, 3, 4});
     const int t = h.node(OpType::Transpose, {x}, attrs({{"perm", Ints{0, 2, 1}}}));
-    EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::MatMul, {x, unary(h, OpType::Sigmoid, t)})), 185));
+    EXPECT_TRUE(matches_reference(
+        h.finish(h.node(OpType::MatMul, {x, unary(h, OpType::Sigmoid, t)})), 185));
   }
   {  // batch broadcast: [1,3,4] x [2,4,3]
     HandGraph h(186);
     const int x = h.input({2, 3, 4});
-    const int first = h.node(OpType::Slice, {x}, attrs({{"starts", Ints{0}}, {"ends", Ints{1}}, {"axes", Ints{0}}}));
+    const int first = h.node(OpType::Slice, {x},
+                             attrs({{"starts", Ints{0}}, {"ends", Ints{1}}, {"axes", Ints{0}}}));
     const int t = h.node(OpType::Transpose, {x}, attrs({{"perm", Ints{0, 2, 1}}}));
     EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::MatMul, {first, t})), 187));
   }
   {  // rank broadcast: [3,4] x [2,4,3]
     HandGraph h(188);
     const int x = h.input({2, 3, 4});
-    const int m = h.node(OpType::ReduceMean, {x}, attrs({{"axes", Ints{0}}, {"keepdims", int64_t{0}}}));
+    const int m =
+        h.node(OpType::ReduceMean, {x}, attrs({{"axes", Ints{0}}, {"keepdims", int64_t{0}}}));
     const int t = h.node(OpType::Transpose, {x}, attrs({{"perm", Ints{0, 2, 1}}}));
     EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::MatMul, {m, t})), 189));
   }
@@ -554,7 +594,8 @@ TEST(Fp32ReferenceOps, MatMulVectorOperand) {
   {  // [4] x [4,5] -> [5] with a computed matrix
     HandGraph h(194);
     const int x = h.input({4, 5});
-    const int v = h.node(OpType::ReduceMean, {x}, attrs({{"axes", Ints{1}}, {"keepdims", int64_t{0}}}));
+    const int v =
+        h.node(OpType::ReduceMean, {x}, attrs({{"axes", Ints{1}}, {"keepdims", int64_t{0}}}));
     EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::MatMul, {v, x})), 195));
   }
 }
@@ -564,11 +605,13 @@ TEST(Fp32ReferenceOps, Softmax) {
     Shape x;
     int64_t axis;
   };
-  for (const Case& c : {Case{{2, 3, 7}, -1}, Case{{1, 10, 3, 3}, 1}, Case{{4, 5}, 0}, Case{{1, 1000}, 1}}) {
+  for (const Case& c :
+       {Case{{2, 3, 7}, -1}, Case{{1, 10, 3, 3}, 1}, Case{{4, 5}, 0}, Case{{1, 1000}, 1}}) {
     SCOPED_TRACE(shape_to_string(c.x) + " axis " + std::to_string(c.axis));
     HandGraph h(200);
     const int x = h.input(c.x);
-    EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::Softmax, {x}, attrs({{"axis", c.axis}}))), 201, 3.0f));
+    EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::Softmax, {x}, attrs({{"axis", c.axis}}))),
+                                  201, 3.0f));
   }
 }
 
@@ -592,17 +635,18 @@ TEST(Fp32ReferenceOps, Pad) {
     SCOPED_TRACE(c.label);
     HandGraph h(seed++);
     const int x = h.input({1, 3, 5, 6});
-    const int p = h.node(OpType::Pad, {x},
-                         attrs({{"pads", c.pads}, {"mode", c.mode}, {"value", c.value}}));
+    const int p =
+        h.node(OpType::Pad, {x}, attrs({{"pads", c.pads}, {"mode", c.mode}, {"value", c.value}}));
     EXPECT_TRUE(matches_reference(h.finish(p), seed));
   }
   {  // a padded convolution output (blocked layout in, plain out)
     HandGraph h(220);
     const int x = h.input({1, 3, 5, 5});
     const int c = conv(h, x, 3, 16, {3, 3});
-    EXPECT_TRUE(matches_reference(
-        h.finish(h.node(OpType::Pad, {c}, attrs({{"pads", Ints{0, 0, 1, 1, 0, 0, 1, 1}}, {"mode", std::string("reflect")}}))),
-        221));
+    EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::Pad, {c},
+                                                  attrs({{"pads", Ints{0, 0, 1, 1, 0, 0, 1, 1}},
+                                                         {"mode", std::string("reflect")}}))),
+                                  221));
   }
 }
 
@@ -627,7 +671,8 @@ TEST(Fp32ReferenceOps, Slice) {
     Attributes a = attrs({{"starts", c.starts}, {"ends", c.ends}});
     if (!c.axes.empty()) a.set("axes", c.axes);
     if (!c.steps.empty()) a.set("steps", c.steps);
-    EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::Slice, {unary(h, OpType::Tanh, x)}, a)), seed));
+    EXPECT_TRUE(
+        matches_reference(h.finish(h.node(OpType::Slice, {unary(h, OpType::Tanh, x)}, a)), seed));
   }
 }
 
@@ -645,7 +690,8 @@ TEST(Fp32ReferenceOps, Split) {
     HandGraph h(242);
     const int x = h.input({1, 3, 5, 5});
     const int c = conv(h, x, 3, 7, {3, 3}, {1, 1}, {1, 1, 1, 1});
-    const auto parts = h.nodes(OpType::Split, {c}, attrs({{"axis", int64_t{1}}, {"split", Ints{2, 4, 1}}}), 3);
+    const auto parts =
+        h.nodes(OpType::Split, {c}, attrs({{"axis", int64_t{1}}, {"split", Ints{2, 4, 1}}}), 3);
     const int s = h.node(OpType::Concat, {parts[1], parts[2], unary(h, OpType::Sigmoid, parts[0])},
                          attrs({{"axis", int64_t{1}}}));
     EXPECT_TRUE(matches_reference(h.finish(s), 243));
@@ -653,7 +699,8 @@ TEST(Fp32ReferenceOps, Split) {
   {  // last axis, negative index, combined with Mul
     HandGraph h(244);
     const int x = h.input({2, 3, 8});
-    const auto parts = h.nodes(OpType::Split, {x}, attrs({{"axis", int64_t{-1}}, {"split", Ints{3, 5}}}), 2);
+    const auto parts =
+        h.nodes(OpType::Split, {x}, attrs({{"axis", int64_t{-1}}, {"split", Ints{3, 5}}}), 2);
     const int left = h.node(OpType::Pad, {parts[0]}, attrs({{"pads", Ints{0, 0, 0, 0, 0, 2}}}));
     EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::Mul, {left, parts[1]})), 245));
   }
@@ -688,8 +735,11 @@ TEST(Fp32ReferenceOps, SliceNegativeStepStartBeforeFirstElement) {
   const int x = h.input({1, 5, 6});
   Graph g;
   try {
-    g = h.finish(h.node(OpType::Slice, {x}, attrs({{"starts", Ints{-100}}, {"ends", Ints{-200}},
-                                                   {"axes", Ints{2}}, {"steps", Ints{-1}}})));
+    g = h.finish(h.node(OpType::Slice, {x},
+                        attrs({{"starts", Ints{-100}},
+                               {"ends", Ints{-200}},
+                               {"axes", Ints{2}},
+                               {"steps", Ints{-1}}})));
   } catch (const Error& e) {
     FAIL() << "validate() rejects a valid Slice (expected output 1x5x1): " << e.what();
   }
@@ -701,7 +751,8 @@ TEST(Fp32ReferenceOps, SliceNegativeStepStartBeforeFirstElement) {
 TEST(Fp32ReferenceOps, ReduceMeanToScalar) {
   HandGraph h(256);
   const int x = h.input({1, 3, 4, 5});
-  EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::ReduceMean, {x}, attrs({{"keepdims", int64_t{0}}}))), 257));
+  EXPECT_TRUE(matches_reference(
+      h.finish(h.node(OpType::ReduceMean, {x}, attrs({{"keepdims", int64_t{0}}}))), 257));
 }
 
 // Many ops chained in one random graph, so that layouts and views meet.
@@ -712,18 +763,25 @@ TEST(Fp32ReferenceOps, MixedSmallNetwork) {
   y = batch_norm(h, y, 8);
   y = unary(h, OpType::HardSwish, y);
   const int dw = conv(h, y, 8, 8, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 8, false);
-  const int dwa = unary(h, OpType::Clip, batch_norm(h, dw, 8), attrs({{"min", 0.0f}, {"max", 6.0f}}));
+  const int dwa =
+      unary(h, OpType::Clip, batch_norm(h, dw, 8), attrs({{"min", 0.0f}, {"max", 6.0f}}));
   const int se = h.node(OpType::GlobalAveragePool, {dwa});
   const int gate = unary(h, OpType::HardSigmoid, conv(h, se, 8, 8, {1, 1}));
   y = h.node(OpType::Mul, {dwa, gate});
   y = h.node(OpType::Add, {y, conv(h, dwa, 8, 8, {1, 1})});
-  y = h.node(OpType::MaxPool, {y}, attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t{1}}}));
-  y = h.node(OpType::Pad, {y}, attrs({{"pads", Ints{0, 0, 1, 1, 0, 0, 1, 1}}, {"mode", std::string("edge")}}));
-  y = h.node(OpType::AveragePool, {y}, attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}));
+  y = h.node(
+      OpType::MaxPool, {y},
+      attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t{1}}}));
+  y = h.node(OpType::Pad, {y},
+             attrs({{"pads", Ints{0, 0, 1, 1, 0, 0, 1, 1}}, {"mode", std::string("edge")}}));
+  y = h.node(OpType::AveragePool, {y},
+             attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}));
   y = h.node(OpType::Flatten, {y}, attrs({{"axis", int64_t{1}}}));
   const int64_t features = 8 * 3 * 3;
-  y = h.node(OpType::Gemm, {y, h.weight({5, features}, -0.2f, 0.2f), h.weight({5})}, attrs({{"transB", int64_t{1}}}));
-  y = h.node(OpType::Softmax, {unary(h, OpType::LeakyRelu, y, attrs({{"alpha", 0.1f}}))}, attrs({{"axis", int64_t{1}}}));
+  y = h.node(OpType::Gemm, {y, h.weight({5, features}, -0.2f, 0.2f), h.weight({5})},
+             attrs({{"transB", int64_t{1}}}));
+  y = h.node(OpType::Softmax, {unary(h, OpType::LeakyRelu, y, attrs({{"alpha", 0.1f}}))},
+             attrs({{"axis", int64_t{1}}}));
   EXPECT_TRUE(matches_reference(h.finish(y), 261));
 }
 
@@ -733,7 +791,9 @@ TEST(Fp32ReferenceOps, MixedSmallNetwork) {
 TEST(Fp32ReferenceFusion, ConvBatchNormRelu) {
   HandGraph h(300);
   const int x = h.input({1, 5, 9, 9});
-  const int y = unary(h, OpType::Relu, batch_norm(h, conv(h, x, 5, 7, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 1, false), 7));
+  const int y =
+      unary(h, OpType::Relu,
+            batch_norm(h, conv(h, x, 5, 7, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 1, false), 7));
   EXPECT_TRUE(matches_reference(h.finish(y), 301));
 }
 
@@ -743,8 +803,11 @@ TEST(Fp32ReferenceFusion, ConvBatchNormResidualAddRelu) {
     HandGraph h(310);
     const int x = h.input({1, 6, 8, 8});
     const int stem = unary(h, OpType::Relu, conv(h, x, 6, 16, {3, 3}, {1, 1}, {1, 1, 1, 1}));
-    int branch = unary(h, OpType::Relu, batch_norm(h, conv(h, stem, 16, 16, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false), 16));
-    branch = batch_norm(h, conv(h, branch, 16, 16, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false), 16);
+    int branch = unary(
+        h, OpType::Relu,
+        batch_norm(h, conv(h, stem, 16, 16, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false), 16));
+    branch =
+        batch_norm(h, conv(h, branch, 16, 16, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false), 16);
     const int sum = h.node(OpType::Add, identity_first ? std::vector<int>{stem, branch}
                                                        : std::vector<int>{branch, stem});
     EXPECT_TRUE(matches_reference(h.finish(unary(h, OpType::Relu, sum)), 311));
@@ -754,8 +817,10 @@ TEST(Fp32ReferenceFusion, ConvBatchNormResidualAddRelu) {
                  (identity_first ? "Add(identity, branch)" : "Add(branch, identity)"));
     HandGraph h(312);
     const int x = h.input({1, 3, 9, 9});
-    const int branch = batch_norm(h, conv(h, x, 3, 5, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 1, false), 5);
-    const int identity = batch_norm(h, conv(h, x, 3, 5, {1, 1}, {2, 2}, {0, 0, 0, 0}, {1, 1}, 1, false), 5);
+    const int branch =
+        batch_norm(h, conv(h, x, 3, 5, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 1, false), 5);
+    const int identity =
+        batch_norm(h, conv(h, x, 3, 5, {1, 1}, {2, 2}, {0, 0, 0, 0}, {1, 1}, 1, false), 5);
     const int sum = h.node(OpType::Add, identity_first ? std::vector<int>{identity, branch}
                                                        : std::vector<int>{branch, identity});
     EXPECT_TRUE(matches_reference(h.finish(unary(h, OpType::Relu, sum)), 313));
@@ -773,8 +838,10 @@ TEST(Fp32ReferenceFusion, ConvClip) {
   {  // MobileNet's Conv+BN+ReLU6, depthwise
     HandGraph h(322);
     const int x = h.input({1, 7, 7, 7});
-    const int y = unary(h, OpType::Clip, batch_norm(h, conv(h, x, 7, 7, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 7, false), 7),
-                        attrs({{"min", 0.0f}, {"max", 6.0f}}));
+    const int y =
+        unary(h, OpType::Clip,
+              batch_norm(h, conv(h, x, 7, 7, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 7, false), 7),
+              attrs({{"min", 0.0f}, {"max", 6.0f}}));
     EXPECT_TRUE(matches_reference(h.finish(y), 323, 4.0f));
   }
 }
@@ -783,8 +850,11 @@ TEST(Fp32ReferenceFusion, GemmRelu) {
   HandGraph h(330);
   const int x = h.input({1, 3, 4, 4});
   const int f = h.node(OpType::Flatten, {x}, attrs({{"axis", int64_t{1}}}));
-  int y = unary(h, OpType::Relu, h.node(OpType::Gemm, {f, h.weight({20, 48}, -0.3f, 0.3f), h.weight({20})}, attrs({{"transB", int64_t{1}}})));
-  y = unary(h, OpType::Relu, h.node(OpType::Gemm, {y, h.weight({20, 7}, -0.3f, 0.3f), h.weight({7})}));
+  int y = unary(h, OpType::Relu,
+                h.node(OpType::Gemm, {f, h.weight({20, 48}, -0.3f, 0.3f), h.weight({20})},
+                       attrs({{"transB", int64_t{1}}})));
+  y = unary(h, OpType::Relu,
+            h.node(OpType::Gemm, {y, h.weight({20, 7}, -0.3f, 0.3f), h.weight({7})}));
   EXPECT_TRUE(matches_reference(h.finish(y), 331));
 }
 
@@ -793,7 +863,8 @@ TEST(Fp32ReferenceFusion, ResidualIdentityAlsoUsedElsewhere) {
     HandGraph h(340);
     const int x = h.input({1, 4, 6, 6});
     const int identity = unary(h, OpType::Relu, conv(h, x, 4, 8, {3, 3}, {1, 1}, {1, 1, 1, 1}));
-    const int branch = batch_norm(h, conv(h, identity, 8, 8, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false), 8);
+    const int branch =
+        batch_norm(h, conv(h, identity, 8, 8, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false), 8);
     const int block = unary(h, OpType::Relu, h.node(OpType::Add, {branch, identity}));
     EXPECT_TRUE(matches_reference(
         h.finish(h.node(OpType::Concat, {block, identity}, attrs({{"axis", int64_t{1}}}))), 341));
@@ -802,8 +873,14 @@ TEST(Fp32ReferenceFusion, ResidualIdentityAlsoUsedElsewhere) {
     HandGraph h(342);
     const int x = h.input({1, 16, 5, 5});
     const int identity = unary(h, OpType::Relu, conv(h, x, 16, 16, {1, 1}));
-    const int b1 = unary(h, OpType::Relu, h.node(OpType::Add, {identity, batch_norm(h, conv(h, identity, 16, 16, {3, 3}, {1, 1}, {1, 1, 1, 1}), 16)}));
-    const int b2 = h.node(OpType::Add, {batch_norm(h, conv(h, b1, 16, 16, {3, 3}, {1, 1}, {1, 1, 1, 1}), 16), identity});
+    const int b1 =
+        unary(h, OpType::Relu,
+              h.node(OpType::Add,
+                     {identity,
+                      batch_norm(h, conv(h, identity, 16, 16, {3, 3}, {1, 1}, {1, 1, 1, 1}), 16)}));
+    const int b2 =
+        h.node(OpType::Add,
+               {batch_norm(h, conv(h, b1, 16, 16, {3, 3}, {1, 1}, {1, 1, 1, 1}), 16), identity});
     EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::Mul, {b2, identity})), 343));
   }
   {  // the residual operand is the graph input itself
@@ -811,14 +888,16 @@ TEST(Fp32ReferenceFusion, ResidualIdentityAlsoUsedElsewhere) {
     const int x = h.input({1, 7, 6, 6});
     const int sum = h.node(OpType::Add, {conv(h, x, 7, 7, {3, 3}, {1, 1}, {1, 1, 1, 1}), x});
     EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::Concat, {unary(h, OpType::Relu, sum), x},
-                                                 attrs({{"axis", int64_t{1}}}))), 345));
+                                                  attrs({{"axis", int64_t{1}}}))),
+                                  345));
   }
   {  // the activation between conv and add is read elsewhere: nothing may fuse past it
     HandGraph h(346);
     const int x = h.input({1, 5, 6, 6});
     const int a = unary(h, OpType::Relu, conv(h, x, 5, 5, {3, 3}, {1, 1}, {1, 1, 1, 1}));
     const int sum = h.node(OpType::Add, {a, x});
-    EXPECT_TRUE(matches_reference(h.finish(h.node(OpType::Concat, {sum, a}, attrs({{"axis", int64_t{1}}}))), 347));
+    EXPECT_TRUE(matches_reference(
+        h.finish(h.node(OpType::Concat, {sum, a}, attrs({{"axis", int64_t{1}}}))), 347));
   }
 }
 
@@ -829,7 +908,8 @@ TEST(Fp32ReferenceFusion, AddOperandComputedAfterTheConv) {
   const int x = h.input({1, 5, 6, 6});
   const int c = conv(h, x, 5, 5, {3, 3}, {1, 1}, {1, 1, 1, 1});
   const int later = unary(h, OpType::Sigmoid, x);
-  EXPECT_TRUE(matches_reference(h.finish(unary(h, OpType::Relu, h.node(OpType::Add, {c, later}))), 351));
+  EXPECT_TRUE(
+      matches_reference(h.finish(unary(h, OpType::Relu, h.node(OpType::Add, {c, later}))), 351));
 }
 
 TEST(Fp32ReferenceFusion, ConvAddWithBroadcastOperand) {
@@ -837,7 +917,8 @@ TEST(Fp32ReferenceFusion, ConvAddWithBroadcastOperand) {
   const int x = h.input({1, 3, 6, 6});
   const int c = conv(h, x, 3, 3, {3, 3}, {1, 1}, {1, 1, 1, 1});
   const int g = h.node(OpType::GlobalAveragePool, {x});
-  EXPECT_TRUE(matches_reference(h.finish(unary(h, OpType::Relu, h.node(OpType::Add, {c, g}))), 353));
+  EXPECT_TRUE(
+      matches_reference(h.finish(unary(h, OpType::Relu, h.node(OpType::Add, {c, g}))), 353));
 }
 
 // ---------------------------------------------------------------------------
@@ -952,7 +1033,8 @@ TEST(Fp32ReferenceBadInput, WrongHandoffShapeNamesBothShapes) {
     EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   }
   // The same element count in another shape is still the wrong shape.
-  EXPECT_THROW(whole->run(Handoff::from_floats({1, 32, 32, 1}, std::vector<float>(1024, 0.0f))), Error);
+  EXPECT_THROW(whole->run(Handoff::from_floats({1, 32, 32, 1}, std::vector<float>(1024, 0.0f))),
+               Error);
 
   // A second partition fed the graph input instead of the tensor at its cut.
   const std::vector<Unit> units = split_units(g);
@@ -990,16 +1072,19 @@ TEST(Fp32ReferenceSelfCheck, HandComputedValues) {
     const int x = h.input({1, 1, 3, 3});
     const int w = h.constant({1, 1, 2, 2}, {1, 1, 1, 1}, TensorRole::param);
     const int b = h.constant({1}, {0.5f}, TensorRole::param);
-    const Graph g = h.finish(h.node(OpType::Conv, {x, w, b}, attrs({{"kernel_shape", Ints{2, 2}}})));
+    const Graph g =
+        h.finish(h.node(OpType::Conv, {x, w, b}, attrs({{"kernel_shape", Ints{2, 2}}})));
     EXPECT_EQ(ref::reference_run(g, {1, 2, 3, 4, 5, 6, 7, 8, 9}),
               (std::vector<float>{12.5f, 16.5f, 24.5f, 28.5f}));
   }
   {  // AveragePool 2x2 stride 2 ceil_mode on 3x3: windows of 4, 2, 2, 1 elements
     HandGraph h(601);
     const int x = h.input({1, 1, 3, 3});
-    const Graph g = h.finish(h.node(OpType::AveragePool, {x},
-                                    attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t{1}}})));
-    EXPECT_EQ(ref::reference_run(g, {1, 2, 3, 4, 5, 6, 7, 8, 9}), (std::vector<float>{3, 4.5f, 7.5f, 9}));
+    const Graph g = h.finish(h.node(
+        OpType::AveragePool, {x},
+        attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t{1}}})));
+    EXPECT_EQ(ref::reference_run(g, {1, 2, 3, 4, 5, 6, 7, 8, 9}),
+              (std::vector<float>{3, 4.5f, 7.5f, 9}));
   }
   {  // AveragePool 3x3 stride 2 pad 1 count_include_pad ceil_mode on 4x4 of 9s:
      // windows start at -1, 1 and 3 (3 starts inside the input). The divisor
@@ -1007,28 +1092,36 @@ TEST(Fp32ReferenceSelfCheck, HandComputedValues) {
     HandGraph h(602);
     const int x = h.input({1, 1, 4, 4});
     const Graph g = h.finish(h.node(OpType::AveragePool, {x},
-                                    attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}},
-                                           {"ceil_mode", int64_t{1}}, {"count_include_pad", int64_t{1}}})));
+                                    attrs({{"kernel_shape", Ints{3, 3}},
+                                           {"strides", Ints{2, 2}},
+                                           {"pads", Ints{1, 1, 1, 1}},
+                                           {"ceil_mode", int64_t{1}},
+                                           {"count_include_pad", int64_t{1}}})));
     const std::vector<float> y = ref::reference_run(g, std::vector<float>(16, 9.0f));
     // Per axis: window -1..1 has 2 real of 3 padded taps, 1..3 has 3 of 3, 3..5 has 1 of 2.
     const float real[3] = {2, 3, 1}, padded[3] = {3, 3, 2};
     ASSERT_EQ(y.size(), 9u);
     for (int r = 0; r < 3; ++r)
       for (int c = 0; c < 3; ++c)
-        EXPECT_FLOAT_EQ(y[r * 3 + c], 9.0f * real[r] * real[c] / (padded[r] * padded[c])) << r << "," << c;
+        EXPECT_FLOAT_EQ(y[r * 3 + c], 9.0f * real[r] * real[c] / (padded[r] * padded[c]))
+            << r << "," << c;
   }
   {  // Slice with a negative step reverses
     HandGraph h(603);
     const int x = h.input({5});
-    const Graph g = h.finish(h.node(OpType::Slice, {x}, attrs({{"starts", Ints{-1}}, {"ends", Ints{-100}}, {"steps", Ints{-2}}})));
+    const Graph g =
+        h.finish(h.node(OpType::Slice, {x},
+                        attrs({{"starts", Ints{-1}}, {"ends", Ints{-100}}, {"steps", Ints{-2}}})));
     EXPECT_EQ(ref::reference_run(g, {0, 1, 2, 3, 4}), (std::vector<float>{4, 2, 0}));
   }
   {  // Pad reflect and edge on [1, 2, 3]
-    for (const auto& [mode, want] : {std::pair<std::string, std::vector<float>>{"reflect", {3, 2, 1, 2, 3, 2, 1}},
-                                     {"edge", {1, 1, 1, 2, 3, 3, 3}}}) {
+    for (const auto& [mode, want] :
+         {std::pair<std::string, std::vector<float>>{"reflect", {3, 2, 1, 2, 3, 2, 1}},
+          {"edge", {1, 1, 1, 2, 3, 3, 3}}}) {
       HandGraph h(604);
       const int x = h.input({3});
-      const Graph g = h.finish(h.node(OpType::Pad, {x}, attrs({{"pads", Ints{2, 2}}, {"mode", mode}})));
+      const Graph g =
+          h.finish(h.node(OpType::Pad, {x}, attrs({{"pads", Ints{2, 2}}, {"mode", mode}})));
       EXPECT_EQ(ref::reference_run(g, {1, 2, 3}), want) << mode;
     }
   }
@@ -1037,7 +1130,8 @@ TEST(Fp32ReferenceSelfCheck, HandComputedValues) {
     const int a = h.input({1, 2});
     const int b = h.constant({2, 2}, {1, 2, 3, 4}, TensorRole::param);
     const int c = h.constant({2}, {10, 20}, TensorRole::param);
-    const Graph g = h.finish(h.node(OpType::Gemm, {a, b, c}, attrs({{"alpha", 2.0f}, {"beta", 0.5f}})));
+    const Graph g =
+        h.finish(h.node(OpType::Gemm, {a, b, c}, attrs({{"alpha", 2.0f}, {"beta", 0.5f}})));
     EXPECT_EQ(ref::reference_run(g, {1, 1}), (std::vector<float>{13, 22}));
   }
 }

@@ -1,11 +1,12 @@
 // The hand-off tensor: sizes on the link, dequantization and the
 // channels-last order, which to_floats() must undo.
+#include "exec/handoff.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "common/error.h"
-#include "exec/handoff.h"
 
 namespace splitinfer {
 namespace {
@@ -39,14 +40,16 @@ TEST(Handoff, ChannelsLastReadsBackInPlainOrder) {
   for (float v : nhwc) codes.push_back(static_cast<uint8_t>(static_cast<int>(v) % 251));
   std::vector<float> want;
   for (float v : nchw) want.push_back(static_cast<float>(static_cast<int>(v) % 251) * 2.0f);
-  EXPECT_EQ(Handoff::from_codes(shape, HandoffType::u8, codes, 2.0f, 0, HandoffLayout::channels_last)
-                .to_floats(),
-            want);
+  EXPECT_EQ(
+      Handoff::from_codes(shape, HandoffType::u8, codes, 2.0f, 0, HandoffLayout::channels_last)
+          .to_floats(),
+      want);
 }
 
 TEST(Handoff, RejectsMismatchedSizesAndLayouts) {
   EXPECT_THROW(Handoff::from_floats({2, 3}, std::vector<float>(5)), Error);
-  EXPECT_THROW(Handoff::from_floats({6}, std::vector<float>(6), HandoffLayout::channels_last), Error);
+  EXPECT_THROW(Handoff::from_floats({6}, std::vector<float>(6), HandoffLayout::channels_last),
+               Error);
   EXPECT_THROW(Handoff::from_codes({2}, HandoffType::f32, {1, 2}, 1.0f, 0), Error);
 }
 

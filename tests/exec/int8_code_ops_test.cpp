@@ -32,8 +32,9 @@ Calibration calibrated(const Graph& g) {
 
 int conv(HandGraph& h, int x, int64_t in, int64_t out, int64_t k, const std::string& name) {
   const float bound = 1.0f / std::sqrt(static_cast<float>(in * k * k));
-  return h.node(OpType::Conv, {x, h.weight({out, in, k, k}, -bound, bound), h.weight({out}, -0.1f, 0.1f)},
-                attrs({{"kernel_shape", Ints{k, k}}, {"pads", Ints{k / 2, k / 2, k / 2, k / 2}}}), name);
+  return h.node(
+      OpType::Conv, {x, h.weight({out, in, k, k}, -bound, bound), h.weight({out}, -0.1f, 0.1f)},
+      attrs({{"kernel_shape", Ints{k, k}}, {"pads", Ints{k / 2, k / 2, k / 2, k / 2}}}), name);
 }
 
 int max_pool(HandGraph& h, int x, const std::string& name) {
@@ -58,14 +59,16 @@ void expect_on_codes_and_faithful(const Graph& g, double min_sqnr_db) {
 
 TEST(Int8CodeTable, IsExactForEveryInputCode) {
   const cpu::CodeFormat in{false, 0.05f}, out{true, 1.0f / 255.0f};
-  const cpu::CodeTable t = cpu::make_code_table(in, out, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
+  const cpu::CodeTable t =
+      cpu::make_code_table(in, out, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
   for (int code = -128; code <= 127; ++code) {
     const float x = 0.05f * static_cast<float>(code);
     const float want = std::nearbyint(1.0f / (1.0f + std::exp(-x)) / out.scale);
     EXPECT_EQ(t[static_cast<uint8_t>(static_cast<int8_t>(code))], want) << "code " << code;
   }
   // Saturation at both ends of s8.
-  const cpu::CodeTable id = cpu::make_code_table({true, 1.0f}, {false, 1.0f}, [](float x) { return x; });
+  const cpu::CodeTable id =
+      cpu::make_code_table({true, 1.0f}, {false, 1.0f}, [](float x) { return x; });
   EXPECT_EQ(static_cast<int8_t>(id[200]), 127);
   EXPECT_EQ(static_cast<int8_t>(cpu::encode(-1000.0f, {false, 1.0f})), -128);
 }
@@ -83,7 +86,8 @@ TEST(Int8CodeOps, StandaloneActivationsAndGates) {
   y = max_pool(h, y, "pool2");
   const int sig = h.node(OpType::Sigmoid, {y}, {}, "sigmoid");
   y = h.node(OpType::Mul, {y, sig}, {}, "silu");  // x * sigmoid(x)
-  const int hs = h.node(OpType::HardSigmoid, {y}, attrs({{"alpha", 1.0f / 6.0f}, {"beta", 0.5f}}), "hsig");
+  const int hs =
+      h.node(OpType::HardSigmoid, {y}, attrs({{"alpha", 1.0f / 6.0f}, {"beta", 0.5f}}), "hsig");
   y = h.node(OpType::Mul, {hs, y}, {}, "hardswish_gate");  // x * hardsigmoid(x), operands swapped
   y = h.node(OpType::HardSigmoid, {y}, attrs({{"alpha", 0.2f}, {"beta", 0.5f}}), "hsig_default");
   expect_on_codes_and_faithful(h.finish(y), 30.0);
@@ -107,7 +111,8 @@ TEST(Int8CodeOps, SqueezeExcitationConcatAddReduceMean) {
   const int c = conv(h, cat, 32, 16, 3, "conv_c");
   const int sum = h.node(OpType::Add, {c, b}, {}, "add");  // not fused: b is read twice
   int y = h.node(OpType::Relu, {sum}, {}, "relu");
-  y = h.node(OpType::ReduceMean, {y}, attrs({{"axes", Ints{2, 3}}, {"keepdims", int64_t{1}}}), "mean");
+  y = h.node(OpType::ReduceMean, {y}, attrs({{"axes", Ints{2, 3}}, {"keepdims", int64_t{1}}}),
+             "mean");
   expect_on_codes_and_faithful(h.finish(y), 30.0);
 }
 
@@ -127,12 +132,13 @@ TEST(Int8CodeOps, BatchNormAfterFloatAndAfterConcat) {
   const int x = h.input({1, 8, 10, 10});
   auto bn = [&](int in, int64_t c, const std::string& name) {
     return h.node(OpType::BatchNormalization,
-                  {in, h.weight({c}, 0.5f, 2.0f), h.weight({c}, -1.0f, 1.0f), h.weight({c}, -0.5f, 0.5f),
-                   h.weight({c}, 0.5f, 2.0f)},
+                  {in, h.weight({c}, 0.5f, 2.0f), h.weight({c}, -1.0f, 1.0f),
+                   h.weight({c}, -0.5f, 0.5f), h.weight({c}, 0.5f, 2.0f)},
                   {}, name);
   };
   const int a = conv(h, x, 8, 8, 3, "conv_a");
-  const int scaled = h.node(OpType::Mul, {a, h.weight({1, 8, 1, 1}, 0.01f, 0.05f)}, {}, "mul_constant");
+  const int scaled =
+      h.node(OpType::Mul, {a, h.weight({1, 8, 1, 1}, 0.01f, 0.05f)}, {}, "mul_constant");
   int y = bn(scaled, 8, "bn_float_input");
   const int b = conv(h, x, 8, 8, 1, "conv_b");
   y = h.node(OpType::Concat, {y, b}, attrs({{"axis", int64_t{1}}}), "concat");

@@ -13,13 +13,13 @@
 #include "common/error.h"
 #include "exec/backend.h"
 #include "exec/calibration.h"
+#include "exec/cpu/int8_coverage.h"
 #include "exec/handoff.h"
+#include "exec/partition_test_util.h"
 #include "graph/builder.h"
 #include "graph/graph.h"
 #include "graph/units.h"
 #include "graph/zoo/zoo.h"
-#include "exec/cpu/int8_coverage.h"
-#include "exec/partition_test_util.h"
 #include "support/reference_interpreter.h"
 
 namespace splitinfer {
@@ -46,8 +46,9 @@ const Resnet18Int8& resnet18() {
   static const Resnet18Int8 r = [] {
     Resnet18Int8 c;
     c.graph = build_zoo_model("resnet18", 7);
-    c.calibration = calibrate(c.graph, synthetic_calibration_inputs(c.graph, kCalibrationInputs, kCalibrationSeed),
-                              CalibrationMethod::percentile);
+    c.calibration = calibrate(
+        c.graph, synthetic_calibration_inputs(c.graph, kCalibrationInputs, kCalibrationSeed),
+        CalibrationMethod::percentile);
     c.input = synthetic_calibration_inputs(c.graph, 1, kTestSeed).at(0);
     c.reference = ref::reference_run(c.graph, c.input);
     c.units = unit_count(c.graph);
@@ -121,7 +122,9 @@ TEST(Int8Accuracy, Resnet18SqnrAgainstReference) {
   EXPECT_GE(sqnr, 25.0) << "INT8 resnet18 vs reference SQNR " << sqnr << " dB";
   // Top-1 of random-weight logits is fragile; report it, do not assert it.
   const auto q = out.to_floats();
-  const auto top = [](const std::vector<float>& v) { return std::max_element(v.begin(), v.end()) - v.begin(); };
+  const auto top = [](const std::vector<float>& v) {
+    return std::max_element(v.begin(), v.end()) - v.begin();
+  };
   RecordProperty("resnet18_int8_top1_agrees", top(q) == top(r.reference) ? "yes" : "no");
 }
 
@@ -144,7 +147,8 @@ TEST(Int8Accuracy, SmallConvNetSqnrAgainstReference) {
   const Graph g = small_conv_net(11);
   for (CalibrationMethod method : {CalibrationMethod::percentile, CalibrationMethod::minmax}) {
     SCOPED_TRACE(method == CalibrationMethod::minmax ? "minmax" : "percentile");
-    const Calibration cal = calibrate(g, synthetic_calibration_inputs(g, 16, kCalibrationSeed), method);
+    const Calibration cal =
+        calibrate(g, synthetic_calibration_inputs(g, 16, kCalibrationSeed), method);
     auto p = compile("cpu0:int8", g, 0, unit_count(g), &cal);
     EXPECT_TRUE(p->float_fallbacks().empty()) << join(p->float_fallbacks());
     double worst = 1e9;
@@ -153,8 +157,9 @@ TEST(Int8Accuracy, SmallConvNetSqnrAgainstReference) {
       ASSERT_TRUE(out.is_quantized());
       worst = std::min(worst, ref::sqnr_db(out.to_floats(), ref::reference_run(g, x)));
     }
-    RecordProperty(method == CalibrationMethod::minmax ? "worst_sqnr_db_minmax" : "worst_sqnr_db_percentile",
-                   std::to_string(worst));
+    RecordProperty(
+        method == CalibrationMethod::minmax ? "worst_sqnr_db_minmax" : "worst_sqnr_db_percentile",
+        std::to_string(worst));
     EXPECT_GE(worst, 20.0) << "worst SQNR over 4 inputs: " << worst << " dB";
   }
 }
@@ -163,10 +168,12 @@ TEST(Int8FloatFallbacks, OpsWithoutIntegerKernelAreReported) {
   HandGraph h(21);
   const int x = h.input({1, 3, 16, 16});
   const float bound = 1.0f;
-  int y = h.node(OpType::Conv, {x, h.weight({8, 3, 3, 3}, -bound / 3, bound / 3), h.weight({8}, -0.1f, 0.1f)},
+  int y = h.node(OpType::Conv,
+                 {x, h.weight({8, 3, 3, 3}, -bound / 3, bound / 3), h.weight({8}, -0.1f, 0.1f)},
                  attrs({{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}}), "conv");
   y = h.node(OpType::Relu, {y}, {}, "relu");
-  y = h.node(OpType::MaxPool, {y}, attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}), "pool");
+  y = h.node(OpType::MaxPool, {y}, attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}),
+             "pool");
   const int s = h.node(OpType::Sigmoid, {y}, {}, "sigmoid");
   const int gap = h.node(OpType::GlobalAveragePool, {s}, {}, "gap");
   y = h.node(OpType::Add, {s, gap}, {}, "add_broadcast");
@@ -215,11 +222,12 @@ TEST(Int8CodeOps, StandaloneBatchNormAndActivationsRunOnCodes) {
   // back to float.
   HandGraph h(23);
   const int x = h.input({1, 4, 8, 8});
-  int y = h.node(OpType::MaxPool, {x}, attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}), "pool");
+  int y = h.node(OpType::MaxPool, {x},
+                 attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}), "pool");
   auto bn = [&](int in, const std::string& name) {
     return h.node(OpType::BatchNormalization,
-                  {in, h.weight({4}, 0.5f, 2.0f), h.weight({4}, -1.0f, 1.0f), h.weight({4}, -0.5f, 0.5f),
-                   h.weight({4}, 0.5f, 2.0f)},
+                  {in, h.weight({4}, 0.5f, 2.0f), h.weight({4}, -1.0f, 1.0f),
+                   h.weight({4}, -0.5f, 0.5f), h.weight({4}, 0.5f, 2.0f)},
                   {}, name);
   };
   y = bn(y, "bn_a");
@@ -251,7 +259,8 @@ TEST(Int8Split, UnitByUnitStemAgreesWithReference) {
   Handoff h = Handoff::from_floats(r.graph.tensor(r.graph.inputs.at(0)).shape, r.input);
   for (int u = 0; u < 4; ++u) {
     auto p = compile("cpu0:int8", r.graph, u, u + 1, &r.calibration);
-    EXPECT_TRUE(p->float_fallbacks().empty()) << units[u].name << ": " << join(p->float_fallbacks());
+    EXPECT_TRUE(p->float_fallbacks().empty())
+        << units[u].name << ": " << join(p->float_fallbacks());
     h = p->run(h);
     ASSERT_TRUE(h.is_quantized());
   }
@@ -313,8 +322,8 @@ TEST(Int8Calibration, CompilingWithoutCalibrationThrows) {
   }
   // A calibration of another model has no ranges for this one's tensors.
   const Graph other = small_conv_net(4);
-  const Calibration wrong = calibrate(other, synthetic_calibration_inputs(other, 2, 1),
-                                      CalibrationMethod::minmax);
+  const Calibration wrong =
+      calibrate(other, synthetic_calibration_inputs(other, 2, 1), CalibrationMethod::minmax);
   EXPECT_THROW(compile("cpu0:int8", g, 0, n, &wrong), Error);
   // FP32 elements need none.
   EXPECT_NO_THROW(compile("cpu0:fp32", g, 0, n, nullptr));

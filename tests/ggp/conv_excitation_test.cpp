@@ -1,8 +1,9 @@
 // The excitation layers: reproducible, within the stated ranges, valid
 // models, and the basis's MAC term equal to the IR's MAC count.
+#include "ggp/conv_excitation.h"
+
 #include <gtest/gtest.h>
 
-#include "ggp/conv_excitation.h"
 #include "graph/stats.h"
 
 namespace splitinfer::ggp {

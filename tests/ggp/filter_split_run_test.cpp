@@ -1,6 +1,8 @@
 // A convolution split by output filters over the two real CPU elements and
 // executed concurrently computes what the unsplit layer computes: exactly
 // in float32, within the precision's error with INT8 or BF16 elements.
+#include "ggp/filter_split_run.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,14 +10,15 @@
 
 #include "common/error.h"
 #include "exec/cpu/cpu_features.h"
-#include "ggp/filter_split_run.h"
 
 namespace splitinfer::ggp {
 namespace {
 
 TEST(FilterSplitRun, TwoCoresComputeTheUnsplitLayer) {
-  for (const ConvLayer& layer : {ConvLayer{20, 20, 8, 3, 24, 1}, ConvLayer{15, 17, 5, 5, 7, 2}, ConvLayer{9, 9, 16, 1, 33, 1}}) {
-    const FilterSplitRun r = run_filter_split(layer, {"cpu0:fp32", "cpu1:fp32"}, {layer.n / 3, layer.n - layer.n / 3}, 2);
+  for (const ConvLayer& layer : {ConvLayer{20, 20, 8, 3, 24, 1}, ConvLayer{15, 17, 5, 5, 7, 2},
+                                 ConvLayer{9, 9, 16, 1, 33, 1}}) {
+    const FilterSplitRun r = run_filter_split(layer, {"cpu0:fp32", "cpu1:fp32"},
+                                              {layer.n / 3, layer.n - layer.n / 3}, 2);
     EXPECT_LE(r.max_relative_error, 1e-5) << layer.n;
     EXPECT_GT(r.split_ms, 0.0);
     EXPECT_GT(r.whole_ms, 0.0);
@@ -24,7 +27,8 @@ TEST(FilterSplitRun, TwoCoresComputeTheUnsplitLayer) {
 
 TEST(FilterSplitRun, AnElementWithoutFiltersSitsOut) {
   const ConvLayer layer{12, 12, 4, 3, 6, 1};
-  EXPECT_LE(run_filter_split(layer, {"cpu0:fp32", "cpu1:fp32"}, {0, 6}, 1).max_relative_error, 1e-5);
+  EXPECT_LE(run_filter_split(layer, {"cpu0:fp32", "cpu1:fp32"}, {0, 6}, 1).max_relative_error,
+            1e-5);
 }
 
 TEST(FilterSplitRun, ReducedPrecisionElementsStayCloseToFloat32) {

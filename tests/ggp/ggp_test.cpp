@@ -1,11 +1,11 @@
 // The condensation-and-penalty loop on a channel split with a closed-form
 // optimum: two elements working concurrently on C1 + C2 = C channels at
 // k1 and k2 ms per channel finish together at C1 = C k2 / (k1 + k2).
+#include "ggp/ggp.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "ggp/ggp.h"
 
 namespace splitinfer::ggp {
 namespace {
@@ -19,7 +19,8 @@ TEST(Ggp, ConcurrentChannelSplitMatchesTheClosedForm) {
   p.program.objective = Posynomial{{monomial(3, 1, {{0, 1}})}};
   p.program.inequalities = {Posynomial{{monomial(3, k1, {{1, 1}, {0, -1}})}},
                             Posynomial{{monomial(3, k2, {{2, 1}, {0, -1}})}}};
-  p.equalities = {Posynomial{{monomial(3, 1 / channels, {{1, 1}}), monomial(3, 1 / channels, {{2, 1}})}}};
+  p.equalities = {
+      Posynomial{{monomial(3, 1 / channels, {{1, 1}}), monomial(3, 1 / channels, {{2, 1}})}}};
   // Start from the even split, which meets the equality, t just feasible.
   const GgpResult r = solve_ggp(p, {k2 * channels / 2 * 1.01, channels / 2, channels / 2});
   ASSERT_TRUE(r.converged);

@@ -1,12 +1,13 @@
 // The GP solver on programs whose optima are known in closed form, the
 // condensation's two defining properties, and infeasible/unbounded programs.
+#include "ggp/gp_solver.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
 #include "common/error.h"
-#include "ggp/gp_solver.h"
 
 namespace splitinfer::ggp {
 namespace {
@@ -37,7 +38,7 @@ TEST(GpSolver, BoydTutorialBox) {
   // optimum has w = d = h = sqrt(50) and volume 50^1.5 (for fixed w d = P
   // and w + d = S >= 2 sqrt(P), h <= 100/S, so h w d <= 50 sqrt(P) <= 50^1.5).
   GeometricProgram gp;
-  gp.variables = 3;  // h, w, d
+  gp.variables = 3;                                                    // h, w, d
   gp.objective = posy({monomial(3, 1, {{0, -1}, {1, -1}, {2, -1}})});  // 1 / (h w d)
   gp.inequalities = {
       posy({monomial(3, 2.0 / 200, {{0, 1}, {1, 1}}), monomial(3, 2.0 / 200, {{0, 1}, {2, 1}})}),
@@ -77,8 +78,8 @@ TEST(GpSolver, InfeasibleAndUnboundedAreReported) {
   GeometricProgram gp;
   gp.variables = 1;
   gp.objective = posy({monomial(1, 1, {{0, 1}})});
-  gp.inequalities = {posy({monomial(1, 1, {{0, 1}})}),      // x <= 1
-                     posy({monomial(1, 2, {{0, -1}})})};    // x >= 2
+  gp.inequalities = {posy({monomial(1, 1, {{0, 1}})}),    // x <= 1
+                     posy({monomial(1, 2, {{0, -1}})})};  // x >= 2
   EXPECT_EQ(solve_gp(gp).status, GpStatus::infeasible);
   GeometricProgram open;
   open.variables = 1;

@@ -1,17 +1,19 @@
 // Latency-model fitting on data generated from known models: the fits must
 // recover them, and the error measure must match a hand computation.
+#include "ggp/model_fit.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
 #include "common/error.h"
-#include "ggp/model_fit.h"
 
 namespace splitinfer::ggp {
 namespace {
 
-std::vector<Sample> samples_of(const std::function<double(const std::vector<double>&)>& f, int count) {
+std::vector<Sample> samples_of(const std::function<double(const std::vector<double>&)>& f,
+                               int count) {
   std::mt19937 rng(9);
   std::uniform_real_distribution<double> u(1.0, 64.0);
   std::vector<Sample> s;
@@ -23,7 +25,8 @@ std::vector<Sample> samples_of(const std::function<double(const std::vector<doub
 }
 
 TEST(ModelFit, MonomialIsRecoveredFromExactData) {
-  const auto data = samples_of([](const auto& x) { return 0.002 * x[0] * std::sqrt(x[1]) / x[2]; }, 30);
+  const auto data =
+      samples_of([](const auto& x) { return 0.002 * x[0] * std::sqrt(x[1]) / x[2]; }, 30);
   const Monomial m = fit_monomial(data);
   EXPECT_NEAR(m.coefficient, 0.002, 1e-9);
   EXPECT_NEAR(m.exponents[0], 1.0, 1e-9);
@@ -34,8 +37,8 @@ TEST(ModelFit, MonomialIsRecoveredFromExactData) {
 TEST(ModelFit, PosynomialIsRecoveredAndUnusedTermsDropped) {
   // 0.5 x0 x1 + 3 from the basis {x0 x1, x0 x2^2, 1}.
   const auto data = samples_of([](const auto& x) { return 0.5 * x[0] * x[1] + 3.0; }, 40);
-  const std::vector<Monomial> basis{monomial(3, 1, {{0, 1}, {1, 1}}), monomial(3, 1, {{0, 1}, {2, 2}}),
-                                    monomial(3, 1)};
+  const std::vector<Monomial> basis{monomial(3, 1, {{0, 1}, {1, 1}}),
+                                    monomial(3, 1, {{0, 1}, {2, 2}}), monomial(3, 1)};
   const Posynomial p = fit_posynomial(data, basis);
   ASSERT_EQ(p.terms.size(), 2u);
   EXPECT_NEAR(p.terms[0].coefficient, 0.5, 1e-9);
@@ -54,8 +57,8 @@ TEST(ModelFit, NnlsClampsNegativeWeights) {
 TEST(ModelFit, MapeAndBadSamples) {
   const std::vector<Sample> s{{{1.0}, 100.0}, {{2.0}, 100.0}};
   EXPECT_DOUBLE_EQ(mape_percent(s, [](const auto& x) { return x[0] == 1.0 ? 110.0 : 90.0; }), 10.0);
-  EXPECT_THROW(fit_monomial({{{1.0}, 1.0}}), Error);                  // too few
-  EXPECT_THROW(fit_monomial({{{1.0}, 1.0}, {{-2.0}, 1.0}}), Error);   // non-positive feature
+  EXPECT_THROW(fit_monomial({{{1.0}, 1.0}}), Error);                 // too few
+  EXPECT_THROW(fit_monomial({{{1.0}, 1.0}, {{-2.0}, 1.0}}), Error);  // non-positive feature
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
 // Shape rules checked against hand-computed shapes (PyTorch's output-size
 // formulas worked out on paper), and the errors for inconsistent nodes.
+#include "graph/shape_inference.h"
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"
 #include "graph/graph.h"
-#include "graph/shape_inference.h"
 
 namespace splitinfer {
 namespace {
@@ -15,14 +16,14 @@ Graph single_node(OpType op, const std::vector<Shape>& inputs, Attributes attrs 
   Graph g;
   Node node{op, "node0", "", {}, {}, std::move(attrs)};
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const int id = g.add_tensor({"in" + std::to_string(i), DType::f32, inputs[i], true,
-                                 TensorRole::activation, {}});
+    const int id = g.add_tensor(
+        {"in" + std::to_string(i), DType::f32, inputs[i], true, TensorRole::activation, {}});
     g.inputs.push_back(id);
     node.inputs.push_back(id);
   }
   for (size_t i = 0; i < outputs; ++i) {
-    const int id = g.add_tensor({"out" + std::to_string(i), DType::f32, {}, false,
-                                 TensorRole::activation, {}});
+    const int id = g.add_tensor(
+        {"out" + std::to_string(i), DType::f32, {}, false, TensorRole::activation, {}});
     node.outputs.push_back(id);
     g.outputs.push_back(id);
   }
@@ -76,9 +77,10 @@ TEST(ShapeInference, ConvStridePadDilationGroups) {
                    attrs({{"dilations", Ints{2, 2}}, {"pads", Ints{2, 2, 2, 2}}})),
             (Shape{1, 8, 10, 10}));
   // Depthwise: 32 groups of one channel.
-  EXPECT_EQ(infer1(OpType::Conv, {{1, 32, 112, 112}, {32, 1, 3, 3}},
-                   attrs({{"group", int64_t{32}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}})),
-            (Shape{1, 32, 56, 56}));
+  EXPECT_EQ(
+      infer1(OpType::Conv, {{1, 32, 112, 112}, {32, 1, 3, 3}},
+             attrs({{"group", int64_t{32}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}})),
+      (Shape{1, 32, 56, 56}));
   // Asymmetric padding: rows 0+1, columns 2+0 on 5x6 with a 2x2 kernel.
   EXPECT_EQ(infer1(OpType::Conv, {{1, 1, 5, 6}, {1, 1, 2, 2}}, attrs({{"pads", Ints{0, 2, 1, 0}}})),
             (Shape{1, 1, 5, 7}));
@@ -96,7 +98,8 @@ TEST(ShapeInference, ConvAutoPadBecomesExplicitPads) {
 
 TEST(ShapeInference, ConvRejectsInconsistentWeights) {
   expect_error(OpType::Conv, {{1, 3, 8, 8}, {16, 4, 3, 3}}, {}, "input channels");
-  expect_error(OpType::Conv, {{1, 6, 8, 8}, {16, 2, 3, 3}}, attrs({{"group", int64_t{4}}}), "group");
+  expect_error(OpType::Conv, {{1, 6, 8, 8}, {16, 2, 3, 3}}, attrs({{"group", int64_t{4}}}),
+               "group");
   expect_error(OpType::Conv, {{1, 3, 8, 8}, {16, 3, 3}}, {}, "rank");
   expect_error(OpType::Conv, {{1, 3, 8, 8}, {16, 3, 3, 3}, {8}}, {}, "bias");
   expect_error(OpType::Conv, {{1, 3, 2, 2}, {16, 3, 3, 3}}, {}, "larger than the padded input");
@@ -113,8 +116,10 @@ TEST(ShapeInference, PoolingFloorAndCeil) {
   // Ceil mode drops a last window that would start in the right padding:
   // ceil((5 + 2 - 2) / 2) + 1 = 4 windows, but the 4th starts at 6 >= 5 + 1.
   EXPECT_EQ(infer1(OpType::MaxPool, {{1, 1, 5, 5}},
-                   attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}},
-                          {"pads", Ints{1, 1, 1, 1}}, {"ceil_mode", int64_t{1}}})),
+                   attrs({{"kernel_shape", Ints{2, 2}},
+                          {"strides", Ints{2, 2}},
+                          {"pads", Ints{1, 1, 1, 1}},
+                          {"ceil_mode", int64_t{1}}})),
             (Shape{1, 1, 3, 3}));
   EXPECT_EQ(infer1(OpType::AveragePool, {{1, 16, 10, 10}},
                    attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}})),
@@ -143,7 +148,8 @@ TEST(ShapeInference, ConcatFlattenReshapeTranspose) {
   expect_error(OpType::Concat, {{1, 3, 4, 4}, {1, 5, 4, 5}}, attrs({{"axis", int64_t{1}}}),
                "outside the concatenation axis");
   EXPECT_EQ(infer1(OpType::Flatten, {{2, 3, 4, 5}}), (Shape{2, 60}));
-  EXPECT_EQ(infer1(OpType::Flatten, {{2, 3, 4, 5}}, attrs({{"axis", int64_t{0}}})), (Shape{1, 120}));
+  EXPECT_EQ(infer1(OpType::Flatten, {{2, 3, 4, 5}}, attrs({{"axis", int64_t{0}}})),
+            (Shape{1, 120}));
   EXPECT_EQ(infer1(OpType::Reshape, {{1, 64, 7, 7}}, attrs({{"shape", Ints{0, -1}}})),
             (Shape{1, 3136}));
   expect_error(OpType::Reshape, {{1, 64, 7, 7}}, attrs({{"shape", Ints{5, -1}}}), "-1");
@@ -172,16 +178,18 @@ TEST(ShapeInference, PadSliceSplit) {
             (Shape{1, 3, 8, 10}));
   // Slice [1:-1] on axis 1 and [::2] on axis 2 (end past the axis is clamped).
   EXPECT_EQ(infer1(OpType::Slice, {{1, 10, 9}},
-                   attrs({{"starts", Ints{1, 0}}, {"ends", Ints{-1, INT64_MAX}},
-                          {"axes", Ints{1, 2}}, {"steps", Ints{1, 2}}})),
+                   attrs({{"starts", Ints{1, 0}},
+                          {"ends", Ints{-1, INT64_MAX}},
+                          {"axes", Ints{1, 2}},
+                          {"steps", Ints{1, 2}}})),
             (Shape{1, 8, 5}));
   // Reverse slice [::-1].
-  EXPECT_EQ(infer1(OpType::Slice, {{6}}, attrs({{"starts", Ints{-1}}, {"ends", Ints{INT64_MIN}},
-                                                {"steps", Ints{-1}}})),
+  EXPECT_EQ(infer1(OpType::Slice, {{6}},
+                   attrs({{"starts", Ints{-1}}, {"ends", Ints{INT64_MIN}}, {"steps", Ints{-1}}})),
             (Shape{6}));
-  EXPECT_EQ(infer(OpType::Split, {{1, 6, 4}},
-                  attrs({{"axis", int64_t{1}}, {"split", Ints{2, 4}}}), 2),
-            (std::vector<Shape>{{1, 2, 4}, {1, 4, 4}}));
+  EXPECT_EQ(
+      infer(OpType::Split, {{1, 6, 4}}, attrs({{"axis", int64_t{1}}, {"split", Ints{2, 4}}}), 2),
+      (std::vector<Shape>{{1, 2, 4}, {1, 4, 4}}));
   EXPECT_EQ(infer(OpType::Split, {{1, 6, 4}}, attrs({{"axis", int64_t{1}}}), 3),
             (std::vector<Shape>{{1, 2, 4}, {1, 2, 4}, {1, 2, 4}}));
 }
@@ -192,7 +200,8 @@ TEST(ShapeInference, ReduceSqueezeUnsqueezeSoftmax) {
             (Shape{1, 32}));
   EXPECT_EQ(infer1(OpType::ReduceMean, {{1, 32, 7, 7}}, attrs({{"axes", Ints{-1}}})),
             (Shape{1, 32, 7, 1}));
-  EXPECT_EQ(infer1(OpType::Squeeze, {{1, 32, 1, 1}}, attrs({{"axes", Ints{2, 3}}})), (Shape{1, 32}));
+  EXPECT_EQ(infer1(OpType::Squeeze, {{1, 32, 1, 1}}, attrs({{"axes", Ints{2, 3}}})),
+            (Shape{1, 32}));
   EXPECT_EQ(infer1(OpType::Squeeze, {{1, 32, 1, 1}}), (Shape{32}));
   expect_error(OpType::Squeeze, {{1, 32, 1, 1}}, attrs({{"axes", Ints{1}}}), "cannot squeeze");
   EXPECT_EQ(infer1(OpType::Unsqueeze, {{32}}, attrs({{"axes", Ints{0, 2}}})), (Shape{1, 32, 1}));

@@ -1,12 +1,13 @@
 // The zoo must match torchvision exactly: parameter counts as
 // sum(p.numel() for p in model.parameters()), MACs of convolutions and linear
 // layers, and the split-index counts of the split-inference paper.
+#include "graph/zoo/zoo.h"
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"
 #include "graph/stats.h"
 #include "graph/units.h"
-#include "graph/zoo/zoo.h"
 
 namespace splitinfer {
 namespace {
@@ -82,9 +83,10 @@ std::vector<std::string> unit_names(const Graph& g) {
 }
 
 TEST(ZooUnits, Resnet18FollowsTorchvisionModules) {
-  const std::vector<std::string> expected = {
-      "conv1",    "bn1",      "relu",     "maxpool",  "layer1.0", "layer1.1", "layer2.0", "layer2.1",
-      "layer3.0", "layer3.1", "layer4.0", "layer4.1", "avgpool",  "flatten",  "fc"};
+  const std::vector<std::string> expected = {"conv1",    "bn1",      "relu",     "maxpool",
+                                             "layer1.0", "layer1.1", "layer2.0", "layer2.1",
+                                             "layer3.0", "layer3.1", "layer4.0", "layer4.1",
+                                             "avgpool",  "flatten",  "fc"};
   EXPECT_EQ(unit_names(build_zoo_model("resnet18", std::nullopt)), expected);
 }
 
@@ -177,16 +179,16 @@ TEST(ZooLayers, MobilenetV3MatchesTorchvisionModules) {
 TEST(ZooShapes, UnitOutputs) {
   const Graph r50 = build_zoo_model("resnet50", std::nullopt);
   const auto u = split_units(r50);
-  EXPECT_EQ(r50.tensor(u[3].output).shape, (Shape{1, 64, 56, 56}));     // maxpool
-  EXPECT_EQ(r50.tensor(u[6].output).shape, (Shape{1, 256, 56, 56}));    // layer1.2
-  EXPECT_EQ(r50.tensor(u[7].output).shape, (Shape{1, 512, 28, 28}));    // layer2.0
-  EXPECT_EQ(r50.tensor(u[19].output).shape, (Shape{1, 2048, 7, 7}));    // layer4.2
+  EXPECT_EQ(r50.tensor(u[3].output).shape, (Shape{1, 64, 56, 56}));   // maxpool
+  EXPECT_EQ(r50.tensor(u[6].output).shape, (Shape{1, 256, 56, 56}));  // layer1.2
+  EXPECT_EQ(r50.tensor(u[7].output).shape, (Shape{1, 512, 28, 28}));  // layer2.0
+  EXPECT_EQ(r50.tensor(u[19].output).shape, (Shape{1, 2048, 7, 7}));  // layer4.2
   EXPECT_EQ(int8_handoff_bytes(r50.tensor(u[3].output)), 64 * 56 * 56 + kInt8HandoffHeaderBytes);
 
   const Graph vgg = build_zoo_model("vgg16", std::nullopt);
   const auto v = split_units(vgg);
-  EXPECT_EQ(vgg.tensor(v[30].output).shape, (Shape{1, 512, 7, 7}));     // features.30
-  EXPECT_EQ(vgg.tensor(v[32].output).shape, (Shape{1, 25088}));         // flatten
+  EXPECT_EQ(vgg.tensor(v[30].output).shape, (Shape{1, 512, 7, 7}));  // features.30
+  EXPECT_EQ(vgg.tensor(v[32].output).shape, (Shape{1, 25088}));      // flatten
 
   const Graph alex = build_zoo_model("alexnet", std::nullopt);
   const auto a = split_units(alex);
@@ -238,9 +240,7 @@ TEST(Zoo, WeightsAreDeterministicPerSeed) {
   EXPECT_FALSE(build_zoo_model("lenet5", std::nullopt).tensor(w).has_data());
 }
 
-TEST(Zoo, UnknownNameIsAnError) {
-  EXPECT_THROW(build_zoo_model("resnet19", std::nullopt), Error);
-}
+TEST(Zoo, UnknownNameIsAnError) { EXPECT_THROW(build_zoo_model("resnet19", std::nullopt), Error); }
 
 }  // namespace
 }  // namespace splitinfer

@@ -21,12 +21,14 @@ std::vector<float> read_floats(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   std::vector<float> v(static_cast<size_t>(in.tellg()) / sizeof(float));
   in.seekg(0);
-  in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(float)));
+  in.read(reinterpret_cast<char*>(v.data()),
+          static_cast<std::streamsize>(v.size() * sizeof(float)));
   return v;
 }
 
 TEST(ZooTorchvision, Fp32OutputsMatchTorchvisionOnTheSameWeights) {
-  if (std::system("/usr/bin/python3 -c 'import numpy, torch, torchvision, onnx' >/dev/null 2>&1") != 0)
+  if (std::system("/usr/bin/python3 -c 'import numpy, torch, torchvision, onnx' >/dev/null 2>&1") !=
+      0)
     GTEST_SKIP() << "python3-torch, python3-torchvision or python3-onnx missing";
   const std::string dir = testing::make_temp_dir();
   const std::vector<std::string> models = {"mobilenet_v3_small", "mobilenet_v3_large",
@@ -67,7 +69,8 @@ TEST(ZooTorchvision, Fp32OutputsMatchTorchvisionOnTheSameWeights) {
       max_ref = std::max(max_ref, std::abs(torch[i]));
     }
     EXPECT_GT(max_ref, 0.0f);
-    EXPECT_LE(max_diff, 1e-4f * max_ref) << "max |diff| " << max_diff << ", max |torch| " << max_ref;
+    EXPECT_LE(max_diff, 1e-4f * max_ref)
+        << "max |diff| " << max_diff << ", max |torch| " << max_ref;
     EXPECT_EQ(std::max_element(ours.begin(), ours.end()) - ours.begin(),
               std::max_element(torch.begin(), torch.end()) - torch.begin());
   }

@@ -2,12 +2,11 @@
 // whose one-line message names what is wrong, never a crash or a giant
 // allocation.
 #include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 
 #include <filesystem>
 #include <fstream>
 #include <random>
-
-#include <onnx/onnx_pb.h>
 
 #include "common/error.h"
 #include "graph/zoo/zoo.h"
@@ -182,7 +181,9 @@ TEST(OnnxBadInput, OpsetOutsideElevenToSeventeen) {
 // 1, HardSigmoid 6); unchanged up to opset 11, such a file reads as opset 11.
 TEST(OnnxBadInput, OlderOpsetWithOperatorsUnchangedAtElevenIsRead) {
   ModelProtoBuilder b(6);
-  b.input("x", {1, 3, 8, 8}).node("HardSigmoid", {"x"}, {"h"}).node("GlobalAveragePool", {"h"}, {"y"});
+  b.input("x", {1, 3, 8, 8})
+      .node("HardSigmoid", {"x"}, {"h"})
+      .node("GlobalAveragePool", {"h"}, {"y"});
   b.output("y");
   const Graph g = import_onnx_bytes(b.bytes(), "old.onnx");
   ASSERT_EQ(g.nodes.size(), 2u);

@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "graph/stats.h"
@@ -27,7 +26,8 @@ class PytorchExporter : public ::testing::Test {
       return;  // each test skips
     dir_ = testing::make_temp_dir();
     const std::string command = "/usr/bin/python3 " SPLITINFER_SOURCE_DIR
-                                "/tests/fixtures/export_pytorch.py " + dir_ + " >/dev/null 2>&1";
+                                "/tests/fixtures/export_pytorch.py " +
+                                dir_ + " >/dev/null 2>&1";
     exported_ = std::system(command.c_str()) == 0;
   }
   static void TearDownTestSuite() {

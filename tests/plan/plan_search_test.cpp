@@ -49,8 +49,8 @@ TEST(PlanEvaluate, HandComputedDirectAndIndirect) {
   // 3 units; 1e6 elements cross cut 1, 2e6 cross cut 2.
   const std::vector<int64_t> cuts{0, 1000000, 2000000, 10};
   {
-    const Plan plan = evaluate_plan(problem(costs, {{"a", Precision::int8}, {"b", Precision::fp32}}, cuts,
-                                            LinkMode::direct, Objective::throughput),
+    const Plan plan = evaluate_plan(problem(costs, {{"a", Precision::int8}, {"b", Precision::fp32}},
+                                            cuts, LinkMode::direct, Objective::throughput),
                                     {1});
     // a: 0.5 + 1 compute, sends 1e6 + 8 int8 bytes: 0.1 + 1.000008 ms. b: 0.5 + 4.
     EXPECT_NEAR(plan.stages[0].compute_ms, 1.5, 1e-12);
@@ -62,8 +62,8 @@ TEST(PlanEvaluate, HandComputedDirectAndIndirect) {
   }
   {
     // Float sender, indirect: 8e6 bytes to the host on a, then to b's memory on b.
-    const Plan plan = evaluate_plan(problem(costs, {{"a", Precision::fp32}, {"b", Precision::fp32}}, cuts,
-                                            LinkMode::indirect, Objective::latency),
+    const Plan plan = evaluate_plan(problem(costs, {{"a", Precision::fp32}, {"b", Precision::fp32}},
+                                            cuts, LinkMode::indirect, Objective::latency),
                                     {2});
     EXPECT_NEAR(plan.stages[0].total_ms(), 3.5 + 8.1, 1e-9);
     EXPECT_NEAR(plan.stages[1].total_ms(), 2.5 + 8.1, 1e-9);
@@ -72,16 +72,16 @@ TEST(PlanEvaluate, HandComputedDirectAndIndirect) {
   }
   {
     // A bfloat16 sender: 2 bytes per value, 4e6 bytes over cut 2.
-    const Plan plan = evaluate_plan(problem(costs, {{"a", Precision::bf16}, {"b", Precision::fp32}}, cuts,
-                                            LinkMode::direct, Objective::throughput),
+    const Plan plan = evaluate_plan(problem(costs, {{"a", Precision::bf16}, {"b", Precision::fp32}},
+                                            cuts, LinkMode::direct, Objective::throughput),
                                     {2});
     EXPECT_EQ(plan.stages[0].send_bytes, 4000000);
     EXPECT_NEAR(plan.stages[0].send_ms, 4.1, 1e-9);
   }
   {
     // Split 0 and N: one element runs everything, nothing crosses a link.
-    const auto p = problem(costs, {{"a", Precision::int8}, {"b", Precision::fp32}}, cuts, LinkMode::direct,
-                           Objective::throughput);
+    const auto p = problem(costs, {{"a", Precision::int8}, {"b", Precision::fp32}}, cuts,
+                           LinkMode::direct, Objective::throughput);
     EXPECT_NEAR(evaluate_plan(p, {0}).period_ms, 6.5, 1e-12);
     EXPECT_NEAR(evaluate_plan(p, {3}).period_ms, 6.5, 1e-12);
     EXPECT_TRUE(evaluate_plan(p, {0}).stages[0].empty());
@@ -90,8 +90,8 @@ TEST(PlanEvaluate, HandComputedDirectAndIndirect) {
 
 TEST(PlanEvaluate, RejectsBadSplits) {
   const TableCosts costs({{"a", {1, 2}}, {"b", {1, 1}}}, 0.0);
-  const auto p = problem(costs, {{"a", Precision::fp32}, {"b", Precision::fp32}}, {0, 4, 4}, LinkMode::direct,
-                         Objective::throughput);
+  const auto p = problem(costs, {{"a", Precision::fp32}, {"b", Precision::fp32}}, {0, 4, 4},
+                         LinkMode::direct, Objective::throughput);
   EXPECT_THROW(evaluate_plan(p, {3}), Error);
   EXPECT_THROW(evaluate_plan(p, {-1}), Error);
   EXPECT_THROW(evaluate_plan(p, {1, 1}), Error);
@@ -104,8 +104,8 @@ TEST(PlanEvaluate, RejectsBadSplits) {
 
 TEST(PlanSearch, TwoStageRankingIsSortedAndComplete) {
   const TableCosts costs({{"a", {1, 1, 1, 1}}, {"b", {3, 3, 3, 3}}}, 0.0);
-  const auto p = problem(costs, {{"a", Precision::int8}, {"b", Precision::fp32}}, {0, 100, 100, 100, 100},
-                         LinkMode::direct, Objective::throughput);
+  const auto p = problem(costs, {{"a", Precision::int8}, {"b", Precision::fp32}},
+                         {0, 100, 100, 100, 100}, LinkMode::direct, Objective::throughput);
   const std::vector<Plan> ranked = rank_two_stage_splits(p);
   ASSERT_EQ(ranked.size(), 5u);
   for (size_t i = 1; i < ranked.size(); ++i)
@@ -175,22 +175,27 @@ TEST(PlanDataParallel, DevicesAddTheirRatesAndSharedDevicesTimeShare) {
   const TableCosts costs({{"a", {1, 2, 3}}, {"b", {2, 2, 2}}, {"c", {3, 3, 3}}}, 0.5);
   const std::vector<int64_t> cuts{0, 10, 10, 10};
   auto priced = [&](std::vector<ChainElement> chain) {
-    return evaluate_data_parallel(problem(costs, std::move(chain), cuts, LinkMode::direct, Objective::throughput));
+    return evaluate_data_parallel(
+        problem(costs, std::move(chain), cuts, LinkMode::direct, Objective::throughput));
   };
   // Two devices: rates add.
-  const DataParallelPlan two = priced({{"a", Precision::int8, "cpu0"}, {"b", Precision::fp32, "cpu1"}});
+  const DataParallelPlan two =
+      priced({{"a", Precision::int8, "cpu0"}, {"b", Precision::fp32, "cpu1"}});
   EXPECT_EQ(two.whole_ms, (std::vector<double>{6.5, 6.5}));
   EXPECT_NEAR(two.period_ms, 3.25, 1e-12);
   EXPECT_NEAR(two.latency_ms, 6.5, 1e-12);
   // One core time-shared by two elements: one frame per mean whole time.
-  const DataParallelPlan shared = priced({{"a", Precision::int8, "cpu0"}, {"c", Precision::fp32, "cpu0"}});
+  const DataParallelPlan shared =
+      priced({{"a", Precision::int8, "cpu0"}, {"c", Precision::fp32, "cpu0"}});
   EXPECT_NEAR(shared.period_ms, (6.5 + 9.5) / 2, 1e-12);
   EXPECT_NEAR(shared.latency_ms, 9.5, 1e-12);
   // An all-core element shares with every core.
-  const DataParallelPlan all = priced({{"a", Precision::int8, "cpu"}, {"b", Precision::fp32, "cpu1"}});
+  const DataParallelPlan all =
+      priced({{"a", Precision::int8, "cpu"}, {"b", Precision::fp32, "cpu1"}});
   EXPECT_NEAR(all.period_ms, 6.5, 1e-12);
   // Elements with no device (simulated) are devices of their own.
-  const DataParallelPlan sim = priced({{"a", Precision::int8}, {"a", Precision::int8}, {"c", Precision::fp32}});
+  const DataParallelPlan sim =
+      priced({{"a", Precision::int8}, {"a", Precision::int8}, {"c", Precision::fp32}});
   EXPECT_NEAR(sim.period_ms, 1.0 / (2 / 6.5 + 1 / 9.5), 1e-12);
 }
 

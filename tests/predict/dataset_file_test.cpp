@@ -12,7 +12,6 @@
 #include <functional>
 #include <iterator>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
@@ -47,7 +46,8 @@ ModelRecord hand_record(uint64_t seed) {
     r.first_ms.push_back(k == 0 ? 0.0 : 0.5 * k);
     r.second_ms.push_back(k == n ? 0.0 : 1.25 * (n - k));
     r.handoff_bytes.push_back(k == 0 || k == n ? 0 : 1000 * k + 8);
-    r.latency_ms.push_back(r.first_ms.back() + r.second_ms.back() + (k == 0 || k == n ? 0.0 : 0.03));
+    r.latency_ms.push_back(r.first_ms.back() + r.second_ms.back() +
+                           (k == 0 || k == n ? 0.0 : 0.03));
     r.period_ms.push_back(std::max(r.first_ms.back(), r.second_ms.back()));
   }
   r.best_latency_split = n;  // 0.5 per unit on the first element beats 1.25 on the second
@@ -145,7 +145,8 @@ TEST_F(DatasetFile, TruncatedOrCorruptFilesAreRefused) {
   EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
 
   std::string flipped = gz;
-  for (size_t i = gz.size() / 3; i < gz.size() / 3 + 16; ++i) flipped[i] = static_cast<char>(~flipped[i]);
+  for (size_t i = gz.size() / 3; i < gz.size() / 3 + 16; ++i)
+    flipped[i] = static_cast<char>(~flipped[i]);
   const std::string corrupt = dir_ + "/corrupt.json.gz";
   write_file_atomically(corrupt, flipped);
   e = load_error(corrupt);
@@ -177,7 +178,8 @@ TEST_F(DatasetFile, InconsistentContentsNameTheModel) {
       {[](auto& d) { d["models"][1].erase("period_ms"); }, "model 1: has no \"period_ms\""},
       {[](auto& d) { d["models"][0]["latency_ms"].erase(0); }, "model 0: \"latency_ms\" has"},
       {[](auto& d) { d["models"][0]["first_ms"][2] = -1.0; }, "model 0: \"first_ms\" holds"},
-      {[](auto& d) { d["models"][1]["unit_ms"][1] = "fast"; }, "model 1: \"unit_ms[1]\" has the wrong type"},
+      {[](auto& d) { d["models"][1]["unit_ms"][1] = "fast"; },
+       "model 1: \"unit_ms[1]\" has the wrong type"},
       {[](auto& d) { d["models"][0]["features"][0].erase(0); }, "model 0: a node has 14 features"},
       {[](auto& d) { d["models"][0]["best_latency_split"] = 0; }, "is not a minimum"},
       {[](auto& d) { d["models"][0]["best_throughput_split"] = 1000; }, "outside 0.."},

@@ -46,7 +46,8 @@ struct Synthetic {
 Synthetic synthetic(int models) {
   std::mt19937 rng(7);
   Synthetic s;
-  for (int m = 0; m < models; ++m) s.graphs.push_back(random_chain(4 + static_cast<int>(rng() % 12), rng));
+  for (int m = 0; m < models; ++m)
+    s.graphs.push_back(random_chain(4 + static_cast<int>(rng() % 12), rng));
   for (const UnitGraph& g : s.graphs) s.examples.push_back({&g, prefix_cost(g)});
   return s;
 }
@@ -58,14 +59,16 @@ TEST(GnnModel, ShortTrainingReducesTheLoss) {
   o.epochs = 40;
   o.batch = 8;
   int calls = 0;
-  const TrainingReport r = model->train(s.examples, s.examples, o, [&](int, const EpochLoss&) { ++calls; });
+  const TrainingReport r =
+      model->train(s.examples, s.examples, o, [&](int, const EpochLoss&) { ++calls; });
   ASSERT_EQ(r.epochs.size(), 40u);
   EXPECT_EQ(calls, 40);
   EXPECT_LT(r.epochs.back().training, 0.25 * r.epochs.front().training);
   EXPECT_GE(r.best_epoch, 1);
   EXPECT_GT(r.parameters, 0);
   // The kept weights are the best epoch's.
-  EXPECT_NEAR(model->loss(s.examples), r.epochs[static_cast<size_t>(r.best_epoch - 1)].validation, 1e-4);
+  EXPECT_NEAR(model->loss(s.examples), r.epochs[static_cast<size_t>(r.best_epoch - 1)].validation,
+              1e-4);
 }
 
 TEST(GnnModel, PartitionTrainingReducesTheLoss) {
@@ -90,13 +93,15 @@ TEST(GnnModel, DirectionsKeepUnitsBlindToTheOtherSide) {
   std::mt19937 rng(3);
   const UnitGraph g = random_chain(12, rng);
   UnitGraph changed = g;
-  for (int j = kUnitTypeCount; j < kNodeFeatureCount; ++j) changed.features[6][static_cast<size_t>(j)] += 0.5f;
+  for (int j = kUnitTypeCount; j < kNodeFeatureCount; ++j)
+    changed.features[6][static_cast<size_t>(j)] += 0.5f;
   for (GnnDirection d : {GnnDirection::forward, GnnDirection::reverse}) {
     auto model = make_gnn_model({d, GnnHead::latency_ms, 16, 6}, 5);
     const auto before = model->predict(g), after = model->predict(changed);
     for (int i = 0; i < 12; ++i) {
       const bool sees_unit_6 = d == GnnDirection::forward ? i >= 6 : i <= 6;
-      if (sees_unit_6) EXPECT_NE(before[static_cast<size_t>(i)], after[static_cast<size_t>(i)]) << i;
+      if (sees_unit_6)
+        EXPECT_NE(before[static_cast<size_t>(i)], after[static_cast<size_t>(i)]) << i;
       else EXPECT_EQ(before[static_cast<size_t>(i)], after[static_cast<size_t>(i)]) << i;
     }
   }
@@ -105,8 +110,10 @@ TEST(GnnModel, DirectionsKeepUnitsBlindToTheOtherSide) {
 TEST(GnnModel, CumulativeCurvesRiseTowardsTheirEnd) {
   std::mt19937 rng(4);
   const UnitGraph g = random_chain(20, rng);
-  const auto forward = make_gnn_model({GnnDirection::forward, GnnHead::latency_ms, 16, 2}, 2)->predict(g);
-  const auto reverse = make_gnn_model({GnnDirection::reverse, GnnHead::latency_ms, 16, 2}, 2)->predict(g);
+  const auto forward =
+      make_gnn_model({GnnDirection::forward, GnnHead::latency_ms, 16, 2}, 2)->predict(g);
+  const auto reverse =
+      make_gnn_model({GnnDirection::reverse, GnnHead::latency_ms, 16, 2}, 2)->predict(g);
   for (size_t i = 1; i < g.features.size(); ++i) {
     EXPECT_GT(forward[i], forward[i - 1]) << i;  // units 0..i
     EXPECT_LT(reverse[i], reverse[i - 1]) << i;  // units i..N-1
@@ -159,11 +166,11 @@ TEST(GnnModel, BadExamplesAreErrors) {
   EXPECT_THROW(model->train({}, {}, o, nullptr), Error);
   std::mt19937 rng(1);
   UnitGraph g = random_chain(3, rng);
-  EXPECT_THROW(model->train({{&g, {1.0, 2.0}}}, {}, o, nullptr), Error);        // a target missing
-  EXPECT_THROW(model->train({{&g, {1.0, 0.0, 2.0}}}, {}, o, nullptr), Error);   // a time of 0
+  EXPECT_THROW(model->train({{&g, {1.0, 2.0}}}, {}, o, nullptr), Error);       // a target missing
+  EXPECT_THROW(model->train({{&g, {1.0, 0.0, 2.0}}}, {}, o, nullptr), Error);  // a time of 0
   g.features[1].pop_back();
-  EXPECT_THROW(model->predict(g), Error);                                       // 12 features
-  EXPECT_THROW(model->predict(UnitGraph{}), Error);                             // no nodes
+  EXPECT_THROW(model->predict(g), Error);            // 12 features
+  EXPECT_THROW(model->predict(UnitGraph{}), Error);  // no nodes
 }
 
 }  // namespace

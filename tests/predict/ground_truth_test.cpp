@@ -22,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr uint64_t kSeed = 1;  // 25 units, about 1 ms on the INT8 element
+constexpr uint64_t kSeed = 1;   // 25 units, about 1 ms on the INT8 element
 constexpr double kKept = 1e-5;  // the record keeps times to 10 ns
 const std::string kMachine = "test-machine";
 
@@ -38,7 +38,8 @@ class GroundTruth : public ::testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
   double stored_ms(const Graph& g, int n, int e, int first, int last) const {
-    const ProfileKey key{structure_hash(g), g.name, kDatasetElements[static_cast<size_t>(e)], kMachine, n};
+    const ProfileKey key{structure_hash(g), g.name, kDatasetElements[static_cast<size_t>(e)],
+                         kMachine, n};
     const auto t = store_->find(key, first, last);
     EXPECT_TRUE(t) << "no row " << first << ".." << last;
     return t ? t->median_ms : 0.0;
@@ -75,7 +76,8 @@ TEST_F(GroundTruth, RecordOfAMeasuredModelIsSelfConsistent) {
     ASSERT_EQ(r.unit_ms[static_cast<size_t>(e)].size(), static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
       EXPECT_GT(r.unit_ms[static_cast<size_t>(e)][static_cast<size_t>(i)], 0.0);
-      EXPECT_NEAR(r.unit_ms[static_cast<size_t>(e)][static_cast<size_t>(i)], stored_ms(g, n, e, i, i + 1), kKept);
+      EXPECT_NEAR(r.unit_ms[static_cast<size_t>(e)][static_cast<size_t>(i)],
+                  stored_ms(g, n, e, i, i + 1), kKept);
     }
   }
 

@@ -73,7 +73,8 @@ TEST(NodeFeatures, HandBuiltModel) {
   const Expected expected[] = {
       {UnitType::conv, 3, 2, 3, 8, 3 * 32 * 32, 8 * 16 * 16, 8 * 16 * 16 * 3 * 9, 8 * 3 * 9 + 16},
       {UnitType::pooling, 3, 2, 8, 8, 8 * 16 * 16, 8 * 8 * 8, 0, 0},
-      {UnitType::residual_block, 3, 1, 8, 8, 8 * 8 * 8, 8 * 8 * 8, 2 * (8 * 8 * 8 * 8 * 9), 2 * (8 * 8 * 9 + 16)},
+      {UnitType::residual_block, 3, 1, 8, 8, 8 * 8 * 8, 8 * 8 * 8, 2 * (8 * 8 * 8 * 8 * 9),
+       2 * (8 * 8 * 9 + 16)},
       // expand 8 -> 16 at 8x8, depthwise 5x5 stride 2 to 4x4, project 16 -> 12
       {UnitType::inverted_residual_block, 5, 2, 8, 12, 8 * 8 * 8, 12 * 4 * 4,
        16 * 64 * 8 + 16 * 16 * 25 + 12 * 16 * 16, (16 * 8 + 32) + (16 * 25 + 32) + (12 * 16 + 24)},

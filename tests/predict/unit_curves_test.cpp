@@ -62,7 +62,8 @@ TEST(CurveCostSource, RankedSplitsAddTheLinkTransfer) {
   const CurveCostSource costs("a", {1.0, 3.0, 6.0}, "b", {9.0, 7.0, 2.0});
   // 1 GB/s and 0.5 ms a transfer: cut 1 moves 100 int8 elements (+8 bytes).
   const Link link{"test", 0.5, 1.0, "spec"};
-  const auto plans = rank_splits(costs, {{"a", Precision::int8}, {"b", Precision::fp32}}, {0, 100, 40, 0}, link, Objective::latency);
+  const auto plans = rank_splits(costs, {{"a", Precision::int8}, {"b", Precision::fp32}},
+                                 {0, 100, 40, 0}, link, Objective::latency);
   ASSERT_EQ(plans.size(), 4u);
   // Latencies: k=0 9; k=1 1+0.5+0.000108+7 = 8.5001; k=2 3+0.5+0.000048+2 = 5.50005; k=3 6.
   EXPECT_EQ(plans[0].cuts, std::vector<int>{2});

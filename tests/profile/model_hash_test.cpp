@@ -1,15 +1,15 @@
 // Profiles are keyed by a hash of what decides timing (structure) and
 // calibrations by structure plus weights (content).
-#include <unistd.h>
+#include "profile/model_hash.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <regex>
 #include <set>
 
 #include "graph/zoo/zoo.h"
 #include "profile/machine_id.h"
-#include "profile/model_hash.h"
 
 namespace splitinfer {
 namespace {

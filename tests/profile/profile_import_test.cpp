@@ -1,11 +1,12 @@
 // Import of external profiles, checked against lenet5, whose 12 units are
 // conv1 relu1 pool1 conv2 relu2 pool2 flatten fc1 relu3 fc2 relu4 fc3.
+#include "profile/profile_import.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "graph/zoo/zoo.h"
-#include "profile/profile_import.h"
 #include "profile_test_util.h"
 
 namespace splitinfer {
@@ -16,8 +17,8 @@ using testing::expect_error;
 using testing::TempDir;
 using testing::write_bytes;
 
-const char* const kLenetUnits[] = {"conv1", "relu1", "pool1",   "conv2", "relu2", "pool2",
-                                   "flatten", "fc1", "relu3", "fc2",   "relu4", "fc3"};
+const char* const kLenetUnits[] = {"conv1",   "relu1", "pool1", "conv2", "relu2", "pool2",
+                                   "flatten", "fc1",   "relu3", "fc2",   "relu4", "fc3"};
 
 class ProfileImport : public ::testing::Test {
  protected:
@@ -39,9 +40,13 @@ class ProfileImport : public ::testing::Test {
             {"element", "dpu:int8"},
             {"source_note", "VCK190, Vitis AI 3.0"},
             {"units", units},
-            {"splits", {{{"split", 3}, {"side", "prefix"}, {"median_ms", 0.5}},
-                        {{"split", 3}, {"side", "suffix"}, {"median_ms", 6.0},
-                         {"p10_ms", 5.5}, {"p90_ms", 6.5}}}}};
+            {"splits",
+             {{{"split", 3}, {"side", "prefix"}, {"median_ms", 0.5}},
+              {{"split", 3},
+               {"side", "suffix"},
+               {"median_ms", 6.0},
+               {"p10_ms", 5.5},
+               {"p90_ms", 6.5}}}}};
   }
 
   static std::string valid_csv() {
@@ -171,8 +176,10 @@ TEST_F(ProfileImport, JsonTimesAndSplitsThatAreWrong) {
       {[](json& d) { d["units"] = 3; }, {"\"units\" must be an array"}},
       {[](json& d) { d["splits"][0]["split"] = 13; }, {"splits[0]", "split 13", "0..12"}},
       {[](json& d) { d["splits"][0]["split"] = -1; }, {"splits[0]", "split -1"}},
-      {[](json& d) { d["splits"][0]["split"] = 0; }, {"splits[0]", "prefix of split 0 holds no units"}},
-      {[](json& d) { d["splits"][1]["split"] = 12; }, {"splits[1]", "suffix of split 12 holds no units"}},
+      {[](json& d) { d["splits"][0]["split"] = 0; },
+       {"splits[0]", "prefix of split 0 holds no units"}},
+      {[](json& d) { d["splits"][1]["split"] = 12; },
+       {"splits[1]", "suffix of split 12 holds no units"}},
       {[](json& d) { d["splits"][0]["side"] = "left"; }, {"splits[0]", "\"prefix\" or \"suffix\""}},
       {[](json& d) { d["splits"][1]["side"] = "prefix"; },
        {"splits[1]: prefix of split 3 appears twice (also splits[0])"}},

@@ -1,10 +1,11 @@
 // The profile store: round trips, and bad files (corrupt, foreign, other
 // schema version, read-only, locked) refused with one-line errors and never
 // changed.
-#include <sqlite3.h>
-#include <stdlib.h>
+#include "profile/profile_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
 
 #include <chrono>
 #include <cmath>
@@ -12,7 +13,6 @@
 #include <optional>
 #include <random>
 
-#include "profile/profile_store.h"
 #include "profile_test_util.h"
 
 namespace splitinfer {
@@ -52,8 +52,8 @@ struct RawConnection {
 TEST(ProfileStore, RoundTrip) {
   TempDir dir;
   ProfileStore store(dir.file("p.sqlite"));
-  const std::vector<RangeTiming> rows = {timing(1, 2, 0.5), timing(0, 1, 0.25),
-                                         timing(0, 12, 3.0), timing(4, 12, 2.0)};
+  const std::vector<RangeTiming> rows = {timing(1, 2, 0.5), timing(0, 1, 0.25), timing(0, 12, 3.0),
+                                         timing(4, 12, 2.0)};
   store.put(key(), rows);
 
   const auto got = store.get(key());
@@ -125,8 +125,11 @@ TEST(ProfileStore, FailedWriteLeavesThePreviousContents) {
   store.put(key(), {timing(0, 1, 1.0)});
   RangeTiming bad = timing(1, 2, 1.0);
   bad.p10_ms = 2.0;  // above the median
-  expect_error([&] { store.put(key(), {timing(0, 1, 7.0), timing(2, 3, 1.0), bad}); },
-               ErrorKind::invalid_input, {path, "units [1, 2)", "cpu0:int8", "CHECK"});
+  expect_error(
+      [&] {
+        store.put(key(), {timing(0, 1, 7.0), timing(2, 3, 1.0), bad});
+      },
+      ErrorKind::invalid_input, {path, "units [1, 2)", "cpu0:int8", "CHECK"});
   const auto got = store.get(key());
   ASSERT_EQ(got.size(), 1u);
   expect_same(got[0], timing(0, 1, 1.0));

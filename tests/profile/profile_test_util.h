@@ -54,8 +54,8 @@ inline std::string expect_error(const std::function<void()>& action, ErrorKind k
     const std::string message = e.what();
     EXPECT_EQ(static_cast<int>(e.kind()), static_cast<int>(kind)) << message;
     EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-    for (const std::string& part : parts) EXPECT_NE(message.find(part), std::string::npos)
-        << "'" << part << "' not in: " << message;
+    for (const std::string& part : parts)
+      EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
     return message;
   }
   ADD_FAILURE() << "no Error thrown";

@@ -1,8 +1,8 @@
 // The Figures 5-7 charts carry the planner's numbers: stage latencies per
 // split index, transfer latency per hop count, bytes per precision.
-#include <gtest/gtest.h>
-
 #include "report/split_plots.h"
+
+#include <gtest/gtest.h>
 
 namespace splitinfer {
 namespace {

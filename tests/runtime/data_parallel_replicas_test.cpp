@@ -21,8 +21,8 @@ namespace {
 TEST(DataParallelReplicas, Lenet5Int8AndFp32OutputsMatchTheReplicaThatRanEachFrame) {
   if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "cpu1 needs a second core";
   const Graph graph = build_zoo_model("lenet5", 11);
-  const Calibration calibration = calibrate(
-      graph, synthetic_calibration_inputs(graph, 4, 2024), CalibrationMethod::percentile);
+  const Calibration calibration =
+      calibrate(graph, synthetic_calibration_inputs(graph, 4, 2024), CalibrationMethod::percentile);
   const std::vector<Handoff> frames = input_frames(graph, "");  // 8 noise frames
   std::vector<PipelineStage> replicas =
       build_replicas(graph, {"cpu0:int8", "cpu1:fp32"}, &calibration);

@@ -4,6 +4,8 @@
 // (a slower replica takes fewer frames), the reorder buffer's bound,
 // failures without hangs, and stopping. The same runner on real partitions
 // is in data_parallel_replicas_test.cpp.
+#include "runtime/data_parallel.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,7 +20,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include "runtime/data_parallel.h"
 #include "stand_in_frames.h"
 
 namespace splitinfer {
@@ -190,7 +191,8 @@ TEST(DataParallel, ReorderBufferBoundsFramesInFlight) {
 struct FaultCase {
   size_t replicas;
   size_t failing;
-  int failing_sleep_us;  // a slow failing replica holds back delivery while the others wait for room
+  int failing_sleep_us;  // a slow failing replica holds back delivery while the others wait for
+                         // room
 };
 
 class DataParallelFault : public ::testing::TestWithParam<FaultCase> {};

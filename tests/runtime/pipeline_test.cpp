@@ -1,12 +1,13 @@
 // The pipeline's mechanics with stand-in partitions (so that it also runs
 // under ThreadSanitizer without the kernel libraries): order, no loss or
 // duplication over 100,000 frames, back-pressure, failures and stopping.
+#include "runtime/pipeline.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <stdexcept>
 
-#include "runtime/pipeline.h"
 #include "stand_in_frames.h"
 
 namespace splitinfer {
@@ -66,8 +67,9 @@ TEST(Pipeline, StagesApplyInOrder) {
   auto stages = stages_of(std::move(parts));
   testing::CountingSource source;
   std::vector<float> outputs;
-  run_pipeline(stages, 5, [&](uint64_t s) -> const Handoff& { return source(s); },
-               [&](uint64_t, const Handoff& out) { outputs.push_back(out.floats()[0]); });
+  run_pipeline(
+      stages, 5, [&](uint64_t s) -> const Handoff& { return source(s); },
+      [&](uint64_t, const Handoff& out) { outputs.push_back(out.floats()[0]); });
   EXPECT_EQ(outputs, (std::vector<float>{11, 12, 13, 14, 15}));
 }
 
@@ -82,12 +84,13 @@ TEST(Pipeline, BackPressureBoundsFramesInFlight) {
   parts.push_back(std::make_unique<AddPartition>(0.0f, -1, &in_flight, -1));
   auto stages = stages_of(std::move(parts));
   testing::CountingSource source;
-  run_pipeline(stages, 20000,
-               [&](uint64_t s) -> const Handoff& {
-                 worst = std::max(worst.load(), in_flight.load());
-                 return source(s);
-               },
-               [](uint64_t, const Handoff&) {}, {1, nullptr});
+  run_pipeline(
+      stages, 20000,
+      [&](uint64_t s) -> const Handoff& {
+        worst = std::max(worst.load(), in_flight.load());
+        return source(s);
+      },
+      [](uint64_t, const Handoff&) {}, {1, nullptr});
   EXPECT_LE(worst.load(), 2 + 3);
   EXPECT_EQ(in_flight.load(), 0);
 }

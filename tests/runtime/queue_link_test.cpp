@@ -1,12 +1,13 @@
 // The measured link between two CPU elements: the queue's latency, no
 // per-byte cost.
+#include "runtime/queue_link.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <thread>
 
 #include "plan/link.h"  // transfer_ms
-#include "runtime/queue_link.h"
 
 namespace splitinfer {
 namespace {

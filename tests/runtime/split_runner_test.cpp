@@ -3,6 +3,8 @@
 // the pipeline's worker threads and queues, and the same stages run in turn.
 // Also built into the AddressSanitizer run (tests/asan), where it is the one
 // test that moves real partitions' hand-offs between threads.
+#include "runtime/split_runner.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -12,7 +14,6 @@
 #include "exec/calibration.h"
 #include "graph/units.h"
 #include "graph/zoo/zoo.h"
-#include "runtime/split_runner.h"
 #include "support/reference_interpreter.h"
 
 namespace splitinfer {
@@ -27,8 +28,8 @@ struct Case {
 void expect_pipeline_matches_stages_in_turn(const Case& c) {
   if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "cpu1 needs a second core";
   const Graph graph = build_zoo_model(c.model, 11);
-  const Calibration calibration = calibrate(
-      graph, synthetic_calibration_inputs(graph, 4, 2024), CalibrationMethod::percentile);
+  const Calibration calibration =
+      calibrate(graph, synthetic_calibration_inputs(graph, 4, 2024), CalibrationMethod::percentile);
   const std::vector<Handoff> frames = input_frames(graph, "");  // 8 noise frames
 
   std::vector<PipelineStage> fp32 = build_stages(graph, {"cpu0:fp32"}, {}, nullptr);

@@ -105,7 +105,8 @@ class Interpreter {
     if (auto it = values_.find(id); it != values_.end()) return {it->second.shape, it->second.v};
     const Tensor& t = g_.tensor(id);
     if (!t.is_initializer()) fail("input '" + t.name + "' is used before it is computed");
-    if (!t.has_data() || t.dtype != DType::f32) fail("initializer '" + t.name + "' has no float data");
+    if (!t.has_data() || t.dtype != DType::f32)
+      fail("initializer '" + t.name + "' has no float data");
     if (count(t.shape) != static_cast<int64_t>(t.floats().size()))
       fail("initializer '" + t.name + "' holds the wrong number of values");
     return {t.shape, t.floats()};
@@ -172,7 +173,8 @@ class Interpreter {
   Array unary(F f) {
     const View x = in(0);
     Array y{x.shape, std::vector<float>(x.v.size())};
-    for (size_t i = 0; i < x.v.size(); ++i) y.v[i] = static_cast<float>(f(static_cast<double>(x.v[i])));
+    for (size_t i = 0; i < x.v.size(); ++i)
+      y.v[i] = static_cast<float>(f(static_cast<double>(x.v[i])));
     return y;
   }
 
@@ -180,15 +182,16 @@ class Interpreter {
   Array conv() {
     const View x = in(0);
     const View w = in(1);
-    if (x.shape.size() != 4 || w.shape.size() != 4) fail("the reference handles 2-D convolution only");
+    if (x.shape.size() != 4 || w.shape.size() != 4)
+      fail("the reference handles 2-D convolution only");
     if (attrs().has("auto_pad") && attrs().get_string("auto_pad") != "NOTSET")
       fail("auto_pad must be resolved into pads by validate()");
     const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
     const int64_t M = w.shape[0], CG = w.shape[1], KH = w.shape[2], KW = w.shape[3];
     const int64_t group = attrs().get_int("group", 1);
     if (group < 1 || C % group != 0 || M % group != 0 || CG * group != C)
-      fail("channels " + std::to_string(C) + " and weight " + str(w.shape) +
-           " do not fit group " + std::to_string(group));
+      fail("channels " + std::to_string(C) + " and weight " + str(w.shape) + " do not fit group " +
+           std::to_string(group));
     const Ints st = attrs().get_ints("strides", {1, 1});
     const Ints dl = attrs().get_ints("dilations", {1, 1});
     const Ints pd = attrs().get_ints("pads", {0, 0, 0, 0});
@@ -226,7 +229,8 @@ class Interpreter {
             }
         }
         float* dst = &y.v[static_cast<size_t>((n * M + m) * OH * OW)];
-        for (int64_t i = 0; i < OH * OW; ++i) dst[i] = static_cast<float>(acc[static_cast<size_t>(i)]);
+        for (int64_t i = 0; i < OH * OW; ++i)
+          dst[i] = static_cast<float>(acc[static_cast<size_t>(i)]);
       }
     return y;
   }
@@ -462,7 +466,8 @@ class Interpreter {
       for (size_t i = rank; i-- > 0;) perm.push_back(static_cast<int64_t>(i));
     if (perm.size() != rank) fail("perm length");
     Shape ys(rank);
-    for (size_t d = 0; d < rank; ++d) ys[d] = x.shape[norm_axis(perm[d], static_cast<int64_t>(rank))];
+    for (size_t d = 0; d < rank; ++d)
+      ys[d] = x.shape[norm_axis(perm[d], static_cast<int64_t>(rank))];
     const Ints sx = strides_of(x.shape);
     Array y{ys, std::vector<float>(x.v.size())};
     for_each_index(ys, [&](const Ints& idx, int64_t flat) {
@@ -517,7 +522,8 @@ class Interpreter {
     if (a_vec) as.insert(as.begin(), 1);
     if (b_vec) bs.push_back(1);
     const int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
-    if (bs[bs.size() - 2] != K) fail("inner dimensions differ: " + str(a.shape) + " " + str(b.shape));
+    if (bs[bs.size() - 2] != K)
+      fail("inner dimensions differ: " + str(a.shape) + " " + str(b.shape));
     const Shape abatch(as.begin(), as.end() - 2), bbatch(bs.begin(), bs.end() - 2);
     const Shape batch = broadcast(abatch, bbatch);
     const Ints sab = strides_of(abatch), sbb = strides_of(bbatch);
@@ -615,7 +621,8 @@ class Interpreter {
     if (axes.empty())
       for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
     if (steps.empty()) steps.assign(starts.size(), 1);
-    if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+    if (ends.size() != starts.size() || axes.size() != starts.size() ||
+        steps.size() != starts.size())
       fail("starts, ends, axes, steps differ in length");
     Ints first(static_cast<size_t>(rank), 0), step(static_cast<size_t>(rank), 1);
     Shape ys = x.shape;
@@ -768,7 +775,9 @@ std::vector<float> random_uniform(int64_t count, uint64_t seed, float lo, float 
   return v;
 }
 
-HandGraph::HandGraph(uint64_t seed, std::string name) : rng_(seed) { graph_.name = std::move(name); }
+HandGraph::HandGraph(uint64_t seed, std::string name) : rng_(seed) {
+  graph_.name = std::move(name);
+}
 
 int HandGraph::input(const Shape& shape) {
   const int id = graph_.add_tensor({"input", DType::f32, shape, true, TensorRole::activation, {}});

@@ -1,8 +1,7 @@
 #include "support/run_cli.h"
 
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -24,7 +23,8 @@ std::string slurp(const std::string& path) {
 }  // namespace
 
 std::string make_temp_dir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "splitinfer-test-XXXXXX").string();
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "splitinfer-test-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
   return pattern;
 }
@@ -32,10 +32,9 @@ std::string make_temp_dir() {
 CliResult run_cli(const std::string& args, int interrupt_after_s) {
   const std::string dir = make_temp_dir();
   const std::string out = dir + "/out", err = dir + "/err";
-  const std::string interrupt =
-      interrupt_after_s > 0
-          ? "timeout --preserve-status -s INT " + std::to_string(interrupt_after_s) + " "
-          : "";
+  const std::string interrupt = interrupt_after_s > 0 ? "timeout --preserve-status -s INT " +
+                                                            std::to_string(interrupt_after_s) + " "
+                                                      : "";
   const std::string command =
       interrupt + std::string(SPLITINFER_CLI_PATH) + " " + args + " >" + out + " 2>" + err;
   const int status = std::system(command.c_str());

@@ -12,7 +12,8 @@ uint8_t encode(float value, CodeFormat format) {
 }
 
 float decode(uint8_t byte, CodeFormat format) {
-  const int code = format.is_unsigned ? static_cast<int>(byte) : static_cast<int>(static_cast<int8_t>(byte));
+  const int code =
+      format.is_unsigned ? static_cast<int>(byte) : static_cast<int>(static_cast<int8_t>(byte));
   return format.scale * static_cast<float>(code);
 }
 

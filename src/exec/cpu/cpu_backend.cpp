@@ -58,8 +58,9 @@ class CpuPartition : public Partition {
     }
     // Quantizes, dequantizes, rescales or transposes.
     input_reorder(from, input.scale())
-        .execute(stream_, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, mem},
-                           {DNNL_ARG_SCRATCHPAD, input_scratchpad_}});
+        .execute(
+            stream_,
+            {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, mem}, {DNNL_ARG_SCRATCHPAD, input_scratchpad_}});
   }
 
   // A partition's input comes from one producer, so the reorder is made on
@@ -70,8 +71,8 @@ class CpuPartition : public Partition {
       input_from_desc_ = from.get_desc();
       input_from_scale_ = scale;
       const auto bytes = static_cast<dnnl::memory::dim>(scratchpad_bytes(*input_reorder_));
-      input_scratchpad_ = dnnl::memory({{std::max<dnnl::memory::dim>(bytes, 1)}, dt::u8, tag::a},
-                                       cpu_engine());
+      input_scratchpad_ =
+          dnnl::memory({{std::max<dnnl::memory::dim>(bytes, 1)}, dt::u8, tag::a}, cpu_engine());
     }
     return *input_reorder_;
   }
@@ -106,8 +107,8 @@ class CpuPartition : public Partition {
   Handoff read_output() const {
     const dnnl::memory& mem = program_.output.mem;
     Shape shape = program_.output_shape;
-    const HandoffLayout layout = shape.size() == 4 ? HandoffLayout::channels_last
-                                                   : HandoffLayout::plain;
+    const HandoffLayout layout =
+        shape.size() == 4 ? HandoffLayout::channels_last : HandoffLayout::plain;
     const size_t bytes = mem.get_desc().get_size();
     const dt type = mem.get_desc().data_type();
     if (type == dt::f32) {

@@ -5,9 +5,8 @@
 // with.
 #pragma once
 
-#include <vector>
-
 #include <dnnl.hpp>
+#include <vector>
 
 #include "exec/element.h"
 

@@ -1,8 +1,8 @@
 #include "exec/cpu/dnnl_util.h"
 
-#include <utility>
-
 #include <oneapi/dnnl/dnnl_debug.h>
+
+#include <utility>
 
 namespace splitinfer::cpu {
 

@@ -1,9 +1,8 @@
 // Small conveniences over oneDNN shared by the CPU backends.
 #pragma once
 
-#include <string>
-
 #include <dnnl.hpp>
+#include <string>
 
 #include "graph/tensor.h"
 

@@ -40,7 +40,8 @@ bool int8_on_codes(const Graph& graph, const Node& node) {
 std::vector<std::string> int8_float_ops(const Graph& graph) {
   std::vector<std::string> ops;
   for (const Node& node : graph.nodes)
-    if (!int8_on_codes(graph, node)) ops.push_back(std::string(op_name(node.op)) + " (" + node.name + ")");
+    if (!int8_on_codes(graph, node))
+      ops.push_back(std::string(op_name(node.op)) + " (" + node.name + ")");
   return ops;
 }
 

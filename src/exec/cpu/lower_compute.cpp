@@ -27,8 +27,8 @@ using dims = dnnl::memory::dims;
 std::vector<float> weight_values(const Node& node, const Tensor* t, const char* what) {
   if (!t) return {};
   if (!t->has_data() || t->dtype != DType::f32)
-    node_fail(node, ErrorKind::invalid_input, std::string(what) + " '" + t->name +
-                                                  "' has no float32 data");
+    node_fail(node, ErrorKind::invalid_input,
+              std::string(what) + " '" + t->name + "' has no float32 data");
   return {t->floats().begin(), t->floats().end()};
 }
 
@@ -64,8 +64,8 @@ QuantizedWeights quantize_rows(const std::vector<float>& w, int64_t rows) {
     const float scale = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
     q.scales[r] = scale;
     for (size_t i = 0; i < per_row; ++i)
-      q.codes[r * per_row + i] =
-          static_cast<int8_t>(std::clamp(std::nearbyint(w[r * per_row + i] / scale), -127.0f, 127.0f));
+      q.codes[r * per_row + i] = static_cast<int8_t>(
+          std::clamp(std::nearbyint(w[r * per_row + i] / scale), -127.0f, 127.0f));
   }
   return q;
 }
@@ -76,18 +76,21 @@ QuantizedWeights quantize_rows(const std::vector<float>& w, int64_t rows) {
 // the bias keeps the outputs' means where the float layer has them, which
 // matters most for depthwise layers with few weights per channel. Rows are
 // output channels; `means` are the input's per-channel means.
-void correct_bias(const std::vector<float>& w, const QuantizedWeights& q, const std::vector<float>& means,
-                  int64_t groups, std::vector<float>& bias) {
+void correct_bias(const std::vector<float>& w, const QuantizedWeights& q,
+                  const std::vector<float>& means, int64_t groups, std::vector<float>& bias) {
   const size_t rows = bias.size(), per_row = w.size() / rows;
   const size_t in_per_group = means.size() / static_cast<size_t>(groups);
-  if (in_per_group == 0 || means.size() % static_cast<size_t>(groups) != 0 || per_row % in_per_group != 0)
+  if (in_per_group == 0 || means.size() % static_cast<size_t>(groups) != 0 ||
+      per_row % in_per_group != 0)
     return;
-  const size_t spatial = per_row / in_per_group, rows_per_group = rows / static_cast<size_t>(groups);
+  const size_t spatial = per_row / in_per_group,
+               rows_per_group = rows / static_cast<size_t>(groups);
   for (size_t r = 0; r < rows; ++r) {
     const size_t first_input = (r / rows_per_group) * in_per_group;
     double shift = 0.0;
     for (size_t j = 0; j < per_row; ++j) {
-      const double dw = static_cast<double>(q.codes[r * per_row + j]) * q.scales[r] - w[r * per_row + j];
+      const double dw =
+          static_cast<double>(q.codes[r * per_row + j]) * q.scales[r] - w[r * per_row + j];
       shift += dw * means[first_input + j / spatial];
     }
     bias[r] -= static_cast<float>(shift);
@@ -102,7 +105,8 @@ QuantizedWeights integer_weights(Lowering& l, int input, const std::vector<float
                                  dnnl::primitive_attr& attr) {
   const auto rows = static_cast<int64_t>(bias.size());
   QuantizedWeights q = quantize_rows(w, rows);
-  if (const std::vector<float>* means = l.channel_means(input)) correct_bias(w, q, *means, groups, bias);
+  if (const std::vector<float>* means = l.channel_means(input))
+    correct_bias(w, q, *means, groups, bias);
   std::vector<float> scales(static_cast<size_t>(rows));
   for (size_t c = 0; c < scales.size(); ++c) {
     scales[c] = input_scale * q.scales[c];
@@ -135,8 +139,7 @@ Epilogue match_epilogue(Lowering& l, int out, bool allow_residual) {
   if (!allow_residual || !next || next->op != OpType::Add) return e;
   const int other = next->inputs[0] == e.output ? next->inputs[1] : next->inputs[0];
   const Graph& g = l.graph();
-  if (other == e.output || g.tensor(other).shape != g.tensor(e.output).shape ||
-      !l.has_value(other))
+  if (other == e.output || g.tensor(other).shape != g.tensor(e.output).shape || !l.has_value(other))
     return e;
   e.residual = other;
   l.mark_fused(*next);
@@ -171,7 +174,8 @@ void divide_by_output_scale(std::vector<Eltwise>& steps, float output_scale) {
   const float k = 1.0f / output_scale;
   std::vector<Eltwise> clips;
   while (!steps.empty() && steps.back().alg == algorithm::eltwise_clip) {
-    clips.insert(clips.begin(), {algorithm::eltwise_clip, steps.back().alpha * k, steps.back().beta * k});
+    clips.insert(clips.begin(),
+                 {algorithm::eltwise_clip, steps.back().alpha * k, steps.back().beta * k});
     steps.pop_back();
   }
   if (!steps.empty() && steps.back().alg == algorithm::eltwise_linear) {
@@ -208,7 +212,8 @@ dnnl::memory output_with_residual(Lowering& l, const Epilogue& e, const dnnl::me
   if (e.residual == kNoTensor) return out;
   const dnnl::memory view(residual_desc, cpu_engine(), out.get_data_handle());
   const Value& r = l.value(e.residual);
-  l.add(make_reorder(r.mem, view, r.scale, residual_scale), {{DNNL_ARG_FROM, r.mem}, {DNNL_ARG_TO, view}});
+  l.add(make_reorder(r.mem, view, r.scale, residual_scale),
+        {{DNNL_ARG_FROM, r.mem}, {DNNL_ARG_TO, view}});
   return out;
 }
 
@@ -309,7 +314,8 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, std::vecto
   int64_t m = 1;  // rows: every axis but the last
   for (size_t i = 0; i + 1 < xs.size(); ++i) m *= xs[i];
   if (xs.empty() || xs.back() != k)
-    node_fail(node, ErrorKind::invalid_input, "input rows do not have " + std::to_string(k) + " values");
+    node_fail(node, ErrorKind::invalid_input,
+              "input rows do not have " + std::to_string(k) + " values");
   if (bias.empty()) bias.assign(static_cast<size_t>(n), 0.0f);
   const Epilogue e = match_epilogue(l, node.outputs[0], false);
 
@@ -370,8 +376,8 @@ dnnl::memory matrix_view(Lowering& l, int tensor, bool transposed) {
   const Shape& s = l.graph().tensor(tensor).shape;
   const dt type = l.float_type();
   const dnnl::memory plain = l.plain(tensor, type);
-  const dnnl::memory::desc md = transposed ? dnnl::memory::desc({s[1], s[0]}, type, dims{1, s[1]})
-                                           : plain_desc(s, type);
+  const dnnl::memory::desc md =
+      transposed ? dnnl::memory::desc({s[1], s[0]}, type, dims{1, s[1]}) : plain_desc(s, type);
   return dnnl::memory(md, cpu_engine(), plain.get_data_handle());
 }
 
@@ -379,14 +385,16 @@ dnnl::memory matrix_view(Lowering& l, int tensor, bool transposed) {
 // alpha as its output scale and beta * C added by a broadcasting post-op.
 void lower_general_gemm(Lowering& l, const Node& node) {
   const Graph& g = l.graph();
-  const float alpha = node.attrs.get_float("alpha", 1.0f), beta = node.attrs.get_float("beta", 1.0f);
+  const float alpha = node.attrs.get_float("alpha", 1.0f),
+              beta = node.attrs.get_float("beta", 1.0f);
   const dnnl::memory a = matrix_view(l, node.inputs[0], node.attrs.get_int("transA", 0) != 0);
   const dnnl::memory b = matrix_view(l, node.inputs[1], node.attrs.get_int("transB", 0) != 0);
   const Shape& y = g.output(node).shape;
   const dnnl::memory dst = l.new_memory(plain_desc(y, l.float_type()));
   dnnl::primitive_attr attr = partition_attr();
   if (alpha != 1.0f) attr.set_output_scales(0, {alpha});
-  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, dst}};
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, dst}};
   if (const Tensor* c = g.input(node, 2)) {
     Shape cs = c->shape;
     while (cs.size() < 2) cs.insert(cs.begin(), 1);
@@ -397,16 +405,19 @@ void lower_general_gemm(Lowering& l, const Node& node) {
       c_mem = l.new_memory(plain_desc(cs, dt::f32));
       std::memcpy(c_mem.get_data_handle(), values.data(), values.size() * sizeof(float));
     } else if (beta == 1.0f) {
-      c_mem = dnnl::memory(plain_desc(cs, dt::f32), cpu_engine(), l.plain_f32(node.inputs[2]).get_data_handle());
+      c_mem = dnnl::memory(plain_desc(cs, dt::f32), cpu_engine(),
+                           l.plain_f32(node.inputs[2]).get_data_handle());
     } else {
-      node_fail(node, ErrorKind::unsupported, "a computed C with beta other than 1 has no CPU kernel");
+      node_fail(node, ErrorKind::unsupported,
+                "a computed C with beta other than 1 has no CPU kernel");
     }
     dnnl::post_ops ops;
     ops.append_binary(dnnl::algorithm::binary_add, c_mem.get_desc());
     attr.set_post_ops(ops);
     args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = c_mem;
   }
-  const dnnl::matmul::primitive_desc pd({a.get_desc(), b.get_desc(), dst.get_desc()}, attr, cpu_engine());
+  const dnnl::matmul::primitive_desc pd({a.get_desc(), b.get_desc(), dst.get_desc()}, attr,
+                                        cpu_engine());
   l.add(dnnl::matmul(pd), std::move(args));
   l.define(node.outputs[0], {dst, 1.0f});
 }
@@ -419,14 +430,16 @@ void lower_gemm(Lowering& l, const Node& node) {
   if (!is_linear_gemm(g, node)) return lower_general_gemm(l, node);
   const Tensor* b = g.input(node, 1);
   const Tensor* c = g.input(node, 2);
-  const float alpha = node.attrs.get_float("alpha", 1.0f), beta = node.attrs.get_float("beta", 1.0f);
+  const float alpha = node.attrs.get_float("alpha", 1.0f),
+              beta = node.attrs.get_float("beta", 1.0f);
   const bool trans_b = node.attrs.get_int("transB", 0) != 0;
   const int64_t k = trans_b ? b->shape[1] : b->shape[0], n = trans_b ? b->shape[0] : b->shape[1];
   std::vector<float> w = weight_rows(node, *b, trans_b, alpha);
   std::vector<float> bias;
   if (c) {
     const auto cv = weight_values(node, c, "C");
-    for (int64_t i = 0; i < n; ++i) bias.push_back(beta * cv[cv.size() == 1 ? 0 : static_cast<size_t>(i)]);
+    for (int64_t i = 0; i < n; ++i)
+      bias.push_back(beta * cv[cv.size() == 1 ? 0 : static_cast<size_t>(i)]);
   }
   lower_inner_product(l, node, node.inputs[0], std::move(w), std::move(bias), n, k);
 }
@@ -435,8 +448,8 @@ void lower_matmul(Lowering& l, const Node& node) {
   const Graph& g = l.graph();
   const Tensor* b = g.input(node, 1);
   if (is_linear_matmul(g, node)) {
-    lower_inner_product(l, node, node.inputs[0], weight_rows(node, *b, false, 1.0f), {}, b->shape[1],
-                        b->shape[0]);
+    lower_inner_product(l, node, node.inputs[0], weight_rows(node, *b, false, 1.0f), {},
+                        b->shape[1], b->shape[0]);
     return;
   }
   // Otherwise a float matmul (no integer kernel in INT8). ONNX promotes a
@@ -452,13 +465,16 @@ void lower_matmul(Lowering& l, const Node& node) {
   ys[rank - 2] = as[rank - 2];
   ys[rank - 1] = bs[rank - 1];
   const dt type = l.float_type();
-  const dnnl::memory a_plain = l.plain(node.inputs[0], type), b_plain = l.plain(node.inputs[1], type);
+  const dnnl::memory a_plain = l.plain(node.inputs[0], type),
+                     b_plain = l.plain(node.inputs[1], type);
   const dnnl::memory a(plain_desc(as, type), cpu_engine(), a_plain.get_data_handle());
   const dnnl::memory bm(plain_desc(bs, type), cpu_engine(), b_plain.get_data_handle());
   const dnnl::memory dst = l.new_memory(plain_desc(ys, type));
-  const dnnl::matmul::primitive_desc pd({a.get_desc(), bm.get_desc(), dst.get_desc()}, partition_attr(), cpu_engine());
+  const dnnl::matmul::primitive_desc pd({a.get_desc(), bm.get_desc(), dst.get_desc()},
+                                        partition_attr(), cpu_engine());
   l.add(dnnl::matmul(pd), {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, dst}});
-  const dnnl::memory out(plain_desc(g.output(node).shape, type), cpu_engine(), dst.get_data_handle());
+  const dnnl::memory out(plain_desc(g.output(node).shape, type), cpu_engine(),
+                         dst.get_data_handle());
   l.define(node.outputs[0], {out, 1.0f});
 }
 
@@ -469,8 +485,9 @@ void lower_pool(Lowering& l, const Node& node) {
   if (x.size() != 4) node_fail(node, ErrorKind::unsupported, "only 2-D pooling runs on CPU");
   dims kernel{x[2], x[3]}, stride{1, 1}, dilate{0, 0}, pad_l{0, 0}, pad_r{0, 0};
   const bool global = node.op == OpType::GlobalAveragePool || node.op == OpType::GlobalMaxPool;
-  dnnl::algorithm alg = node.op == OpType::GlobalMaxPool ? dnnl::algorithm::pooling_max
-                                                         : dnnl::algorithm::pooling_avg_exclude_padding;
+  dnnl::algorithm alg = node.op == OpType::GlobalMaxPool
+                            ? dnnl::algorithm::pooling_max
+                            : dnnl::algorithm::pooling_avg_exclude_padding;
   std::vector<int64_t> explicit_pads = {0, 0, 0, 0};
   if (!global) {
     const auto k = node.attrs.get_ints("kernel_shape");
@@ -486,7 +503,8 @@ void lower_pool(Lowering& l, const Node& node) {
     // so the kernel produces the output size shape inference computed.
     for (int i = 0; i < 2; ++i) {
       const int64_t extent = (kernel[i] - 1) * d[i] + 1;
-      pad_r[i] = std::max<int64_t>(p[2 + i], (y[2 + i] - 1) * stride[i] + extent - x[2 + i] - pad_l[i]);
+      pad_r[i] =
+          std::max<int64_t>(p[2 + i], (y[2 + i] - 1) * stride[i] + extent - x[2 + i] - pad_l[i]);
     }
     if (node.op == OpType::MaxPool) alg = dnnl::algorithm::pooling_max;
     else if (node.attrs.get_int("count_include_pad", 0) != 0)
@@ -510,7 +528,8 @@ void lower_pool(Lowering& l, const Node& node) {
     // pad explicitly with real zeros, then exclude the overhang alone.
     const auto& p = explicit_pads;
     const dnnl::memory::desc padded_md({x[0], x[1], x[2] + p[0] + p[2], x[3] + p[1] + p[3]},
-                                       src.get_desc().data_type(), l.int8() ? tag::nhwc : tag::nchw);
+                                       src.get_desc().data_type(),
+                                       l.int8() ? tag::nhwc : tag::nchw);
     const dnnl::memory padded = l.new_memory(padded_md);
     std::memset(padded.get_data_handle(), 0, padded_md.get_size());  // the border stays zero
     const dnnl::memory inner(padded_md.submemory_desc(to_dims(x), {0, 0, p[0], p[1]}), cpu_engine(),
@@ -523,8 +542,8 @@ void lower_pool(Lowering& l, const Node& node) {
   }
   const dnnl::memory::desc dst_md(to_dims(y), src.get_desc().data_type(), tag::any);
   const dnnl::pooling_v2_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, alg, src.get_desc(), dst_md, stride, kernel, dilate, pad_l,
-       pad_r},
+      {dnnl::prop_kind::forward_inference, alg, src.get_desc(), dst_md, stride, kernel, dilate,
+       pad_l, pad_r},
       partition_attr(), cpu_engine());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
   l.add(dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
@@ -565,17 +584,20 @@ void lower_batch_norm(Lowering& l, const Node& node) {
   const auto flags = dnnl::normalization_flags::use_global_stats |
                      dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
   const dnnl::batch_normalization_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, src.get_desc(), eps, flags}, partition_attr(), cpu_engine());
+      {dnnl::prop_kind::forward_inference, src.get_desc(), eps, flags}, partition_attr(),
+      cpu_engine());
   auto channel_memory = [&](const std::vector<float>& values) {
     const dnnl::memory m = l.new_memory(dnnl::memory::desc({x.at(1)}, dt::f32, tag::a));
     std::memcpy(m.get_data_handle(), values.data(), values.size() * sizeof(float));
     return m;
   };
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
-  l.add(dnnl::batch_normalization_forward(pd),
-        {{DNNL_ARG_SRC, src}, {DNNL_ARG_MEAN, channel_memory(mean)},
-         {DNNL_ARG_VARIANCE, channel_memory(var)}, {DNNL_ARG_SCALE, channel_memory(gamma)},
-         {DNNL_ARG_SHIFT, channel_memory(beta)}, {DNNL_ARG_DST, dst}});
+  l.add(dnnl::batch_normalization_forward(pd), {{DNNL_ARG_SRC, src},
+                                                {DNNL_ARG_MEAN, channel_memory(mean)},
+                                                {DNNL_ARG_VARIANCE, channel_memory(var)},
+                                                {DNNL_ARG_SCALE, channel_memory(gamma)},
+                                                {DNNL_ARG_SHIFT, channel_memory(beta)},
+                                                {DNNL_ARG_DST, dst}});
   l.define(node.outputs[0], {dst, out_scale});
 }
 

@@ -71,7 +71,8 @@ void lower_code_function(Lowering& l, int x, int out, const std::function<float(
   const dnnl::memory src = l.converted(x, handoff_desc(shape, in_type), in_scale);
   const QuantParams q = l.quant(out);
   const dnnl::memory dst = l.new_memory(handoff_desc(shape, l.code_type(q)));
-  const CodeTable table = make_code_table(format_of(in_type, in_scale), {q.is_unsigned, q.scale}, f);
+  const CodeTable table =
+      make_code_table(format_of(in_type, in_scale), {q.is_unsigned, q.scale}, f);
   const size_t n = static_cast<size_t>(numel(shape));
   l.add_custom([table, src, dst, n] {
     apply_code_table(table, static_cast<const uint8_t*>(src.get_data_handle()),
@@ -103,8 +104,8 @@ void lower_eltwise(Lowering& l, const Node& node) {
     // A gate x * act(x) (SiLU, or HardSwish as opsets before 14 write it)
     // is one function of x: one table.
     const Node* mul = l.sole_consumer(node.outputs[0]);
-    if (mul && mul->op == OpType::Mul &&
-        (mul->inputs[0] == x || mul->inputs[1] == x) && mul->inputs[0] != mul->inputs[1]) {
+    if (mul && mul->op == OpType::Mul && (mul->inputs[0] == x || mul->inputs[1] == x) &&
+        mul->inputs[0] != mul->inputs[1]) {
       l.mark_fused(*mul);
       lower_code_function(l, x, mul->outputs[0], [act](float t) { return t * activate(act, t); });
       return;
@@ -151,10 +152,9 @@ void lower_binary_codes(Lowering& l, const Node& node, int a, int b) {
   const auto [a_type, a_scale] = l.codes(a);
   const auto [b_type, b_scale] = l.codes(b);
   const dnnl::memory src0 = l.converted(a, handoff_desc(out, a_type), a_scale);
-  const dnnl::memory src1 =
-      l.graph().tensor(b).shape == out
-          ? l.converted(b, handoff_desc(out, b_type), b_scale)
-          : ranked_plain(l, b, out.size(), b_type, b_scale);
+  const dnnl::memory src1 = l.graph().tensor(b).shape == out
+                                ? l.converted(b, handoff_desc(out, b_type), b_scale)
+                                : ranked_plain(l, b, out.size(), b_type, b_scale);
   const QuantParams q = l.quant(node.outputs[0]);
   const dnnl::memory::desc dst_md = handoff_desc(out, l.code_type(q));
   dnnl::primitive_attr attr = partition_attr();
@@ -163,8 +163,8 @@ void lower_binary_codes(Lowering& l, const Node& node, int a, int b) {
   dnnl::post_ops ops;
   ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f / q.scale, 0.0f);
   attr.set_post_ops(ops);
-  const dnnl::binary::primitive_desc pd({binary_alg(node), src0.get_desc(), src1.get_desc(), dst_md},
-                                        attr, cpu_engine());
+  const dnnl::binary::primitive_desc pd(
+      {binary_alg(node), src0.get_desc(), src1.get_desc(), dst_md}, attr, cpu_engine());
   const dnnl::memory dst = l.new_memory(dst_md);
   l.add(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
   l.define(node.outputs[0], {dst, q.scale});
@@ -193,9 +193,11 @@ void lower_binary(Lowering& l, const Node& node) {
       std::fill(p, p + src0.get_desc().get_size() / sizeof(float), identity);
     });
     const dnnl::memory a_ranked = ranked_plain(l, a, out.size(), dt::f32, 1.0f);
-    const dnnl::binary::primitive_desc pd({alg, src0.get_desc(), a_ranked.get_desc(), src0.get_desc()},
-                                          partition_attr(), cpu_engine());
-    l.add(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, a_ranked}, {DNNL_ARG_DST, src0}});
+    const dnnl::binary::primitive_desc pd(
+        {alg, src0.get_desc(), a_ranked.get_desc(), src0.get_desc()}, partition_attr(),
+        cpu_engine());
+    l.add(dnnl::binary(pd),
+          {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, a_ranked}, {DNNL_ARG_DST, src0}});
   }
   const dt type = src0.get_desc().data_type();
   const dnnl::memory src1 = g.tensor(b).shape == out ? l.converted(b, src0.get_desc(), 1.0f)
@@ -213,8 +215,8 @@ void lower_softmax(Lowering& l, const Node& node) {
   if (axis < 0) axis += static_cast<int64_t>(x.size());
   const dnnl::memory src = l.plain(node.inputs[0], l.float_type());
   const dnnl::softmax_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, src.get_desc(), static_cast<int>(axis)}, partition_attr(),
-      cpu_engine());
+      {dnnl::prop_kind::forward_inference, src.get_desc(), static_cast<int>(axis)},
+      partition_attr(), cpu_engine());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
   l.add(dnnl::softmax_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   l.define(node.outputs[0], {dst, 1.0f});
@@ -252,7 +254,8 @@ void lower_concat(Lowering& l, const Node& node) {
                                         partition_attr());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, dst}};
-  for (size_t i = 0; i < srcs.size(); ++i) args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = srcs[i];
+  for (size_t i = 0; i < srcs.size(); ++i)
+    args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = srcs[i];
   l.add(dnnl::concat(pd), std::move(args));
   l.define(node.outputs[0], {dst, scale});
 }
@@ -264,7 +267,8 @@ void lower_reduce_mean(Lowering& l, const Node& node) {
   if (axes.empty())
     for (size_t i = 0; i < x.size(); ++i) axes.push_back(static_cast<int64_t>(i));
   Shape kept = x;  // the output with reduced axes kept as 1
-  for (int64_t a : axes) kept[static_cast<size_t>(a < 0 ? a + static_cast<int64_t>(x.size()) : a)] = 1;
+  for (int64_t a : axes)
+    kept[static_cast<size_t>(a < 0 ? a + static_cast<int64_t>(x.size()) : a)] = 1;
   // A mean commutes with the scale: INT8 averages the codes themselves.
   dt type = l.float_type();
   float scale = 1.0f;
@@ -272,10 +276,11 @@ void lower_reduce_mean(Lowering& l, const Node& node) {
   const dnnl::memory src = l.plain(node.inputs[0], type, scale);
   const dnnl::memory dst = l.new_memory(plain_desc(kept, type));
   const dnnl::reduction::primitive_desc pd(
-      {dnnl::algorithm::reduction_mean, src.get_desc(), dst.get_desc(), 0.0f, 0.0f}, partition_attr(),
-      cpu_engine());
+      {dnnl::algorithm::reduction_mean, src.get_desc(), dst.get_desc(), 0.0f, 0.0f},
+      partition_attr(), cpu_engine());
   l.add(dnnl::reduction(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-  const dnnl::memory out(plain_desc(g.output(node).shape, type), cpu_engine(), dst.get_data_handle());
+  const dnnl::memory out(plain_desc(g.output(node).shape, type), cpu_engine(),
+                         dst.get_data_handle());
   l.define(node.outputs[0], {out, scale});
 }
 

@@ -65,7 +65,8 @@ void lower_transpose(Lowering& l, const Node& node) {
     for (size_t i = in.size(); i-- > 0;) perm.push_back(static_cast<int64_t>(i));
   // Input axis perm[j] becomes output axis j.
   std::vector<int> to_output(in.size());
-  for (size_t j = 0; j < perm.size(); ++j) to_output[static_cast<size_t>(perm[j])] = static_cast<int>(j);
+  for (size_t j = 0; j < perm.size(); ++j)
+    to_output[static_cast<size_t>(perm[j])] = static_cast<int>(j);
   const dnnl::memory permuted(v.mem.get_desc().permute_axes(to_output), cpu_engine(),
                               v.mem.get_data_handle());
   const dnnl::memory dst = l.new_memory(plain_desc(l.graph().output(node).shape, v.type()));
@@ -82,8 +83,8 @@ PadMode pad_mode(const Node& node) {
   if (mode == "constant") return PadMode::constant;
   if (mode == "edge") return PadMode::edge;
   if (mode == "reflect") return PadMode::reflect;
-  fail(ErrorKind::unsupported, "node '" + node.name + "' (Pad): mode '" + mode +
-                                   "' is not constant, edge or reflect");
+  fail(ErrorKind::unsupported,
+       "node '" + node.name + "' (Pad): mode '" + mode + "' is not constant, edge or reflect");
 }
 
 }  // namespace
@@ -149,7 +150,8 @@ void lower_slice(Lowering& l, const Node& node) {
   const size_t rank = in.size();
   std::vector<int64_t> first(rank, 0), step(rank, 1);
   for (size_t i = 0; i < axes.size(); ++i) {
-    const size_t a = static_cast<size_t>(axes[i] < 0 ? axes[i] + static_cast<int64_t>(rank) : axes[i]);
+    const size_t a =
+        static_cast<size_t>(axes[i] < 0 ? axes[i] + static_cast<int64_t>(rank) : axes[i]);
     int64_t s = starts[i] < 0 ? starts[i] + in[a] : starts[i];
     // ONNX clamps starts to [0, dim] going forward and [0, dim - 1] backward.
     s = steps[i] > 0 ? std::clamp<int64_t>(s, 0, in[a]) : std::clamp<int64_t>(s, 0, in[a] - 1);

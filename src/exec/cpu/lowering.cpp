@@ -24,8 +24,8 @@ Lowering::Lowering(const LoweringRequest& request)
   if (int8() && !calibration_) fail(ErrorKind::internal, "an INT8 partition needs a calibration");
   first_node_ = units[request.first_unit].first_node;
   last_node_ = units[request.last_unit - 1].last_node;
-  input_tensor_ = request.first_unit == 0 ? graph_.inputs.at(0)
-                                          : units[request.first_unit - 1].output;
+  input_tensor_ =
+      request.first_unit == 0 ? graph_.inputs.at(0) : units[request.first_unit - 1].output;
   output_tensor_ = units[request.last_unit - 1].output;
 
   consumer_count_.assign(graph_.tensors.size(), 0);
@@ -61,12 +61,13 @@ Program Lowering::run() {
   const Shape& out = program_.output_shape;
   if (int8()) {
     const Value& v = value(output_tensor_);
-    const QuantParams q = is_integer(v.type()) ? QuantParams{v.type() == dt::u8, v.scale}
-                                               : quant(output_tensor_);
-    program_.output = {converted(output_tensor_, handoff_desc(out, code_type(q)), q.scale), q.scale};
+    const QuantParams q =
+        is_integer(v.type()) ? QuantParams{v.type() == dt::u8, v.scale} : quant(output_tensor_);
+    program_.output = {converted(output_tensor_, handoff_desc(out, code_type(q)), q.scale),
+                       q.scale};
   } else {
-    program_.output = {converted(output_tensor_, handoff_desc(out, result_type(output_tensor_)), 1.0f),
-                       1.0f};
+    program_.output = {
+        converted(output_tensor_, handoff_desc(out, result_type(output_tensor_)), 1.0f), 1.0f};
   }
   bind_scratchpad();
   return std::move(program_);
@@ -74,8 +75,8 @@ Program Lowering::run() {
 
 void Lowering::bind_scratchpad() {
   const auto bytes = static_cast<dnnl::memory::dim>(scratchpad_bytes_);
-  program_.scratchpad = dnnl::memory({{std::max<dnnl::memory::dim>(bytes, 1)}, dt::u8, tag::a},
-                                     cpu_engine());
+  program_.scratchpad =
+      dnnl::memory({{std::max<dnnl::memory::dim>(bytes, 1)}, dt::u8, tag::a}, cpu_engine());
   for (Step& step : program_.steps)
     if (step.primitive && scratchpad_bytes(step.primitive) > 0)
       step.args[DNNL_ARG_SCRATCHPAD] = program_.scratchpad;
@@ -89,7 +90,8 @@ void Lowering::lower_node(const Node& node) {
   } catch (const dnnl::error& e) {
     fail(ErrorKind::unsupported, "node '" + node.name + "' (" + std::string(op_name(node.op)) +
                                      "): the CPU kernels do not support these shapes or "
-                                     "attributes (oneDNN: " + e.what() + ")");
+                                     "attributes (oneDNN: " +
+                                     e.what() + ")");
   }
 }
 
@@ -126,8 +128,8 @@ void Lowering::dispatch(const Node& node) {
     case OpType::Slice: return lower_slice(*this, node);
     case OpType::Split: return lower_split(*this, node);
   }
-  fail(ErrorKind::unsupported, "node '" + node.name + "': op " + std::string(op_name(node.op)) +
-                                   " has no CPU kernel");
+  fail(ErrorKind::unsupported,
+       "node '" + node.name + "': op " + std::string(op_name(node.op)) + " has no CPU kernel");
 }
 
 const Value& Lowering::value(int tensor) {
@@ -170,7 +172,8 @@ dnnl::memory Lowering::plain(int tensor, dt type, float scale) {
 }
 
 dt Lowering::result_type(int tensor) const {
-  const bool model_output = std::find(graph_.outputs.begin(), graph_.outputs.end(), tensor) != graph_.outputs.end();
+  const bool model_output =
+      std::find(graph_.outputs.begin(), graph_.outputs.end(), tensor) != graph_.outputs.end();
   return model_output ? dt::f32 : float_type();
 }
 
@@ -213,7 +216,8 @@ void Lowering::add_custom(std::function<void()> kernel) {
 
 void Lowering::note_float32_results(const Node& node) {
   for (int t : node.outputs)
-    if (has_value(t) && value(t).type() == dt::f32 && result_type(t) != dt::f32) return note_fallback(node);
+    if (has_value(t) && value(t).type() == dt::f32 && result_type(t) != dt::f32)
+      return note_fallback(node);
 }
 
 void Lowering::note_fallback(const Node& node) {

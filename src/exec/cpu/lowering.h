@@ -46,8 +46,8 @@ using TensorObserver = std::function<void(int tensor, std::span<const float> val
 
 struct Program {
   std::vector<Step> steps;
-  Value input;   // hand-off layout (handoff_desc); run() fills it
-  Value output;  // hand-off layout
+  Value input;                      // hand-off layout (handoff_desc); run() fills it
+  Value output;                     // hand-off layout
   Shape input_shape, output_shape;  // the IR's (oneDNN has no rank-0 tensors)
   std::vector<std::string> float_fallbacks;
   // Every buffer the steps use; views made over their handles do not own them.
@@ -135,9 +135,9 @@ class Lowering {
   int input_tensor_ = kNoTensor;
   int output_tensor_ = kNoTensor;
   size_t first_node_ = 0, last_node_ = 0;
-  std::vector<int> consumer_count_;    // per tensor, over the whole graph
-  std::vector<int> consumer_node_;     // per tensor: some consumer node index
-  std::vector<bool> fused_;            // per node
+  std::vector<int> consumer_count_;  // per tensor, over the whole graph
+  std::vector<int> consumer_node_;   // per tensor: some consumer node index
+  std::vector<bool> fused_;          // per node
   std::unordered_map<int, Value> values_;
   std::map<std::tuple<int, int, float>, dnnl::memory> plain_cache_;
   size_t scratchpad_bytes_ = 0;
@@ -155,7 +155,8 @@ void lower_binary(Lowering& l, const Node& node);
 void lower_softmax(Lowering& l, const Node& node);
 void lower_concat(Lowering& l, const Node& node);
 void lower_reduce_mean(Lowering& l, const Node& node);
-void lower_view(Lowering& l, const Node& node);       // Flatten, Reshape, Squeeze, Unsqueeze, Identity, Dropout
+void lower_view(Lowering& l,
+                const Node& node);  // Flatten, Reshape, Squeeze, Unsqueeze, Identity, Dropout
 void lower_transpose(Lowering& l, const Node& node);
 void lower_pad(Lowering& l, const Node& node);
 void lower_slice(Lowering& l, const Node& node);

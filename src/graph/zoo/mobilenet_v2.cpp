@@ -13,8 +13,8 @@ int conv_bn_relu6(GraphBuilder& b, int x, const std::string& m, int64_t out, int
   return b.relu6(x, m + ".2");
 }
 
-int inverted_residual(GraphBuilder& b, int x, const std::string& m, int64_t out,
-                      int64_t stride, int64_t expand) {
+int inverted_residual(GraphBuilder& b, int x, const std::string& m, int64_t out, int64_t stride,
+                      int64_t expand) {
   const int64_t in = b.shape(x).at(1);
   const int64_t hidden = in * expand;
   int y = x;
@@ -33,9 +33,11 @@ Graph mobilenet_v2(std::optional<uint64_t> seed) {
   GraphBuilder b("mobilenet_v2", seed);
   int x = b.input("input", {1, 3, 224, 224});
   x = conv_bn_relu6(b, x, "features.0", 32, 3, 2, 1);
-  struct Stage { int64_t expand, channels, repeats, stride; };
-  const Stage stages[] = {{1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
-                          {6, 96, 3, 1},  {6, 160, 3, 2}, {6, 320, 1, 1}};
+  struct Stage {
+    int64_t expand, channels, repeats, stride;
+  };
+  const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                          {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
   int index = 1;
   for (const Stage& s : stages)
     for (int64_t i = 0; i < s.repeats; ++i)

@@ -49,8 +49,8 @@ Graph vgg16(std::optional<uint64_t> seed) {
   GraphBuilder b("vgg16", seed);
   int x = b.input("input", {1, 3, 224, 224});
   constexpr int kPool = 0;
-  const int config[] = {64,  64,  kPool, 128, 128, kPool, 256, 256, 256, kPool,
-                        512, 512, 512,   kPool, 512, 512, 512, kPool};
+  const int config[] = {64,    64,  kPool, 128, 128,   kPool, 256, 256, 256,
+                        kPool, 512, 512,   512, kPool, 512,   512, 512, kPool};
   int index = 0;
   for (int channels : config) {
     if (channels == kPool) {

@@ -20,13 +20,21 @@ const std::vector<Entry>& entries() {
       {{"alexnet", "torchvision AlexNet, 3x224x224"}, zoo::alexnet},
       {{"vgg16", "torchvision VGG16 (no BatchNorm), 3x224x224"}, zoo::vgg16},
       {{"resnet18", "torchvision ResNet18, 3x224x224"},
-       [](S s) { return zoo::resnet("resnet18", {2, 2, 2, 2}, false, s); }},
+       [](S s) {
+         return zoo::resnet("resnet18", {2, 2, 2, 2}, false, s);
+       }},
       {{"resnet50", "torchvision ResNet50, 3x224x224"},
-       [](S s) { return zoo::resnet("resnet50", {3, 4, 6, 3}, true, s); }},
+       [](S s) {
+         return zoo::resnet("resnet50", {3, 4, 6, 3}, true, s);
+       }},
       {{"resnet101", "torchvision ResNet101, 3x224x224"},
-       [](S s) { return zoo::resnet("resnet101", {3, 4, 23, 3}, true, s); }},
+       [](S s) {
+         return zoo::resnet("resnet101", {3, 4, 23, 3}, true, s);
+       }},
       {{"resnet152", "torchvision ResNet152, 3x224x224"},
-       [](S s) { return zoo::resnet("resnet152", {3, 8, 36, 3}, true, s); }},
+       [](S s) {
+         return zoo::resnet("resnet152", {3, 8, 36, 3}, true, s);
+       }},
       {{"mobilenet_v2", "torchvision MobileNetV2, 3x224x224"}, zoo::mobilenet_v2},
       {{"mobilenet_v3_small", "torchvision MobileNetV3-Small, 3x224x224"},
        [](S s) { return zoo::mobilenet_v3("mobilenet_v3_small", s); }},
@@ -58,8 +66,8 @@ Graph build_zoo_model(const std::string& name, std::optional<uint64_t> weight_se
     if (e.info.name == name) return e.build(weight_seed);
   std::string known;
   for (const Entry& e : entries()) known += (known.empty() ? "" : ", ") + e.info.name;
-  fail(ErrorKind::invalid_input, "unknown model '" + name + "' (zoo models: " + known +
-                                     "; or give a path to an .onnx file)");
+  fail(ErrorKind::invalid_input,
+       "unknown model '" + name + "' (zoo models: " + known + "; or give a path to an .onnx file)");
 }
 
 }  // namespace splitinfer

@@ -24,8 +24,9 @@ namespace {
 struct NetImpl : torch::nn::Module {
   explicit NetImpl(const GnnArchitecture& a) : arch(a) {
     for (int i = 0; i < a.gcn_layers; ++i)
-      gcn.push_back(register_module("gcn" + std::to_string(i),
-                                    torch::nn::Linear(i == 0 ? kNodeFeatureCount : a.hidden, a.hidden)));
+      gcn.push_back(
+          register_module("gcn" + std::to_string(i),
+                          torch::nn::Linear(i == 0 ? kNodeFeatureCount : a.hidden, a.hidden)));
     const auto lstm_options = torch::nn::LSTMOptions(a.hidden, a.hidden).batch_first(true);
     if (a.direction != GnnDirection::reverse)
       along = register_module("lstm_along", torch::nn::LSTM(lstm_options));
@@ -40,7 +41,8 @@ struct NetImpl : torch::nn::Module {
   // x: [B, T, F] node features; adjacency: [B, T, T] normalised;
   // flip: [B, T, hidden] indices reversing each model within its length.
   // Returns [B, T]: standardised log cumulative ms, or log-odds.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& adjacency, const torch::Tensor& flip) {
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& adjacency,
+                        const torch::Tensor& flip) {
     torch::Tensor h = log_scaled(x);
     for (size_t i = 0; i < gcn.size(); ++i) {
       const torch::Tensor conv = torch::relu(gcn[i]->forward(torch::bmm(adjacency, h)));
@@ -53,12 +55,13 @@ struct NetImpl : torch::nn::Module {
       case GnnDirection::forward:
         return accumulated(head->forward(std::get<0>(along->forward(h))).squeeze(-1));
       case GnnDirection::reverse:
-        return accumulated(head->forward(std::get<0>(against->forward(h.gather(1, flip)))).squeeze(-1))
+        return accumulated(
+                   head->forward(std::get<0>(against->forward(h.gather(1, flip)))).squeeze(-1))
             .gather(1, unflip);
-      case GnnDirection::both:
-        break;
+      case GnnDirection::both: break;
     }
-    const torch::Tensor backwards = std::get<0>(against->forward(h.gather(1, flip))).gather(1, flip);
+    const torch::Tensor backwards =
+        std::get<0>(against->forward(h.gather(1, flip))).gather(1, flip);
     return head->forward(torch::cat({std::get<0>(along->forward(h)), backwards}, 2)).squeeze(-1);
   }
 
@@ -68,7 +71,8 @@ struct NetImpl : torch::nn::Module {
   static torch::Tensor log_scaled(const torch::Tensor& x) {
     constexpr double kRange = 1e4;
     const torch::Tensor sizes = x.narrow(2, kUnitTypeCount, kNodeFeatureCount - kUnitTypeCount);
-    return torch::cat({x.narrow(2, 0, kUnitTypeCount), torch::log1p(sizes * kRange) / std::log1p(kRange)}, 2);
+    return torch::cat(
+        {x.narrow(2, 0, kUnitTypeCount), torch::log1p(sizes * kRange) / std::log1p(kRange)}, 2);
   }
 
   // The latency head predicts each unit's log-ms increment in the order of
@@ -107,12 +111,13 @@ void check_graph(const UnitGraph& g) {
   const int64_t n = static_cast<int64_t>(g.features.size());
   for (const auto& f : g.features)
     if (f.size() != static_cast<size_t>(kNodeFeatureCount))
-      fail(ErrorKind::invalid_input, "a GNN input node has " + std::to_string(f.size()) + " features, not " +
-                                         std::to_string(kNodeFeatureCount));
+      fail(ErrorKind::invalid_input, "a GNN input node has " + std::to_string(f.size()) +
+                                         " features, not " + std::to_string(kNodeFeatureCount));
   for (const auto& [from, to] : g.edges)
     if (from < 0 || to < 0 || from >= n || to >= n)
-      fail(ErrorKind::invalid_input, "a GNN input edge " + std::to_string(from) + " -> " + std::to_string(to) +
-                                         " leaves the graph of " + std::to_string(n) + " nodes");
+      fail(ErrorKind::invalid_input, "a GNN input edge " + std::to_string(from) + " -> " +
+                                         std::to_string(to) + " leaves the graph of " +
+                                         std::to_string(n) + " nodes");
 }
 
 // A_hat over the edges the direction lets into each unit.
@@ -133,7 +138,8 @@ torch::Tensor feature_tensor(const UnitGraph& g) {
   torch::Tensor x = torch::empty({n, kNodeFeatureCount});
   auto acc = x.accessor<float, 2>();
   for (int64_t i = 0; i < n; ++i)
-    for (int j = 0; j < kNodeFeatureCount; ++j) acc[i][j] = g.features[static_cast<size_t>(i)][static_cast<size_t>(j)];
+    for (int j = 0; j < kNodeFeatureCount; ++j)
+      acc[i][j] = g.features[static_cast<size_t>(i)][static_cast<size_t>(j)];
   return x;
 }
 
@@ -141,8 +147,9 @@ Batch make_batch(const std::vector<const Sample*>& samples, int64_t hidden) {
   const int64_t b = static_cast<int64_t>(samples.size());
   int64_t t = 0;
   for (const Sample* s : samples) t = std::max(t, s->length);
-  Batch batch{torch::zeros({b, t, kNodeFeatureCount}), torch::zeros({b, t, t}), torch::empty({b, t}, torch::kLong),
-              torch::zeros({b, t}), torch::zeros({b, t}, torch::kBool)};
+  Batch batch{torch::zeros({b, t, kNodeFeatureCount}), torch::zeros({b, t, t}),
+              torch::empty({b, t}, torch::kLong), torch::zeros({b, t}),
+              torch::zeros({b, t}, torch::kBool)};
   auto flip = batch.flip.accessor<int64_t, 2>();
   for (int64_t i = 0; i < b; ++i) {
     const Sample& s = *samples[static_cast<size_t>(i)];
@@ -161,15 +168,17 @@ class TorchGnn final : public GnnModel {
  public:
   TorchGnn(const GnnArchitecture& arch, uint64_t seed) {
     if (arch.hidden < 1 || arch.gcn_layers < 1)
-      fail(ErrorKind::invalid_input, "a GNN needs a positive width and at least one graph convolution");
+      fail(ErrorKind::invalid_input,
+           "a GNN needs a positive width and at least one graph convolution");
     torch::manual_seed(seed);
     net_ = Net(arch);
   }
 
   const GnnArchitecture& architecture() const override { return net_->arch; }
 
-  TrainingReport train(const std::vector<UnitExample>& training, const std::vector<UnitExample>& validation,
-                       const TrainingOptions& o, const std::function<void(int, const EpochLoss&)>& on_epoch) override {
+  TrainingReport train(const std::vector<UnitExample>& training,
+                       const std::vector<UnitExample>& validation, const TrainingOptions& o,
+                       const std::function<void(int, const EpochLoss&)>& on_epoch) override {
     if (training.empty()) fail(ErrorKind::invalid_input, "GNN training needs at least one model");
     if (o.epochs < 1 || o.batch < 1 || !(o.learning_rate > 0))
       fail(ErrorKind::invalid_input, "GNN training needs positive epochs, batch and learning rate");
@@ -192,7 +201,8 @@ class TorchGnn final : public GnnModel {
       net_->train();
       double sum = 0.0;
       int batches = 0;
-      for (const std::vector<const Sample*>& members : epoch_batches(train_set, order, o.batch, rng)) {
+      for (const std::vector<const Sample*>& members :
+           epoch_batches(train_set, order, o.batch, rng)) {
         optimiser.zero_grad();
         const torch::Tensor loss = batch_loss(make_batch(members, net_->arch.hidden));
         loss.backward();
@@ -238,9 +248,11 @@ class TorchGnn final : public GnnModel {
     try {
       torch::serialize::OutputArchive archive;
       const GnnArchitecture& a = net_->arch;
-      archive.write("architecture", torch::tensor({static_cast<int64_t>(a.direction), static_cast<int64_t>(a.head),
-                                                   static_cast<int64_t>(a.hidden), static_cast<int64_t>(a.gcn_layers),
-                                                   static_cast<int64_t>(kNodeFeatureCount)}));
+      archive.write(
+          "architecture",
+          torch::tensor({static_cast<int64_t>(a.direction), static_cast<int64_t>(a.head),
+                         static_cast<int64_t>(a.hidden), static_cast<int64_t>(a.gcn_layers),
+                         static_cast<int64_t>(kNodeFeatureCount)}));
       net_->save(archive);
       archive.save_to(temporary);
     } catch (const c10::Error& e) {
@@ -264,10 +276,12 @@ class TorchGnn final : public GnnModel {
       if (header.dim() != 1 || header.numel() != 5 || header.scalar_type() != torch::kLong)
         fail(ErrorKind::invalid_input, path + " is not a splitinfer GNN weights file");
       const auto h = header.accessor<int64_t, 1>();
-      if (h[0] < 0 || h[0] > 2 || h[1] < 0 || h[1] > 1 || h[2] < 1 || h[2] > 4096 || h[3] < 1 || h[3] > 64)
+      if (h[0] < 0 || h[0] > 2 || h[1] < 0 || h[1] > 1 || h[2] < 1 || h[2] > 4096 || h[3] < 1 ||
+          h[3] > 64)
         fail(ErrorKind::invalid_input, path + " describes an unknown GNN architecture");
       if (h[4] != kNodeFeatureCount)
-        fail(ErrorKind::invalid_input, path + " was trained on " + std::to_string(h[4]) + " node features, not " +
+        fail(ErrorKind::invalid_input, path + " was trained on " + std::to_string(h[4]) +
+                                           " node features, not " +
                                            std::to_string(kNodeFeatureCount));
       const GnnArchitecture arch{static_cast<GnnDirection>(h[0]), static_cast<GnnHead>(h[1]),
                                  static_cast<int>(h[2]), static_cast<int>(h[3])};
@@ -275,7 +289,8 @@ class TorchGnn final : public GnnModel {
       model->net_->load(archive);
       return model;
     } catch (const c10::Error&) {
-      fail(ErrorKind::invalid_input, path + " is not a readable GNN weights file (truncated or corrupt)");
+      fail(ErrorKind::invalid_input,
+           path + " is not a readable GNN weights file (truncated or corrupt)");
     }
   }
 
@@ -286,8 +301,8 @@ class TorchGnn final : public GnnModel {
   // less work on padding: each window of eight batches is sorted by length
   // before it is cut, and the batches are shuffled again.
   static std::vector<std::vector<const Sample*>> epoch_batches(const std::vector<Sample>& set,
-                                                               std::vector<size_t>& order, int batch,
-                                                               std::mt19937_64& rng) {
+                                                               std::vector<size_t>& order,
+                                                               int batch, std::mt19937_64& rng) {
     std::shuffle(order.begin(), order.end(), rng);
     const size_t size = static_cast<size_t>(batch), window = 8 * size;
     for (size_t w = 0; w < order.size(); w += window)
@@ -297,7 +312,8 @@ class TorchGnn final : public GnnModel {
     std::vector<std::vector<const Sample*>> batches;
     for (size_t first = 0; first < order.size(); first += size) {
       batches.emplace_back();
-      for (size_t i = first; i < std::min(order.size(), first + size); ++i) batches.back().push_back(&set[order[i]]);
+      for (size_t i = first; i < std::min(order.size(), first + size); ++i)
+        batches.back().push_back(&set[order[i]]);
     }
     std::shuffle(batches.begin(), batches.end(), rng);
     return batches;
@@ -321,7 +337,8 @@ class TorchGnn final : public GnnModel {
     for (const UnitExample& e : examples)
       for (double ms : e.target) {
         if (!(ms > 0) || !std::isfinite(ms))
-          fail(ErrorKind::invalid_input, "a GNN latency target is not a positive time: " + std::to_string(ms));
+          fail(ErrorKind::invalid_input,
+               "a GNN latency target is not a positive time: " + std::to_string(ms));
         sum += std::log(ms);
         sum_sq += std::log(ms) * std::log(ms);
         ++count;
@@ -335,12 +352,15 @@ class TorchGnn final : public GnnModel {
   }
 
   Sample sample(const UnitGraph& g, const std::vector<double>* target) const {
-    Sample s{feature_tensor(g), normalised_adjacency(g, net_->arch.direction), {},
+    Sample s{feature_tensor(g),
+             normalised_adjacency(g, net_->arch.direction),
+             {},
              static_cast<int64_t>(g.features.size())};
     if (!target) return s;
     if (target->size() != g.features.size())
-      fail(ErrorKind::invalid_input, "a GNN example has " + std::to_string(target->size()) + " targets for " +
-                                         std::to_string(g.features.size()) + " units");
+      fail(ErrorKind::invalid_input, "a GNN example has " + std::to_string(target->size()) +
+                                         " targets for " + std::to_string(g.features.size()) +
+                                         " units");
     s.target = torch::empty({s.length});
     auto acc = s.target.accessor<float, 1>();
     const double mean = net_->target_mean.item<double>(), std = net_->target_std.item<double>();
@@ -348,10 +368,12 @@ class TorchGnn final : public GnnModel {
       const double v = (*target)[static_cast<size_t>(i)];
       if (latency_head()) {
         if (!(v > 0) || !std::isfinite(v))
-          fail(ErrorKind::invalid_input, "a GNN latency target is not a positive time: " + std::to_string(v));
+          fail(ErrorKind::invalid_input,
+               "a GNN latency target is not a positive time: " + std::to_string(v));
         acc[i] = static_cast<float>((std::log(v) - mean) / std);
       } else {
-        if (v != 0.0 && v != 1.0) fail(ErrorKind::invalid_input, "a GNN partition target is neither 0 nor 1");
+        if (v != 0.0 && v != 1.0)
+          fail(ErrorKind::invalid_input, "a GNN partition target is neither 0 nor 1");
         acc[i] = static_cast<float>(v);
       }
     }
@@ -372,7 +394,8 @@ class TorchGnn final : public GnnModel {
   torch::Tensor batch_loss(const Batch& b) const {
     const torch::Tensor out = net_->forward(b.features, b.adjacency, b.flip).masked_select(b.mask);
     const torch::Tensor target = b.target.masked_select(b.mask);
-    return latency_head() ? torch::mse_loss(out, target) : torch::binary_cross_entropy_with_logits(out, target);
+    return latency_head() ? torch::mse_loss(out, target)
+                          : torch::binary_cross_entropy_with_logits(out, target);
   }
 
   double mean_loss(const std::vector<Sample>& set) const {
@@ -415,13 +438,12 @@ class TorchGnn final : public GnnModel {
 
 extern "C" {
 
-splitinfer::predict::GnnModel* splitinfer_make_gnn_model(const splitinfer::predict::GnnArchitecture* architecture,
-                                                         uint64_t seed) {
+splitinfer::predict::GnnModel* splitinfer_make_gnn_model(
+    const splitinfer::predict::GnnArchitecture* architecture, uint64_t seed) {
   return new splitinfer::predict::TorchGnn(*architecture, seed);
 }
 
 splitinfer::predict::GnnModel* splitinfer_load_gnn_model(const char* path) {
   return splitinfer::predict::TorchGnn::load(path).release();
 }
-
 }
