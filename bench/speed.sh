@@ -11,7 +11,7 @@
 #             (whole_model_ms: median of N runs of the whole model compiled as
 #             one partition, one thread, pinned by splitinfer to core C)
 #   si-int8   the same on cpuC:int8 (calibrated once per model before the
-#             rounds on 16 synthetic inputs, percentile; the calibration cache
+#             rounds on 16 synthetic inputs, minmax; the calibration cache
 #             lives in a fresh directory of this run, SPLITINFER_CACHE_DIR)
 #   si-bf16   the same on cpuC:bf16 (needs AVX512-BF16 or AMX; its error is
 #             recorded otherwise)
