@@ -3,13 +3,18 @@
 #include <bit>
 
 #include "common/error.h"
-#include "graph/units.h"
+#include "common/precision.h"
 
 namespace splitinfer {
 
 namespace {
 
-void check_layout(const Shape& shape, HandoffLayout layout) {
+// `stored` values (`what`: "floats", "codes", ...) must fill the shape in
+// the layout.
+void check_storage(const Shape& shape, HandoffLayout layout, size_t stored, const char* what) {
+  if (static_cast<int64_t>(stored) != numel(shape))
+    fail(ErrorKind::internal, "hand-off holds " + std::to_string(stored) + " " + what + " for " +
+                                  std::to_string(numel(shape)) + " elements");
   if (layout == HandoffLayout::channels_last && shape.size() != 4)
     fail(ErrorKind::internal,
          "a channels-last hand-off must be 4-D, not " + shape_to_string(shape));
@@ -32,10 +37,7 @@ float bf16_to_float(uint16_t bits) {
 }  // namespace
 
 Handoff Handoff::from_floats(Shape shape, std::vector<float> values, HandoffLayout layout) {
-  if (static_cast<int64_t>(values.size()) != numel(shape))
-    fail(ErrorKind::internal, "hand-off holds " + std::to_string(values.size()) + " floats for " +
-                                  std::to_string(numel(shape)) + " elements");
-  check_layout(shape, layout);
+  check_storage(shape, layout, values.size(), "floats");
   Handoff h;
   h.shape_ = std::move(shape);
   h.layout_ = layout;
@@ -44,11 +46,7 @@ Handoff Handoff::from_floats(Shape shape, std::vector<float> values, HandoffLayo
 }
 
 Handoff Handoff::from_bf16(Shape shape, std::vector<uint16_t> bits, HandoffLayout layout) {
-  if (static_cast<int64_t>(bits.size()) != numel(shape))
-    fail(ErrorKind::internal, "hand-off holds " + std::to_string(bits.size()) +
-                                  " bfloat16 values for " + std::to_string(numel(shape)) +
-                                  " elements");
-  check_layout(shape, layout);
+  check_storage(shape, layout, bits.size(), "bfloat16 values");
   Handoff h;
   h.shape_ = std::move(shape);
   h.type_ = HandoffType::bf16;
@@ -61,10 +59,7 @@ Handoff Handoff::from_codes(Shape shape, HandoffType type, std::vector<uint8_t> 
                             int32_t zero_point, HandoffLayout layout) {
   if (type != HandoffType::s8 && type != HandoffType::u8)
     fail(ErrorKind::internal, "codes need an integer type");
-  if (static_cast<int64_t>(codes.size()) != numel(shape))
-    fail(ErrorKind::internal, "hand-off holds " + std::to_string(codes.size()) + " codes for " +
-                                  std::to_string(numel(shape)) + " elements");
-  check_layout(shape, layout);
+  check_storage(shape, layout, codes.size(), "codes");
   Handoff h;
   h.shape_ = std::move(shape);
   h.type_ = type;

@@ -118,8 +118,4 @@ std::vector<int64_t> cut_tensor_elements(const Graph& graph, const std::vector<U
   return elements;
 }
 
-int64_t int8_handoff_bytes(const Tensor& tensor) {
-  return handoff_bytes(Precision::int8, numel(tensor.shape));
-}
-
 }  // namespace splitinfer

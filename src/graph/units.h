@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "common/precision.h"
 #include "graph/graph.h"
 
 namespace splitinfer {
@@ -36,8 +35,5 @@ std::vector<Unit> split_units(const Graph& graph);
 // Elements of the one tensor crossing each cut j = 0..N of a graph's units:
 // the model input at 0, unit j-1's output at j. What a split at j hands over.
 std::vector<int64_t> cut_tensor_elements(const Graph& graph, const std::vector<Unit>& units);
-
-// Size of a tensor handed to the next element as INT8 data plus its header.
-int64_t int8_handoff_bytes(const Tensor& tensor);
 
 }  // namespace splitinfer

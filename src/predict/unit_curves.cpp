@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/precision.h"
 #include "graph/units.h"
 
 namespace splitinfer::predict {

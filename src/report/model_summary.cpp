@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "common/precision.h"
 #include "graph/stats.h"
 
 namespace splitinfer {
@@ -47,7 +48,7 @@ nlohmann::json model_summary_json(const Graph& graph, const std::vector<Unit>& u
                           {"name", u.name},
                           {"ops", ops},
                           {"output_shape", out.shape},
-                          {"output_bytes_int8", int8_handoff_bytes(out)},
+                          {"output_bytes_int8", handoff_bytes(Precision::int8, numel(out.shape))},
                           {"params", u.params},
                           {"macs", u.macs}});
   }
@@ -70,8 +71,8 @@ std::string model_summary_table(const Graph& graph, const std::vector<Unit>& uni
     for (const std::string& op : distinct_ops(graph, u)) ops += (ops.empty() ? "" : ",") + op;
     const Tensor& out = graph.tensor(u.output);
     rows.push_back({std::to_string(u.index), u.name, ops, shape_to_string(out.shape),
-                    with_thousands(int8_handoff_bytes(out)), with_thousands(u.params),
-                    with_thousands(u.macs)});
+                    with_thousands(handoff_bytes(Precision::int8, numel(out.shape))),
+                    with_thousands(u.params), with_thousands(u.macs)});
   }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows)

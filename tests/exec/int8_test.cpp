@@ -89,7 +89,7 @@ TEST(Int8Handoff, PartitionOutputIsQuantized) {
     EXPECT_TRUE(out.is_quantized());
     EXPECT_EQ(out.shape(), (Shape{1, 1000}));
     EXPECT_EQ(out.bytes(), out.elements() + 8);
-    EXPECT_EQ(out.bytes(), int8_handoff_bytes(g.tensor(g.outputs[0])));
+    EXPECT_EQ(out.bytes(), handoff_bytes(Precision::int8, numel(g.tensor(g.outputs[0]).shape)));
     EXPECT_EQ(out.codes().size(), 1000u);
     EXPECT_GT(out.scale(), 0.0f);
     EXPECT_EQ(out.zero_point(), 0);
@@ -103,7 +103,7 @@ TEST(Int8Handoff, PartitionOutputIsQuantized) {
     EXPECT_TRUE(out.is_quantized());
     EXPECT_EQ(out.shape(), t.shape);
     EXPECT_EQ(out.bytes(), numel(t.shape) + kInt8HandoffHeaderBytes);
-    EXPECT_EQ(out.bytes(), int8_handoff_bytes(t));
+    EXPECT_EQ(out.bytes(), handoff_bytes(Precision::int8, numel(t.shape)));
     EXPECT_GT(out.scale(), 0.0f);
   }
   // After a ReLU and max pool (unit 4 ends in maxpool) nothing is negative:

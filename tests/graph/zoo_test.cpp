@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "common/precision.h"
 #include "graph/stats.h"
 #include "graph/units.h"
 
@@ -183,7 +184,8 @@ TEST(ZooShapes, UnitOutputs) {
   EXPECT_EQ(r50.tensor(u[6].output).shape, (Shape{1, 256, 56, 56}));  // layer1.2
   EXPECT_EQ(r50.tensor(u[7].output).shape, (Shape{1, 512, 28, 28}));  // layer2.0
   EXPECT_EQ(r50.tensor(u[19].output).shape, (Shape{1, 2048, 7, 7}));  // layer4.2
-  EXPECT_EQ(int8_handoff_bytes(r50.tensor(u[3].output)), 64 * 56 * 56 + kInt8HandoffHeaderBytes);
+  EXPECT_EQ(handoff_bytes(Precision::int8, numel(r50.tensor(u[3].output).shape)),
+            64 * 56 * 56 + kInt8HandoffHeaderBytes);
 
   const Graph vgg = build_zoo_model("vgg16", std::nullopt);
   const auto v = split_units(vgg);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "common/precision.h"
 #include "graph/units.h"
 #include "predict/curve_cost_source.h"
 
