@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/plan_report.h"
 #include "cli/planning.h"
+#include "cli/schedule_measurements.h"
 #include "common/atomic_file.h"
 #include "devices/device_spec.h"
 #include "exec/backend.h"
@@ -108,25 +109,24 @@ class Table1Builder {
     return p;
   }
 
-  // The planned split run as a pipeline, each element alone beside it.
+  // The planned split run as a pipeline, each element alone and
+  // data-parallel beside it, in one measurement as `run` takes it.
   RealResult real(const Graph& graph, const std::vector<std::string>& pair) {
     const auto p = prepare_planning(graph, planning(pair[0] + "," + pair[1], "direct", ""), 2, 2);
     const Plan plan = best_plan(p->problem);
     RealResult result;
     result.predicted = result_of(plan, p->problem, "predicted");
-    const Calibration calibration = calibration_for(graph, o_.calibration);
     const std::vector<Handoff> frames = input_frames(graph, "");
-    std::vector<PipelineStage> stages = build_stages(graph, p->elements, plan.cuts, &calibration);
-    const PipelineMeasurement m = measure_pipeline(stages, frames, o_.frames, {}, nullptr);
-    if (m.result.failure)
-      fail(ErrorKind::stage_failed, graph.name + ": stage " + m.result.failure->stage_name +
-                                        " failed: " + m.result.failure->message);
-    const double first =
-        measure_alone_ms(graph, p->elements[0], &calibration, frames[0], 3, o_.alone_frames);
-    const double second =
-        measure_alone_ms(graph, p->elements[1], &calibration, frames[0], 3, o_.alone_frames);
-    result.measured = SplitResult{plan.cuts[0], first / m.period_ms, second / m.period_ms,
-                                  m.period_ms, "measured"};
+    std::vector<PipelineStage> fp32 = build_stages(graph, {"cpu0:fp32"}, {}, nullptr);
+    const ScheduleMeasurements m =
+        measure_schedules(graph, *p, plan.cuts, frames, outputs_in_turn(fp32, frames),
+                          {o_.frames, o_.alone_frames, 2, nullptr});
+    const double first = m.alone.at(pair[0]), second = m.alone.at(pair[1]);
+    result.measured = SplitResult{plan.cuts[0], first / m.pipeline.period_ms,
+                                  second / m.pipeline.period_ms, m.pipeline.period_ms, "measured"};
+    result.data_parallel =
+        DataParallelResult{m.data_parallel.period_ms, evaluate_data_parallel(p->problem).period_ms,
+                           first / m.data_parallel.period_ms, second / m.data_parallel.period_ms};
     write_chart(graph.name + "-stages-measured-" + pair_slug(pair) + ".svg",
                 stage_latency_chart(graph.name, p->problem, plan.cuts[0], "measured profiles"));
     return result;
@@ -160,6 +160,7 @@ class Table1Builder {
 void add_report_command(CLI::App& app) {
   auto* report = app.add_subcommand("report", "Reports of the papers' tables and figures");
   report->require_subcommand(1);
+  add_frontier_report(report);
   auto* cmd = report->add_subcommand(
       "table1",
       "Table 1 and Figures 5-7 of the split-inference paper: measured, simulated, published");

@@ -1,6 +1,6 @@
-// `splitinfer run`: the plan executed for real as a pipeline, with each
-// element measured alone in the same run, so that every speedup it prints is
-// a ratio of two measurements taken side by side.
+// `splitinfer run`: the chosen schedule executed for real, with the other
+// kind and each element alone measured in the same run, so that every
+// speedup it prints is a ratio of two measurements taken side by side.
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -12,6 +12,8 @@
 #include "cli/model_options.h"
 #include "cli/plan_report.h"
 #include "cli/planning.h"
+#include "cli/schedule_measurements.h"
+#include "cli/schedules.h"
 #include "common/statistics.h"
 #include "exec/tensor_file.h"
 #include "runtime/split_runner.h"
@@ -23,6 +25,7 @@ namespace {
 struct Options {
   ModelRequest request;
   PlanningOptions planning;
+  ScheduleOptions schedule;
   std::string split = "auto", input, output;
   int frames = 200;
   int alone_frames = 30;
@@ -52,49 +55,243 @@ std::vector<int> parse_splits(const std::string& text, int unit_count, size_t el
   return cuts;
 }
 
-struct Agreement {
-  double sqnr_db = 0.0;
-  double max_abs_diff = 0.0;
-  int top1_same = 0, compared = 0;
-  bool bit_exact_with_stages_in_turn = true;
-};
+void check_options(const Options& o, const std::vector<std::string>& elements) {
+  for (const std::string& e : elements)
+    if (is_simulated_element(e))
+      fail(ErrorKind::invalid_input, "element " + e +
+                                         " is simulated: `splitinfer plan` can use "
+                                         "it, `run` needs elements present here");
+  if (o.sweep && elements.size() != 2)
+    fail(ErrorKind::invalid_input, "--sweep measures two-element splits; give two --devices");
+}
 
-[[noreturn]] void fail_stage(const StageFailure& f) {
-  fail(ErrorKind::stage_failed, "stage " + std::to_string(f.stage + 1) + " (" + f.stage_name +
-                                    ") failed on frame " + std::to_string(f.frame) + ": " +
-                                    f.message);
+nlohmann::json agreement_json(const Fidelity& f) {
+  return {{"frames", f.frames},
+          {"min_sqnr_db", f.min_sqnr_db},
+          {"max_abs_diff", f.max_abs_diff},
+          {"top1_agreement", f.top1_same}};
+}
+
+// Every split index of two elements through the pipeline.
+nlohmann::json measure_sweep(const Graph& graph, const Options& o, const Planning& planning,
+                             const std::vector<Handoff>& frames, const InterruptGuard& interrupt) {
+  nlohmann::json sweep = nlohmann::json::array();
+  for (int s = 0; s <= planning.problem.unit_count() && !interrupt.interrupted(); ++s) {
+    std::vector<PipelineStage> st =
+        build_stages(graph, planning.elements, {s}, planning.calibration.get());
+    const PipelineMeasurement sm =
+        measure_pipeline(st, frames, o.sweep_frames, {o.queue, &interrupt.flag()}, nullptr);
+    if (sm.result.failure) fail_stage(*sm.result.failure);
+    sweep.push_back({{"split", s},
+                     {"period_ms_measured", sm.period_ms},
+                     {"period_ms_predicted", evaluate_plan(planning.problem, {s}).period_ms}});
+  }
+  return sweep;
 }
 
 // The data-parallel schedule's figures: its measured period, the period
 // its elements' measured whole-model times add up to (1 / sum(1 / t)), how
 // many frames each element took, and its speedup over each element alone.
-nlohmann::json data_parallel_json(const PipelineMeasurement& dp,
-                                  const std::vector<std::string>& elements,
-                                  const std::map<std::string, double>& alone) {
+nlohmann::json data_parallel_json(const ScheduleMeasurements& m,
+                                  const std::vector<std::string>& elements, const Schedules& s) {
   double rate = 0.0;
   nlohmann::json frames = nlohmann::json::object(), speedup = nlohmann::json::object();
+  const PipelineResult& result = m.data_parallel.result;
   for (size_t r = 0; r < elements.size(); ++r) {
-    const double ms = alone.at(elements[r]);
+    const double ms = m.alone.at(elements[r]);
     rate += 1.0 / ms;
-    frames[elements[r]] = r < dp.result.stage_ms.size() ? dp.result.stage_ms[r].size() : 0;
-    speedup[elements[r]] = ms / dp.period_ms;
+    frames[elements[r]] = r < result.stage_ms.size() ? result.stage_ms[r].size() : 0;
+    speedup[elements[r]] = ms / m.data_parallel.period_ms;
   }
-  return {{"period_ms_measured", dp.period_ms},
+  return {{"period_ms_measured", m.data_parallel.period_ms},
+          {"period_ms_predicted", s.data_parallel.period_ms},
           {"period_ms_from_alone", 1.0 / rate},
           {"frames_per_element", frames},
-          {"speedup_over", speedup}};
+          {"speedup_over", speedup},
+          {"agreement_with_fp32", agreement_json(m.data_parallel_agreement)}};
+}
+
+nlohmann::json run_document(const Graph& graph, const Options& o, const Planning& planning,
+                            const Schedules& s, const ScheduleMeasurements& m,
+                            const nlohmann::json& sweep) {
+  const Plan& plan = s.pipeline_to_run();
+  const PipelineResult& run = m.pipeline.result;
+  std::vector<double> latencies = run.latency_ms;
+  std::sort(latencies.begin(), latencies.end());
+  std::vector<double> unloaded = m.pipeline_unloaded.result.latency_ms;
+  std::sort(unloaded.begin(), unloaded.end());
+  nlohmann::json stage_rows = nlohmann::json::array();
+  for (size_t k = 0, run_index = 0; k < plan.stages.size(); ++k) {
+    const StagePlan& sp = plan.stages[k];
+    nlohmann::json row = {
+        {"element", sp.element},
+        {"units", {sp.first_unit, sp.last_unit}},
+        {"ms_predicted", sp.total_ms()},
+        {"predicted_basis", sp.empty() ? "empty" : std::string(cost_basis_name(sp.basis))}};
+    if (!sp.empty()) row["ms_measured"] = median(run.stage_ms[run_index++]);
+    stage_rows.push_back(row);
+  }
+  nlohmann::json speedup = nlohmann::json::object(), alone = nlohmann::json::object();
+  for (const auto& [e, ms] : m.alone) {
+    alone[e] = ms;
+    speedup[e] = ms / m.pipeline.period_ms;
+  }
+  nlohmann::json agreement = agreement_json(m.pipeline_agreement);
+  agreement["bit_exact_with_stages_in_turn"] = m.bit_exact_with_stages_in_turn;
+  const Candidate& choice = s.choice();
+  const bool pipeline_chosen = choice.kind == ScheduleKind::pipeline;
+  const double pipeline_ms = m.pipeline.period_ms, dp_ms = m.data_parallel.period_ms;
+  nlohmann::json schedule = candidate_json(choice);
+  schedule["period_ms_predicted"] = schedule["period_ms"];
+  schedule.erase("period_ms");
+  schedule["period_ms_measured"] = pipeline_chosen ? pipeline_ms : dp_ms;
+  nlohmann::json doc = {
+      {"model", graph.name},
+      {"devices", planning.elements},
+      {"schedule", schedule},
+      {"min_sqnr_db", s.request.min_sqnr_db ? nlohmann::json(*s.request.min_sqnr_db) : nullptr},
+      {"split", plan.cuts.size() == 1 ? nlohmann::json(plan.cuts[0]) : nlohmann::json(plan.cuts)},
+      {"split_source", o.split == "auto" ? "planner" : "user"},
+      {"frames", run.frames_done},
+      {"interrupted", m.stopped()},
+      {"stages", stage_rows},
+      {"period_ms_measured", pipeline_ms},
+      {"period_ms_predicted", plan.period_ms},
+      {"latency_ms_p50", percentile(latencies, 0.5)},
+      {"latency_ms_p99", percentile(latencies, 0.99)},
+      {"latency_ms_unloaded_p50", percentile(unloaded, 0.5)},
+      {"latency_ms_unloaded_p99", percentile(unloaded, 0.99)},
+      {"latency_ms_predicted", plan.latency_ms},
+      {"alone_ms_measured", alone},
+      {"speedup_over", speedup},
+      {"agreement_with_fp32", agreement},
+      {"data_parallel", data_parallel_json(m, planning.elements, s)},
+      {"alternatives_measured", {{"pipeline", pipeline_ms}, {"data_parallel", dp_ms}}},
+      {"best_measured", pipeline_ms <= dp_ms ? "pipeline" : "data_parallel"},
+      {"link", plan_json(plan, planning.problem, split_units(graph))["link"]},
+      {"links_measured", links_json(planning)},
+      {"profiled_now", planning.profiled_now}};
+  if (o.sweep) {
+    doc["sweep"] = sweep;
+    if (!sweep.empty()) {
+      const auto best =
+          std::min_element(sweep.begin(), sweep.end(), [](const auto& a, const auto& b) {
+            return a["period_ms_measured"].template get<double>() <
+                   b["period_ms_measured"].template get<double>();
+          });
+      doc["sweep_best_split"] = (*best)["split"];
+      doc["sweep_best_period_ms"] = (*best)["period_ms_measured"];
+    }
+  }
+  return doc;
+}
+
+void print_run(const Options& o, const nlohmann::json& doc) {
+  std::cout << std::fixed << std::setprecision(3) << doc["model"].get<std::string>() << " split at "
+            << doc["split"].dump() << " over " << o.planning.devices << " ("
+            << doc["split_source"].get<std::string>() << "), " << doc["frames"] << " frames, queue "
+            << o.queue << "\n";
+  for (const auto& row : doc["stages"])
+    std::cout << "  " << std::left << std::setw(12) << row["element"].get<std::string>()
+              << std::right << " units " << row["units"][0] << ".."
+              << row["units"][1].get<int>() - 1 << "  measured "
+              << (row.contains("ms_measured") ? row["ms_measured"].get<double>() : 0.0)
+              << " ms, predicted " << row["ms_predicted"].get<double>() << " ms\n";
+  const double period = doc["period_ms_measured"].get<double>();
+  std::cout << "  period: measured " << period << " ms, predicted "
+            << doc["period_ms_predicted"].get<double>() << " ms\n  latency unloaded (one frame "
+            << "in flight): p50 " << doc["latency_ms_unloaded_p50"].get<double>() << " ms, p99 "
+            << doc["latency_ms_unloaded_p99"].get<double>() << " ms (measured), predicted "
+            << doc["latency_ms_predicted"].get<double>() << " ms\n  latency under load: p50 "
+            << doc["latency_ms_p50"].get<double>() << " ms, p99 "
+            << doc["latency_ms_p99"].get<double>() << " ms (measured)\n";
+  for (const auto& [e, ms] : doc["alone_ms_measured"].items())
+    std::cout << "  " << e << " alone " << ms.get<double>() << " ms (measured): speedup "
+              << std::setprecision(2) << ms.get<double>() / period << "x\n"
+              << std::setprecision(3);
+  const auto& a = doc["agreement_with_fp32"];
+  std::cout << "  vs FP32 on " << a["frames"] << " frames: min SQNR "
+            << a["min_sqnr_db"].get<double>() << " dB, top-1 agrees " << a["top1_agreement"] << "/"
+            << a["frames"] << ", pipeline equals stages run in turn: "
+            << (a["bit_exact_with_stages_in_turn"].get<bool>() ? "bit for bit" : "NO") << "\n";
+  const auto& dp = doc["data_parallel"];
+  const double dp_ms = dp["period_ms_measured"].get<double>();
+  std::cout << "  data-parallel (every element runs the whole model, frames to whichever is "
+               "free): period measured "
+            << dp_ms << " ms, predicted " << dp["period_ms_predicted"].get<double>()
+            << " ms, min SQNR " << dp["agreement_with_fp32"]["min_sqnr_db"].get<double>()
+            << " dB; the split is " << std::setprecision(2) << dp_ms / period
+            << "x the speed of data-parallel"
+            << (period <= dp_ms ? "\n" : ": data-parallel is faster here\n")
+            << std::setprecision(3);
+  for (const auto& row : doc.value("sweep", nlohmann::json::array()))
+    std::cout << "  sweep split " << row["split"] << ": measured "
+              << row["period_ms_measured"].get<double>() << " ms, predicted "
+              << row["period_ms_predicted"].get<double>() << " ms\n";
+  const auto& schedule = doc["schedule"];
+  std::cout << "  chosen schedule: " << schedule["kind"].get<std::string>() << ", period measured "
+            << schedule["period_ms_measured"].get<double>() << " ms, predicted "
+            << schedule["period_ms_predicted"].get<double>() << " ms";
+  if (!doc["min_sqnr_db"].is_null())
+    std::cout << " (fidelity floor " << doc["min_sqnr_db"].get<double>() << " dB)";
+  std::cout << "\n";
+}
+
+void run_command(const Options& o) {
+  ModelRequest request = o.request;
+  request.need_weights = true;
+  const Graph graph = load_model(request);
+  const std::vector<std::string> elements = comma_list(o.planning.devices);
+  const std::vector<int> given =
+      parse_splits(o.split, static_cast<int>(split_units(graph).size()), elements.size());
+  check_options(o, elements);
+  const auto planning = prepare_planning(graph, o.planning, 2, 8);
+  FidelityMeter meter(graph, planning->elements, planning->calibration.get());
+  const Schedules s = weigh_schedules(*planning, o.schedule, given, &meter, false);
+  const std::vector<Handoff> frames = input_frames(graph, o.input);
+  std::vector<std::vector<float>> reference;
+  if (o.input.empty()) {
+    reference = meter.reference();
+  } else {
+    std::vector<PipelineStage> fp32 = build_stages(graph, {"cpu0:fp32"}, {}, nullptr);
+    reference = outputs_in_turn(fp32, frames);
+  }
+  const InterruptGuard interrupt;  // SIGINT ends the run after the frames in flight
+
+  const ScheduleMeasurements m =
+      measure_schedules(graph, *planning, s.pipeline_to_run().cuts, frames, reference,
+                        {o.frames, o.alone_frames, o.queue, &interrupt.flag()});
+  if (!o.output.empty()) {
+    std::vector<float> values;
+    for (const std::vector<float>& v : m.pipeline_outputs)
+      values.insert(values.end(), v.begin(), v.end());
+    write_tensor_file(o.output, values);
+  }
+  const nlohmann::json sweep = o.sweep && !m.stopped()
+                                   ? measure_sweep(graph, o, *planning, frames, interrupt)
+                                   : nlohmann::json::array();
+  const nlohmann::json doc = run_document(graph, o, *planning, s, m, sweep);
+  if (o.json) std::cout << doc.dump(2) << "\n";
+  else print_run(o, doc);
+  if (m.stopped())
+    fail(ErrorKind::interrupted,
+         "interrupted after " + std::to_string(m.pipeline.result.frames_done) + " pipeline frames" +
+             (m.pipeline.result.stopped ? "" : ", during data-parallel") +
+             " (partial report above)");
 }
 
 }  // namespace
 
 void add_run_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("run", "Run a model split over real elements as a pipeline");
+  auto* cmd = app.add_subcommand(
+      "run", "Run a model over real elements: the chosen schedule, the other kind beside it");
   auto opt = std::make_shared<Options>();
   add_model_options(cmd, opt->request);
   add_planning_options(cmd, opt->planning);
+  add_schedule_options(cmd, opt->schedule);
   cmd->add_option("--split", opt->split, "auto (the planner's) or split indices, e.g. 10 or 5,12")
       ->default_val("auto");
-  cmd->add_option("--frames", opt->frames, "Frames through the pipeline")
+  cmd->add_option("--frames", opt->frames, "Frames through each schedule")
       ->default_val(200)
       ->check(CLI::Range(1, 100000000));
   cmd->add_option("--alone-frames", opt->alone_frames, "Frames for each element alone")
@@ -106,209 +303,14 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--input", opt->input,
                   "Raw float32 input or a PNG/JPEG image, used for every frame (default: noise)");
   cmd->add_option("--output", opt->output,
-                  "Write the outputs of the distinct input frames (the one --input, or the 8 "
-                  "noise frames), raw float32, concatenated in frame order");
+                  "Write the pipeline's outputs of the distinct input frames (the one --input, or "
+                  "the 8 noise frames), raw float32, concatenated in frame order");
   cmd->add_flag("--sweep", opt->sweep, "Also measure every split index (two elements)");
   cmd->add_option("--sweep-frames", opt->sweep_frames, "Frames per split index in --sweep")
       ->default_val(40)
       ->check(CLI::Range(2, 1000000));
   cmd->add_flag("--json", opt->json, "Print one JSON document");
-  cmd->callback([opt] {
-    opt->request.need_weights = true;
-    const Graph graph = load_model(opt->request);
-    const std::vector<Unit> units = split_units(graph);
-    const std::vector<std::string> elements = comma_list(opt->planning.devices);
-    const size_t element_count = elements.size();
-    const std::vector<int> given =
-        parse_splits(opt->split, static_cast<int>(units.size()), element_count);
-    for (const std::string& e : elements)
-      if (is_simulated_element(e))
-        fail(ErrorKind::invalid_input, "element " + e +
-                                           " is simulated: `splitinfer plan` can use "
-                                           "it, `run` needs elements present here");
-    if (opt->sweep && element_count != 2)
-      fail(ErrorKind::invalid_input, "--sweep measures two-element splits; give two --devices");
-    const auto planning = prepare_planning(graph, opt->planning, 2, 8);
-    const PlanProblem& problem = planning->problem;
-    const Plan plan = given.empty() ? best_plan(problem) : evaluate_plan(problem, given);
-    const Calibration calibration = calibration_for(graph, opt->planning.calibration);
-    const std::vector<Handoff> frames = input_frames(graph, opt->input);
-    const InterruptGuard interrupt_guard;  // SIGINT ends the run after the frames in flight
-
-    // Each element alone, and the FP32 reference outputs, in this same run.
-    std::map<std::string, double> alone;
-    for (const std::string& e : planning->elements)
-      alone[e] = measure_alone_ms(graph, e, &calibration, frames[0], 3, opt->alone_frames);
-    std::vector<std::vector<float>> reference;
-    {
-      std::vector<PipelineStage> fp32 = build_stages(graph, {"cpu0:fp32"}, {}, nullptr);
-      for (const Handoff& f : frames) reference.push_back(run_stages_in_turn(fp32, f).to_floats());
-    }
-
-    std::vector<PipelineStage> stages =
-        build_stages(graph, planning->elements, plan.cuts, &calibration);
-    std::vector<Handoff> outputs;
-    const PipelineMeasurement run = measure_pipeline(
-        stages, frames, opt->frames, {opt->queue, &interrupt_guard.flag()}, &outputs);
-    if (run.result.failure) fail_stage(*run.result.failure);
-
-    Agreement agreement;
-    for (size_t i = 0; i < outputs.size(); ++i) {
-      const std::vector<float> got = outputs[i].to_floats();
-      const std::vector<float> in_turn = run_stages_in_turn(stages, frames[i]).to_floats();
-      agreement.bit_exact_with_stages_in_turn =
-          agreement.bit_exact_with_stages_in_turn && got == in_turn;
-      const std::vector<float>& want = reference[i];
-      agreement.sqnr_db =
-          i == 0 ? sqnr_db(got, want) : std::min(agreement.sqnr_db, sqnr_db(got, want));
-      for (size_t j = 0; j < want.size(); ++j)
-        agreement.max_abs_diff =
-            std::max(agreement.max_abs_diff, std::abs(static_cast<double>(got[j]) - want[j]));
-      agreement.top1_same += std::max_element(got.begin(), got.end()) - got.begin() ==
-                             std::max_element(want.begin(), want.end()) - want.begin();
-      ++agreement.compared;
-    }
-
-    if (!opt->output.empty()) {
-      std::vector<float> values;
-      for (const Handoff& out : outputs) {
-        const std::vector<float> v = out.to_floats();
-        values.insert(values.end(), v.begin(), v.end());
-      }
-      write_tensor_file(opt->output, values);
-    }
-
-    // The schedule a user tries first, measured in this same run: every
-    // element runs the whole model and takes the next frame when it is free.
-    // A replica k times slower than the fastest holds an old frame while the
-    // fastest finishes k more: the reorder buffer must hold them, or the fast
-    // replica waits for buffer room.
-    std::vector<PipelineStage> replicas = build_replicas(graph, planning->elements, &calibration);
-    const auto [fastest, slowest] =
-        std::minmax_element(alone.begin(), alone.end(),
-                            [](const auto& a, const auto& b) { return a.second < b.second; });
-    const size_t reorder_depth =
-        std::max(opt->queue, static_cast<size_t>(std::ceil(slowest->second / fastest->second)) + 1);
-    const PipelineMeasurement dp =
-        run.result.stopped ? PipelineMeasurement{}
-                           : measure_data_parallel(replicas, frames, opt->frames,
-                                                   {reorder_depth, &interrupt_guard.flag()});
-    if (dp.result.failure) fail_stage(*dp.result.failure);
-    nlohmann::json data_parallel = data_parallel_json(dp, planning->elements, alone);
-    data_parallel["period_ms_predicted"] = evaluate_data_parallel(problem).period_ms;
-
-    nlohmann::json sweep = nlohmann::json::array();
-    if (opt->sweep && !run.result.stopped)
-      for (int s = 0; s <= static_cast<int>(units.size()) && !interrupt_guard.interrupted(); ++s) {
-        std::vector<PipelineStage> st = build_stages(graph, planning->elements, {s}, &calibration);
-        const PipelineMeasurement m = measure_pipeline(
-            st, frames, opt->sweep_frames, {opt->queue, &interrupt_guard.flag()}, nullptr);
-        if (m.result.failure) fail_stage(*m.result.failure);
-        sweep.push_back({{"split", s},
-                         {"period_ms_measured", m.period_ms},
-                         {"period_ms_predicted", evaluate_plan(problem, {s}).period_ms}});
-      }
-
-    const std::vector<double> latencies = [&] {
-      std::vector<double> v = run.result.latency_ms;
-      std::sort(v.begin(), v.end());
-      return v;
-    }();
-    nlohmann::json stage_rows = nlohmann::json::array();
-    for (size_t k = 0, run_index = 0; k < plan.stages.size(); ++k) {
-      const StagePlan& sp = plan.stages[k];
-      nlohmann::json row = {
-          {"element", sp.element},
-          {"units", {sp.first_unit, sp.last_unit}},
-          {"ms_predicted", sp.total_ms()},
-          {"predicted_basis", sp.empty() ? "empty" : std::string(cost_basis_name(sp.basis))}};
-      if (!sp.empty()) row["ms_measured"] = median(run.result.stage_ms[run_index++]);
-      stage_rows.push_back(row);
-    }
-    nlohmann::json speedup = nlohmann::json::object(), alone_json = nlohmann::json::object();
-    for (const auto& [e, ms] : alone) {
-      alone_json[e] = ms;
-      speedup[e] = ms / run.period_ms;
-    }
-    nlohmann::json doc = {
-        {"model", graph.name},
-        {"devices", planning->elements},
-        {"split", plan.cuts.size() == 1 ? nlohmann::json(plan.cuts[0]) : nlohmann::json(plan.cuts)},
-        {"split_source", opt->split == "auto" ? "planner" : "user"},
-        {"frames", run.result.frames_done},
-        {"interrupted", run.result.stopped},
-        {"stages", stage_rows},
-        {"period_ms_measured", run.period_ms},
-        {"period_ms_predicted", plan.period_ms},
-        {"latency_ms_p50", percentile(latencies, 0.5)},
-        {"latency_ms_p99", percentile(latencies, 0.99)},
-        {"latency_ms_predicted", plan.latency_ms},
-        {"alone_ms_measured", alone_json},
-        {"speedup_over", speedup},
-        {"agreement_with_fp32",
-         {{"frames", agreement.compared},
-          {"min_sqnr_db", agreement.sqnr_db},
-          {"max_abs_diff", agreement.max_abs_diff},
-          {"top1_agreement", agreement.top1_same},
-          {"bit_exact_with_stages_in_turn", agreement.bit_exact_with_stages_in_turn}}},
-        {"data_parallel", data_parallel},
-        {"alternatives_measured", {{"pipeline", run.period_ms}, {"data_parallel", dp.period_ms}}},
-        {"best_measured", run.period_ms <= dp.period_ms ? "pipeline" : "data_parallel"},
-        {"link", plan_json(plan, problem, units)["link"]},
-        {"profiled_now", planning->profiled_now}};
-    if (opt->sweep) {
-      doc["sweep"] = sweep;
-      if (!sweep.empty()) {
-        const auto best =
-            std::min_element(sweep.begin(), sweep.end(), [](const auto& a, const auto& b) {
-              return a["period_ms_measured"].template get<double>() <
-                     b["period_ms_measured"].template get<double>();
-            });
-        doc["sweep_best_split"] = (*best)["split"];
-        doc["sweep_best_period_ms"] = (*best)["period_ms_measured"];
-      }
-    }
-    if (opt->json) {
-      std::cout << doc.dump(2) << "\n";
-    } else {
-      std::cout << std::fixed << std::setprecision(3) << graph.name << " split at "
-                << doc["split"].dump() << " over " << opt->planning.devices << " ("
-                << doc["split_source"].get<std::string>() << "), " << run.result.frames_done
-                << " frames, queue " << opt->queue << "\n";
-      for (const auto& row : stage_rows)
-        std::cout << "  " << std::left << std::setw(12) << row["element"].get<std::string>()
-                  << std::right << " units " << row["units"][0] << ".."
-                  << row["units"][1].get<int>() - 1 << "  measured "
-                  << (row.contains("ms_measured") ? row["ms_measured"].get<double>() : 0.0)
-                  << " ms, predicted " << row["ms_predicted"].get<double>() << " ms\n";
-      std::cout << "  period: measured " << run.period_ms << " ms, predicted " << plan.period_ms
-                << " ms\n  latency: p50 " << percentile(latencies, 0.5) << " ms, p99 "
-                << percentile(latencies, 0.99) << " ms (measured)\n";
-      for (const auto& [e, ms] : alone)
-        std::cout << "  " << e << " alone " << ms << " ms (measured): speedup "
-                  << std::setprecision(2) << ms / run.period_ms << "x\n"
-                  << std::setprecision(3);
-      std::cout << "  vs FP32 on " << agreement.compared << " frames: min SQNR "
-                << agreement.sqnr_db << " dB, top-1 agrees " << agreement.top1_same << "/"
-                << agreement.compared << ", pipeline equals stages run in turn: "
-                << (agreement.bit_exact_with_stages_in_turn ? "bit for bit" : "NO") << "\n";
-      std::cout << "  data-parallel (every element runs the whole model, frames to whichever is "
-                   "free): period measured "
-                << dp.period_ms << " ms, predicted "
-                << data_parallel["period_ms_predicted"].get<double>() << " ms; the split is "
-                << std::setprecision(2) << dp.period_ms / run.period_ms
-                << "x the speed of data-parallel"
-                << (run.period_ms <= dp.period_ms ? "\n" : ": data-parallel is faster here\n")
-                << std::setprecision(3);
-      for (const auto& row : sweep)
-        std::cout << "  sweep split " << row["split"] << ": measured "
-                  << row["period_ms_measured"].get<double>() << " ms, predicted "
-                  << row["period_ms_predicted"].get<double>() << " ms\n";
-    }
-    if (run.result.stopped)
-      fail(ErrorKind::interrupted, "interrupted after " + std::to_string(run.result.frames_done) +
-                                       " frames (partial report above)");
-  });
+  cmd->callback([opt] { run_command(*opt); });
 }
 
 }  // namespace splitinfer::cli

@@ -14,6 +14,8 @@ void add_devices_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+// `report frontier`, on the report command.
+void add_frontier_report(CLI::App* report);
 void add_ggp_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 

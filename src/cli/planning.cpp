@@ -59,6 +59,13 @@ Link measured_queue_link(const std::string& from, const std::string& to) {
   return link;
 }
 
+nlohmann::json links_json(const Planning& planning) {
+  nlohmann::json links = nlohmann::json::array();
+  for (const MeasuredLink& l : planning.links)
+    links.push_back({{"from", l.from}, {"to", l.to}, {"latency_ms", l.link.latency_ms}});
+  return links;
+}
+
 bool is_simulated_element(const std::string& name) { return name.rfind("sim:", 0) == 0; }
 
 std::vector<std::string> comma_list(const std::string& list) {
@@ -121,14 +128,18 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   p->problem.mode = parse_link_mode(o.link_mode);
   p->problem.objective = parse_objective(o.objective);
   p->store = std::make_unique<ProfileStore>(o.db.empty() ? ProfileStore::default_path() : o.db);
-  if (!real.empty()) {
-    std::unique_ptr<Calibration> calibration;
-    if (any_int8)
-      calibration = std::make_unique<Calibration>(calibration_for(graph, o.calibration));
-    p->profiled_now = profile_missing(graph, real, o, *p->store, calibration.get());
+  if (any_int8)
+    p->calibration = std::make_unique<Calibration>(calibration_for(graph, o.calibration));
+  if (!real.empty())
+    p->profiled_now = profile_missing(graph, real, o, *p->store, p->calibration.get());
+  if (o.link.empty() && !p->simulated) {
+    for (size_t i = 0; i < real.size(); ++i)
+      for (size_t j = i + 1; j < real.size(); ++j) {
+        p->links.push_back({real[i], real[j], measured_queue_link(real[i], real[j])});
+        if (p->links.size() == 1 || p->links.back().link.latency_ms > p->problem.link.latency_ms)
+          p->problem.link = p->links.back().link;
+      }
   }
-  if (o.link.empty() && !p->simulated)
-    p->problem.link = measured_queue_link(real.at(0), real.at(1));
   p->costs = std::make_unique<CombinedCostSource>(n);
   p->costs->add(std::make_unique<ProfileCostSource>(*p->store, structure_hash(graph), graph.name, n,
                                                     machine_id()));

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@ struct PlanningOptions {
 
 void add_planning_options(CLI::App* cmd, PlanningOptions& o);
 
+struct MeasuredLink {
+  std::string from, to;
+  Link link;
+};
+
 struct Planning {
   std::vector<std::string> elements;
   std::vector<std::string> profiled_now;  // measured by this command
@@ -36,13 +42,22 @@ struct Planning {
   std::unique_ptr<CombinedCostSource> costs;
   PlanProblem problem;
   bool simulated = false;  // some element is simulated
+  // The INT8 calibration, when a real element is INT8.
+  std::unique_ptr<Calibration> calibration;
+  // Without --link-spec, the queue between every pair of real elements,
+  // measured; the problem is priced over the slowest of them.
+  std::vector<MeasuredLink> links;
 };
 
 // Parses the chain, profiles its real elements that the store lacks (with
-// every prefix and suffix), and sets up the problem. Throws an Error naming a
+// every prefix and suffix), measures the links between them, and sets up the
+// problem. Throws an Error naming a
 // bad element, link or objective.
 std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOptions& o,
                                            int min_elements, int max_elements);
+
+// Planning::links as JSON: from, to, latency_ms (measured).
+nlohmann::json links_json(const Planning& planning);
 
 // The pipeline queue between two real elements, measured on a thread of its
 // own: the link `plan` prices hand-offs over when no --link-spec is given.

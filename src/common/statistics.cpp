@@ -27,4 +27,21 @@ double sqnr_db(std::span<const float> got, std::span<const float> want) {
   return noise == 0.0 ? 200.0 : 10.0 * std::log10(signal / noise);
 }
 
+Fidelity compare_outputs(const std::vector<std::vector<float>>& got,
+                         const std::vector<std::vector<float>>& want) {
+  Fidelity f;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const std::vector<float>& g = got[i];
+    const std::vector<float>& w = want.at(i);
+    const double sqnr = sqnr_db(g, w);
+    f.min_sqnr_db = i == 0 ? sqnr : std::min(f.min_sqnr_db, sqnr);
+    for (size_t j = 0; j < w.size(); ++j)
+      f.max_abs_diff = std::max(f.max_abs_diff, std::abs(static_cast<double>(g[j]) - w[j]));
+    f.top1_same += std::max_element(g.begin(), g.end()) - g.begin() ==
+                   std::max_element(w.begin(), w.end()) - w.begin();
+    ++f.frames;
+  }
+  return f;
+}
+
 }  // namespace splitinfer

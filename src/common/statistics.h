@@ -1,5 +1,6 @@
-// Summaries of measured and computed values: quantiles of timings and the
-// signal-to-quantization-noise ratio of outputs against a reference.
+// Summaries of measured and computed values: quantiles of timings, the
+// signal-to-quantization-noise ratio of outputs against a reference, and the
+// fidelity of a schedule's outputs to FP32's.
 #pragma once
 
 #include <span>
@@ -20,5 +21,20 @@ double median(std::vector<double> values);
 // least as long). 200 dB when they are equal: a finite stand-in for infinity
 // that JSON can carry.
 double sqnr_db(std::span<const float> got, std::span<const float> want);
+
+// How faithful outputs are to reference outputs of the same frames: the
+// lowest SQNR and the largest absolute difference over the frames, and how
+// many frames keep the reference's top-1 (arg max) index.
+struct Fidelity {
+  double min_sqnr_db = 0.0;
+  double max_abs_diff = 0.0;
+  int top1_same = 0;
+  int frames = 0;
+};
+
+// Frame i of `got` against frame i of `want`, for every frame of `got` (a
+// short run compares its first frames).
+Fidelity compare_outputs(const std::vector<std::vector<float>>& got,
+                         const std::vector<std::vector<float>>& want);
 
 }  // namespace splitinfer

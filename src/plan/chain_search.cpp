@@ -4,9 +4,11 @@
 // stages 0..s-1 is (units placed, last non-empty stage). Both objectives
 // combine stage costs monotonically (max for the period, sum for the
 // latency), so the best completion of a state does not depend on how it was
-// reached.
+// reached. Stages that time-share a device break this (their times add up
+// across the chain), so such chains are searched by trying every cut vector.
 #include <algorithm>
 #include <limits>
+#include <set>
 
 #include "common/error.h"
 #include "plan/plan.h"
@@ -22,12 +24,44 @@ struct State {
   int parent_units = -1, parent_last = -1;  // the state this one was reached from
 };
 
+constexpr double kMostCutVectors = 1e6;
+
+// Every non-decreasing cut vector, best kept.
+Plan best_of_every_cut_vector(const PlanProblem& p) {
+  const int n = p.unit_count();
+  const size_t k = p.chain.size();
+  double count = 1.0;  // C(n + k - 1, k - 1)
+  for (size_t i = 1; i < k; ++i)
+    count = count * static_cast<double>(n + i) / static_cast<double>(i);
+  if (count > kMostCutVectors)
+    fail(ErrorKind::invalid_input,
+         "elements of this chain share a device, so every split must be tried, and " +
+             std::to_string(static_cast<long long>(count)) +
+             " are too many: name fewer elements or give each its own device");
+  std::vector<int> cuts(k - 1, 0);
+  Plan best = evaluate_plan(p, cuts);
+  while (true) {
+    // The next non-decreasing vector: raise the last cut that can rise and
+    // set every later one to it.
+    size_t i = cuts.size();
+    while (i > 0 && cuts[i - 1] == n) --i;
+    if (i == 0) return best;
+    const int raised = cuts[i - 1] + 1;
+    std::fill(cuts.begin() + static_cast<long>(i) - 1, cuts.end(), raised);
+    Plan plan = evaluate_plan(p, cuts);
+    if (better_plan(plan, best, p.objective)) best = std::move(plan);
+  }
+}
+
 }  // namespace
 
 Plan best_chain_plan(const PlanProblem& p) {
   const int n = p.unit_count();
   const int k = static_cast<int>(p.chain.size());
   if (k < 1) fail(ErrorKind::invalid_input, "a plan needs at least one element");
+  const std::vector<int> groups = sharing_groups(p.chain);
+  if (std::set<int>(groups.begin(), groups.end()).size() < groups.size())
+    return best_of_every_cut_vector(p);
   const bool period = p.objective == Objective::throughput;
 
   // states[s][j][last + 1]: stages 0..s-1 decided, units [0, j) placed, the

@@ -48,16 +48,19 @@ Plan evaluate_plan(const PlanProblem& p, const std::vector<int>& cuts) {
   validate_cuts(cuts, n, k);
   Plan plan;
   plan.cuts = cuts;
+  const std::vector<int> group = sharing_groups(p.chain);
+  std::vector<double> busy(k, 0.0);      // per sharing group: its stages' time per frame
   const ChainElement* sender = nullptr;  // the last non-empty stage so far
   for (size_t s = 0; s < k; ++s) {
     const int first = s == 0 ? 0 : cuts[s - 1];
     const int last = s + 1 == k ? n : cuts[s];
     StagePlan stage = price_stage(p, static_cast<int>(s), sender, first, last);
     if (!stage.empty()) sender = &p.chain[s];
-    plan.period_ms = std::max(plan.period_ms, stage.total_ms());
+    busy[static_cast<size_t>(group[s])] += stage.total_ms();
     plan.latency_ms += stage.total_ms();
     plan.stages.push_back(std::move(stage));
   }
+  plan.period_ms = *std::max_element(busy.begin(), busy.end());
   return plan;
 }
 

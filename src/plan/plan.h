@@ -30,6 +30,12 @@ struct ChainElement {
   std::string device;
 };
 
+// The time-sharing group of each chain element, numbered from 0 in order of
+// first appearance: elements on the same device share it, and every CPU
+// element shares with an all-core element ("cpu"); an element without a
+// device is a group of its own.
+std::vector<int> sharing_groups(const std::vector<ChainElement>& chain);
+
 struct PlanProblem {
   const CostSource* costs = nullptr;
   std::vector<ChainElement> chain;  // pipeline order
@@ -59,6 +65,8 @@ struct StagePlan {
 struct Plan {
   std::vector<int> cuts;  // K-1 non-decreasing boundaries; stage k runs [cuts[k-1], cuts[k])
   std::vector<StagePlan> stages;
+  // The busiest device's time per frame: stages that share a device
+  // (sharing_groups) add up there, as they time-share it.
   double period_ms = 0.0;
   double latency_ms = 0.0;
   double objective_ms(Objective o) const {
@@ -91,14 +99,16 @@ Plan best_plan(const PlanProblem& problem);
 
 // The best plan for a chain of any length, by dynamic programming over
 // contiguous partitions (stages may be empty); equal to trying every cut
-// vector, in O(K^2 N^2) stage evaluations.
+// vector, in O(K^2 N^2) stage evaluations. Stages that time-share a device
+// make the period a sum across stages, which the dynamic program cannot
+// split: such chains try every cut vector (an invalid_input Error when there
+// are over a million).
 Plan best_chain_plan(const PlanProblem& problem);
 
 // The data-parallel schedule: every element of the chain runs the whole
 // model and takes the next frame when it is free. Devices add their rates;
-// elements that share a device (cpu0:int8 and cpu0:fp32, or cpu:* beside
-// any cpuN:*) time-share it, one frame per mean whole-model time of its
-// elements.
+// elements that share a device (sharing_groups) time-share it, one frame per
+// mean whole-model time of its elements.
 struct DataParallelPlan {
   std::vector<double> whole_ms;  // per chain element, with its cost basis below
   std::vector<CostBasis> basis;

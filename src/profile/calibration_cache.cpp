@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/fnv1a.h"
 #include "exec/image_input.h"
 #include "profile/model_hash.h"
 #include "profile/profile_store.h"
@@ -22,10 +23,8 @@ constexpr std::string_view kCalibrationFormat =
 // bytes: a changed file is a different calibration; images add the version of
 // their preprocessing.
 std::string spec_key(const CalibrationSpec& spec) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](std::string_view bytes) {
-    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  };
+  Fnv1a64 h;
+  auto mix = [&h](std::string_view bytes) { h.bytes(bytes.data(), bytes.size()); };
   mix(kCalibrationFormat);
   mix(spec.inputs);
   mix(calibration_method_name(spec.method));
@@ -39,9 +38,7 @@ std::string spec_key(const CalibrationSpec& spec) {
     mix(bytes.str());
   }
   if (images) mix(kImagePreprocessing);
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+  return h.hex();
 }
 
 }  // namespace

@@ -473,11 +473,13 @@ void draw_lines(std::ostringstream& svg, const LineChart& chart, const Frame& fr
     const Series& series = chart.series[s];
     if (series.bars || series.x.empty()) continue;
     const char* colour = series_colour(s);
-    svg << "<polyline class=\"series\" fill=\"none\" stroke=\"" << colour
-        << "\" stroke-width=\"2\" points=\"";
-    for (size_t i = 0; i < series.x.size(); ++i)
-      svg << (i ? " " : "") << px(frame.x_px(series.x[i])) << "," << px(frame.y_px(series.y[i]));
-    svg << "\"/>\n";
+    if (!series.points_only) {
+      svg << "<polyline class=\"series\" fill=\"none\" stroke=\"" << colour
+          << "\" stroke-width=\"2\" points=\"";
+      for (size_t i = 0; i < series.x.size(); ++i)
+        svg << (i ? " " : "") << px(frame.x_px(series.x[i])) << "," << px(frame.y_px(series.y[i]));
+      svg << "\"/>\n";
+    }
     for (size_t i = 0; i < series.x.size(); ++i)
       svg << "<circle cx=\"" << px(frame.x_px(series.x[i])) << "\" cy=\""
           << px(frame.y_px(series.y[i])) << "\" r=\"3\" " << fill(colour) << "/>\n";

@@ -14,6 +14,7 @@ struct Series {
   std::string name;
   std::vector<double> x, y;  // one point per index, drawn in the given order
   bool bars = false;         // bars for per-index quantities, else a polyline
+  bool points_only = false;  // not bars: the points without the line (a scatter)
 };
 
 // A vertical dashed line across the plot with its label, e.g. "chosen split 10".

@@ -8,11 +8,14 @@ namespace splitinfer {
 
 namespace {
 
-std::string cell(const std::optional<SplitResult>& r, double SplitResult::*speedup) {
-  if (!r) return "n/a";
+std::string ratio(double x) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.2fx", (*r).*speedup);
+  std::snprintf(text, sizeof text, "%.2fx", x);
   return text;
+}
+
+std::string cell(const std::optional<SplitResult>& r, double SplitResult::*speedup) {
+  return r ? ratio((*r).*speedup) : "n/a";
 }
 
 std::string split_cell(const std::optional<SplitResult>& r) {
@@ -55,6 +58,32 @@ nlohmann::json result_json(const std::optional<SplitResult>& r) {
   return j;
 }
 
+const std::optional<SplitResult>& sim_direct(const Table1Row& r) { return r.sim_direct; }
+const std::optional<SplitResult>& sim_indirect(const Table1Row& r) { return r.sim_indirect; }
+const std::optional<SplitResult>& paper_direct(const Table1Row& r) { return r.paper_direct; }
+const std::optional<SplitResult>& paper_indirect(const Table1Row& r) { return r.paper_indirect; }
+
+// The schedule a user tries first beside the split: both elements run the
+// whole model, measured in the same run as the pipeline.
+void data_parallel_table(std::ostringstream& out, const Table1& t, size_t k) {
+  const std::vector<std::string>& pair = t.real_pairs[k];
+  out << "Data-parallel on the same elements (each runs the whole model, frames to whichever is "
+         "free), measured in the same run:\n\n"
+      << "| model | period ms | over " << pair[0] << " | over " << pair[1]
+      << " | split / data-parallel speed | faster |\n|---|---:|---:|---:|---:|---|\n";
+  for (const Table1Row& row : t.rows) {
+    if (k >= row.real.size() || !row.real[k].data_parallel || !row.real[k].measured) continue;
+    const DataParallelResult& dp = *row.real[k].data_parallel;
+    const double split_ms = row.real[k].measured->period_ms;
+    char period[32];
+    std::snprintf(period, sizeof period, "%.3f", dp.period_ms);
+    out << "| " << row.model << " | " << period << " | " << ratio(dp.speedup_over_first) << " | "
+        << ratio(dp.speedup_over_second) << " | " << ratio(dp.period_ms / split_ms) << " | "
+        << (split_ms <= dp.period_ms ? "split" : "data-parallel") << " |\n";
+  }
+  out << "\n";
+}
+
 }  // namespace
 
 std::string table1_markdown(const Table1& t) {
@@ -77,6 +106,7 @@ std::string table1_markdown(const Table1& t) {
       return k < r.real.size() ? r.real[k].predicted : none;
     };
     group_table(out, t, pair[0], pair[1], {{"measured", measured}, {"predicted", predicted}});
+    data_parallel_table(out, t, k);
   }
   if (!t.sim_elements.empty()) {
     out << "## Simulated paper devices (not measurements)\n\n"
@@ -84,52 +114,46 @@ std::string table1_markdown(const Table1& t) {
         << "; roofline cost models from data/devices.json. Direct: peer-to-peer; indirect: "
            "staged through host memory.\n\n";
     group_table(out, t, t.sim_elements[0], t.sim_elements[1],
-                {{"direct", [](const Table1Row& r) -> const auto& { return r.sim_direct;
+                {{"direct", sim_direct}, {"indirect", sim_indirect}});
   }
-}
-, {
-  "indirect", [](const Table1Row& r) -> const auto& { return r.sim_indirect; }
-}
-}  // namespace splitinfer
-);
-}
-out << "## Published in the paper\n\n"
-    << t.paper_devices << ". Source: " << t.paper_citation << " (copied, not measured here).\n\n";
-  group_table(out, t, "DPU", "GPU",
-              {{"direct", [](const Table1Row& r) -> const auto& { return r.paper_direct;
-  }
-  }
-  , {
-    "indirect", [](const Table1Row& r) -> const auto& { return r.paper_indirect; }
-  }
-  });
+  out << "## Published in the paper\n\n"
+      << t.paper_devices << ". Source: " << t.paper_citation << " (copied, not measured here).\n\n";
+  group_table(out, t, "DPU", "GPU", {{"direct", paper_direct}, {"indirect", paper_indirect}});
   return out.str();
-  }
+}
 
-  nlohmann::json table1_json(const Table1& t) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const Table1Row& r : t.rows) {
-      nlohmann::json real = nlohmann::json::array();
-      for (size_t k = 0; k < r.real.size() && k < t.real_pairs.size(); ++k)
-        real.push_back({{"elements", t.real_pairs[k]},
-                        {"measured", result_json(r.real[k].measured)},
-                        {"predicted", result_json(r.real[k].predicted)}});
-      rows.push_back(
-          {{"model", r.model},
-           {"units", r.units},
-           {"real", real},
-           {"simulated",
-            {{"direct", result_json(r.sim_direct)}, {"indirect", result_json(r.sim_indirect)}}},
-           {"paper",
-            {{"direct", result_json(r.paper_direct)},
-             {"indirect", result_json(r.paper_indirect)}}}});
+nlohmann::json table1_json(const Table1& t) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const Table1Row& r : t.rows) {
+    nlohmann::json real = nlohmann::json::array();
+    for (size_t k = 0; k < r.real.size() && k < t.real_pairs.size(); ++k) {
+      nlohmann::json dp = nullptr;
+      if (const auto& d = r.real[k].data_parallel)
+        dp = {{"period_ms", d->period_ms},
+              {"period_ms_predicted", d->period_ms_predicted},
+              {"speedup_over_first", d->speedup_over_first},
+              {"speedup_over_second", d->speedup_over_second},
+              {"figure", "measured"}};
+      real.push_back({{"elements", t.real_pairs[k]},
+                      {"measured", result_json(r.real[k].measured)},
+                      {"predicted", result_json(r.real[k].predicted)},
+                      {"data_parallel", dp}});
     }
-    return {{"real_pairs", t.real_pairs},
-            {"simulated_elements", t.sim_elements},
-            {"simulated_link", t.sim_link},
-            {"machine", t.machine},
-            {"paper", {{"citation", t.paper_citation}, {"devices", t.paper_devices}}},
-            {"rows", rows}};
+    rows.push_back(
+        {{"model", r.model},
+         {"units", r.units},
+         {"real", real},
+         {"simulated",
+          {{"direct", result_json(r.sim_direct)}, {"indirect", result_json(r.sim_indirect)}}},
+         {"paper",
+          {{"direct", result_json(r.paper_direct)}, {"indirect", result_json(r.paper_indirect)}}}});
   }
+  return {{"real_pairs", t.real_pairs},
+          {"simulated_elements", t.sim_elements},
+          {"simulated_link", t.sim_link},
+          {"machine", t.machine},
+          {"paper", {{"citation", t.paper_citation}, {"devices", t.paper_devices}}},
+          {"rows", rows}};
+}
 
-  }  // namespace splitinfer
+}  // namespace splitinfer

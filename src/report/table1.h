@@ -19,10 +19,19 @@ struct SplitResult {
   std::string figure;      // "measured", "predicted", "simulated" or "published"
 };
 
+// Both elements running the whole model, frames to whichever is free.
+struct DataParallelResult {
+  double period_ms = 0.0;  // measured
+  double period_ms_predicted = 0.0;
+  double speedup_over_first = 0.0;  // first element alone / period, measured
+  double speedup_over_second = 0.0;
+};
+
 // One pair of real elements on one model.
 struct RealResult {
-  std::optional<SplitResult> measured;   // pipeline run at the planned split
-  std::optional<SplitResult> predicted;  // the plan, from the profiles
+  std::optional<SplitResult> measured;              // pipeline run at the planned split
+  std::optional<SplitResult> predicted;             // the plan, from the profiles
+  std::optional<DataParallelResult> data_parallel;  // measured in the same run
 };
 
 struct Table1Row {

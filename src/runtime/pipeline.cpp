@@ -1,5 +1,6 @@
 #include "runtime/pipeline.h"
 
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -55,6 +56,7 @@ class PipelineRun {
           result_.latency_ms.push_back(ms_between(frame->entered, done));
           result_.completion_ms.push_back(ms_between(start_, done));
           ++result_.frames_done;
+          leave_flight();
         }
       }
     } catch (const std::exception& e) {
@@ -68,8 +70,8 @@ class PipelineRun {
   std::optional<Frame> next_frame(size_t s) {
     if (s > 0) return queues_[s - 1]->pop();
     if (next_seq_ >= frames_ || aborted_) return std::nullopt;
-    if (options_.stop && options_.stop->load()) {
-      result_.stopped = true;
+    if (!enter_flight() || (options_.stop && options_.stop->load())) {
+      result_.stopped = options_.stop && options_.stop->load();
       return std::nullopt;
     }
     Frame f;
@@ -79,6 +81,28 @@ class PipelineRun {
     return f;
   }
 
+  // Waits for room under max_in_flight; false when the run ends meanwhile.
+  // The wait wakes now and then to see a stop request from a signal handler.
+  bool enter_flight() {
+    if (options_.max_in_flight == 0) return true;
+    std::unique_lock lock(flight_mutex_);
+    while (in_flight_ >= options_.max_in_flight) {
+      if (aborted_ || (options_.stop && options_.stop->load())) return false;
+      flight_room_.wait_for(lock, std::chrono::milliseconds(50));
+    }
+    ++in_flight_;
+    return true;
+  }
+
+  void leave_flight() {
+    if (options_.max_in_flight == 0) return;
+    {
+      std::lock_guard lock(flight_mutex_);
+      --in_flight_;
+    }
+    flight_room_.notify_one();
+  }
+
   void abort_run(StageFailure failure) {
     {
       std::lock_guard lock(failure_mutex_);
@@ -86,6 +110,7 @@ class PipelineRun {
     }
     aborted_ = true;
     for (auto& q : queues_) q->abort();
+    flight_room_.notify_all();
   }
 
   std::vector<PipelineStage>& stages_;
@@ -99,6 +124,9 @@ class PipelineRun {
   uint64_t next_seq_ = 0;  // first stage only
   std::atomic<bool> aborted_{false};
   std::mutex failure_mutex_;
+  std::mutex flight_mutex_;
+  std::condition_variable flight_room_;
+  size_t in_flight_ = 0;  // guarded by flight_mutex_
 };
 
 }  // namespace

@@ -28,6 +28,10 @@ struct PipelineOptions {
   size_t queue_capacity = 2;
   // Checked before each new frame; set from a signal handler to stop early.
   const std::atomic<bool>* stop = nullptr;
+  // Pipelines only: at most this many frames between entering the first
+  // stage and leaving the last (0: as many as the queues hold). 1 measures
+  // the unloaded latency: each frame has the pipeline to itself.
+  size_t max_in_flight = 0;
 };
 
 // The input of frame `seq` and what to do with its output (called on the last

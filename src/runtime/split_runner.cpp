@@ -97,8 +97,9 @@ PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
 
 PipelineMeasurement measure_data_parallel(std::vector<PipelineStage>& replicas,
                                           const std::vector<Handoff>& frames, int count,
-                                          const PipelineOptions& options) {
-  return measure(data_parallel, replicas, frames, count, options, nullptr);
+                                          const PipelineOptions& options,
+                                          std::vector<Handoff>* first_outputs) {
+  return measure(data_parallel, replicas, frames, count, options, first_outputs);
 }
 
 Handoff run_stages_in_turn(std::vector<PipelineStage>& stages, const Handoff& input) {
@@ -109,6 +110,19 @@ Handoff run_stages_in_turn(std::vector<PipelineStage>& stages, const Handoff& in
       h = stage.partition->run(h);
     });
   return h;
+}
+
+std::vector<std::vector<float>> outputs_in_turn(std::vector<PipelineStage>& stages,
+                                                const std::vector<Handoff>& frames) {
+  std::vector<std::vector<float>> outputs;
+  for (const Handoff& f : frames) outputs.push_back(run_stages_in_turn(stages, f).to_floats());
+  return outputs;
+}
+
+std::vector<std::vector<float>> as_floats(const std::vector<Handoff>& outputs) {
+  std::vector<std::vector<float>> floats;
+  for (const Handoff& h : outputs) floats.push_back(h.to_floats());
+  return floats;
 }
 
 double measure_alone_ms(const Graph& graph, const std::string& element_name,

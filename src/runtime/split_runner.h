@@ -48,10 +48,18 @@ PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
 // The same over data-parallel replicas (runtime/data_parallel.h).
 PipelineMeasurement measure_data_parallel(std::vector<PipelineStage>& replicas,
                                           const std::vector<Handoff>& frames, int count,
-                                          const PipelineOptions& options);
+                                          const PipelineOptions& options,
+                                          std::vector<Handoff>* first_outputs);
 
 // Runs the stages one after another, each on a thread placed on its element.
 Handoff run_stages_in_turn(std::vector<PipelineStage>& stages, const Handoff& input);
+
+// run_stages_in_turn on each frame, the outputs as floats.
+std::vector<std::vector<float>> outputs_in_turn(std::vector<PipelineStage>& stages,
+                                                const std::vector<Handoff>& frames);
+
+// Handoffs as floats, in order.
+std::vector<std::vector<float>> as_floats(const std::vector<Handoff>& outputs);
 
 // Median time per frame of the whole model on `element` alone, after
 // `warmup` runs.

@@ -55,27 +55,51 @@ TEST_F(PlanRun, TwoElementPlanIsConsistent) {
   const auto again =
       nlohmann::json::parse(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --json" + db()).out);
   EXPECT_TRUE(again["profiled_now"].empty());
-  // The data-parallel schedule is priced beside the best split, and the
-  // cheaper of the two under the objective is the chosen schedule.
-  ASSERT_EQ(j["candidates"].size(), 2u);
+  // Every split index and the data-parallel schedule are candidates, best
+  // first within the pipelines; the cheapest under the objective is chosen.
+  ASSERT_EQ(j["candidates"].size(), 14u);
   EXPECT_EQ(j["candidates"][0]["kind"], "pipeline");
   EXPECT_EQ(j["candidates"][0]["period_ms"], j["period_ms"]);
-  EXPECT_EQ(j["candidates"][1]["kind"], "data_parallel");
-  const double dp = j["candidates"][1]["period_ms"].get<double>();
+  EXPECT_EQ(j["candidates"][13]["kind"], "data_parallel");
+  const double dp = j["candidates"][13]["period_ms"].get<double>();
   EXPECT_GT(dp, 0.0);
   EXPECT_EQ(j["schedule"]["kind"],
             j["period_ms"].get<double>() <= dp ? "pipeline" : "data_parallel");
+  // The best of each kind carries its fidelity to FP32, measured.
+  for (const char* kind : {"pipeline", "data_parallel"}) {
+    const auto& best = j["best_of_kind"][kind];
+    EXPECT_EQ(best["kind"], kind);
+    ASSERT_TRUE(best["fidelity_sqnr_db"].is_number()) << kind;
+    EXPECT_GT(best["fidelity_sqnr_db"].get<double>(), 10.0) << kind;
+  }
 }
 
 TEST_F(PlanRun, ThreeElementChainUsesTheDynamicProgram) {
   const auto r = run_cli(
-      "plan lenet5 --devices cpu0:int8,cpu1:fp32,cpu0:fp32 --objective latency --json" + db());
+      "plan lenet5 --devices cpu0:int8,cpu1:fp32,cpu1:int8 --objective latency --json" + db());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["search"], "dynamic programming");
+  EXPECT_EQ(j["search"], "every cut vector");  // cpu1 is shared
+  // The queue between every pair is measured; the plan prices the slowest.
+  ASSERT_EQ(j["links_measured"].size(), 3u);
+  double slowest = 0.0;
+  for (const auto& l : j["links_measured"])
+    slowest = std::max(slowest, l["latency_ms"].get<double>());
+  EXPECT_EQ(j["link"]["latency_ms"].get<double>(), slowest);
   ASSERT_EQ(j["splits"].size(), 2u);
   EXPECT_LE(j["splits"][0].get<int>(), j["splits"][1].get<int>());
   EXPECT_EQ(j["stages"].size(), 3u);
+}
+
+TEST_F(PlanRun, StagesThatShareACoreAddUpInThePeriod) {
+  const auto r = run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32,cpu0:fp32 --json" + db());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["search"], "every cut vector");
+  const auto& st = j["stages"];
+  ASSERT_EQ(st.size(), 3u);
+  const double cpu0 = st[0]["ms"].get<double>() + st[2]["ms"].get<double>();
+  EXPECT_NEAR(j["period_ms"].get<double>(), std::max(cpu0, st[1]["ms"].get<double>()), 1e-9);
 }
 
 TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
@@ -91,6 +115,9 @@ TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
   EXPECT_GT(j["period_ms_measured"].get<double>(), 0.0);
   EXPECT_GT(j["period_ms_predicted"].get<double>(), 0.0);
   EXPECT_LE(j["latency_ms_p50"].get<double>(), j["latency_ms_p99"].get<double>());
+  // Latency twice: one frame in flight at a time, and the saturated pipeline.
+  EXPECT_GT(j["latency_ms_unloaded_p50"].get<double>(), 0.0);
+  EXPECT_LE(j["latency_ms_unloaded_p50"].get<double>(), j["latency_ms_unloaded_p99"].get<double>());
   EXPECT_TRUE(j["speedup_over"].contains("cpu0:int8"));
   EXPECT_TRUE(j["speedup_over"].contains("cpu1:fp32"));
   const auto& a = j["agreement_with_fp32"];

@@ -201,3 +201,68 @@ TEST(PlanDataParallel, DevicesAddTheirRatesAndSharedDevicesTimeShare) {
 
 }  // namespace
 }  // namespace splitinfer
+
+namespace splitinfer {
+namespace {
+
+// A pipeline whose stages share a device time-shares it: the device's
+// stages add up in the period. Whole times per unit as above, no link cost.
+TEST(PlanSharedDevice, StagesOnOneDeviceAddUpInThePeriod) {
+  const TableCosts costs({{"a", {1, 2, 3}}, {"b", {2, 2, 2}}, {"c", {3, 3, 3}}}, 0.5);
+  const std::vector<int64_t> cuts{0, 0, 0, 0};
+  const PlanProblem p = problem(costs,
+                                {{"a", Precision::int8, "cpu0"},
+                                 {"b", Precision::fp32, "cpu1"},
+                                 {"c", Precision::fp32, "cpu0"}},
+                                cuts, LinkMode::direct, Objective::throughput);
+  EXPECT_EQ(sharing_groups(p.chain), (std::vector<int>{0, 1, 0}));
+  // a: unit 0 (1.5 ms) and c: unit 2 (3.5 ms) on cpu0; b: unit 1 (2.5 ms);
+  // a and b each send an 8-byte INT8 header or 0 float bytes: 0.1 ms more.
+  const Plan plan = evaluate_plan(p, {1, 2});
+  EXPECT_NEAR(plan.stages[0].total_ms(), 1.600008, 1e-12);
+  EXPECT_NEAR(plan.stages[1].total_ms(), 2.6, 1e-12);
+  EXPECT_NEAR(plan.stages[2].total_ms(), 3.5, 1e-12);
+  EXPECT_NEAR(plan.period_ms, 5.100008, 1e-12);
+  EXPECT_NEAR(plan.latency_ms, 7.700008, 1e-12);
+  // The search tries every cut vector for such a chain and finds the best.
+  double brute = std::numeric_limits<double>::infinity();
+  for_each_cut_vector(3, 3, [&](const std::vector<int>& c) {
+    brute = std::min(brute, evaluate_plan(p, c).period_ms);
+  });
+  EXPECT_NEAR(best_chain_plan(p).period_ms, brute, 1e-12);
+  // An all-core element shares with every CPU core.
+  EXPECT_EQ(sharing_groups({{"x", Precision::fp32, "cpu"},
+                            {"y", Precision::fp32, "cpu1"},
+                            {"z", Precision::fp32, ""},
+                            {"w", Precision::fp32, "cuda0"}}),
+            (std::vector<int>{0, 0, 1, 2}));
+}
+
+TEST(PlanSharedDevice, RandomSharedChainsMatchBruteForce) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> ms(0.1, 5.0);
+  std::uniform_int_distribution<int64_t> elements(1, 3000000);
+  for (int trial = 0; trial < 20; ++trial) {
+    const int n = 3 + trial % 4, k = 3 + trial % 2;
+    std::map<std::string, std::vector<double>> table;
+    std::vector<ChainElement> chain;
+    for (int e = 0; e < k; ++e) {
+      const std::string name = "e" + std::to_string(e);
+      for (int u = 0; u < n; ++u) table[name].push_back(ms(rng));
+      chain.push_back(
+          {name, e % 2 == 0 ? Precision::int8 : Precision::fp32, "cpu" + std::to_string(e % 2)});
+    }
+    std::vector<int64_t> cut_elements;
+    for (int j = 0; j <= n; ++j) cut_elements.push_back(elements(rng));
+    const TableCosts costs(table, 0.3);
+    const auto p = problem(costs, chain, cut_elements, LinkMode::direct, Objective::throughput);
+    double brute = std::numeric_limits<double>::infinity();
+    for_each_cut_vector(n, k, [&](const std::vector<int>& cuts) {
+      brute = std::min(brute, evaluate_plan(p, cuts).period_ms);
+    });
+    ASSERT_NEAR(best_chain_plan(p).period_ms, brute, 1e-9) << "trial " << trial;
+  }
+}
+
+}  // namespace
+}  // namespace splitinfer

@@ -230,6 +230,15 @@ TEST(SvgPlotDocument, NamesTitleAxesSeriesAndMarker) {
   EXPECT_NE(attribute(lines[0], "stroke"), attribute(lines[1], "stroke"));
 }
 
+TEST(SvgPlotDocument, APointsOnlySeriesDrawsNoLine) {
+  LineChart chart = stage_chart();
+  chart.series[1].points_only = true;
+  const std::string svg = render_svg(chart);
+  EXPECT_EQ(xml_problem(svg), "") << svg;
+  EXPECT_EQ(elements_of_class(svg, "series").size(), 1u);  // only the first is a polyline
+  EXPECT_EQ(texts_of_class(svg, "legend-label").size(), 2u);
+}
+
 TEST(SvgPlotDocument, EscapesMarkupInEveryText) {
   LineChart chart = stage_chart();
   chart.title = "a < b & \"c\"\x07";  // a control character XML cannot carry is dropped

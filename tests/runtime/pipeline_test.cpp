@@ -95,6 +95,44 @@ TEST(Pipeline, BackPressureBoundsFramesInFlight) {
   EXPECT_EQ(in_flight.load(), 0);
 }
 
+TEST(Pipeline, OneFrameInFlightGivesEachFrameThePipelineToItself) {
+  std::atomic<int64_t> in_flight{0};
+  std::atomic<int64_t> worst{0};
+  std::vector<std::unique_ptr<Partition>> parts;
+  parts.push_back(std::make_unique<AddPartition>(0.0f, -1, &in_flight, +1));
+  parts.push_back(std::make_unique<AddPartition>(0.0f));
+  parts.push_back(std::make_unique<AddPartition>(0.0f, -1, &in_flight, -1));
+  auto stages = stages_of(std::move(parts));
+  testing::CountingSource source;
+  PipelineOptions one_at_a_time{4, nullptr};
+  one_at_a_time.max_in_flight = 1;
+  const PipelineResult r = run_pipeline(
+      stages, 2000,
+      [&](uint64_t s) -> const Handoff& {
+        worst = std::max(worst.load(), in_flight.load());
+        return source(s);
+      },
+      [](uint64_t, const Handoff&) {}, one_at_a_time);
+  EXPECT_EQ(r.frames_done, 2000u);
+  EXPECT_EQ(worst.load(), 0);  // the previous frame had left before the next entered
+}
+
+TEST(Pipeline, AFailureWhileTheFirstStageWaitsForRoomEndsTheRun) {
+  std::vector<std::unique_ptr<Partition>> parts;
+  parts.push_back(std::make_unique<AddPartition>(0.0f));
+  parts.push_back(std::make_unique<AddPartition>(0.0f, 7));
+  auto stages = stages_of(std::move(parts));
+  testing::CountingSource source;
+  PipelineOptions one_at_a_time{4, nullptr};
+  one_at_a_time.max_in_flight = 1;
+  const PipelineResult r = run_pipeline(
+      stages, 100, [&](uint64_t s) -> const Handoff& { return source(s); },
+      [](uint64_t, const Handoff&) {}, one_at_a_time);
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->stage, 1u);
+  EXPECT_EQ(r.frames_done, 7u);
+}
+
 class PipelineFault : public ::testing::TestWithParam<size_t> {};
 
 TEST_P(PipelineFault, AFailingStageStopsTheRunAndIsNamed) {

@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""Does the chosen schedule win when measured? (issue 16, Acceptance)
+
+For each model and element pair, one `splitinfer run MODEL --devices PAIR
+--sweep --json` measures, in one process: the chosen schedule, the best
+pipeline, data-parallel, and the pipeline at every split index (--sweep).
+Reported per row, every figure measured unless it says predicted:
+  chosen           the kind `run` chose (auto) and its measured period
+  best measured    the fastest of every swept split and data-parallel
+  chosen / best    measured period of the choice over the best (target <= 1.03)
+  meas/pred        measured over predicted period, for the chosen split's
+                   pipeline, data-parallel, and the range over every split
+                   (target 0.9-1.1)
+A fresh cache directory per bench run: the profiles the planner uses are
+measured in the same run (--reps).
+
+usage: bench/schedules.py [--splitinfer PATH] [--frames N] [--sweep-frames N]
+                          [--reps N] [--pairs A,B ...] [MODEL...]
+Writes bench/results/schedules-DATE.json. Models default to resnet18 resnet50
+mobilenet_v2; pairs to cpu0:int8,cpu1:fp32 and cpu0:int8,cpu1:int8.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+
+
+def run(splitinfer, model, pair, args, cache):
+    cmd = [splitinfer, "run", model, "--devices", pair, "--sweep", "--json",
+           "--frames", str(args.frames), "--sweep-frames", str(args.sweep_frames),
+           "--reps", str(args.reps)]
+    env = dict(os.environ, SPLITINFER_CACHE_DIR=cache)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        sys.exit(f"{' '.join(cmd)}: {out.stderr.strip()}")
+    return json.loads(out.stdout)
+
+
+def summarise(doc):
+    sweep = {row["split"]: row for row in doc["sweep"]}
+    dp = doc["data_parallel"]
+    measured = {f"split {s}": row["period_ms_measured"] for s, row in sweep.items()}
+    measured["data-parallel"] = dp["period_ms_measured"]
+    best_name = min(measured, key=measured.get)
+    chosen = doc["schedule"]
+    ratios = [row["period_ms_measured"] / row["period_ms_predicted"] for row in sweep.values()]
+    return {
+        "model": doc["model"],
+        "devices": ",".join(doc["devices"]),
+        "chosen_kind": chosen["kind"],
+        "chosen_split": doc["split"] if chosen["kind"] == "pipeline" else None,
+        "chosen_period_ms_measured": chosen["period_ms_measured"],
+        "chosen_period_ms_predicted": chosen["period_ms_predicted"],
+        "best_measured": best_name,
+        "best_period_ms_measured": measured[best_name],
+        "chosen_over_best": chosen["period_ms_measured"] / measured[best_name],
+        "pipeline_measured_over_predicted": doc["period_ms_measured"] / doc["period_ms_predicted"],
+        "data_parallel_measured_over_predicted":
+            dp["period_ms_measured"] / dp["period_ms_predicted"],
+        "sweep_measured_over_predicted": [min(ratios), max(ratios)],
+        "run": doc,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--splitinfer", default="build/splitinfer")
+    parser.add_argument("--frames", type=int, default=200)
+    parser.add_argument("--sweep-frames", type=int, default=60)
+    parser.add_argument("--reps", type=int, default=10)
+    parser.add_argument("--pairs", nargs="*", default=["cpu0:int8,cpu1:fp32", "cpu0:int8,cpu1:int8"])
+    parser.add_argument("models", nargs="*", default=["resnet18", "resnet50", "mobilenet_v2"])
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as cache:
+        for model in args.models:
+            for pair in args.pairs:
+                print(f"schedules: {model} over {pair}", file=sys.stderr)
+                rows.append(summarise(run(args.splitinfer, model, pair, args, cache)))
+    print("| model | devices | chosen | chosen ms | best measured | best ms | chosen/best "
+          "| pipeline meas/pred | data-parallel meas/pred | sweep meas/pred |")
+    print("|---|---|---|---:|---|---:|---:|---:|---:|---|")
+    for r in rows:
+        chosen = r["chosen_kind"] + (f" {r['chosen_split']}" if r["chosen_split"] is not None else "")
+        lo, hi = r["sweep_measured_over_predicted"]
+        print(f"| {r['model']} | {r['devices']} | {chosen} | {r['chosen_period_ms_measured']:.3f} "
+              f"| {r['best_measured']} | {r['best_period_ms_measured']:.3f} "
+              f"| {r['chosen_over_best']:.3f} | {r['pipeline_measured_over_predicted']:.2f} "
+              f"| {r['data_parallel_measured_over_predicted']:.2f} | {lo:.2f}-{hi:.2f} |")
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
+    os.makedirs("bench/results", exist_ok=True)
+    path = f"bench/results/schedules-{stamp}.json"
+    with open(path, "w") as f:
+        json.dump({"date": stamp, "machine": platform.node(), "args": vars(args), "rows": rows}, f,
+                  indent=1)
+    print(f"\nwritten: {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

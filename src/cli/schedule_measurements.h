@@ -1,0 +1,54 @@
+// The measurement `run` and `report table1` share: each element alone on the
+// whole model, the pipeline at a split and the data-parallel schedule, one
+// after another in one process on the same frames, each compared with FP32,
+// so that every ratio between them is of figures taken side by side.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/planning.h"
+#include "common/statistics.h"
+#include "runtime/split_runner.h"
+
+namespace splitinfer::cli {
+
+struct MeasureOptions {
+  int frames = 200;  // through each schedule
+  int alone_frames = 30;
+  size_t queue = 2;                         // between pipeline stages
+  const std::atomic<bool>* stop = nullptr;  // Ctrl-C: stop after the frames in flight
+};
+
+struct ScheduleMeasurements {
+  std::map<std::string, double> alone;  // median ms per frame, per element
+  PipelineMeasurement pipeline, data_parallel;
+  // The pipeline with one frame in flight at a time: its unloaded latency.
+  PipelineMeasurement pipeline_unloaded;
+  // The pipeline's outputs of the first frames.size() frames.
+  std::vector<std::vector<float>> pipeline_outputs;
+  Fidelity pipeline_agreement, data_parallel_agreement;
+  bool bit_exact_with_stages_in_turn = true;  // the pipeline against its stages in turn
+  bool stopped() const {
+    return pipeline.result.stopped || pipeline_unloaded.result.stopped ||
+           data_parallel.result.stopped;
+  }
+};
+
+// Each element of `planning` alone, then the pipeline at `cuts` (saturated,
+// then up to 30 frames one at a time), then data-parallel (skipped when the
+// pipeline was stopped), on `frames`,
+// compared with `reference` (FP32's outputs of the same frames). A stage that
+// throws is a stage_failed Error naming the stage and frame.
+ScheduleMeasurements measure_schedules(const Graph& graph, const Planning& planning,
+                                       const std::vector<int>& cuts,
+                                       const std::vector<Handoff>& frames,
+                                       const std::vector<std::vector<float>>& reference,
+                                       const MeasureOptions& options);
+
+// The stage_failed Error of a stage that threw.
+[[noreturn]] void fail_stage(const StageFailure& failure);
+
+}  // namespace splitinfer::cli
