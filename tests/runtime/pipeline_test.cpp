@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "stand_in_frames.h"
 
@@ -93,6 +95,42 @@ TEST(Pipeline, BackPressureBoundsFramesInFlight) {
       [](uint64_t, const Handoff&) {}, {1, nullptr});
   EXPECT_LE(worst.load(), 2 + 3);
   EXPECT_EQ(in_flight.load(), 0);
+}
+
+// Sleeps `ms` per frame and passes the frame on: a stage whose time is not
+// CPU time, so that overlap shows even on a loaded machine.
+class SleepPartition : public Partition {
+ public:
+  explicit SleepPartition(int ms) : ms_(ms) {}
+  Handoff run(const Handoff& input) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms_));
+    return input;
+  }
+
+ private:
+  int ms_;
+};
+
+// Two stages of T each: pipelined, N frames take about (N + 1) T, not 2 N T;
+// one frame at a time they take at least 2 N T.
+TEST(Pipeline, StagesOverlap) {
+  constexpr int kT = 20, kN = 20;
+  testing::CountingSource source;
+  auto timed = [&](size_t max_in_flight) {
+    std::vector<std::unique_ptr<Partition>> parts;
+    parts.push_back(std::make_unique<SleepPartition>(kT));
+    parts.push_back(std::make_unique<SleepPartition>(kT));
+    auto stages = stages_of(std::move(parts));
+    PipelineOptions options{2, nullptr};
+    options.max_in_flight = max_in_flight;
+    const PipelineResult r = run_pipeline(
+        stages, kN, [&](uint64_t s) -> const Handoff& { return source(s); },
+        [](uint64_t, const Handoff&) {}, options);
+    EXPECT_EQ(r.frames_done, static_cast<uint64_t>(kN));
+    return r.wall_ms;
+  };
+  EXPECT_LT(timed(0), 1.5 * kN * kT);  // serial would be 2 N T = 800 ms
+  EXPECT_GE(timed(1), 2.0 * kN * kT);
 }
 
 TEST(Pipeline, OneFrameInFlightGivesEachFrameThePipelineToItself) {

@@ -14,6 +14,7 @@
 #include "exec/calibration.h"
 #include "graph/units.h"
 #include "graph/zoo/zoo.h"
+#include "runtime/hybrid.h"
 #include "support/reference_interpreter.h"
 
 namespace splitinfer {
@@ -65,6 +66,45 @@ TEST(SplitRunner, MobilenetV3SmallThreeStages) {
   const int n = static_cast<int>(split_units(build_zoo_model("mobilenet_v3_small", 11)).size());
   expect_pipeline_matches_stages_in_turn(
       {"mobilenet_v3_small", {"cpu0:int8", "cpu1:int8", "cpu1:fp32"}, {n / 3, 2 * n / 3}});
+}
+
+}  // namespace
+}  // namespace splitinfer
+
+namespace splitinfer {
+namespace {
+
+// A hybrid on two cores with time-shared stages: the INT8 prefix replicated
+// on cpu0 and cpu1, then the FP32 suffix on cpu1 (sharing it with a replica).
+// Whichever replica takes a frame, its output is the pipeline's bit for bit.
+TEST(SplitRunner, Lenet5HybridMatchesItsPipelineRunInTurn) {
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "cpu1 needs a second core";
+  const Graph graph = build_zoo_model("lenet5", 11);
+  const Calibration calibration =
+      calibrate(graph, synthetic_calibration_inputs(graph, 4, 2024), CalibrationMethod::percentile);
+  const std::vector<Handoff> frames = input_frames(graph, "");
+  std::vector<PipelineStage> a = build_stages(graph, {"cpu0:int8", "cpu1:fp32"}, {5}, &calibration);
+  std::vector<PipelineStage> b = build_stages(graph, {"cpu1:int8", "cpu1:fp32"}, {5}, &calibration);
+  std::vector<std::vector<float>> want;
+  for (const Handoff& f : frames) want.push_back(run_stages_in_turn(a, f).to_floats());
+
+  std::vector<std::vector<PipelineStage>> groups(2);
+  groups[0].push_back(std::move(a[0]));
+  groups[0].push_back(std::move(b[0]));
+  groups[1].push_back(std::move(a[1]));
+  constexpr uint64_t kFrames = 64;
+  uint64_t checked = 0;
+  const PipelineResult r = run_hybrid(
+      groups, kFrames, [&](uint64_t s) -> const Handoff& { return frames[s % frames.size()]; },
+      [&](uint64_t seq, const Handoff& out) {
+        EXPECT_EQ(out.to_floats(), want[seq % frames.size()]) << "frame " << seq;
+        ++checked;
+      },
+      {1, nullptr});
+  ASSERT_FALSE(r.failure) << r.failure->message;
+  EXPECT_EQ(checked, kFrames);
+  EXPECT_GT(r.stage_ms[0].size() + r.stage_ms[1].size(), 0u);
+  EXPECT_EQ(r.stage_ms[0].size() + r.stage_ms[1].size(), kFrames);
 }
 
 }  // namespace
