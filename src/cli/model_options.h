@@ -13,6 +13,9 @@ inline void add_model_options(CLI::App* cmd, ModelRequest& request) {
   cmd->add_option("--weights", request.weights,
                   "ONNX file with weights for a zoo model (matched by PyTorch parameter name)");
   cmd->add_option("--seed", request.seed, "Seed of a zoo model's random weights")->default_val(0);
+  cmd->add_option("--input-shape", request.input_shapes,
+                  "Fix an ONNX input's symbolic dimensions: NAME=1x3x640x640 (repeatable), or "
+                  "1x3x640x640 for a model with one input");
 }
 
 }  // namespace splitinfer::cli

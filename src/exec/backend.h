@@ -30,6 +30,10 @@ class Partition {
   // for the first partition). The result is the output of its last unit:
   // int8 codes plus scale from an INT8 partition, float32 otherwise.
   virtual Handoff run(const Handoff& input) = 0;
+  // The same into `output`, reusing its storage where the partition can (a
+  // CPU partition allocates nothing once `output` has held a result); by
+  // default run()'s result moved in.
+  virtual void run_into(const Handoff& input, Handoff& output) { output = run(input); }
   // Ops of the partition that execute in float32 on an INT8 element because
   // no integer kernel covers them; empty on float elements.
   virtual std::vector<std::string> float_fallbacks() const { return {}; }

@@ -70,6 +70,29 @@ Handoff Handoff::from_codes(Shape shape, HandoffType type, std::vector<uint8_t> 
   return h;
 }
 
+std::span<std::byte> Handoff::refill(HandoffType type, const Shape& shape, HandoffLayout layout,
+                                     float scale) {
+  if (layout == HandoffLayout::channels_last && shape.size() != 4)
+    fail(ErrorKind::internal,
+         "a channels-last hand-off must be 4-D, not " + shape_to_string(shape));
+  shape_ = shape;
+  type_ = type;
+  layout_ = layout;
+  scale_ = is_quantized() ? scale : 1.0f;
+  zero_point_ = 0;
+  const auto n = static_cast<size_t>(numel(shape));
+  values_.resize(type == HandoffType::f32 ? n : 0);
+  bf16_.resize(type == HandoffType::bf16 ? n : 0);
+  codes_.resize(is_quantized() ? n : 0);
+  switch (type) {
+    case HandoffType::f32: return std::as_writable_bytes(std::span(values_));
+    case HandoffType::bf16: return std::as_writable_bytes(std::span(bf16_));
+    case HandoffType::s8:
+    case HandoffType::u8: break;
+  }
+  return std::as_writable_bytes(std::span(codes_));
+}
+
 int64_t Handoff::elements() const { return numel(shape_); }
 
 int64_t Handoff::bytes() const {

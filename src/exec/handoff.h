@@ -9,6 +9,7 @@
 // always answers in plain NCHW order.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -30,6 +31,13 @@ class Handoff {
                             int32_t zero_point, HandoffLayout layout = HandoffLayout::plain);
   static Handoff from_bf16(Shape shape, std::vector<uint16_t> bits,
                            HandoffLayout layout = HandoffLayout::plain);
+
+  // Makes this a hand-off of `type`, `shape` and `layout` (codes: `scale`,
+  // zero point 0) and returns its stored bytes, uninitialised, for the caller
+  // to fill. The storage it has is kept when large enough, so refilling a
+  // hand-off of the same size allocates nothing.
+  std::span<std::byte> refill(HandoffType type, const Shape& shape, HandoffLayout layout,
+                              float scale = 1.0f);
 
   const Shape& shape() const { return shape_; }
   HandoffType type() const { return type_; }

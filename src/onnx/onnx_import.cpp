@@ -1,7 +1,9 @@
 #include "onnx/onnx_import.h"
 
 #include <onnx/defs/schema.h>
+#include <onnx/version_converter/convert.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -23,6 +25,7 @@ using namespace onnx_detail;
 
 constexpr int kMinOpset = 11;
 constexpr int kMaxOpset = 17;
+constexpr int kMinConvertedOpset = 7;  // older files go through the converter from here on
 
 // Integer attributes feed the shape rules' arithmetic; bounding them keeps
 // products of a dimension (at most 2^30) and an attribute inside int64.
@@ -51,16 +54,17 @@ struct InputRef {
 
 class Importer {
  public:
-  Importer(onnx::ModelProto& model, std::string fallback_name)
-      : model_(model), fallback_name_(std::move(fallback_name)) {}
+  Importer(onnx::ModelProto& model, std::string fallback_name, const InputShapes& shapes)
+      : model_(model), fallback_name_(std::move(fallback_name)), shapes_(shapes) {}
 
   Graph run() {
     if (!model_.has_graph()) fail(ErrorKind::invalid_input, "the model has no graph");
+    opset_ = read_opset(*model_.mutable_graph());  // may rewrite the model
     onnx::GraphProto& g = *model_.mutable_graph();
-    opset_ = read_opset(g);
     if (g.node_size() == 0) fail(ErrorKind::invalid_input, "the graph has no nodes");
     graph_.name = g.name().empty() ? fallback_name_ : g.name();
     read_initializers(g);
+    check_input_shapes(g);
     read_inputs(g);
     for (const onnx::NodeProto& node : g.node())
       for (const std::string& name : node.input()) consumed_.insert(name);
@@ -75,36 +79,60 @@ class Importer {
   // -------------------------------------------------------------------------
   // Model-level declarations
 
-  // The opset the nodes are read at. An opset below 11 is read as opset 11
-  // when every node's operator has the same version at both, i.e. did not
-  // change in between (a GlobalAveragePool file of opset 1, a HardSigmoid file
-  // of opset 6, as ONNX's own node tests declare them).
-  int read_opset(const onnx::GraphProto& g) const {
+  // The default domain's declared opset.
+  int64_t declared_opset() const {
     std::optional<int64_t> version;
     for (const onnx::OperatorSetIdProto& id : model_.opset_import())
       if (is_default_domain(id.domain())) version = id.version();
     if (!version)
       fail(ErrorKind::invalid_input, "the model declares no opset of the default ONNX domain");
-    const std::string unsupported = "opset " + std::to_string(*version) +
-                                    " of the default domain is not supported (splitinfer "
-                                    "reads opsets 11 to 17, and older ones where every "
-                                    "operator of the file is unchanged at opset 11)";
-    if (*version > kMaxOpset || *version < 1) fail(ErrorKind::unsupported, unsupported);
-    if (*version >= kMinOpset) return static_cast<int>(*version);
+    return *version;
+  }
+
+  // The first node (as "node 'name' ('Op') changed at opset N") whose
+  // operator differs between `version` and opset 11; empty when none does.
+  std::string first_changed_node(const onnx::GraphProto& g, int64_t version) const {
     for (int n = 0; n < g.node_size(); ++n) {
       const onnx::NodeProto& node = g.node(n);
       if (!is_default_domain(node.domain())) continue;
       const auto* declared = onnx::OpSchemaRegistry::Schema(
-          node.op_type(), static_cast<int>(*version), onnx::ONNX_DOMAIN);
+          node.op_type(), static_cast<int>(version), onnx::ONNX_DOMAIN);
       const auto* at_min =
           onnx::OpSchemaRegistry::Schema(node.op_type(), kMinOpset, onnx::ONNX_DOMAIN);
       if (!declared || !at_min || declared->since_version() != at_min->since_version())
-        fail(ErrorKind::unsupported,
-             unsupported + ": node " + quote(node_name(g, n)) + " (" + quote(node.op_type()) +
-                 ") " +
-                 (!declared ? "does not exist at opset " + std::to_string(*version)
-                  : !at_min ? "is not an operator of opset 11"
-                            : "changed at opset " + std::to_string(at_min->since_version())));
+        return "node " + quote(node_name(g, n)) + " (" + quote(node.op_type()) + ") " +
+               (!declared ? "does not exist at opset " + std::to_string(version)
+                : !at_min ? "is not an operator of opset 11"
+                          : "changed at opset " + std::to_string(at_min->since_version()));
+    }
+    return "";
+  }
+
+  // The opset the nodes are read at: 11 to 17 as declared. An older file is
+  // read as opset 11 when no operator of it changed in between (a
+  // GlobalAveragePool file of opset 1, as ONNX's node tests declare them);
+  // otherwise, from opset 7 on, ONNX's own version converter rewrites it to
+  // opset 11 first, as ONNX Runtime and OpenVINO accept such files.
+  int read_opset(const onnx::GraphProto& g) {
+    const int64_t version = declared_opset();
+    const std::string unsupported = "opset " + std::to_string(version) +
+                                    " of the default domain is not supported (splitinfer "
+                                    "reads opsets 7 to 17, and older ones where every "
+                                    "operator of the file is unchanged at opset 11)";
+    if (version > kMaxOpset || version < 1) fail(ErrorKind::unsupported, unsupported);
+    if (version >= kMinOpset) return static_cast<int>(version);
+    const std::string changed = first_changed_node(g, version);
+    if (changed.empty()) return kMinOpset;
+    if (version < kMinConvertedOpset || changed.find("does not exist") != std::string::npos)
+      fail(ErrorKind::unsupported, unsupported + ": " + changed);
+    try {
+      model_ = onnx::version_conversion::ConvertVersion(model_, kMinOpset);
+    } catch (const std::exception& e) {
+      std::string why = e.what();
+      why = why.substr(0, why.find('\n'));
+      fail(ErrorKind::unsupported, "ONNX's version converter cannot bring this opset " +
+                                       std::to_string(version) + " model to opset 11 (" + changed +
+                                       "): " + why);
     }
     return kMinOpset;
   }
@@ -146,24 +174,7 @@ class Importer {
                                          onnx_type_name(type.elem_type()) +
                                          "; splitinfer feeds float inputs only");
       if (!type.has_shape()) fail(ErrorKind::invalid_input, what + " has no shape");
-      Shape shape;
-      for (int axis = 0; axis < type.shape().dim_size(); ++axis) {
-        const onnx::TensorShapeProto_Dimension& dim = type.shape().dim(axis);
-        if (dim.has_dim_value()) {
-          if (dim.dim_value() < 1)
-            fail(ErrorKind::invalid_input, what + " has dimension " +
-                                               std::to_string(dim.dim_value()) + " at axis " +
-                                               std::to_string(axis));
-          shape.push_back(dim.dim_value());
-        } else if (axis == 0) {
-          shape.push_back(1);  // a symbolic batch: splitinfer runs batch 1
-        } else {
-          fail(ErrorKind::invalid_input,
-               what + " has a symbolic or missing dimension " +
-                   (dim.dim_param().empty() ? "" : quote(dim.dim_param()) + " ") + "at axis " +
-                   std::to_string(axis) + "; only the batch axis may be symbolic");
-        }
-      }
+      const Shape shape = input_shape(what, name, type.shape());
       if (!checked_product(shape, kMaxTensorElements))
         fail(ErrorKind::invalid_input,
              what + " of shape " + shape_to_string(shape) + " has more than 2^30 elements");
@@ -171,6 +182,78 @@ class Importer {
       graph_.inputs.push_back(id);
       activations_[name] = id;
     }
+  }
+
+  // The input's shape: its fixed dimensions, the user's --input-shape for
+  // the symbolic ones, and 1 for a symbolic batch left unset.
+  Shape input_shape(const std::string& what, const std::string& name,
+                    const onnx::TensorShapeProto& declared) {
+    const auto named = shapes_.named.find(name);
+    const Shape* given = named != shapes_.named.end() ? &named->second
+                         : shapes_.unnamed            ? &*shapes_.unnamed
+                                                      : nullptr;
+    const int rank = declared.dim_size();
+    if (given && static_cast<int>(given->size()) != rank)
+      fail(ErrorKind::invalid_input, "--input-shape gives " + what + " " +
+                                         std::to_string(given->size()) + " dimensions; it has " +
+                                         std::to_string(rank));
+    Shape shape;
+    for (int axis = 0; axis < rank; ++axis) {
+      const onnx::TensorShapeProto_Dimension& dim = declared.dim(axis);
+      const std::string at = " at axis " + std::to_string(axis);
+      if (dim.has_dim_value()) {
+        if (dim.dim_value() < 1)
+          fail(ErrorKind::invalid_input,
+               what + " has dimension " + std::to_string(dim.dim_value()) + at);
+        if (given && (*given)[static_cast<size_t>(axis)] != dim.dim_value())
+          fail(ErrorKind::invalid_input, "--input-shape " + shape_to_string(*given) +
+                                             " contradicts " + what + ", whose dimension" + at +
+                                             " is fixed at " + std::to_string(dim.dim_value()));
+        shape.push_back(dim.dim_value());
+      } else if (given) {
+        shape.push_back((*given)[static_cast<size_t>(axis)]);
+      } else if (axis == 0) {
+        shape.push_back(1);  // a symbolic batch: splitinfer runs batch 1
+      } else {
+        fail(ErrorKind::invalid_input,
+             what + " has a symbolic or missing dimension " +
+                 (dim.dim_param().empty() ? "" : quote(dim.dim_param()) + " ") + at.substr(1) +
+                 "; fix it with --input-shape " + name + "=" + example_dims(declared));
+      }
+    }
+    return shape;
+  }
+
+  // The declared dimensions with the symbolic ones as placeholders: 1x3xHxW.
+  static std::string example_dims(const onnx::TensorShapeProto& declared) {
+    std::string dims;
+    for (int axis = 0; axis < declared.dim_size(); ++axis) {
+      const onnx::TensorShapeProto_Dimension& dim = declared.dim(axis);
+      dims += (axis ? "x" : "") + (dim.has_dim_value() ? std::to_string(dim.dim_value())
+                                   : axis == 0         ? std::string("1")
+                                                       : std::string("N"));
+    }
+    return dims;
+  }
+
+  // Every --input-shape NAME must be a graph input, and a bare shape needs a
+  // model with one input: checked before any input is read.
+  void check_input_shapes(const onnx::GraphProto& g) const {
+    std::vector<std::string> inputs;
+    for (const onnx::ValueInfoProto& info : g.input())
+      if (!known_index_.count(info.name())) inputs.push_back(info.name());
+    std::string listed;
+    for (const std::string& name : inputs) listed += (listed.empty() ? "" : ", ") + name;
+    for (const auto& [name, shape] : shapes_.named)
+      if (std::find(inputs.begin(), inputs.end(), name) == inputs.end())
+        fail(ErrorKind::invalid_input, "--input-shape names '" + name +
+                                           "', which is not a graph input (inputs: " + listed +
+                                           ")");
+    if (shapes_.unnamed && inputs.size() != 1)
+      fail(ErrorKind::invalid_input, "--input-shape " + shape_to_string(*shapes_.unnamed) +
+                                         " names no input, and the model has " +
+                                         std::to_string(inputs.size()) + " (" + listed +
+                                         "); write NAME=... for each");
   }
 
   void read_outputs(const onnx::GraphProto& g) {
@@ -546,6 +629,7 @@ class Importer {
 
   onnx::ModelProto& model_;
   std::string fallback_name_;
+  const InputShapes& shapes_;
   int opset_ = 0;
   Graph graph_;
   std::vector<Known> knowns_;
@@ -554,23 +638,25 @@ class Importer {
   std::unordered_set<std::string> consumed_;          // values some node or output reads
 };
 
-Graph import_model(onnx::ModelProto& model, const std::string& fallback_name) {
-  return Importer(model, fallback_name).run();
+Graph import_model(onnx::ModelProto& model, const std::string& fallback_name,
+                   const InputShapes& shapes) {
+  return Importer(model, fallback_name, shapes).run();
 }
 
 }  // namespace
 
-Graph import_onnx_file(const std::string& path) {
+Graph import_onnx_file(const std::string& path, const InputShapes& shapes) {
   return with_source(path, [&] {
     onnx::ModelProto model = parse_model(read_model_file(path));
-    return import_model(model, std::filesystem::path(path).stem().string());
+    return import_model(model, std::filesystem::path(path).stem().string(), shapes);
   });
 }
 
-Graph import_onnx_bytes(std::string_view bytes, const std::string& source_name) {
+Graph import_onnx_bytes(std::string_view bytes, const std::string& source_name,
+                        const InputShapes& shapes) {
   return with_source(source_name, [&] {
     onnx::ModelProto model = parse_model(bytes);
-    return import_model(model, source_name);
+    return import_model(model, source_name, shapes);
   });
 }
 

@@ -1,4 +1,5 @@
-// ONNX files into the graph IR. Reads opsets 11 to 17 of the default domain,
+// ONNX files into the graph IR. Reads opsets 11 to 17 of the default domain
+// (older ones from opset 7 through ONNX's version converter),
 // folds the shape arithmetic exporters write around static shapes, moves
 // constant configuration inputs (Clip bounds, Pad pads, Slice ranges, ...)
 // into attributes, and recovers the PyTorch module of each node from
@@ -14,15 +15,20 @@
 #include <string_view>
 
 #include "graph/graph.h"
+#include "onnx/input_shapes.h"
 
 namespace splitinfer {
 
-// The result is validated: every tensor has a static shape (a symbolic batch
-// dimension becomes 1) and weights carry their data.
-Graph import_onnx_file(const std::string& path);
+// The result is validated: every tensor has a static shape and weights carry
+// their data. `shapes` fixes the inputs' symbolic dimensions (each given
+// shape must have the input's rank and agree with its fixed dimensions); a
+// symbolic batch dimension left unset becomes 1, any other is an error that
+// names the input and the option.
+Graph import_onnx_file(const std::string& path, const InputShapes& shapes = {});
 
 // The same for a model already in memory; `source_name` stands for the file
 // in messages and names the graph when the model does not.
-Graph import_onnx_bytes(std::string_view bytes, const std::string& source_name);
+Graph import_onnx_bytes(std::string_view bytes, const std::string& source_name,
+                        const InputShapes& shapes = {});
 
 }  // namespace splitinfer

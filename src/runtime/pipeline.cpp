@@ -15,8 +15,34 @@ using Clock = SteadyClock;
 
 struct Frame {
   uint64_t seq = 0;
-  Handoff data;
+  Handoff data;  // from the queue before the stage
   Clock::time_point entered;
+  const Handoff* source = nullptr;  // the first stage's input, read in place
+  const Handoff& input() const { return source ? *source : data; }
+};
+
+// Hand-offs a stage's consumer has finished with, kept for the stage to
+// refill: a steady pipeline passes the same few buffers round instead of
+// allocating one per frame.
+class Spares {
+ public:
+  explicit Spares(size_t capacity) : capacity_(capacity) { items_.reserve(capacity); }
+  void give(Handoff h) {
+    std::lock_guard lock(mutex_);
+    if (items_.size() < capacity_) items_.push_back(std::move(h));
+  }
+  Handoff take() {
+    std::lock_guard lock(mutex_);
+    if (items_.empty()) return {};
+    Handoff h = std::move(items_.back());
+    items_.pop_back();
+    return h;
+  }
+
+ private:
+  const size_t capacity_;
+  std::mutex mutex_;
+  std::vector<Handoff> items_;
 };
 
 class PipelineRun {
@@ -24,8 +50,11 @@ class PipelineRun {
   PipelineRun(std::vector<PipelineStage>& stages, uint64_t frames, const FrameSource& source,
               const FrameSink& sink, const PipelineOptions& options)
       : stages_(stages), frames_(frames), source_(source), sink_(sink), options_(options) {
-    for (size_t s = 0; s + 1 < stages.size(); ++s)
+    for (size_t s = 0; s + 1 < stages.size(); ++s) {
       queues_.push_back(std::make_unique<FrameQueue<Frame>>(options.queue_capacity));
+      // Queued, being produced, being consumed.
+      spares_.push_back(std::make_unique<Spares>(options.queue_capacity + 2));
+    }
     result_.stage_ms.resize(stages.size());
   }
 
@@ -41,14 +70,18 @@ class PipelineRun {
  private:
   void work(size_t s) {
     uint64_t seq = 0;
+    const bool last = s + 1 == stages_.size();
+    Handoff last_output;  // the last stage refills one output frame after frame
     try {
       if (stages_[s].enter) stages_[s].enter();
       while (std::optional<Frame> frame = next_frame(s)) {
         seq = frame->seq;
+        Handoff out = last ? std::move(last_output) : spares_[s]->take();
         const auto begin = Clock::now();
-        Handoff out = stages_[s].partition->run(frame->data);
+        stages_[s].partition->run_into(frame->input(), out);
         result_.stage_ms[s].push_back(ms_since(begin));
-        if (s + 1 < stages_.size()) {
+        if (s > 0) spares_[s - 1]->give(std::move(frame->data));
+        if (!last) {
           if (!queues_[s]->push({seq, std::move(out), frame->entered})) break;
         } else {
           sink_(seq, out);
@@ -57,12 +90,13 @@ class PipelineRun {
           result_.completion_ms.push_back(ms_between(start_, done));
           ++result_.frames_done;
           leave_flight();
+          last_output = std::move(out);
         }
       }
     } catch (const std::exception& e) {
       abort_run({s, stages_[s].name, seq, e.what()});
     }
-    if (s + 1 < stages_.size()) queues_[s]->close();  // the next stage drains what is queued
+    if (!last) queues_[s]->close();  // the next stage drains what is queued
   }
 
   // The first stage makes frames from the source; the others take them from
@@ -77,7 +111,7 @@ class PipelineRun {
     Frame f;
     f.seq = next_seq_++;
     f.entered = Clock::now();
-    f.data = source_(f.seq);
+    f.source = &source_(f.seq);
     return f;
   }
 
@@ -119,6 +153,7 @@ class PipelineRun {
   const FrameSink& sink_;
   const PipelineOptions& options_;
   std::vector<std::unique_ptr<FrameQueue<Frame>>> queues_;
+  std::vector<std::unique_ptr<Spares>> spares_;  // spares_[s]: stage s's used outputs
   PipelineResult result_;
   Clock::time_point start_;
   uint64_t next_seq_ = 0;  // first stage only

@@ -34,8 +34,10 @@ struct PipelineOptions {
   size_t max_in_flight = 0;
 };
 
-// The input of frame `seq` and what to do with its output (called on the last
-// stage's worker, in frame order).
+// The input of frame `seq` (read in place by the first stage: it must stay
+// valid until the next call) and what to do with its output (called on the
+// last stage's worker, in frame order; copy what is kept, the buffer is
+// refilled for later frames).
 using FrameSource = std::function<const Handoff&(uint64_t seq)>;
 using FrameSink = std::function<void(uint64_t seq, const Handoff& output)>;
 

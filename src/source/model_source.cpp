@@ -15,8 +15,11 @@ Graph load_model(const ModelRequest& request) {
     if (request.weights)
       fail(ErrorKind::invalid_input, "--weights applies to zoo models; '" + request.model +
                                          "' is a file and brings its own weights");
-    return import_onnx_file(request.model);
+    return import_onnx_file(request.model, parse_input_shapes(request.input_shapes));
   }
+  if (!request.input_shapes.empty())
+    fail(ErrorKind::invalid_input, "--input-shape applies to ONNX files; zoo model '" +
+                                       request.model + "' has a fixed input shape");
   if (request.weights) {
     Graph graph = build_zoo_model(request.model, std::nullopt);
     load_weights_from_onnx(graph, *request.weights);

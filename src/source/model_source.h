@@ -5,16 +5,18 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "graph/graph.h"
 
 namespace splitinfer {
 
 struct ModelRequest {
-  std::string model;                   // zoo name or .onnx path
-  bool need_weights = false;           // shape-only is enough for inspection
-  uint64_t seed = 0;                   // zoo weights when none are loaded
-  std::optional<std::string> weights;  // ONNX file holding a zoo model's weights
+  std::string model;                      // zoo name or .onnx path
+  bool need_weights = false;              // shape-only is enough for inspection
+  uint64_t seed = 0;                      // zoo weights when none are loaded
+  std::optional<std::string> weights;     // ONNX file holding a zoo model's weights
+  std::vector<std::string> input_shapes;  // --input-shape values (onnx/input_shapes.h)
 };
 
 Graph load_model(const ModelRequest& request);

@@ -22,13 +22,22 @@ class CpuPartition : public Partition {
   explicit CpuPartition(Program program) : program_(std::move(program)), stream_(cpu_engine()) {}
 
   Handoff run(const Handoff& input) override {
+    Handoff output;
+    run_into(input, output);
+    return output;
+  }
+
+  // Everything a frame needs was made at compile time or on the first frame
+  // of its input layout: no allocation and no primitive creation here once
+  // `output` has held a result (tests/exec/steady_state_test.cpp).
+  void run_into(const Handoff& input, Handoff& output) override {
     write_input(input);
     for (Step& step : program_.steps) {
       if (step.custom) step.custom();
-      else step.primitive.execute(stream_, step.args);
+      else execute(step.primitive, step.exec_args);
     }
     stream_.wait();
-    return read_output();
+    read_output(output);
   }
 
   std::vector<std::string> float_fallbacks() const override { return program_.float_fallbacks; }
@@ -41,8 +50,17 @@ class CpuPartition : public Partition {
   }
 
  private:
+  // Through the C API with arguments made once: the C++ execute() builds
+  // its argument vector on every call.
+  void execute(const dnnl::primitive& primitive, const std::vector<dnnl_exec_arg_t>& args) {
+    const dnnl_status_t status = dnnl_primitive_execute(primitive.get(), stream_.get(),
+                                                        static_cast<int>(args.size()), args.data());
+    if (status != dnnl_success)
+      fail(ErrorKind::internal,
+           "a oneDNN primitive failed (status " + std::to_string(status) + ")");
+  }
+
   void write_input(const Handoff& input) {
-    dnnl::memory mem = program_.input.mem;
     if (program_.input_shape != input.shape())
       fail(ErrorKind::invalid_input, "input has shape " + shape_to_string(input.shape()) +
                                          ", the partition expects " +
@@ -51,30 +69,49 @@ class CpuPartition : public Partition {
       write_input(Handoff::from_floats(input.shape(), input.to_floats()));
       return;
     }
-    dnnl::memory from(describe(input), cpu_engine(), const_cast<void*>(raw_data(input)));
-    if (from.get_desc() == mem.get_desc() && input.scale() == program_.input.scale) {
-      std::memcpy(mem.get_data_handle(), from.get_data_handle(), mem.get_desc().get_size());
+    const dnnl::memory& mem = program_.input.mem;
+    const InputReorder& r = input_reorder(input);
+    r.from.set_data_handle(const_cast<void*>(raw_data(input)));
+    if (!r.reorder) {
+      std::memcpy(mem.get_data_handle(), r.from.get_data_handle(), mem.get_desc().get_size());
       return;
     }
-    // Quantizes, dequantizes, rescales or transposes.
-    input_reorder(from, input.scale())
-        .execute(
-            stream_,
-            {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, mem}, {DNNL_ARG_SCRATCHPAD, input_scratchpad_}});
+    execute(*r.reorder, r.args);  // quantizes, dequantizes, rescales or transposes
   }
 
-  // A partition's input comes from one producer, so the reorder is made on
-  // the first frame and reused while the input's layout and scale stay.
-  dnnl::reorder& input_reorder(const dnnl::memory& from, float scale) {
-    if (!input_reorder_ || input_from_desc_ != from.get_desc() || input_from_scale_ != scale) {
-      input_reorder_ = make_reorder(from, program_.input.mem, scale, program_.input.scale);
-      input_from_desc_ = from.get_desc();
-      input_from_scale_ = scale;
-      const auto bytes = static_cast<dnnl::memory::dim>(scratchpad_bytes(*input_reorder_));
-      input_scratchpad_ =
+  // How a hand-off of one type, layout and scale enters the partition: a
+  // memory over its data (pointed at each frame's) and the reorder into the
+  // partition's input, none when the bytes are already right. A partition's
+  // input comes from one producer, so this is made on the first frame and
+  // kept while its input stays alike.
+  struct InputReorder {
+    HandoffType type = HandoffType::f32;
+    HandoffLayout layout = HandoffLayout::plain;
+    float scale = 1.0f;
+    dnnl::memory from;
+    std::optional<dnnl::reorder> reorder;
+    dnnl::memory scratchpad;
+    std::vector<dnnl_exec_arg_t> args;
+  };
+
+  const InputReorder& input_reorder(const Handoff& input) {
+    if (input_ && input_->type == input.type() && input_->layout == input.layout() &&
+        input_->scale == input.scale())
+      return *input_;
+    InputReorder r{input.type(), input.layout(), input.scale()};
+    r.from = dnnl::memory(describe(input), cpu_engine(), DNNL_MEMORY_NONE);
+    const dnnl::memory& mem = program_.input.mem;
+    if (r.from.get_desc() != mem.get_desc() || input.scale() != program_.input.scale) {
+      r.reorder = make_reorder(r.from, mem, input.scale(), program_.input.scale);
+      const auto bytes = static_cast<dnnl::memory::dim>(scratchpad_bytes(*r.reorder));
+      r.scratchpad =
           dnnl::memory({{std::max<dnnl::memory::dim>(bytes, 1)}, dt::u8, tag::a}, cpu_engine());
+      r.args = {{DNNL_ARG_FROM, r.from.get()},
+                {DNNL_ARG_TO, mem.get()},
+                {DNNL_ARG_SCRATCHPAD, r.scratchpad.get()}};
     }
-    return *input_reorder_;
+    input_ = std::move(r);
+    return *input_;
   }
 
   static const void* raw_data(const Handoff& h) {
@@ -97,6 +134,15 @@ class CpuPartition : public Partition {
     return dt::s8;
   }
 
+  static HandoffType handoff_type(dt type) {
+    switch (type) {
+      case dt::f32: return HandoffType::f32;
+      case dt::bf16: return HandoffType::bf16;
+      case dt::u8: return HandoffType::u8;
+      default: return HandoffType::s8;
+    }
+  }
+
   static dnnl::memory::desc describe(const Handoff& h) {
     const dt type = memory_type(h.type());
     return h.layout() == HandoffLayout::channels_last
@@ -104,35 +150,19 @@ class CpuPartition : public Partition {
                : plain_desc(h.shape(), type);
   }
 
-  Handoff read_output() const {
+  void read_output(Handoff& output) const {
     const dnnl::memory& mem = program_.output.mem;
-    Shape shape = program_.output_shape;
     const HandoffLayout layout =
-        shape.size() == 4 ? HandoffLayout::channels_last : HandoffLayout::plain;
-    const size_t bytes = mem.get_desc().get_size();
-    const dt type = mem.get_desc().data_type();
-    if (type == dt::f32) {
-      std::vector<float> values(bytes / sizeof(float));
-      std::memcpy(values.data(), mem.get_data_handle(), bytes);
-      return Handoff::from_floats(std::move(shape), std::move(values), layout);
-    }
-    if (type == dt::bf16) {
-      std::vector<uint16_t> bits(bytes / sizeof(uint16_t));
-      std::memcpy(bits.data(), mem.get_data_handle(), bytes);
-      return Handoff::from_bf16(std::move(shape), std::move(bits), layout);
-    }
-    std::vector<uint8_t> codes(bytes);
-    std::memcpy(codes.data(), mem.get_data_handle(), bytes);
-    return Handoff::from_codes(std::move(shape), type == dt::u8 ? HandoffType::u8 : HandoffType::s8,
-                               std::move(codes), program_.output.scale, 0, layout);
+        program_.output_shape.size() == 4 ? HandoffLayout::channels_last : HandoffLayout::plain;
+    const std::span<std::byte> bytes =
+        output.refill(handoff_type(mem.get_desc().data_type()), program_.output_shape, layout,
+                      program_.output.scale);
+    std::memcpy(bytes.data(), mem.get_data_handle(), bytes.size());
   }
 
   Program program_;
   dnnl::stream stream_;
-  std::optional<dnnl::reorder> input_reorder_;
-  dnnl::memory::desc input_from_desc_;
-  float input_from_scale_ = 1.0f;
-  dnnl::memory input_scratchpad_;
+  std::optional<InputReorder> input_;
 };
 
 class CpuBackend : public Backend {

@@ -69,17 +69,19 @@ Program Lowering::run() {
     program_.output = {
         converted(output_tensor_, handoff_desc(out, result_type(output_tensor_)), 1.0f), 1.0f};
   }
-  bind_scratchpad();
+  finish_steps();
   return std::move(program_);
 }
 
-void Lowering::bind_scratchpad() {
+void Lowering::finish_steps() {
   const auto bytes = static_cast<dnnl::memory::dim>(scratchpad_bytes_);
   program_.scratchpad =
       dnnl::memory({{std::max<dnnl::memory::dim>(bytes, 1)}, dt::u8, tag::a}, cpu_engine());
-  for (Step& step : program_.steps)
+  for (Step& step : program_.steps) {
     if (step.primitive && scratchpad_bytes(step.primitive) > 0)
       step.args[DNNL_ARG_SCRATCHPAD] = program_.scratchpad;
+    for (const auto& [arg, mem] : step.args) step.exec_args.push_back({arg, mem.get()});
+  }
 }
 
 void Lowering::lower_node(const Node& node) {
@@ -207,11 +209,11 @@ std::pair<dt, float> Lowering::codes(int tensor) {
 
 void Lowering::add(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args) {
   scratchpad_bytes_ = std::max(scratchpad_bytes_, scratchpad_bytes(p));
-  program_.steps.push_back({std::move(p), std::move(args), {}});
+  program_.steps.push_back({std::move(p), std::move(args), {}, {}});
 }
 
 void Lowering::add_custom(std::function<void()> kernel) {
-  program_.steps.push_back({{}, {}, std::move(kernel)});
+  program_.steps.push_back({{}, {}, {}, std::move(kernel)});
 }
 
 void Lowering::note_float32_results(const Node& node) {

@@ -37,7 +37,10 @@ struct Value {
 
 struct Step {
   dnnl::primitive primitive;
-  std::unordered_map<int, dnnl::memory> args;
+  std::unordered_map<int, dnnl::memory> args;  // owns the memories exec_args point to
+  // The same as oneDNN's C API takes them, made once: the C++ execute()
+  // builds this vector again on every call.
+  std::vector<dnnl_exec_arg_t> exec_args;
   std::function<void()> custom;  // plain C++ kernels, when primitive is empty
 };
 
@@ -126,7 +129,9 @@ class Lowering {
   // A BF16 partition reports the nodes whose results it holds in float32
   // (model outputs aside, which are float32 by design).
   void note_float32_results(const Node& node);
-  void bind_scratchpad();
+  // Gives every step that needs one the shared scratchpad, then its
+  // arguments as the C API takes them.
+  void finish_steps();
 
   const Graph& graph_;
   Precision precision_;
