@@ -75,26 +75,34 @@ TEST(Pipeline, StagesApplyInOrder) {
   EXPECT_EQ(outputs, (std::vector<float>{11, 12, 13, 14, 15}));
 }
 
-TEST(Pipeline, BackPressureBoundsFramesInFlight) {
-  // Stage 0 counts a frame in, the last stage counts it out; with queues of
-  // capacity 1 between 3 stages at most 2 queued + 3 in stages can be in flight.
+// Runs `frames` frames through 3 stages: stage 0 counts a frame in, the last
+// stage counts it out, and the most frames in flight when a frame is made is
+// returned.
+int64_t worst_in_flight(uint64_t frames, const PipelineOptions& options) {
   std::atomic<int64_t> in_flight{0};
-  std::atomic<int64_t> worst{0};
+  int64_t worst = 0;
   std::vector<std::unique_ptr<Partition>> parts;
   parts.push_back(std::make_unique<AddPartition>(0.0f, -1, &in_flight, +1));
   parts.push_back(std::make_unique<AddPartition>(0.0f));
   parts.push_back(std::make_unique<AddPartition>(0.0f, -1, &in_flight, -1));
   auto stages = stages_of(std::move(parts));
   testing::CountingSource source;
-  run_pipeline(
-      stages, 20000,
+  const PipelineResult r = run_pipeline(
+      stages, frames,
       [&](uint64_t s) -> const Handoff& {
-        worst = std::max(worst.load(), in_flight.load());
+        worst = std::max(worst, in_flight.load());
         return source(s);
       },
-      [](uint64_t, const Handoff&) {}, {1, nullptr});
-  EXPECT_LE(worst.load(), 2 + 3);
+      [](uint64_t, const Handoff&) {}, options);
+  EXPECT_EQ(r.frames_done, frames);
   EXPECT_EQ(in_flight.load(), 0);
+  return worst;
+}
+
+TEST(Pipeline, BackPressureBoundsFramesInFlight) {
+  // With queues of capacity 1 between 3 stages at most 2 queued + 3 in
+  // stages can be in flight.
+  EXPECT_LE(worst_in_flight(20000, {1, nullptr}), 2 + 3);
 }
 
 // Sleeps `ms` per frame and passes the frame on: a stage whose time is not
@@ -134,25 +142,10 @@ TEST(Pipeline, StagesOverlap) {
 }
 
 TEST(Pipeline, OneFrameInFlightGivesEachFrameThePipelineToItself) {
-  std::atomic<int64_t> in_flight{0};
-  std::atomic<int64_t> worst{0};
-  std::vector<std::unique_ptr<Partition>> parts;
-  parts.push_back(std::make_unique<AddPartition>(0.0f, -1, &in_flight, +1));
-  parts.push_back(std::make_unique<AddPartition>(0.0f));
-  parts.push_back(std::make_unique<AddPartition>(0.0f, -1, &in_flight, -1));
-  auto stages = stages_of(std::move(parts));
-  testing::CountingSource source;
   PipelineOptions one_at_a_time{4, nullptr};
   one_at_a_time.max_in_flight = 1;
-  const PipelineResult r = run_pipeline(
-      stages, 2000,
-      [&](uint64_t s) -> const Handoff& {
-        worst = std::max(worst.load(), in_flight.load());
-        return source(s);
-      },
-      [](uint64_t, const Handoff&) {}, one_at_a_time);
-  EXPECT_EQ(r.frames_done, 2000u);
-  EXPECT_EQ(worst.load(), 0);  // the previous frame had left before the next entered
+  // The previous frame had left before the next entered.
+  EXPECT_EQ(worst_in_flight(2000, one_at_a_time), 0);
 }
 
 TEST(Pipeline, AFailureWhileTheFirstStageWaitsForRoomEndsTheRun) {
