@@ -4,7 +4,6 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
-#include <set>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -32,9 +31,7 @@ struct Options {
 std::string search_name(const PlanProblem& problem, bool gnn) {
   if (gnn) return "exhaustive over GNN predictions";
   if (problem.chain.size() == 2) return "exhaustive";
-  const std::vector<int> groups = sharing_groups(problem.chain);
-  return std::set<int>(groups.begin(), groups.end()).size() < groups.size() ? "every cut vector"
-                                                                            : "dynamic programming";
+  return shares_a_device(problem.chain) ? "every cut vector" : "dynamic programming";
 }
 
 std::string fidelity_text(const Candidate& c) {

@@ -2,7 +2,6 @@
 // zoo models, measured on pairs of real elements (the paper's INT8 -> half
 // precision pair first, where this CPU has bf16), simulated for the paper's
 // devices, beside the published values.
-#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -64,13 +63,6 @@ std::vector<std::vector<std::string>> real_pairs(const std::vector<std::string>&
   return pairs;
 }
 
-// "cpu0:int8,cpu1:bf16" -> "cpu0-int8-cpu1-bf16", for file names.
-std::string pair_slug(const std::vector<std::string>& pair) {
-  std::string s = pair.at(0) + "-" + pair.at(1);
-  std::replace(s.begin(), s.end(), ':', '-');
-  return s;
-}
-
 SplitResult result_of(const Plan& plan, const PlanProblem& problem, const std::string& figure) {
   const auto alone = alone_ms(problem);
   return {plan.cuts.at(0), alone.at(0).second / plan.period_ms, alone.at(1).second / plan.period_ms,
@@ -127,8 +119,9 @@ class Table1Builder {
     result.data_parallel =
         DataParallelResult{m.data_parallel.period_ms, evaluate_data_parallel(p->problem).period_ms,
                            first / m.data_parallel.period_ms, second / m.data_parallel.period_ms};
-    write_chart(graph.name + "-stages-measured-" + pair_slug(pair) + ".svg",
-                stage_latency_chart(graph.name, p->problem, plan.cuts[0], "measured profiles"));
+    write_chart(
+        graph.name + "-stages-measured-" + devices_slug(pair.at(0) + "," + pair.at(1)) + ".svg",
+        stage_latency_chart(graph.name, p->problem, plan.cuts[0], "measured profiles"));
     return result;
   }
 

@@ -22,13 +22,6 @@ struct Options {
   bool json = false;
 };
 
-// "cpu0:int8,cpu1:bf16" -> "cpu0-int8-cpu1-bf16", for file names.
-std::string slug(std::string devices) {
-  for (char& ch : devices)
-    if (ch == ':' || ch == ',') ch = '-';
-  return devices;
-}
-
 void frontier_command(const Options& o) {
   ModelRequest request = o.request;
   request.need_weights = true;
@@ -43,7 +36,8 @@ void frontier_command(const Options& o) {
   const std::string what = "predicted from measured profiles";
   const std::string markdown =
       frontier_markdown(graph.name, o.planning.devices, s.candidates, s.chosen, what);
-  const std::string stem = o.out + "/" + graph.name + "-frontier-" + slug(o.planning.devices);
+  const std::string stem =
+      o.out + "/" + graph.name + "-frontier-" + devices_slug(o.planning.devices);
   std::error_code error;
   std::filesystem::create_directories(o.out, error);
   if (error) fail(ErrorKind::io, "cannot create " + o.out + ": " + error.message());

@@ -66,6 +66,12 @@ nlohmann::json links_json(const Planning& planning) {
   return links;
 }
 
+std::string devices_slug(std::string devices) {
+  for (char& ch : devices)
+    if (ch == ':' || ch == ',') ch = '-';
+  return devices;
+}
+
 bool is_simulated_element(const std::string& name) { return name.rfind("sim:", 0) == 0; }
 
 std::vector<std::string> comma_list(const std::string& list) {

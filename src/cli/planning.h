@@ -72,6 +72,9 @@ std::unique_ptr<Planning> prepare_gnn_planning(const Graph& graph, const Plannin
 // "a,b,c" -> {"a", "b", "c"}.
 std::vector<std::string> comma_list(const std::string& list);
 
+// "cpu0:int8,cpu1:bf16" -> "cpu0-int8-cpu1-bf16", for file names.
+std::string devices_slug(std::string devices);
+
 // A real element needs a backend here; a simulated one can only be planned.
 bool is_simulated_element(const std::string& name);
 

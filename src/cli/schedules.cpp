@@ -53,9 +53,7 @@ FidelityMeter::FidelityMeter(const Graph& graph, const std::vector<std::string>&
       calibration_(calibration),
       unit_count_(static_cast<int>(split_units(graph).size())),
       frames_(input_frames(graph, "")),
-      cache_(graph, calibration, kFidelityFrames, cache_dir_or_none()) {
-  for (const std::string& e : elements) precisions_.push_back(parse_element(e).precision);
-}
+      cache_(graph, calibration, kFidelityFrames, cache_dir_or_none()) {}
 
 const std::vector<std::vector<float>>& FidelityMeter::reference() {
   if (reference_.empty()) {
@@ -88,6 +86,15 @@ Fidelity FidelityMeter::data_parallel() {
     if (!worst || f.min_sqnr_db < worst->min_sqnr_db) worst = f;
   }
   return *worst;
+}
+
+std::optional<Fidelity> FidelityMeter::of(const Candidate& c) {
+  switch (c.kind) {
+    case ScheduleKind::pipeline: return pipeline(c.cuts);
+    case ScheduleKind::data_parallel: return data_parallel();
+    case ScheduleKind::hybrid: break;
+  }
+  return std::nullopt;
 }
 
 std::optional<size_t> Schedules::best_of(ScheduleKind kind) const {
@@ -134,9 +141,7 @@ Schedules weigh_schedules(const Planning& planning, const ScheduleOptions& o,
 
   auto measure = [&](size_t i) {
     Candidate& c = s.candidates[i];
-    if (!meter || c.fidelity) return;
-    if (c.kind == ScheduleKind::pipeline) c.fidelity = meter->pipeline(c.cuts);
-    if (c.kind == ScheduleKind::data_parallel) c.fidelity = meter->data_parallel();
+    if (meter && !c.fidelity) c.fidelity = meter->of(c);
   };
   if (s.request.min_sqnr_db && !meter)
     fail(ErrorKind::invalid_input,
@@ -177,11 +182,8 @@ Schedules weigh_schedules(const Planning& planning, const ScheduleOptions& o,
 }
 
 void measure_every_fidelity(Schedules& s, FidelityMeter& meter) {
-  for (Candidate& c : s.candidates) {
-    if (c.fidelity) continue;
-    if (c.kind == ScheduleKind::pipeline) c.fidelity = meter.pipeline(c.cuts);
-    if (c.kind == ScheduleKind::data_parallel) c.fidelity = meter.data_parallel();
-  }
+  for (Candidate& c : s.candidates)
+    if (!c.fidelity) c.fidelity = meter.of(c);
 }
 
 nlohmann::json candidate_json(const Candidate& c) {

@@ -38,6 +38,9 @@ class FidelityMeter {
   Fidelity pipeline(const std::vector<int>& cuts);
   // The worst element's: every element runs the whole model.
   Fidelity data_parallel();
+  // A candidate's: pipeline() or data_parallel(); none for a hybrid, whose
+  // frames land on elements of different precisions.
+  std::optional<Fidelity> of(const Candidate& candidate);
   // The frames and FP32's outputs on them.
   const std::vector<Handoff>& frames() const { return frames_; }
   const std::vector<std::vector<float>>& reference();
@@ -47,7 +50,6 @@ class FidelityMeter {
 
   const Graph& graph_;
   std::vector<std::string> elements_;
-  std::vector<Precision> precisions_;
   const Calibration* calibration_;
   int unit_count_;
   std::vector<Handoff> frames_;

@@ -8,7 +8,6 @@
 // across the chain), so such chains are searched by trying every cut vector.
 #include <algorithm>
 #include <limits>
-#include <set>
 
 #include "common/error.h"
 #include "plan/plan.h"
@@ -59,9 +58,7 @@ Plan best_chain_plan(const PlanProblem& p) {
   const int n = p.unit_count();
   const int k = static_cast<int>(p.chain.size());
   if (k < 1) fail(ErrorKind::invalid_input, "a plan needs at least one element");
-  const std::vector<int> groups = sharing_groups(p.chain);
-  if (std::set<int>(groups.begin(), groups.end()).size() < groups.size())
-    return best_of_every_cut_vector(p);
+  if (shares_a_device(p.chain)) return best_of_every_cut_vector(p);
   const bool period = p.objective == Objective::throughput;
 
   // states[s][j][last + 1]: stages 0..s-1 decided, units [0, j) placed, the

@@ -1,7 +1,6 @@
 #include "plan/hybrid_plan.h"
 
 #include <algorithm>
-#include <set>
 
 #include "common/error.h"
 
@@ -94,9 +93,7 @@ HybridPlan evaluate_hybrid(const PlanProblem& p, const std::vector<int>& group_e
 std::optional<HybridPlan> best_hybrid_plan(const PlanProblem& p) {
   const int n = p.unit_count();
   const int k = static_cast<int>(p.chain.size());
-  const std::vector<int> groups = sharing_groups(p.chain);
-  if (k < 3 || std::set<int>(groups.begin(), groups.end()).size() < groups.size())
-    return std::nullopt;
+  if (k < 3 || shares_a_device(p.chain)) return std::nullopt;
   // Groupings: which of the k-1 gaps between elements end a group.
   double count = 0.0;
   for (int gaps = 1; gaps < k - 1; ++gaps) count += choose(k - 1, gaps) * choose(n - 1, gaps);

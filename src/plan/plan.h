@@ -36,6 +36,9 @@ struct ChainElement {
 // device is a group of its own.
 std::vector<int> sharing_groups(const std::vector<ChainElement>& chain);
 
+// Whether two elements of the chain time-share a device (sharing_groups).
+bool shares_a_device(const std::vector<ChainElement>& chain);
+
 struct PlanProblem {
   const CostSource* costs = nullptr;
   std::vector<ChainElement> chain;  // pipeline order

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "plan/plan.h"
 
@@ -22,6 +23,11 @@ std::vector<int> sharing_groups(const std::vector<ChainElement>& chain) {
     groups.push_back(it->second);
   }
   return groups;
+}
+
+bool shares_a_device(const std::vector<ChainElement>& chain) {
+  const std::vector<int> groups = sharing_groups(chain);
+  return std::set<int>(groups.begin(), groups.end()).size() < groups.size();
 }
 
 }  // namespace splitinfer
