@@ -8,11 +8,6 @@
 
 namespace splitinfer::cli {
 
-struct CalibrationOptions {
-  std::string inputs = kDefaultCalibration;
-  std::string method = "minmax";
-};
-
 inline void add_calibration_options(CLI::App* cmd, CalibrationOptions& o) {
   cmd->add_option("--calib", o.inputs,
                   "INT8 calibration: N synthetic inputs (standard normal) or comma-separated "
@@ -23,19 +18,6 @@ inline void add_calibration_options(CLI::App* cmd, CalibrationOptions& o) {
                   "Clip point of each tensor: minmax, percentile (99.99th of |x|), mse (least "
                   "squared coding error) or entropy (least KL divergence)")
       ->default_val("minmax");
-}
-
-// Cached under the profile store's directory; calibrates without a cache when
-// no cache directory can be determined.
-inline Calibration calibration_for(const Graph& graph, const CalibrationOptions& o) {
-  const CalibrationSpec spec{o.inputs, parse_calibration_method(o.method)};
-  std::string dir;
-  try {
-    dir = default_cache_dir();
-  } catch (const Error&) {
-    return obtain_calibration(graph, spec);
-  }
-  return cached_calibration(graph, spec, dir);
 }
 
 }  // namespace splitinfer::cli

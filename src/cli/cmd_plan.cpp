@@ -10,7 +10,7 @@
 #include "cli/model_options.h"
 #include "cli/plan_report.h"
 #include "cli/planning.h"
-#include "cli/schedules.h"
+#include "cli/schedule_options.h"
 #include "predict/predictor_set.h"
 
 namespace splitinfer::cli {

@@ -71,7 +71,7 @@ double speedup(const Measured& m, int k) {
 }
 
 void run(const Options& o) {
-  const Graph graph = load_model({o.model, false, 0, std::nullopt});
+  const Graph graph = load_model({o.model, false, 0, std::nullopt, {}});
   const predict::PredictorSet set = predict::load_predictors(o.predictors);
   const auto& elements = set.manifest.elements;
   const std::vector<Unit> units = split_units(graph);

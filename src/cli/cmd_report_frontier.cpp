@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "cli/model_options.h"
 #include "cli/planning.h"
-#include "cli/schedules.h"
+#include "cli/schedule_options.h"
 #include "common/atomic_file.h"
 #include "report/frontier.h"
 

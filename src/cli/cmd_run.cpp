@@ -13,7 +13,7 @@
 #include "cli/plan_report.h"
 #include "cli/planning.h"
 #include "cli/schedule_measurements.h"
-#include "cli/schedules.h"
+#include "cli/schedule_options.h"
 #include "common/statistics.h"
 #include "exec/tensor_file.h"
 #include "runtime/split_runner.h"

@@ -72,4 +72,15 @@ Calibration cached_calibration(const Graph& graph, const CalibrationSpec& spec,
   return c;
 }
 
+Calibration calibration_for(const Graph& graph, const CalibrationOptions& o) {
+  const CalibrationSpec spec{o.inputs, parse_calibration_method(o.method)};
+  std::string dir;
+  try {
+    dir = default_cache_dir();
+  } catch (const Error&) {
+    return obtain_calibration(graph, spec);
+  }
+  return cached_calibration(graph, spec, dir);
+}
+
 }  // namespace splitinfer

@@ -18,4 +18,15 @@ Calibration cached_calibration(const Graph& graph, const CalibrationSpec& spec,
 // The directory of the default profile store.
 std::string default_cache_dir();
 
+// How the commands and the API choose an INT8 calibration (--calib,
+// --calib-method).
+struct CalibrationOptions {
+  std::string inputs = kDefaultCalibration;
+  std::string method = "minmax";
+};
+
+// Cached under the profile store's directory; calibrates without a cache when
+// no cache directory can be determined.
+Calibration calibration_for(const Graph& graph, const CalibrationOptions& o);
+
 }  // namespace splitinfer

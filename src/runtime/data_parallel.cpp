@@ -41,6 +41,7 @@ class DataParallelRun {
                 std::max<size_t>(replicas.size(), 1)),
         slots_(window_) {
     result_.stage_ms.resize(replicas.size());
+    ended_ = frames == 0;
   }
 
   PipelineResult run() {
@@ -81,18 +82,32 @@ class DataParallelRun {
         Handoff input;
         Clock::time_point entered;
         {
-          std::unique_lock lock(mutex_);
-          room_.wait(lock, [&] {
-            return aborted_ || next_take_ >= frames_ || next_take_ < next_deliver_ + window_;
-          });
-          if (aborted_ || next_take_ >= frames_) break;
-          if (options_.stop && options_.stop->load()) {
-            result_.stopped = true;
+          // One taker at a time, so that the source sees frames in order;
+          // a source that blocks waiting for a frame holds up only the
+          // other takers, never the delivery of finished frames.
+          std::lock_guard take(take_mutex_);
+          {
+            std::unique_lock lock(mutex_);
+            room_.wait(lock, [&] {
+              return aborted_ || ended_ || next_take_ < next_deliver_ + window_;
+            });
+            if (aborted_ || ended_) break;
+            if (options_.stop && options_.stop->load()) {
+              result_.stopped = true;
+              break;
+            }
+            seq = next_take_;
+            entered = Clock::now();
+          }
+          const Handoff* in = source_(seq);
+          std::lock_guard lock(mutex_);
+          if (!in) {
+            ended_ = true;  // the stream has ended
+            room_.notify_all();
             break;
           }
-          seq = next_take_++;
-          entered = Clock::now();
-          input = source_(seq);
+          input = *in;
+          ended_ = ++next_take_ >= frames_;
         }
         const auto begin = Clock::now();
         Handoff output = replicas_[r].partition->run(input);
@@ -150,12 +165,16 @@ class DataParallelRun {
   // Keeps the first failure, drops what waits in the reorder buffer and
   // wakes every waiting thread.
   void abort_run(StageFailure failure) {
-    std::lock_guard lock(mutex_);
-    if (!result_.failure) result_.failure = std::move(failure);
-    aborted_ = true;
-    for (auto& slot : slots_) slot.reset();
-    room_.notify_all();
-    ready_.notify_all();
+    {
+      std::lock_guard lock(mutex_);
+      if (result_.failure) return;
+      result_.failure = std::move(failure);
+      aborted_ = true;
+      for (auto& slot : slots_) slot.reset();
+      room_.notify_all();
+      ready_.notify_all();
+    }
+    if (options_.on_failure) options_.on_failure(*result_.failure);
   }
 
   std::vector<PipelineStage>& replicas_;
@@ -171,11 +190,13 @@ class DataParallelRun {
   PipelineResult result_;
   Clock::time_point start_;
 
+  std::mutex take_mutex_;          // held by the one worker taking a frame
   std::mutex mutex_;               // guards everything below
   std::condition_variable room_;   // workers: a frame may be taken
   std::condition_variable ready_;  // the deliverer: the next frame is in, or all is over
   std::vector<std::optional<Finished>> slots_;  // frame seq in slot seq % window_
   uint64_t next_take_ = 0;
+  bool ended_ = false;  // every frame has been taken, or the source ended the stream
   uint64_t next_deliver_ = 0;
   size_t running_ = 0;  // workers not yet exited
   bool aborted_ = false;

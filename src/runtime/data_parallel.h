@@ -23,8 +23,9 @@ namespace splitinfer {
 // Runs `frames` frames over the replicas, one worker thread per replica
 // (each calls its replica's `enter` first). Differences from run_pipeline:
 //  - source(seq) is called by the worker that takes frame seq, one call at a
-//    time and in frame order (under the runner's lock), and its result is
-//    copied before the next call, as the pipeline's first stage does;
+//    time and in frame order (a source waiting for a frame delays no
+//    delivery), and its result is copied before the next call, as the
+//    pipeline's first stage does;
 //  - sink(seq, output) is called on the calling thread, in frame order;
 //  - options.queue_capacity sizes the reorder buffer: it holds up to
 //    queue_capacity x replicas finished outputs waiting for an earlier frame,

@@ -55,7 +55,7 @@ class HybridRun {
   // normal end closes the queue after it, a failure aborts every queue.
   void drive(size_t g) {
     const bool first = g == 0, last = g + 1 == groups_.size();
-    const FrameSource source = [this, g, first](uint64_t seq) -> const Handoff& {
+    const FrameSource source = [this, g, first](uint64_t seq) -> const Handoff* {
       if (first) {
         entered_[seq] = Clock::now();
         return source_(seq);
@@ -63,7 +63,7 @@ class HybridRun {
       std::optional<Passed> in = queues_[g - 1]->pop();
       if (!in) throw std::runtime_error(kPreviousEnded);
       current_[g] = std::move(in->data);
-      return current_[g];
+      return &current_[g];
     };
     const FrameSink sink = [this, g, last](uint64_t seq, const Handoff& out) {
       if (last) {
@@ -77,6 +77,11 @@ class HybridRun {
     };
     PipelineOptions options = options_;
     if (!first) options.stop = nullptr;
+    // A neighbour's end is not a failure of the run.
+    options.on_failure = [this](const StageFailure& f) {
+      if (options_.on_failure && f.message != kPreviousEnded && f.message != kNextEnded)
+        options_.on_failure(f);
+    };
     results_[g] = run_data_parallel(groups_[g], frames_, source, sink, options);
     if (results_[g].failure)
       for (auto& q : queues_) q->abort();

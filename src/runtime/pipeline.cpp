@@ -109,9 +109,14 @@ class PipelineRun {
       return std::nullopt;
     }
     Frame f;
-    f.seq = next_seq_++;
+    f.seq = next_seq_;
     f.entered = Clock::now();
-    f.source = &source_(f.seq);
+    f.source = source_(f.seq);
+    if (!f.source) {
+      leave_flight();
+      return std::nullopt;  // the stream has ended
+    }
+    ++next_seq_;
     return f;
   }
 
@@ -140,8 +145,10 @@ class PipelineRun {
   void abort_run(StageFailure failure) {
     {
       std::lock_guard lock(failure_mutex_);
-      if (!result_.failure) result_.failure = std::move(failure);
+      if (result_.failure) return;
+      result_.failure = std::move(failure);
     }
+    if (options_.on_failure) options_.on_failure(*result_.failure);
     aborted_ = true;
     for (auto& q : queues_) q->abort();
     flight_room_.notify_all();

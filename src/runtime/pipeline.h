@@ -24,6 +24,13 @@ struct PipelineStage {
   std::unique_ptr<Partition> partition;
 };
 
+struct StageFailure {
+  size_t stage = 0;
+  std::string stage_name;
+  uint64_t frame = 0;
+  std::string message;
+};
+
 struct PipelineOptions {
   size_t queue_capacity = 2;
   // Checked before each new frame; set from a signal handler to stop early.
@@ -32,21 +39,21 @@ struct PipelineOptions {
   // stage and leaving the last (0: as many as the queues hold). 1 measures
   // the unloaded latency: each frame has the pipeline to itself.
   size_t max_in_flight = 0;
+  // Called once, on the failing worker, as soon as a stage fails (before the
+  // run has wound down): a source blocked waiting for frames can stop
+  // waiting, and callers waiting on frames in flight can be told.
+  std::function<void(const StageFailure&)> on_failure = nullptr;
 };
 
 // The input of frame `seq` (read in place by the first stage: it must stay
-// valid until the next call) and what to do with its output (called on the
+// valid until the next call), or null when the stream has ended: the run then
+// ends after the frames already taken, as if `frames` had been reached (a
+// source may block until a frame arrives: the public API's pipeline waits for
+// submissions there). And what to do with a frame's output (called on the
 // last stage's worker, in frame order; copy what is kept, the buffer is
 // refilled for later frames).
-using FrameSource = std::function<const Handoff&(uint64_t seq)>;
+using FrameSource = std::function<const Handoff*(uint64_t seq)>;
 using FrameSink = std::function<void(uint64_t seq, const Handoff& output)>;
-
-struct StageFailure {
-  size_t stage = 0;
-  std::string stage_name;
-  uint64_t frame = 0;
-  std::string message;
-};
 
 struct PipelineResult {
   uint64_t frames_done = 0;

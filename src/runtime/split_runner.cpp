@@ -71,7 +71,7 @@ PipelineMeasurement measure(Runner runner, std::vector<PipelineStage>& workers,
   PipelineMeasurement m;
   m.result = runner(
       workers, static_cast<uint64_t>(count),
-      [&](uint64_t seq) -> const Handoff& { return frames[seq % frames.size()]; },
+      [&](uint64_t seq) -> const Handoff* { return &frames[seq % frames.size()]; },
       [&](uint64_t seq, const Handoff& out) {
         if (first_outputs && seq < frames.size()) first_outputs->push_back(out);
       },

@@ -49,7 +49,7 @@ TEST(DataParallelReplicas, Lenet5Int8AndFp32OutputsMatchTheReplicaThatRanEachFra
   std::vector<size_t> ran_by;
   const PipelineResult result = run_data_parallel(
       replicas, kFrames,
-      [&](uint64_t seq) -> const Handoff& { return frames[seq % frames.size()]; },
+      [&](uint64_t seq) -> const Handoff* { return &frames[seq % frames.size()]; },
       [&](uint64_t, const Handoff& out) { outputs.push_back(out.to_floats()); }, {2, nullptr},
       &ran_by);
   ASSERT_FALSE(result.failure) << result.failure->stage_name << ": " << result.failure->message;

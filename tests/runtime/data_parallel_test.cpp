@@ -87,7 +87,7 @@ TEST_P(DataParallelOrder, HundredThousandFramesArriveOnceAndInOrder) {
   PipelineResult r;
   within_deadline(300, [&] {
     r = run_data_parallel(
-        replicas, kFrames, [&](uint64_t s) -> const Handoff& { return source(s); },
+        replicas, kFrames, [&](uint64_t s) -> const Handoff* { return &source(s); },
         [&](uint64_t seq, const Handoff& out) {
           if (seq != expected || out.floats()[0] != static_cast<float>(seq)) ++wrong;
           ++expected;
@@ -123,7 +123,7 @@ TEST(DataParallel, EachOutputComesFromTheReplicaThatRanIt) {
   std::vector<float> outputs;
   std::vector<size_t> ran_by;
   const PipelineResult r = run_data_parallel(
-      replicas, 300, [&](uint64_t s) -> const Handoff& { return source(s); },
+      replicas, 300, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [&](uint64_t, const Handoff& out) { outputs.push_back(out.floats()[0]); }, {}, &ran_by);
   ASSERT_FALSE(r.failure);
   ASSERT_EQ(outputs.size(), 300u);
@@ -144,7 +144,7 @@ TEST(DataParallel, PullSchedulingGivesASlowerReplicaFewerFrames) {
   testing::CountingSource source;
   constexpr uint64_t kFrames = 200;
   const PipelineResult r = run_data_parallel(
-      replicas, kFrames, [&](uint64_t s) -> const Handoff& { return source(s); },
+      replicas, kFrames, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [](uint64_t, const Handoff&) {}, {2, nullptr});
   ASSERT_FALSE(r.failure);
   ASSERT_EQ(r.frames_done, kFrames);
@@ -175,9 +175,9 @@ TEST(DataParallel, ReorderBufferBoundsFramesInFlight) {
     std::atomic<int64_t> taken{0}, delivered{0}, worst{0};
     const PipelineResult r = run_data_parallel(
         replicas, 300,
-        [&](uint64_t s) -> const Handoff& {
+        [&](uint64_t s) -> const Handoff* {
           worst = std::max(worst.load(), ++taken - delivered.load());
-          return source(s);
+          return &source(s);
         },
         [&](uint64_t, const Handoff&) { ++delivered; }, {capacity, nullptr});
     ASSERT_FALSE(r.failure);
@@ -213,7 +213,7 @@ TEST_P(DataParallelFault, AFailingReplicaStopsTheRunAndIsNamed) {
   PipelineResult r;
   within_deadline(60, [&] {
     r = run_data_parallel(
-        replicas, 100000, [&](uint64_t s) -> const Handoff& { return source(s); },
+        replicas, 100000, [&](uint64_t s) -> const Handoff* { return &source(s); },
         [&](uint64_t seq, const Handoff&) { EXPECT_EQ(seq, seen++); }, {1, nullptr});
   });
   ASSERT_TRUE(r.failure);
@@ -243,7 +243,7 @@ TEST(DataParallel, FailingSinkSourceAndEnterAreReported) {
     PipelineResult r;
     within_deadline(60, [&] {
       r = run_data_parallel(
-          replicas, 1000, [&](uint64_t s) -> const Handoff& { return source(s); },
+          replicas, 1000, [&](uint64_t s) -> const Handoff* { return &source(s); },
           [&](uint64_t seq, const Handoff& out) {
             if (seq == 3) {
               ran_frame_3 = out.floats()[0] >= 1e6f ? 1 : 0;
@@ -267,9 +267,9 @@ TEST(DataParallel, FailingSinkSourceAndEnterAreReported) {
     within_deadline(60, [&] {
       r = run_data_parallel(
           replicas, 1000,
-          [&](uint64_t s) -> const Handoff& {
+          [&](uint64_t s) -> const Handoff* {
             if (s == 40) throw std::runtime_error("camera gone");
-            return source(s);
+            return &source(s);
           },
           [](uint64_t, const Handoff&) {});
     });
@@ -289,7 +289,7 @@ TEST(DataParallel, FailingSinkSourceAndEnterAreReported) {
     PipelineResult r;
     within_deadline(60, [&] {
       r = run_data_parallel(
-          replicas, 100000, [&](uint64_t s) -> const Handoff& { return source(s); },
+          replicas, 100000, [&](uint64_t s) -> const Handoff* { return &source(s); },
           [](uint64_t, const Handoff&) {});
     });
     ASSERT_TRUE(r.failure);
@@ -312,7 +312,7 @@ TEST(DataParallel, StopFlagEndsTheRunWithCompletedFramesKept) {
   PipelineResult r;
   within_deadline(60, [&] {
     r = run_data_parallel(
-        replicas, 1000000, [&](uint64_t s) -> const Handoff& { return source(s); },
+        replicas, 1000000, [&](uint64_t s) -> const Handoff* { return &source(s); },
         [&](uint64_t seq, const Handoff& out) {
           EXPECT_EQ(seq, seen++);
           EXPECT_EQ(out.floats()[0], static_cast<float>(seq));
@@ -338,14 +338,14 @@ TEST(DataParallel, NoFramesAndNoReplicas) {
   testing::CountingSource source;
   int calls = 0;
   PipelineResult r = run_data_parallel(
-      replicas, 0, [&](uint64_t s) -> const Handoff& { return source(s); },
+      replicas, 0, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [&](uint64_t, const Handoff&) { ++calls; });
   EXPECT_FALSE(r.failure);
   EXPECT_EQ(r.frames_done, 0u);
   EXPECT_EQ(calls, 0);
   std::vector<PipelineStage> none;
   r = run_data_parallel(
-      none, 10, [&](uint64_t s) -> const Handoff& { return source(s); },
+      none, 10, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [&](uint64_t, const Handoff&) { ++calls; });
   EXPECT_EQ(r.frames_done, 0u);
   EXPECT_EQ(calls, 0);

@@ -54,7 +54,7 @@ TEST(Hybrid, HundredThousandFramesArriveOnceAndInOrder) {
   testing::CountingSource source;
   uint64_t expected = 0, wrong = 0;
   const PipelineResult r = run_hybrid(
-      groups, kFrames, [&](uint64_t s) -> const Handoff& { return source(s); },
+      groups, kFrames, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [&](uint64_t seq, const Handoff& out) {
         if (seq != expected || out.floats()[0] != static_cast<float>(seq)) ++wrong;
         ++expected;
@@ -79,7 +79,7 @@ TEST(Hybrid, StagesApplyInOrder) {
   testing::CountingSource source;
   std::vector<float> got;
   run_hybrid(
-      groups, 50, [&](uint64_t s) -> const Handoff& { return source(s); },
+      groups, 50, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [&](uint64_t, const Handoff& out) { got.push_back(out.floats()[0]); });
   ASSERT_EQ(got.size(), 50u);
   for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], static_cast<float>(i) + 11.0f);
@@ -95,7 +95,7 @@ TEST(Hybrid, ReplicatingTheSlowStageAddsItsRate) {
     groups.push_back(group(replicas, 0.0f, 2 * kT));
     groups.push_back(group(1, 0.0f, kT));
     const PipelineResult r = run_hybrid(
-        groups, kN, [&](uint64_t s) -> const Handoff& { return source(s); },
+        groups, kN, [&](uint64_t s) -> const Handoff* { return &source(s); },
         [](uint64_t, const Handoff&) {}, {2, nullptr});
     EXPECT_EQ(r.frames_done, static_cast<uint64_t>(kN));
     return r.wall_ms;
@@ -111,7 +111,7 @@ TEST(Hybrid, AFailingReplicaIsNamedAcrossGroupsAndNothingHangs) {
   groups.push_back(group(1, 0.0f));
   testing::CountingSource source;
   const PipelineResult r = run_hybrid(
-      groups, 1000, [&](uint64_t s) -> const Handoff& { return source(s); },
+      groups, 1000, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [](uint64_t, const Handoff&) {});
   ASSERT_TRUE(r.failure);
   EXPECT_EQ(r.failure->stage_name.rfind("middle", 0), 0u);
@@ -127,7 +127,7 @@ TEST(Hybrid, AFailingSinkEndsEveryGroup) {
   groups.push_back(group(1, 0.0f));
   testing::CountingSource source;
   const PipelineResult r = run_hybrid(
-      groups, 1000, [&](uint64_t s) -> const Handoff& { return source(s); },
+      groups, 1000, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [](uint64_t seq, const Handoff&) {
         if (seq == 5) throw std::runtime_error("sink full");
       });
@@ -144,7 +144,7 @@ TEST(Hybrid, StopFlagEndsTheRunWithCompletedFramesKept) {
   testing::CountingSource source;
   uint64_t delivered = 0;
   const PipelineResult r = run_hybrid(
-      groups, 1000000, [&](uint64_t s) -> const Handoff& { return source(s); },
+      groups, 1000000, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [&](uint64_t seq, const Handoff&) {
         EXPECT_EQ(seq, delivered);
         if (++delivered == 100) stop = true;

@@ -48,7 +48,7 @@ TEST(Pipeline, HundredThousandFramesArriveOnceAndInOrder) {
   testing::CountingSource source;
   uint64_t expected = 0, wrong = 0;
   const PipelineResult r = run_pipeline(
-      stages, kFrames, [&](uint64_t s) -> const Handoff& { return source(s); },
+      stages, kFrames, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [&](uint64_t seq, const Handoff& out) {
         if (seq != expected || out.floats()[0] != static_cast<float>(seq)) ++wrong;
         ++expected;
@@ -70,7 +70,7 @@ TEST(Pipeline, StagesApplyInOrder) {
   testing::CountingSource source;
   std::vector<float> outputs;
   run_pipeline(
-      stages, 5, [&](uint64_t s) -> const Handoff& { return source(s); },
+      stages, 5, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [&](uint64_t, const Handoff& out) { outputs.push_back(out.floats()[0]); });
   EXPECT_EQ(outputs, (std::vector<float>{11, 12, 13, 14, 15}));
 }
@@ -89,9 +89,9 @@ int64_t worst_in_flight(uint64_t frames, const PipelineOptions& options) {
   testing::CountingSource source;
   const PipelineResult r = run_pipeline(
       stages, frames,
-      [&](uint64_t s) -> const Handoff& {
+      [&](uint64_t s) -> const Handoff* {
         worst = std::max(worst, in_flight.load());
-        return source(s);
+        return &source(s);
       },
       [](uint64_t, const Handoff&) {}, options);
   EXPECT_EQ(r.frames_done, frames);
@@ -132,7 +132,7 @@ TEST(Pipeline, StagesOverlap) {
     PipelineOptions options{2, nullptr};
     options.max_in_flight = max_in_flight;
     const PipelineResult r = run_pipeline(
-        stages, kN, [&](uint64_t s) -> const Handoff& { return source(s); },
+        stages, kN, [&](uint64_t s) -> const Handoff* { return &source(s); },
         [](uint64_t, const Handoff&) {}, options);
     EXPECT_EQ(r.frames_done, static_cast<uint64_t>(kN));
     return r.wall_ms;
@@ -157,7 +157,7 @@ TEST(Pipeline, AFailureWhileTheFirstStageWaitsForRoomEndsTheRun) {
   PipelineOptions one_at_a_time{4, nullptr};
   one_at_a_time.max_in_flight = 1;
   const PipelineResult r = run_pipeline(
-      stages, 100, [&](uint64_t s) -> const Handoff& { return source(s); },
+      stages, 100, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [](uint64_t, const Handoff&) {}, one_at_a_time);
   ASSERT_TRUE(r.failure);
   EXPECT_EQ(r.failure->stage, 1u);
@@ -174,7 +174,7 @@ TEST_P(PipelineFault, AFailingStageStopsTheRunAndIsNamed) {
   auto stages = stages_of(std::move(parts));
   testing::CountingSource source;
   const PipelineResult r = run_pipeline(
-      stages, 1000, [&](uint64_t s) -> const Handoff& { return source(s); },
+      stages, 1000, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [](uint64_t, const Handoff&) {}, {2, nullptr});
   ASSERT_TRUE(r.failure);
   EXPECT_EQ(r.failure->stage, failing);
@@ -194,7 +194,7 @@ TEST(Pipeline, FailingSinkAndEnterAreReported) {
     auto stages = stages_of(std::move(parts));
     testing::CountingSource source;
     const PipelineResult r = run_pipeline(
-        stages, 100, [&](uint64_t s) -> const Handoff& { return source(s); },
+        stages, 100, [&](uint64_t s) -> const Handoff* { return &source(s); },
         [](uint64_t seq, const Handoff&) {
           if (seq == 3) throw std::runtime_error("disk full");
         });
@@ -210,7 +210,7 @@ TEST(Pipeline, FailingSinkAndEnterAreReported) {
     stages[1].enter = [] { throw std::runtime_error("no such core"); };
     testing::CountingSource source;
     const PipelineResult r = run_pipeline(
-        stages, 100, [&](uint64_t s) -> const Handoff& { return source(s); },
+        stages, 100, [&](uint64_t s) -> const Handoff* { return &source(s); },
         [](uint64_t, const Handoff&) {});
     ASSERT_TRUE(r.failure);
     EXPECT_EQ(r.failure->stage, 1u);
@@ -228,7 +228,7 @@ TEST(Pipeline, StopFlagEndsTheRunWithCompletedFramesKept) {
   testing::CountingSource source;
   uint64_t seen = 0;
   const PipelineResult r = run_pipeline(
-      stages, 1000000, [&](uint64_t s) -> const Handoff& { return source(s); },
+      stages, 1000000, [&](uint64_t s) -> const Handoff* { return &source(s); },
       [&](uint64_t seq, const Handoff&) {
         EXPECT_EQ(seq, seen++);
         if (seq == 50) stop = true;

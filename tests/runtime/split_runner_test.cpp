@@ -95,7 +95,7 @@ TEST(SplitRunner, Lenet5HybridMatchesItsPipelineRunInTurn) {
   constexpr uint64_t kFrames = 64;
   uint64_t checked = 0;
   const PipelineResult r = run_hybrid(
-      groups, kFrames, [&](uint64_t s) -> const Handoff& { return frames[s % frames.size()]; },
+      groups, kFrames, [&](uint64_t s) -> const Handoff* { return &frames[s % frames.size()]; },
       [&](uint64_t seq, const Handoff& out) {
         EXPECT_EQ(out.to_floats(), want[seq % frames.size()]) << "frame " << seq;
         ++checked;

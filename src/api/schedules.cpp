@@ -1,15 +1,16 @@
-#include "cli/schedules.h"
+#include "api/schedules.h"
 
 #include <algorithm>
 #include <iomanip>
 #include <sstream>
 
+#include "common/error.h"
 #include "exec/element.h"
 #include "graph/units.h"
 #include "profile/calibration_cache.h"
 #include "runtime/split_runner.h"
 
-namespace splitinfer::cli {
+namespace splitinfer {
 
 namespace {
 
@@ -31,20 +32,6 @@ std::string db_text(double db) {
 }
 
 }  // namespace
-
-void add_schedule_options(CLI::App* cmd, ScheduleOptions& o) {
-  cmd->add_option("--schedule", o.schedule,
-                  "auto (the fastest kind), pipeline (a split), data-parallel (every element "
-                  "runs the whole model on the frames it takes) or hybrid (pipeline stages "
-                  "replicated over groups of elements; planned, not run)")
-      ->default_val("auto")
-      ->check(CLI::IsMember({"auto", "pipeline", "data-parallel", "hybrid"}));
-  cmd->add_option_function<double>(
-         "--min-sqnr", [&o](double db) { o.min_sqnr_db = db; },
-         "Fidelity floor: the fastest schedule whose outputs keep at least this SQNR (dB) "
-         "against FP32 on every compared frame")
-      ->check(CLI::Range(-1000.0, 1000.0));
-}
 
 FidelityMeter::FidelityMeter(const Graph& graph, const std::vector<std::string>& elements,
                              const Calibration* calibration)
@@ -197,4 +184,4 @@ nlohmann::json candidate_json(const Candidate& c) {
   return j;
 }
 
-}  // namespace splitinfer::cli
+}  // namespace splitinfer

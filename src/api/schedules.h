@@ -4,25 +4,22 @@
 // measured where the choice or the report needs it.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "cli/planning.h"
+#include "api/planning.h"
 #include "plan/schedule.h"
 #include "profile/fidelity_cache.h"
 #include "runtime/pipeline.h"
 
-namespace splitinfer::cli {
+namespace splitinfer {
 
 struct ScheduleOptions {
   std::string schedule = "auto";
   std::optional<double> min_sqnr_db;
 };
-
-void add_schedule_options(CLI::App* cmd, ScheduleOptions& o);
 
 // Measures how faithful a schedule's outputs are to FP32's on the 8 noise
 // frames `run` compares with (runtime/split_runner.h input_frames), running
@@ -92,4 +89,4 @@ void measure_every_fidelity(Schedules& schedules, FidelityMeter& meter);
 // measured), splits for pipelines and hybrids, and a hybrid's stages.
 nlohmann::json candidate_json(const Candidate& c);
 
-}  // namespace splitinfer::cli
+}  // namespace splitinfer

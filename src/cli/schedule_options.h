@@ -1,0 +1,12 @@
+// --schedule and --min-sqnr, shared by `plan`, `run` and `report frontier`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "api/schedules.h"
+
+namespace splitinfer::cli {
+
+void add_schedule_options(CLI::App* cmd, ScheduleOptions& o);
+
+}  // namespace splitinfer::cli
