@@ -6,8 +6,9 @@
 # splitinfer_sources(OUT ROOT [ITEM...]) sets OUT to the .cpp files under
 # ROOT/src/ITEM for each ITEM (a module directory, searched recursively, or one
 # file such as profile/timing.cpp), or under all of ROOT/src when no ITEM is
-# given. The command line (src/cli) and the libtorch GNN module
-# (src/predict/torch), targets of their own, are never in the list. Globbed with
+# given. The command line (src/cli), the libtorch GNN module
+# (src/predict/torch) and the public API (src/api, libsplitinfer.so), targets
+# of their own, are never in the list. Globbed with
 # CONFIGURE_DEPENDS: a file added or removed re-runs CMake.
 function(splitinfer_sources out root)
   set(patterns)
@@ -28,7 +29,7 @@ function(splitinfer_sources out root)
     set(patterns ${root}/src/*.cpp)
   endif()
   file(GLOB_RECURSE files CONFIGURE_DEPENDS ${patterns})
-  list(FILTER files EXCLUDE REGEX "/src/(cli|predict/torch)/")
+  list(FILTER files EXCLUDE REGEX "/src/(cli|api|predict/torch)/")
   list(REMOVE_DUPLICATES files)
   set(${out} ${files} PARENT_SCOPE)
 endfunction()

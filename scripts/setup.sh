@@ -23,6 +23,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   valgrind               # memcheck over the CLI (tests/asan/run_valgrind.sh)
   python3 python3-torch python3-torchvision python3-onnx  # reference exporter for tests
+  python3-dev pybind11-dev python3-numpy python3-pytest   # the Python module and its tests
   libonnx-testdata       # ONNX's backend node tests (tests/onnx_node)
 )
 

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "api/planning.h"
 #include "cli/calibration_options.h"
+#include "workflow/planning.h"
 
 namespace splitinfer::cli {
 

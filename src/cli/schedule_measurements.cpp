@@ -52,11 +52,7 @@ void measure_data_parallel_on(const Graph& graph, const Planning& planning,
 
 }  // namespace
 
-[[noreturn]] void fail_stage(const StageFailure& f) {
-  fail(ErrorKind::stage_failed, "stage " + std::to_string(f.stage + 1) + " (" + f.stage_name +
-                                    ") failed on frame " + std::to_string(f.frame) + ": " +
-                                    f.message);
-}
+[[noreturn]] void fail_stage(const StageFailure& f) { throw stage_error(f); }
 
 ScheduleMeasurements measure_schedules(const Graph& graph, const Planning& planning,
                                        const std::vector<int>& cuts,

@@ -3,7 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "api/schedules.h"
+#include "workflow/schedules.h"
 
 namespace splitinfer::cli {
 

@@ -88,9 +88,8 @@ class DataParallelRun {
           std::lock_guard take(take_mutex_);
           {
             std::unique_lock lock(mutex_);
-            room_.wait(lock, [&] {
-              return aborted_ || ended_ || next_take_ < next_deliver_ + window_;
-            });
+            room_.wait(lock,
+                       [&] { return aborted_ || ended_ || next_take_ < next_deliver_ + window_; });
             if (aborted_ || ended_) break;
             if (options_.stop && options_.stop->load()) {
               result_.stopped = true;

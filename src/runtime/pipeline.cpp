@@ -173,6 +173,12 @@ class PipelineRun {
 
 }  // namespace
 
+Error stage_error(const StageFailure& f) {
+  return Error(ErrorKind::stage_failed, "stage " + std::to_string(f.stage + 1) + " (" +
+                                            f.stage_name + ") failed on frame " +
+                                            std::to_string(f.frame) + ": " + f.message);
+}
+
 PipelineResult run_pipeline(std::vector<PipelineStage>& stages, uint64_t frames,
                             const FrameSource& source, const FrameSink& sink,
                             const PipelineOptions& options) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "exec/backend.h"
 #include "exec/handoff.h"
 
@@ -30,6 +31,10 @@ struct StageFailure {
   uint64_t frame = 0;
   std::string message;
 };
+
+// The Error a failed run is reported with (stage_failed): the stage
+// (counted from 1), its element, the frame and what the stage threw.
+Error stage_error(const StageFailure& failure);
 
 struct PipelineOptions {
   size_t queue_capacity = 2;

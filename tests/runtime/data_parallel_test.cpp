@@ -351,5 +351,48 @@ TEST(DataParallel, NoFramesAndNoReplicas) {
   EXPECT_EQ(calls, 0);
 }
 
+// A source that waits for the previous result before making the next frame
+// must not hold up that result's delivery: with the source called under the
+// delivery lock, this run would never finish.
+TEST(DataParallel, ASourceThatWaitsForResultsDoesNotHoldUpDelivery) {
+  std::vector<std::unique_ptr<Partition>> parts;
+  parts.push_back(std::make_unique<EchoPartition>(0.5f));
+  parts.push_back(std::make_unique<EchoPartition>(0.5f, 200));
+  auto replicas = replicas_of(std::move(parts));
+  testing::LockstepStream stream(60);
+  PipelineResult r;
+  within_deadline(60, [&] {
+    r = run_data_parallel(
+        replicas, UINT64_MAX, [&](uint64_t s) { return stream.next(s); },
+        [&](uint64_t seq, const Handoff& out) { stream.delivered(seq, out); });
+  });
+  ASSERT_FALSE(r.failure);
+  EXPECT_EQ(r.frames_done, 60u);
+  ASSERT_EQ(stream.outputs.size(), 60u);
+  for (size_t i = 0; i < 60; ++i) EXPECT_EQ(stream.outputs[i], static_cast<float>(i) + 0.5f);
+}
+
+TEST(DataParallel, OnFailureHearsOfTheFailureBeforeTheRunEnds) {
+  std::vector<std::unique_ptr<Partition>> parts;
+  parts.push_back(std::make_unique<EchoPartition>(0.0f, 0, 30));
+  parts.push_back(std::make_unique<EchoPartition>(0.0f, 0, 30));
+  auto replicas = replicas_of(std::move(parts));
+  testing::CountingSource source;
+  std::atomic<int> heard{0};
+  PipelineOptions options;
+  options.on_failure = [&](const StageFailure& f) {
+    ++heard;
+    EXPECT_NE(f.message.find("injected fault"), std::string::npos);
+  };
+  PipelineResult r;
+  within_deadline(60, [&] {
+    r = run_data_parallel(
+        replicas, 1000, [&](uint64_t s) -> const Handoff* { return &source(s); },
+        [](uint64_t, const Handoff&) {}, options);
+  });
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(heard.load(), 1);
+}
+
 }  // namespace
 }  // namespace splitinfer

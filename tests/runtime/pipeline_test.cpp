@@ -249,5 +249,45 @@ TEST(Pipeline, SteadyPeriodSkipsWarmup) {
   EXPECT_DOUBLE_EQ(steady_period_ms(r, 1), 10.0);
 }
 
+// An endless run fed by a source that waits for frames and then ends the
+// stream: every frame made is delivered, in order, and the run ends.
+TEST(Pipeline, ASourceThatWaitsAndEndsTheStreamEndsTheRun) {
+  std::vector<std::unique_ptr<Partition>> parts;
+  parts.push_back(std::make_unique<AddPartition>(1.0f));
+  parts.push_back(std::make_unique<AddPartition>(10.0f));
+  auto stages = stages_of(std::move(parts));
+  testing::LockstepStream stream(50);
+  const PipelineResult r = run_pipeline(
+      stages, UINT64_MAX, [&](uint64_t s) { return stream.next(s); },
+      [&](uint64_t seq, const Handoff& out) { stream.delivered(seq, out); });
+  ASSERT_FALSE(r.failure);
+  EXPECT_FALSE(r.stopped);
+  EXPECT_EQ(r.frames_done, 50u);
+  ASSERT_EQ(stream.outputs.size(), 50u);
+  for (size_t i = 0; i < 50; ++i) EXPECT_EQ(stream.outputs[i], static_cast<float>(i) + 11.0f);
+}
+
+TEST(Pipeline, OnFailureHearsOfTheFirstFailureOnce) {
+  std::vector<std::unique_ptr<Partition>> parts;
+  parts.push_back(std::make_unique<AddPartition>(0.0f));
+  parts.push_back(std::make_unique<AddPartition>(0.0f, 7));
+  auto stages = stages_of(std::move(parts));
+  testing::CountingSource source;
+  std::atomic<int> heard{0};
+  PipelineOptions options;
+  options.on_failure = [&](const StageFailure& f) {
+    ++heard;
+    EXPECT_EQ(f.stage, 1u);
+    EXPECT_EQ(f.frame, 7u);
+  };
+  const PipelineResult r = run_pipeline(
+      stages, 100, [&](uint64_t s) -> const Handoff* { return &source(s); },
+      [](uint64_t, const Handoff&) {}, options);
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(heard.load(), 1);
+  EXPECT_EQ(std::string(stage_error(*r.failure).what()),
+            "stage 2 (stage1) failed on frame 7: injected fault at frame 7");
+}
+
 }  // namespace
 }  // namespace splitinfer

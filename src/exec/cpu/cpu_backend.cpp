@@ -98,7 +98,10 @@ class CpuPartition : public Partition {
     if (input_ && input_->type == input.type() && input_->layout == input.layout() &&
         input_->scale == input.scale())
       return *input_;
-    InputReorder r{input.type(), input.layout(), input.scale()};
+    InputReorder r;
+    r.type = input.type();
+    r.layout = input.layout();
+    r.scale = input.scale();
     r.from = dnnl::memory(describe(input), cpu_engine(), DNNL_MEMORY_NONE);
     const dnnl::memory& mem = program_.input.mem;
     if (r.from.get_desc() != mem.get_desc() || input.scale() != program_.input.scale) {

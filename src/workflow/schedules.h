@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "api/planning.h"
 #include "plan/schedule.h"
 #include "profile/fidelity_cache.h"
 #include "runtime/pipeline.h"
+#include "workflow/planning.h"
 
 namespace splitinfer {
 

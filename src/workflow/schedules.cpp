@@ -1,4 +1,4 @@
-#include "api/schedules.h"
+#include "workflow/schedules.h"
 
 #include <algorithm>
 #include <iomanip>

@@ -1,4 +1,4 @@
-#include "api/planning.h"
+#include "workflow/planning.h"
 
 #include <unistd.h>
 
