@@ -43,7 +43,8 @@ install(FILES ${CMAKE_BINARY_DIR}/splitinfer.pc DESTINATION ${CMAKE_INSTALL_LIBD
 find_package(Python3 REQUIRED COMPONENTS Interpreter Development.Module)
 find_package(pybind11 CONFIG REQUIRED)
 set(SPLITINFER_PYTHON_DIR ${CMAKE_BINARY_DIR}/python/splitinfer)
-pybind11_add_module(splitinfer_python MODULE ${CMAKE_SOURCE_DIR}/python/splitinfer_module.cpp)
+# NO_EXTRAS: no link-time optimisation (a slow link, and GCC 12 warns falsely under it).
+pybind11_add_module(splitinfer_python MODULE NO_EXTRAS ${CMAKE_SOURCE_DIR}/python/splitinfer_module.cpp)
 set_target_properties(splitinfer_python PROPERTIES
   OUTPUT_NAME _splitinfer LIBRARY_OUTPUT_DIRECTORY ${SPLITINFER_PYTHON_DIR}
   INSTALL_RPATH "$ORIGIN/../../..")

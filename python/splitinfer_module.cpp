@@ -170,6 +170,30 @@ PYBIND11_MODULE(_splitinfer, m) {
       .def("close", &Pipeline::close, py::call_guard<py::gil_scoped_release>(),
            "Waits for the frames in flight and stops; raises a failed stage's splitinfer.Error");
 
+  py::class_<FrameSource>(m, "FrameSource",
+                          "Model inputs decoded from a video, an image or a directory of "
+                          "images (preprocessed like `splitinfer infer --input IMAGE`), "
+                          "decoded ahead on a thread of its own; iterate over it")
+      .def(py::init([](const std::string& path, const Model& model, size_t prefetch) {
+             py::gil_scoped_release release;
+             return FrameSource(path, model, prefetch);
+           }),
+           "path"_a, "model"_a, "prefetch"_a = 4)
+      .def("__iter__", [](FrameSource& s) -> FrameSource& { return s; })
+      .def("__next__",
+           [](FrameSource& s) {
+             std::optional<Tensor> t;
+             {
+               py::gil_scoped_release release;
+               t = s.next();
+             }
+             if (!t) throw py::stop_iteration();
+             return to_array(std::move(*t));
+           })
+      .def_property_readonly("frames_read", &FrameSource::frames_read)
+      .def_property_readonly("decode_ms_median", &FrameSource::decode_ms_median,
+                             "measured time to decode and preprocess a frame");
+
   py::class_<Model>(m, "Model", "A loaded model (splitinfer.load)")
       .def(
           "inspect", [](const Model& model) { return info_dict(model.inspect()); },

@@ -20,6 +20,8 @@ packages=(
   libsqlite3-dev nlohmann-json3-dev libcli11-dev libeigen3-dev zlib1g-dev
   libxgboost-dev         # gradient-boosted trees: the split predictors' baseline
   libpng-dev libjpeg62-turbo-dev  # PNG / JPEG images as inputs (--input, --calib)
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # video frame sources
+  ffmpeg                 # writes the test videos
   libgtest-dev libgmock-dev libbenchmark-dev
   valgrind               # memcheck over the CLI (tests/asan/run_valgrind.sh)
   python3 python3-torch python3-torchvision python3-onnx  # reference exporter for tests

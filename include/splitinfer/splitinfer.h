@@ -164,6 +164,36 @@ class SPLITINFER_API Pipeline {
   std::unique_ptr<Impl> impl_;
 };
 
+class Model;
+
+// Model inputs decoded from a video file (every frame, FFmpeg), a PNG/JPEG
+// image, or a directory of images (sorted by name), each preprocessed as
+// `splitinfer infer --input IMAGE` does (resize, center crop, ImageNet
+// mean/std; luminance for a 1-channel input). Decoding runs on a thread of
+// its own, up to `prefetch` frames ahead, so that it overlaps inference.
+class SPLITINFER_API FrameSource {
+ public:
+  // Opens the source and decodes its first frame: a missing, corrupt or
+  // empty source, or a model input an image cannot feed, throws here.
+  FrameSource(const std::string& path, const Model& model, size_t prefetch = 4);
+  FrameSource(FrameSource&&) noexcept;
+  FrameSource& operator=(FrameSource&&) noexcept;
+  ~FrameSource();
+
+  // The next input, or none after the last; throws an Error naming the file
+  // and frame for a corrupt frame.
+  std::optional<Tensor> next();
+
+  uint64_t frames_read() const;  // handed out by next()
+  // Median time to decode and preprocess a frame so far (measured).
+  double decode_ms_median() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 // A loaded model, weights included. Cheap to copy (shared, immutable).
 class SPLITINFER_API Model {
  public:

@@ -7,7 +7,7 @@ pipeline stages, or data-parallel replicas), and run the plan on frames:
     model = splitinfer.load("resnet18")
     plan = model.plan(devices=["cpu0:int8", "cpu1:fp32"])
     with model.pipeline(plan) as pipeline:
-        for output in pipeline.run(frames):
+        for output in pipeline.run(splitinfer.VideoSource("clip.mp4", model)):
             ...
     print(pipeline.stats().period_ms)
 
@@ -18,11 +18,14 @@ splitinfer.Error with the command line's messages.
 
 import collections
 
-from ._splitinfer import (Error, Future, Model, Pipeline, Plan, ScheduleCandidate, StagePlan,
-                          StageStats, Stats)
+from ._splitinfer import (Error, FrameSource, Future, Model, Pipeline, Plan, ScheduleCandidate,
+                          StagePlan, StageStats, Stats)
 
-__all__ = ["Error", "Future", "Model", "Pipeline", "Plan", "ScheduleCandidate", "StagePlan",
-           "StageStats", "Stats", "from_onnx", "load"]
+# Frames of a video file (or images): FrameSource under the name users look for.
+VideoSource = FrameSource
+
+__all__ = ["Error", "FrameSource", "Future", "Model", "Pipeline", "Plan", "ScheduleCandidate",
+           "StagePlan", "StageStats", "Stats", "VideoSource", "from_onnx", "load"]
 
 
 def load(model, seed=0, weights=None, input_shapes=None):

@@ -52,7 +52,7 @@ struct Pipeline::Impl {
     runtime_options_.on_failure = [this](const StageFailure& f) { fail_all(f); };
     start_ = Clock::now();
     runner_ = std::thread([this, data_parallel] {
-      const FrameSource source = [this](uint64_t) { return next_frame(); };
+      const ::splitinfer::FrameSource source = [this](uint64_t) { return next_frame(); };
       const FrameSink sink = [this](uint64_t seq, const Handoff& out) { deliver(seq, out); };
       const uint64_t endless = std::numeric_limits<uint64_t>::max();
       PipelineResult result =

@@ -1,6 +1,7 @@
 #include "runtime/split_runner.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "common/on_own_thread.h"
 #include "exec/backend.h"
@@ -93,6 +94,17 @@ PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
                                      const PipelineOptions& options,
                                      std::vector<Handoff>* first_outputs) {
   return measure(run_pipeline, stages, frames, count, options, first_outputs);
+}
+
+PipelineMeasurement measure_pipeline_fed(std::vector<PipelineStage>& stages,
+                                         const FrameSource& source,
+                                         const PipelineOptions& options) {
+  PipelineMeasurement m;
+  m.result = run_pipeline(
+      stages, std::numeric_limits<uint64_t>::max(), source, [](uint64_t, const Handoff&) {},
+      options);
+  m.period_ms = steady_period_ms(m.result, std::min<size_t>(10, m.result.frames_done / 10));
+  return m;
 }
 
 PipelineMeasurement measure_data_parallel(std::vector<PipelineStage>& replicas,

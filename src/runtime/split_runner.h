@@ -45,6 +45,11 @@ PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
                                      const PipelineOptions& options,
                                      std::vector<Handoff>* first_outputs);
 
+// The stages fed by `source` until it ends the stream (a video decoded
+// ahead by runtime/prefetched_frames.h, say); outputs are not kept.
+PipelineMeasurement measure_pipeline_fed(std::vector<PipelineStage>& stages,
+                                         const FrameSource& source, const PipelineOptions& options);
+
 // The same over data-parallel replicas (runtime/data_parallel.h).
 PipelineMeasurement measure_data_parallel(std::vector<PipelineStage>& replicas,
                                           const std::vector<Handoff>& frames, int count,

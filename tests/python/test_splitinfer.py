@@ -159,3 +159,30 @@ def test_bad_input_is_one_clear_error(lenet):
         splitinfer.from_onnx(b"not a protobuf")
     with pytest.raises(splitinfer.Error, match="resnet18"):
         lenet.pipeline(splitinfer.load("resnet18").plan(devices=["sim:vck190-dpu", "sim:rtx2080"]))
+
+
+def write_video(path, frames, size="64x48"):
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    f"testsrc=size={size}:rate=30", "-frames:v", str(frames), "-c:v", "mpeg4",
+                    str(path)], check=True)
+
+
+def test_a_video_source_feeds_a_pipeline(lenet, tmp_path):
+    video = tmp_path / "clip.mp4"
+    write_video(video, 45)
+    source = splitinfer.VideoSource(str(video), lenet)
+    frames_in = list(splitinfer.VideoSource(str(video), lenet))
+    assert len(frames_in) == 45 and frames_in[0].shape == (1, 1, 32, 32)
+    with lenet.pipeline(plan(lenet, [0])) as pipeline:
+        got = list(pipeline.run(source))
+    assert source.frames_read == 45 and source.decode_ms_median > 0
+    assert [y.tobytes() for y in got] == [lenet.infer(x, device="cpu1:fp32").tobytes()
+                                          for x in frames_in]
+
+
+def test_a_bad_video_is_one_clear_error(lenet, tmp_path):
+    with pytest.raises(splitinfer.Error, match="no such file"):
+        splitinfer.VideoSource(str(tmp_path / "missing.mp4"), lenet)
+    (tmp_path / "broken.mp4").write_bytes(b"\x00" * 3000)
+    with pytest.raises(splitinfer.Error, match="broken.mp4"):
+        splitinfer.VideoSource(str(tmp_path / "broken.mp4"), lenet)

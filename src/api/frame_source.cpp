@@ -1,0 +1,43 @@
+// The public FrameSource (include/splitinfer/splitinfer.h): an InputStream
+// (source/input_stream.h) decoded ahead on its own thread by the runtime's
+// source stage (runtime/prefetched_frames.h).
+#include <memory>
+
+#include "api/model_impl.h"
+#include "common/statistics.h"
+#include "runtime/prefetched_frames.h"
+#include "source/input_stream.h"
+
+namespace splitinfer::api {
+
+struct FrameSource::Impl {
+  Impl(const std::string& path, const Shape& shape, size_t prefetch)
+      : stream(std::make_unique<InputStream>(path, shape)),
+        frames([s = stream.get()] { return s->next(); }, prefetch) {}
+  std::unique_ptr<InputStream> stream;
+  PrefetchedFrames frames;  // after `stream`: destroyed (joined) before it
+  uint64_t taken = 0;       // frames handed to the caller
+};
+
+FrameSource::FrameSource(const std::string& path, const Model& model, size_t prefetch)
+    : impl_(std::make_unique<Impl>(path, model.inspect().inputs.at(0).shape,
+                                   std::max<size_t>(prefetch, 1))) {}
+FrameSource::FrameSource(FrameSource&&) noexcept = default;
+FrameSource& FrameSource::operator=(FrameSource&&) noexcept = default;
+FrameSource::~FrameSource() = default;
+
+std::optional<Tensor> FrameSource::next() {
+  const Handoff* frame = impl_->frames.next();
+  if (!frame) return std::nullopt;
+  ++impl_->taken;
+  return to_tensor(*frame);
+}
+
+uint64_t FrameSource::frames_read() const { return impl_->taken; }
+
+double FrameSource::decode_ms_median() const {
+  const std::vector<double> ms = impl_->frames.produce_ms();
+  return ms.empty() ? 0.0 : median(ms);
+}
+
+}  // namespace splitinfer::api

@@ -1,0 +1,31 @@
+// `run --source`: the pipeline fed by a frame source (a video, an image or
+// a directory of images) decoded on a thread of its own, and the same stages
+// fed from memory with frames of that source, both measured in this run: the
+// cost of decoding on the period, side by side.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "workflow/planning.h"
+
+namespace splitinfer::cli {
+
+struct SourceMeasurement {
+  std::string path;
+  uint64_t frames = 0;            // through the pipeline from the source
+  double period_ms_source = 0.0;  // measured
+  double period_ms_memory = 0.0;  // measured, the same number of frames
+  double decode_ms_median = 0.0;  // measured on the source's thread
+};
+
+SourceMeasurement measure_source(const Graph& graph, const Planning& planning,
+                                 const std::vector<int>& cuts, const std::string& path,
+                                 size_t queue, const std::atomic<bool>* stop);
+
+nlohmann::json source_json(const SourceMeasurement& m);
+
+}  // namespace splitinfer::cli
