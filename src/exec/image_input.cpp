@@ -233,19 +233,22 @@ uint8_t clamp_fixed(int32_t acc) {
   return static_cast<uint8_t>(std::clamp(acc >> kWeightBits, 0, 255));
 }
 
-Image8 resize_horizontal(const Image8& in, int out_width) {
+// Columns [first, first + count) of the image resized to `out_width`.
+Image8 resize_horizontal(const Image8& in, int out_width, int first, int count) {
   const Taps t = bilinear_taps(in.width, out_width);
   const int c = in.channels;
-  Image8 out{out_width, in.height, c, {}};
-  out.pixels.resize(static_cast<size_t>(out_width) * in.height * c);
+  Image8 out{count, in.height, c, {}};
+  out.pixels.resize(static_cast<size_t>(count) * in.height * c);
   for (int y = 0; y < in.height; ++y) {
     const uint8_t* row = in.pixels.data() + static_cast<size_t>(y) * in.width * c;
-    uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * out_width * c;
-    for (int x = 0; x < out_width; ++x) {
-      const int32_t* k = t.weights.data() + static_cast<size_t>(x) * t.ksize;
+    uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * count * c;
+    for (int x = 0; x < count; ++x) {
+      const int ox = first + x;
+      const int32_t* k = t.weights.data() + static_cast<size_t>(ox) * t.ksize;
+      const uint8_t* src = row + static_cast<size_t>(t.first[ox]) * c;
       for (int ch = 0; ch < c; ++ch) {
         int32_t acc = 1 << (kWeightBits - 1);
-        for (int i = 0; i < t.count[x]; ++i) acc += row[(t.first[x] + i) * c + ch] * k[i];
+        for (int i = 0; i < t.count[ox]; ++i) acc += src[i * c + ch] * k[i];
         dst[x * c + ch] = clamp_fixed(acc);
       }
     }
@@ -253,29 +256,50 @@ Image8 resize_horizontal(const Image8& in, int out_width) {
   return out;
 }
 
-Image8 resize_vertical(const Image8& in, int out_height) {
+// Rows [first, first + count) of the image resized to `out_height`.
+Image8 resize_vertical(const Image8& in, int out_height, int first, int count) {
   const Taps t = bilinear_taps(in.height, out_height);
   const size_t row_size = static_cast<size_t>(in.width) * in.channels;
-  Image8 out{in.width, out_height, in.channels, {}};
-  out.pixels.resize(row_size * out_height);
-  for (int y = 0; y < out_height; ++y) {
-    const int32_t* k = t.weights.data() + static_cast<size_t>(y) * t.ksize;
-    uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * row_size;
-    for (size_t j = 0; j < row_size; ++j) {
-      int32_t acc = 1 << (kWeightBits - 1);
-      for (int i = 0; i < t.count[y]; ++i)
-        acc += in.pixels[static_cast<size_t>(t.first[y] + i) * row_size + j] * k[i];
-      dst[j] = clamp_fixed(acc);
+  Image8 out{in.width, count, in.channels, {}};
+  out.pixels.resize(row_size * count);
+  std::vector<int32_t> acc(row_size);
+  for (int y = 0; y < count; ++y) {
+    const int oy = first + y;
+    const int32_t* k = t.weights.data() + static_cast<size_t>(oy) * t.ksize;
+    std::fill(acc.begin(), acc.end(), 1 << (kWeightBits - 1));
+    // Row by row, so that the inner loop runs over contiguous pixels.
+    for (int i = 0; i < t.count[oy]; ++i) {
+      const uint8_t* src = in.pixels.data() + static_cast<size_t>(t.first[oy] + i) * row_size;
+      const int32_t w = k[i];
+      for (size_t j = 0; j < row_size; ++j) acc[j] += src[j] * w;
     }
+    uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * row_size;
+    for (size_t j = 0; j < row_size; ++j) dst[j] = clamp_fixed(acc[j]);
   }
   return out;
 }
 
-// Image.resize: the horizontal pass first, each pass only when its size changes.
-Image8 resize_bilinear(Image8 image, int width, int height) {
-  if (width != image.width) image = resize_horizontal(image, width);
-  if (height != image.height) image = resize_vertical(image, height);
-  return image;
+// The window [left, left + width) x [top, top + height) of the image, copied.
+Image8 window(const Image8& in, int left, int top, int width, int height) {
+  const int c = in.channels;
+  Image8 out{width, height, c, std::vector<uint8_t>(static_cast<size_t>(width) * height * c)};
+  for (int y = 0; y < height; ++y)
+    std::copy_n(in.pixels.data() + (static_cast<size_t>(top + y) * in.width + left) * c,
+                static_cast<size_t>(width) * c,
+                out.pixels.data() + static_cast<size_t>(y) * width * c);
+  return out;
+}
+
+// Image.resize to width x height followed by the crop at (left, top) of
+// crop_w x crop_h, computing only the pixels the crop keeps (each with the
+// full resize's taps, so the result is the same): the horizontal pass first,
+// each pass only when its size changes, as Pillow does.
+Image8 resize_and_crop(const Image8& image, int width, int height, int left, int top, int crop_w,
+                       int crop_h) {
+  const Image8 columns = width != image.width ? resize_horizontal(image, width, left, crop_w)
+                                              : window(image, left, 0, crop_w, image.height);
+  return height != image.height ? resize_vertical(columns, height, top, crop_h)
+                                : window(columns, 0, top, crop_w, crop_h);
 }
 
 // convert("RGB") or convert("L"): alpha dropped, gray replicated, RGB to
@@ -385,11 +409,11 @@ std::vector<float> preprocess_image(const Image8& image, const Shape& shape,
   const int scaled_long = static_cast<int>(scaled_long_exact);
   const int new_w = w <= h ? s : scaled_long;
   const int new_h = w <= h ? scaled_long : s;
-  const Image8 resized = resize_bilinear(convert_channels(image, channels), new_w, new_h);
-
   // CenterCrop: Python's round() (half to even) of the margins.
   const int top = static_cast<int>(std::nearbyint((new_h - crop_h) / 2.0));
   const int left = static_cast<int>(std::nearbyint((new_w - crop_w) / 2.0));
+  const Image8 cropped =
+      resize_and_crop(convert_channels(image, channels), new_w, new_h, left, top, crop_w, crop_h);
 
   std::vector<float> out(static_cast<size_t>(channels) * crop_h * crop_w);
   for (int ch = 0; ch < channels; ++ch) {
@@ -398,8 +422,7 @@ std::vector<float> preprocess_image(const Image8& image, const Shape& shape,
     float* plane = out.data() + static_cast<size_t>(ch) * crop_h * crop_w;
     for (int y = 0; y < crop_h; ++y)
       for (int x = 0; x < crop_w; ++x) {
-        const uint8_t v =
-            resized.pixels[(static_cast<size_t>(top + y) * new_w + left + x) * channels + ch];
+        const uint8_t v = cropped.pixels[(static_cast<size_t>(y) * crop_w + x) * channels + ch];
         const float unit = static_cast<float>(v) / 255.0f;                       // ToTensor
         plane[static_cast<size_t>(y) * crop_w + x] = (unit - mean) / deviation;  // Normalize
       }
