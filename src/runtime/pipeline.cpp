@@ -186,7 +186,10 @@ PipelineResult run_pipeline(std::vector<PipelineStage>& stages, uint64_t frames,
 }
 
 double steady_period_ms(const PipelineResult& result, size_t warmup) {
-  const std::vector<double>& done = result.completion_ms;
+  return steady_period_ms(result.completion_ms, warmup);
+}
+
+double steady_period_ms(const std::vector<double>& done, size_t warmup) {
   if (done.size() < 2) return done.empty() ? 0.0 : done.front();
   const size_t first = std::min(warmup, done.size() - 2);
   return (done.back() - done[first]) / static_cast<double>(done.size() - 1 - first);

@@ -77,7 +77,8 @@ PipelineResult run_pipeline(std::vector<PipelineStage>& stages, uint64_t frames,
                             const PipelineOptions& options = {});
 
 // Steady-state period: the mean interval between completions after the first
-// `warmup` completions.
+// `warmup` completions (given as times from the start, in order).
+double steady_period_ms(const std::vector<double>& completion_ms, size_t warmup);
 double steady_period_ms(const PipelineResult& result, size_t warmup);
 
 }  // namespace splitinfer
