@@ -139,7 +139,8 @@ PYBIND11_MODULE(_splitinfer, m) {
   py::class_<StageStats>(m, "StageStats", "A stage's or replica's measured time")
       .def_readonly("element", &StageStats::element)
       .def_readonly("frames", &StageStats::frames)
-      .def_readonly("ms_median", &StageStats::ms_median);
+      .def_readonly("ms_median", &StageStats::ms_median)
+      .def_readonly("frame_ms", &StageStats::frame_ms, "per frame it ran, in order");
 
   py::class_<Stats>(m, "Stats", "Measured figures of a pipeline")
       .def_readonly("frames_submitted", &Stats::frames_submitted)
@@ -148,6 +149,7 @@ PYBIND11_MODULE(_splitinfer, m) {
       .def_readonly("latency_ms_p50", &Stats::latency_ms_p50)
       .def_readonly("latency_ms_p90", &Stats::latency_ms_p90)
       .def_readonly("latency_ms_p99", &Stats::latency_ms_p99)
+      .def_readonly("latency_ms", &Stats::latency_ms, "per result, in submission order")
       .def_readonly("stages", &Stats::stages, "filled once the pipeline is closed");
 
   py::class_<Future>(m, "Future", "A submitted frame's result to come")

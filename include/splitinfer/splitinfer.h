@@ -119,7 +119,8 @@ struct RunOptions {
 struct StageStats {
   std::string element;
   uint64_t frames = 0;
-  double ms_median = 0.0;  // time in the stage's kernels per frame
+  double ms_median = 0.0;        // time in the stage's kernels per frame
+  std::vector<double> frame_ms;  // the same for each frame it ran, in the order it ran them
 };
 
 // Measured.
@@ -130,6 +131,7 @@ struct Stats {
   // schedule's period when frames are submitted faster than it runs.
   double period_ms = 0.0;
   double latency_ms_p50 = 0.0, latency_ms_p90 = 0.0, latency_ms_p99 = 0.0;  // submit to result
+  std::vector<double> latency_ms;  // per result, in submission order
   std::vector<StageStats> stages;  // per stage or replica; filled once closed
 };
 
@@ -217,7 +219,10 @@ class SPLITINFER_API Model {
   // Compiles the plan's chosen schedule on its elements and starts it.
   Pipeline pipeline(const Plan& plan, const RunOptions& options = {}) const;
 
+  // What the library's own code reads a loaded model through (the command
+  // line runs its plans on this API); opaque to other programs.
   struct Impl;
+  const Impl& impl() const { return *impl_; }
 
  private:
   explicit Model(std::shared_ptr<Impl> impl);

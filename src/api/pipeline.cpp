@@ -59,6 +59,7 @@ Stats Pipeline::stats() const {
   s.frames_done = f.completion_ms.size();
   if (s.frames_done >= 2)
     s.period_ms = steady_period_ms(f.completion_ms, std::min<size_t>(10, s.frames_done / 10));
+  s.latency_ms = f.latency_ms;
   std::vector<double> sorted = f.latency_ms;
   std::sort(sorted.begin(), sorted.end());
   if (!sorted.empty()) {
@@ -69,7 +70,7 @@ Stats Pipeline::stats() const {
   const std::vector<PipelineStage>& stages = impl_->stream.stages();
   for (size_t k = 0; k < f.stage_ms.size() && k < stages.size(); ++k)
     s.stages.push_back({stages[k].name, f.stage_ms[k].size(),
-                        f.stage_ms[k].empty() ? 0.0 : median(f.stage_ms[k])});
+                        f.stage_ms[k].empty() ? 0.0 : median(f.stage_ms[k]), f.stage_ms[k]});
   return s;
 }
 

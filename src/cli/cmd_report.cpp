@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "api/model_impl.h"
 #include "cli/commands.h"
 #include "cli/plan_report.h"
 #include "cli/planning.h"
@@ -78,12 +79,13 @@ class Table1Builder {
     if (error) fail(ErrorKind::io, "cannot create " + o.out + "/plots: " + error.message());
   }
 
-  Table1Row row(const std::string& model) {
-    const Graph graph = build_zoo_model(model, 0);
+  Table1Row row(const std::string& name) {
+    const api::Model model = api::Model::load(name);  // the zoo's weights of seed 0
+    const Graph& graph = model.impl().graph;
     Table1Row row;
-    row.model = model;
+    row.model = name;
     row.units = static_cast<int>(split_units(graph).size());
-    for (const std::vector<std::string>& pair : pairs_) row.real.push_back(real(graph, pair));
+    for (const std::vector<std::string>& pair : pairs_) row.real.push_back(real(model, pair));
     if (o_.sim_devices != "none") simulated(graph, row);
     return row;
   }
@@ -103,7 +105,8 @@ class Table1Builder {
 
   // The planned split run as a pipeline, each element alone and
   // data-parallel beside it, in one measurement as `run` takes it.
-  RealResult real(const Graph& graph, const std::vector<std::string>& pair) {
+  RealResult real(const api::Model& model, const std::vector<std::string>& pair) {
+    const Graph& graph = model.impl().graph;
     const auto p = prepare_planning(graph, planning(pair[0] + "," + pair[1], "direct", ""), 2, 2);
     const Plan plan = best_plan(p->problem);
     RealResult result;
@@ -111,7 +114,7 @@ class Table1Builder {
     const std::vector<Handoff> frames = input_frames(graph, "");
     std::vector<PipelineStage> fp32 = build_stages(graph, {"cpu0:fp32"}, {}, nullptr);
     const ScheduleMeasurements m =
-        measure_schedules(graph, *p, plan.cuts, frames, outputs_in_turn(fp32, frames),
+        measure_schedules(model, *p, plan.cuts, frames, outputs_in_turn(fp32, frames),
                           {o_.frames, o_.alone_frames, 2, nullptr});
     const double first = m.alone.at(pair[0]), second = m.alone.at(pair[1]);
     result.measured = SplitResult{plan.cuts[0], first / m.pipeline.period_ms,

@@ -7,10 +7,12 @@
 #include <iostream>
 #include <memory>
 
+#include "api/model_impl.h"
 #include "cli/commands.h"
 #include "cli/interrupt_guard.h"
 #include "cli/model_options.h"
 #include "cli/plan_report.h"
+#include "cli/plan_runs.h"
 #include "cli/planning.h"
 #include "cli/schedule_measurements.h"
 #include "cli/schedule_options.h"
@@ -75,15 +77,14 @@ nlohmann::json agreement_json(const Fidelity& f) {
 }
 
 // Every split index of two elements through the pipeline.
-nlohmann::json measure_sweep(const Graph& graph, const Options& o, const Planning& planning,
+nlohmann::json measure_sweep(const api::Model& model, const Options& o, const Planning& planning,
                              const std::vector<Handoff>& frames, const InterruptGuard& interrupt) {
   nlohmann::json sweep = nlohmann::json::array();
+  const std::vector<api::Tensor> tensors = as_tensors(frames);
   for (int s = 0; s <= planning.problem.unit_count() && !interrupt.interrupted(); ++s) {
-    std::vector<PipelineStage> st =
-        build_stages(graph, planning.elements, {s}, planning.calibration.get());
     const PipelineMeasurement sm =
-        measure_pipeline(st, frames, o.sweep_frames, {o.queue, &interrupt.flag()}, nullptr);
-    if (sm.result.failure) fail_stage(*sm.result.failure);
+        run_plan(model, pipeline_plan(model.impl().graph, planning, {s}), tensors,
+                 {o.sweep_frames, o.queue, false, &interrupt.flag()}, nullptr);
     sweep.push_back({{"split", s},
                      {"period_ms_measured", sm.period_ms},
                      {"period_ms_predicted", evaluate_plan(planning.problem, {s}).period_ms}});
@@ -250,9 +251,9 @@ void print_run(const Options& o, const nlohmann::json& doc) {
 }
 
 void run_command(const Options& o) {
-  ModelRequest request = o.request;
-  request.need_weights = true;
-  const Graph graph = load_model(request);
+  const api::Model model = api::Model::load(
+      o.request.model, {o.request.seed, o.request.weights.value_or(""), o.request.input_shapes});
+  const Graph& graph = model.impl().graph;
   const std::vector<std::string> elements = comma_list(o.planning.devices);
   const std::vector<int> given =
       parse_splits(o.split, static_cast<int>(split_units(graph).size()), elements.size());
@@ -273,7 +274,7 @@ void run_command(const Options& o) {
   const InterruptGuard interrupt;  // SIGINT ends the run after the frames in flight
 
   const ScheduleMeasurements m =
-      measure_schedules(graph, *planning, s.pipeline_to_run().cuts, frames, reference,
+      measure_schedules(model, *planning, s.pipeline_to_run().cuts, frames, reference,
                         {o.frames, o.alone_frames, o.queue, &interrupt.flag()});
   if (!o.output.empty()) {
     std::vector<float> values;
@@ -282,11 +283,11 @@ void run_command(const Options& o) {
     write_tensor_file(o.output, values);
   }
   const nlohmann::json sweep = o.sweep && !m.stopped()
-                                   ? measure_sweep(graph, o, *planning, frames, interrupt)
+                                   ? measure_sweep(model, o, *planning, frames, interrupt)
                                    : nlohmann::json::array();
   nlohmann::json doc = run_document(graph, o, *planning, s, m, sweep);
   if (!o.source.empty() && !m.stopped())
-    doc["source"] = source_json(measure_source(graph, *planning, s.pipeline_to_run().cuts, o.source,
+    doc["source"] = source_json(measure_source(model, *planning, s.pipeline_to_run().cuts, o.source,
                                                o.queue, &interrupt.flag()));
   if (o.json) std::cout << doc.dump(2) << "\n";
   else print_run(o, doc);

@@ -1,7 +1,8 @@
 // The measurement `run` and `report table1` share: each element alone on the
 // whole model, the pipeline at a split and the data-parallel schedule, one
 // after another in one process on the same frames, each compared with FP32,
-// so that every ratio between them is of figures taken side by side.
+// so that every ratio between them is of figures taken side by side. The
+// schedules run through the public API (cli/plan_runs.h).
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include "cli/planning.h"
 #include "common/statistics.h"
 #include "runtime/split_runner.h"
+#include "splitinfer/splitinfer.h"
 
 namespace splitinfer::cli {
 
@@ -39,10 +41,10 @@ struct ScheduleMeasurements {
 
 // Each element of `planning` alone, then the pipeline at `cuts` (saturated,
 // then up to 30 frames one at a time), then data-parallel (skipped when the
-// pipeline was stopped), on `frames`,
+// pipeline was stopped), on `frames` (the model's inputs),
 // compared with `reference` (FP32's outputs of the same frames). A stage that
 // throws is a stage_failed Error naming the stage and frame.
-ScheduleMeasurements measure_schedules(const Graph& graph, const Planning& planning,
+ScheduleMeasurements measure_schedules(const api::Model& model, const Planning& planning,
                                        const std::vector<int>& cuts,
                                        const std::vector<Handoff>& frames,
                                        const std::vector<std::vector<float>>& reference,

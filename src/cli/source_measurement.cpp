@@ -1,10 +1,7 @@
 #include "cli/source_measurement.h"
 
-#include "cli/schedule_measurements.h"
-#include "common/statistics.h"
-#include "runtime/prefetched_frames.h"
-#include "runtime/split_runner.h"
-#include "source/input_stream.h"
+#include "api/model_impl.h"
+#include "cli/plan_runs.h"
 
 namespace splitinfer::cli {
 
@@ -15,35 +12,33 @@ constexpr size_t kMemoryFrames = 16;
 
 }  // namespace
 
-SourceMeasurement measure_source(const Graph& graph, const Planning& planning,
+SourceMeasurement measure_source(const api::Model& model, const Planning& planning,
                                  const std::vector<int>& cuts, const std::string& path,
                                  size_t queue, const std::atomic<bool>* stop) {
-  const Shape& shape = graph.tensor(graph.inputs.at(0)).shape;
+  const api::Plan plan = pipeline_plan(model.impl().graph, planning, cuts);
   SourceMeasurement m;
   m.path = path;
-  std::vector<Handoff> kept;
+  std::vector<api::Tensor> kept;
   {
-    InputStream stream(path, shape);
+    api::FrameSource first(path, model, 1);
     while (kept.size() < kMemoryFrames)
-      if (std::optional<Handoff> frame = stream.next()) kept.push_back(std::move(*frame));
+      if (std::optional<api::Tensor> frame = first.next()) kept.push_back(std::move(*frame));
       else break;
   }
-  std::vector<PipelineStage> stages =
-      build_stages(graph, planning.elements, cuts, planning.calibration.get());
-  InputStream stream(path, shape);
-  PrefetchedFrames prefetched([&stream] { return stream.next(); }, queue + 2);
-  const PipelineMeasurement fed = measure_pipeline_fed(
-      stages, [&prefetched](uint64_t) { return prefetched.next(); }, {queue, stop});
-  if (fed.result.failure) fail_stage(*fed.result.failure);
-  m.frames = fed.result.frames_done;
+  api::FrameSource source(path, model, queue + 2);
+  api::Pipeline pipeline = model.pipeline(plan, {queue, 0});
+  while (!(stop && stop->load()))
+    if (std::optional<api::Tensor> frame = source.next()) pipeline.submit(std::move(*frame));
+    else break;
+  pipeline.close();  // throws a failed stage's Error
+  const api::Stats fed = pipeline.stats();
+  m.frames = fed.frames_done;
   m.period_ms_source = fed.period_ms;
-  const std::vector<double> decode = prefetched.produce_ms();
-  m.decode_ms_median = decode.empty() ? 0.0 : median(decode);
-  if (fed.result.stopped || m.frames == 0) return m;
-  const PipelineMeasurement memory =
-      measure_pipeline(stages, kept, static_cast<int>(m.frames), {queue, stop}, nullptr);
-  if (memory.result.failure) fail_stage(*memory.result.failure);
-  m.period_ms_memory = memory.period_ms;
+  m.decode_ms_median = source.decode_ms_median();
+  if ((stop && stop->load()) || m.frames == 0) return m;
+  m.period_ms_memory =
+      run_plan(model, plan, kept, {static_cast<int>(m.frames), queue, false, stop}, nullptr)
+          .period_ms;
   return m;
 }
 

@@ -1,7 +1,8 @@
 // `run --source`: the pipeline fed by a frame source (a video, an image or
-// a directory of images) decoded on a thread of its own, and the same stages
+// a directory of images) decoded on a thread of its own, and the same plan
 // fed from memory with frames of that source, both measured in this run: the
-// cost of decoding on the period, side by side.
+// cost of decoding on the period, side by side. Both run through the public
+// API, as an application feeding a video runs them.
 #pragma once
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "splitinfer/splitinfer.h"
 #include "workflow/planning.h"
 
 namespace splitinfer::cli {
@@ -22,7 +24,7 @@ struct SourceMeasurement {
   double decode_ms_median = 0.0;  // measured on the source's thread
 };
 
-SourceMeasurement measure_source(const Graph& graph, const Planning& planning,
+SourceMeasurement measure_source(const api::Model& model, const Planning& planning,
                                  const std::vector<int>& cuts, const std::string& path,
                                  size_t queue, const std::atomic<bool>* stop);
 

@@ -115,6 +115,7 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   p->problem.mode = parse_link_mode(o.link_mode);
   p->problem.objective = parse_objective(o.objective);
   p->store = std::make_unique<ProfileStore>(o.db.empty() ? ProfileStore::default_path() : o.db);
+  p->calibration_options = o.calibration;
   if (any_int8)
     p->calibration = std::make_unique<Calibration>(calibration_for(graph, o.calibration));
   if (!real.empty())

@@ -39,8 +39,9 @@ struct Planning {
   std::unique_ptr<CombinedCostSource> costs;
   PlanProblem problem;
   bool simulated = false;  // some element is simulated
-  // The INT8 calibration, when a real element is INT8.
+  // The INT8 calibration, when a real element is INT8, and how it was chosen.
   std::unique_ptr<Calibration> calibration;
+  CalibrationOptions calibration_options;
   // Without --link-spec, the queue between every pair of real elements,
   // measured; the problem is priced over the slowest of them.
   std::vector<MeasuredLink> links;
