@@ -176,11 +176,21 @@ PYBIND11_MODULE(_splitinfer, m) {
                           "Model inputs decoded from a video, an image or a directory of "
                           "images (preprocessed like `splitinfer infer --input IMAGE`), "
                           "decoded ahead on a thread of its own; iterate over it")
-      .def(py::init([](const std::string& path, const Model& model, size_t prefetch) {
+      .def(py::init([](const std::string& path, const Model& model, size_t prefetch,
+                       std::optional<std::array<float, 3>> mean,
+                       std::optional<std::array<float, 3>> std, int resize_shorter) {
+             FrameSourceOptions o;
+             o.prefetch = prefetch;
+             if (mean) o.mean = *mean;
+             if (std) o.std = *std;
+             o.resize_shorter = resize_shorter;
              py::gil_scoped_release release;
-             return FrameSource(path, model, prefetch);
+             return FrameSource(path, model, o);
            }),
-           "path"_a, "model"_a, "prefetch"_a = 4)
+           "path"_a, "model"_a, "prefetch"_a = 4, "mean"_a = py::none(), "std"_a = py::none(),
+           "resize_shorter"_a = 0,
+           "mean/std: per RGB channel of x / 255 (ImageNet's by default); resize_shorter: the "
+           "shorter side before the center crop (0: the input's longer side x 256 / 224)")
       .def("__iter__", [](FrameSource& s) -> FrameSource& { return s; })
       .def("__next__",
            [](FrameSource& s) {

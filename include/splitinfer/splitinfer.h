@@ -21,6 +21,7 @@
 // elements); figures in Stats are measured.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -171,13 +172,24 @@ class Model;
 // Model inputs decoded from a video file (every frame, FFmpeg), a PNG/JPEG
 // image, or a directory of images (sorted by name), each preprocessed as
 // `splitinfer infer --input IMAGE` does (resize, center crop, ImageNet
-// mean/std; luminance for a 1-channel input). Decoding runs on a thread of
-// its own, up to `prefetch` frames ahead, so that it overlaps inference.
+// mean/std unless the options say otherwise; luminance for a 1-channel
+// input). Decoding runs on a thread of its own, up to `prefetch` frames
+// ahead, so that it overlaps inference.
+struct FrameSourceOptions {
+  size_t prefetch = 4;  // frames decoded ahead
+  // Of x / 255 per RGB channel (3-channel inputs); ImageNet's by default.
+  std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
+  std::array<float, 3> std{0.229f, 0.224f, 0.225f};
+  // The shorter side before the center crop to the model's input size;
+  // 0: the input's longer side x 256 / 224, rounded.
+  int resize_shorter = 0;
+};
+
 class SPLITINFER_API FrameSource {
  public:
   // Opens the source and decodes its first frame: a missing, corrupt or
   // empty source, or a model input an image cannot feed, throws here.
-  FrameSource(const std::string& path, const Model& model, size_t prefetch = 4);
+  FrameSource(const std::string& path, const Model& model, const FrameSourceOptions& options = {});
   FrameSource(FrameSource&&) noexcept;
   FrameSource& operator=(FrameSource&&) noexcept;
   ~FrameSource();

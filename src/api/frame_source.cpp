@@ -1,6 +1,7 @@
 // The public FrameSource (include/splitinfer/splitinfer.h): an InputStream
 // (source/input_stream.h) decoded ahead on its own thread by the runtime's
 // source stage (runtime/prefetched_frames.h).
+#include <algorithm>
 #include <memory>
 
 #include "api/model_impl.h"
@@ -11,17 +12,18 @@
 namespace splitinfer::api {
 
 struct FrameSource::Impl {
-  Impl(const std::string& path, const Shape& shape, size_t prefetch)
-      : stream(std::make_unique<InputStream>(path, shape)),
-        frames([s = stream.get()] { return s->next(); }, prefetch) {}
+  Impl(const std::string& path, const Shape& shape, const FrameSourceOptions& o)
+      : stream(std::make_unique<InputStream>(path, shape,
+                                             ImageNormalization{o.mean, o.std, o.resize_shorter})),
+        frames([s = stream.get()] { return s->next(); }, std::max<size_t>(o.prefetch, 1)) {}
   std::unique_ptr<InputStream> stream;
   PrefetchedFrames frames;  // after `stream`: destroyed (joined) before it
   uint64_t taken = 0;       // frames handed to the caller
 };
 
-FrameSource::FrameSource(const std::string& path, const Model& model, size_t prefetch)
-    : impl_(std::make_unique<Impl>(path, model.inspect().inputs.at(0).shape,
-                                   std::max<size_t>(prefetch, 1))) {}
+FrameSource::FrameSource(const std::string& path, const Model& model,
+                         const FrameSourceOptions& options)
+    : impl_(std::make_unique<Impl>(path, model.inspect().inputs.at(0).shape, options)) {}
 FrameSource::FrameSource(FrameSource&&) noexcept = default;
 FrameSource& FrameSource::operator=(FrameSource&&) noexcept = default;
 FrameSource::~FrameSource() = default;

@@ -20,12 +20,12 @@ SourceMeasurement measure_source(const api::Model& model, const Planning& planni
   m.path = path;
   std::vector<api::Tensor> kept;
   {
-    api::FrameSource first(path, model, 1);
+    api::FrameSource first(path, model, {1});
     while (kept.size() < kMemoryFrames)
       if (std::optional<api::Tensor> frame = first.next()) kept.push_back(std::move(*frame));
       else break;
   }
-  api::FrameSource source(path, model, queue + 2);
+  api::FrameSource source(path, model, {queue + 2});
   api::Pipeline pipeline = model.pipeline(plan, {queue, 0});
   while (!(stop && stop->load()))
     if (std::optional<api::Tensor> frame = source.next()) pipeline.submit(std::move(*frame));

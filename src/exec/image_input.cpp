@@ -29,8 +29,6 @@ constexpr uintmax_t kMaxImageFileBytes = uintmax_t{256} << 20;
 constexpr int64_t kMaxPixels = 100'000'000;
 
 // torchvision's ImageNet normalisation (float32, as torch applies it).
-constexpr std::array<float, 3> kImageNetMean = {0.485f, 0.456f, 0.406f};
-constexpr std::array<float, 3> kImageNetStd = {0.229f, 0.224f, 0.225f};
 
 // A library message on one line.
 std::string one_line(const char* message) {
@@ -382,7 +380,8 @@ Image8 decode_image(const std::string& path) {
 }
 
 std::vector<float> preprocess_image(const Image8& image, const Shape& shape,
-                                    const std::string& path) {
+                                    const std::string& path,
+                                    const ImageNormalization& normalization) {
   if (shape.size() != 4 || shape[0] != 1 || (shape[1] != 1 && shape[1] != 3) || shape[2] < 1 ||
       shape[3] < 1 || shape[2] > 65536 || shape[3] > 65536)
     fail(ErrorKind::invalid_input, path +
@@ -398,7 +397,16 @@ std::vector<float> preprocess_image(const Image8& image, const Shape& shape,
 
   // Resize(s): the shorter side to s, the longer to int(s * long / short);
   // s = round(max(H, W) * 256 / 224) (never a tie), so the crop always fits.
-  const int s = static_cast<int>(std::lround(std::max(crop_h, crop_w) * 256.0 / 224.0));
+  const int s = normalization.resize_shorter > 0
+                    ? normalization.resize_shorter
+                    : static_cast<int>(std::lround(std::max(crop_h, crop_w) * 256.0 / 224.0));
+  if (s < std::max(crop_h, crop_w))
+    fail(ErrorKind::invalid_input, path + ": resizing the shorter side to " + std::to_string(s) +
+                                       " leaves less than the " + std::to_string(crop_w) + "x" +
+                                       std::to_string(crop_h) + " crop");
+  for (int ch = 0; ch < 3; ++ch)
+    if (!(normalization.std[static_cast<size_t>(ch)] > 0.0f))
+      fail(ErrorKind::invalid_input, path + ": the normalization's std must be positive");
   const int w = image.width, h = image.height;
   const int64_t short_side = std::min(w, h), long_side = std::max(w, h);
   const double scaled_long_exact = static_cast<double>(s * long_side) / short_side;
@@ -417,8 +425,8 @@ std::vector<float> preprocess_image(const Image8& image, const Shape& shape,
 
   std::vector<float> out(static_cast<size_t>(channels) * crop_h * crop_w);
   for (int ch = 0; ch < channels; ++ch) {
-    const float mean = channels == 3 ? kImageNetMean[ch] : 0.0f;
-    const float deviation = channels == 3 ? kImageNetStd[ch] : 1.0f;
+    const float mean = channels == 3 ? normalization.mean[static_cast<size_t>(ch)] : 0.0f;
+    const float deviation = channels == 3 ? normalization.std[static_cast<size_t>(ch)] : 1.0f;
     float* plane = out.data() + static_cast<size_t>(ch) * crop_h * crop_w;
     for (int y = 0; y < crop_h; ++y)
       for (int x = 0; x < crop_w; ++x) {

@@ -14,6 +14,7 @@
 // compares them).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -50,10 +51,22 @@ std::vector<std::string> image_files_in(const std::string& dir);
 // corrupt or truncated one; unsupported for a CMYK JPEG.
 Image8 decode_image(const std::string& path);
 
+// How an image becomes a 3-channel model input; the defaults are
+// torchvision's ImageNet evaluation transform described above. A 1-channel
+// input always takes luminance in [0, 1].
+struct ImageNormalization {
+  std::array<float, 3> mean{0.485f, 0.456f, 0.406f};  // per RGB channel, of x / 255
+  std::array<float, 3> std{0.229f, 0.224f, 0.225f};
+  // The shorter side before the center crop; 0: round(max(H, W) * 256 / 224)
+  // of the model input's H x W. Must be at least the crop's longer side.
+  int resize_shorter = 0;
+};
+
 // The preprocessed input for a model input of `shape` 1xCxHxW, C 1 or 3
 // (invalid_input otherwise); `path` names the image in messages.
 std::vector<float> preprocess_image(const Image8& image, const Shape& shape,
-                                    const std::string& path);
+                                    const std::string& path,
+                                    const ImageNormalization& normalization = {});
 
 // decode_image + preprocess_image.
 std::vector<float> read_image_input(const std::string& path, const Shape& shape);

@@ -8,8 +8,9 @@
 
 namespace splitinfer {
 
-InputStream::InputStream(const std::string& path, const Shape& input_shape)
-    : path_(path), shape_(input_shape) {
+InputStream::InputStream(const std::string& path, const Shape& input_shape,
+                         const ImageNormalization& normalization)
+    : path_(path), shape_(input_shape), normalization_(normalization) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::exists(path, ec)) fail(ErrorKind::io, "cannot read source " + path + ": no such file");
@@ -44,11 +45,12 @@ std::optional<Handoff> InputStream::read() {
     const std::optional<Image8> frame = video_->next();
     if (!frame) return std::nullopt;
     const std::string name = path_ + " frame " + std::to_string(video_->frames_read() - 1);
-    return Handoff::from_floats(shape_, preprocess_image(*frame, shape_, name));
+    return Handoff::from_floats(shape_, preprocess_image(*frame, shape_, name, normalization_));
   }
   if (next_image_ == images_.size()) return std::nullopt;
   const std::string& image = images_[next_image_++];
-  return Handoff::from_floats(shape_, read_image_input(image, shape_));
+  return Handoff::from_floats(shape_,
+                              preprocess_image(decode_image(image), shape_, image, normalization_));
 }
 
 }  // namespace splitinfer

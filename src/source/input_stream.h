@@ -2,7 +2,7 @@
 // (source/video_reader.h), one image, or every image of a directory (sorted
 // by name), each preprocessed for the model's input as `infer --input
 // IMAGE` preprocesses an image (exec/image_input.h: resize, center crop,
-// ImageNet mean/std; luminance for a 1-channel input).
+// ImageNet mean/std unless told otherwise; luminance for a 1-channel input).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "exec/handoff.h"
+#include "exec/image_input.h"
 #include "graph/tensor.h"
 
 namespace splitinfer {
@@ -26,7 +27,8 @@ class InputStream {
   // frames, a directory with no images, or a file that is neither a video
   // nor a PNG/JPEG image; and invalid_input for a model input an image
   // cannot feed (not 1x1xHxW or 1x3xHxW).
-  InputStream(const std::string& path, const Shape& input_shape);
+  InputStream(const std::string& path, const Shape& input_shape,
+              const ImageNormalization& normalization = {});
   ~InputStream();
 
   // The next input, or none after the last. Errors as the constructor's,
@@ -40,6 +42,7 @@ class InputStream {
 
   std::string path_;
   Shape shape_;
+  ImageNormalization normalization_;
   std::unique_ptr<VideoReader> video_;
   std::vector<std::string> images_;  // still to read, for an image or a directory
   size_t next_image_ = 0;

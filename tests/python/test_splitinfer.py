@@ -186,3 +186,14 @@ def test_a_bad_video_is_one_clear_error(lenet, tmp_path):
     (tmp_path / "broken.mp4").write_bytes(b"\x00" * 3000)
     with pytest.raises(splitinfer.Error, match="broken.mp4"):
         splitinfer.VideoSource(str(tmp_path / "broken.mp4"), lenet)
+
+
+def test_a_video_source_takes_another_normalization(lenet, tmp_path):
+    video = tmp_path / "clip.mp4"
+    write_video(video, 3, size="96x64")
+    resnet = splitinfer.load("resnet18")
+    default = next(iter(splitinfer.VideoSource(str(video), resnet)))
+    unit = next(iter(splitinfer.VideoSource(str(video), resnet, mean=(0, 0, 0), std=(1, 1, 1),
+                                            resize_shorter=256)))
+    assert unit.shape == default.shape == (1, 3, 224, 224)
+    assert unit.min() >= 0 and unit.max() <= 1 and default.min() < 0

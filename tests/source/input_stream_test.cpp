@@ -93,6 +93,30 @@ TEST_F(InputStreamTest, ADirectoryGivesItsImagesInNameOrder) {
   EXPECT_EQ(all(one).size(), 1u);
 }
 
+// Other normalizations: each frame is the image preprocessed with them (a
+// different tensor from the default's), and a resize smaller than the crop is
+// refused.
+TEST_F(InputStreamTest, ANormalizationOtherThanImageNetsReachesEveryFrame) {
+  const Shape shape{1, 3, 32, 32};
+  const ImageNormalization unit{{0.0f, 0.0f, 0.0f}, {1.0f, 1.0f, 1.0f}, 48};
+  InputStream stream(dir_ + "/frames", shape, unit);
+  const auto frames = all(stream);
+  ASSERT_EQ(frames.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    const std::vector<float> want =
+        preprocess_image(decode_image(frame_png(i)), shape, frame_png(i), unit);
+    EXPECT_EQ(frames[static_cast<size_t>(i)], want);
+    EXPECT_NE(frames[static_cast<size_t>(i)], read_image_input(frame_png(i), shape));
+    for (float v : want) ASSERT_TRUE(v >= 0.0f && v <= 1.0f) << v;
+  }
+  try {
+    InputStream too_small(frame_png(0), shape, {{}, {0.2f, 0.2f, 0.2f}, 20});
+    ADD_FAILURE() << "a 20-pixel resize fed a 32x32 crop";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("32x32 crop"), std::string::npos) << e.what();
+  }
+}
+
 void expect_error(const std::string& path, const Shape& shape, ErrorKind kind,
                   const std::string& fragment) {
   try {
