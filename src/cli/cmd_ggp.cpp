@@ -17,15 +17,76 @@
 
 namespace splitinfer::cli {
 
+namespace {
+
+struct FitOptions {
+  std::string device = "cpu0:fp32", out;
+  int samples = 60, reps = 5;
+  double holdout = 0.25, power_w = 0.0;
+  uint64_t seed = 1;
+  bool json = false;
+};
+
+// Measures the random layers: the first (1 - holdout) train the fit, the
+// rest check it.
+void measure_layers(const FitOptions& o, std::vector<ggp::Sample>& train,
+                    std::vector<ggp::Sample>& test) {
+  const std::vector<ggp::ConvLayer> layers = ggp::random_conv_layers(o.samples, o.seed);
+  const bool progress = isatty(STDERR_FILENO);
+  const size_t kept = static_cast<size_t>(static_cast<double>(layers.size()) * (1.0 - o.holdout));
+  for (size_t i = 0; i < layers.size(); ++i) {
+    if (progress) std::cerr << "\rmeasuring layer " << i + 1 << "/" << layers.size() << std::flush;
+    (i < kept ? train : test)
+        .push_back({layers[i].features(), ggp::measure_conv_ms(layers[i], o.device, o.reps)});
+  }
+  if (progress) std::cerr << "\r\033[K";
+}
+
+void print_fit(const FitOptions& o, const nlohmann::json& doc, const ggp::Monomial& mono,
+               const ggp::Posynomial& posy) {
+  const auto& names = ggp::conv_feature_names();
+  const auto& e = doc["mape_percent"];
+  std::cout << "conv+ReLU latency on " << o.device << " (ms; fitted to " << doc["samples"]["train"]
+            << " measured layers, checked on " << doc["samples"]["holdout"] << " held out)\n"
+            << "  monomial:   " << ggp::to_string(ggp::Posynomial{{mono}}, names) << "\n"
+            << "              MAPE train " << e["monomial_train"].get<double>() << "%, held out "
+            << e["monomial_holdout"].get<double>() << "%\n"
+            << "  posynomial: " << ggp::to_string(posy, names) << "\n"
+            << "              MAPE train " << e["posynomial_train"].get<double>() << "%, held out "
+            << e["posynomial_holdout"].get<double>() << "%\n";
+}
+
+void ggp_fit_command(const FitOptions& o) {
+  std::vector<ggp::Sample> train, test;
+  measure_layers(o, train, test);
+  const ggp::Monomial mono = ggp::fit_monomial(train);
+  const ggp::Posynomial posy = ggp::fit_posynomial(train, ggp::conv_latency_basis());
+  const auto mono_f = [&](const std::vector<double>& x) { return mono(x); };
+  const auto posy_f = [&](const std::vector<double>& x) { return posy(x); };
+  const auto& names = ggp::conv_feature_names();
+  nlohmann::json doc = {
+      {"element", o.device},
+      {"features", ggp::conv_feature_names()},
+      {"unit", "ms"},
+      {"figure", "fitted to measurements"},
+      {"samples", {{"train", train.size()}, {"holdout", test.size()}, {"seed", o.seed}}},
+      {"monomial", ggp::posynomial_json(ggp::Posynomial{{mono}}, names)},
+      {"posynomial", ggp::posynomial_json(posy, names)},
+      {"mape_percent",
+       {{"monomial_train", ggp::mape_percent(train, mono_f)},
+        {"monomial_holdout", ggp::mape_percent(test, mono_f)},
+        {"posynomial_train", ggp::mape_percent(train, posy_f)},
+        {"posynomial_holdout", ggp::mape_percent(test, posy_f)}}}};
+  if (o.power_w > 0) doc["power_w"] = o.power_w;
+  if (!o.out.empty()) write_file_atomically(o.out, doc.dump(2) + "\n");
+  if (o.json) std::cout << doc.dump(2) << "\n";
+  else print_fit(o, doc, mono, posy);
+}
+
+}  // namespace
+
 void add_ggp_fit(CLI::App* ggp_cmd) {
-  struct Options {
-    std::string device = "cpu0:fp32", out;
-    int samples = 60, reps = 5;
-    double holdout = 0.25, power_w = 0.0;
-    uint64_t seed = 1;
-    bool json = false;
-  };
-  auto opt = std::make_shared<Options>();
+  auto opt = std::make_shared<FitOptions>();
   auto* cmd = ggp_cmd->add_subcommand(
       "fit", "Fit conv+ReLU latency models of an element from measurements");
   cmd->add_option("--device", opt->device, "Element to measure")->default_val("cpu0:fp32");
@@ -45,54 +106,7 @@ void add_ggp_fit(CLI::App* ggp_cmd) {
   cmd->add_option("--out", opt->out,
                   "Write the fitted models as JSON (for --models of ggp layer/model)");
   cmd->add_flag("--json", opt->json, "Print one JSON document");
-  cmd->callback([opt] {
-    const std::vector<ggp::ConvLayer> layers = ggp::random_conv_layers(opt->samples, opt->seed);
-    const bool progress = isatty(STDERR_FILENO);
-    std::vector<ggp::Sample> train, test;
-    const size_t kept =
-        static_cast<size_t>(static_cast<double>(layers.size()) * (1.0 - opt->holdout));
-    for (size_t i = 0; i < layers.size(); ++i) {
-      if (progress)
-        std::cerr << "\rmeasuring layer " << i + 1 << "/" << layers.size() << std::flush;
-      (i < kept ? train : test)
-          .push_back(
-              {layers[i].features(), ggp::measure_conv_ms(layers[i], opt->device, opt->reps)});
-    }
-    if (progress) std::cerr << "\r\033[K";
-    const ggp::Monomial mono = ggp::fit_monomial(train);
-    const ggp::Posynomial posy = ggp::fit_posynomial(train, ggp::conv_latency_basis());
-    const auto mono_f = [&](const std::vector<double>& x) { return mono(x); };
-    const auto posy_f = [&](const std::vector<double>& x) { return posy(x); };
-    const auto& names = ggp::conv_feature_names();
-    nlohmann::json doc = {
-        {"element", opt->device},
-        {"features", ggp::conv_feature_names()},
-        {"unit", "ms"},
-        {"figure", "fitted to measurements"},
-        {"samples", {{"train", train.size()}, {"holdout", test.size()}, {"seed", opt->seed}}},
-        {"monomial", ggp::posynomial_json(ggp::Posynomial{{mono}}, names)},
-        {"posynomial", ggp::posynomial_json(posy, names)},
-        {"mape_percent",
-         {{"monomial_train", ggp::mape_percent(train, mono_f)},
-          {"monomial_holdout", ggp::mape_percent(test, mono_f)},
-          {"posynomial_train", ggp::mape_percent(train, posy_f)},
-          {"posynomial_holdout", ggp::mape_percent(test, posy_f)}}}};
-    if (opt->power_w > 0) doc["power_w"] = opt->power_w;
-    if (!opt->out.empty()) write_file_atomically(opt->out, doc.dump(2) + "\n");
-    if (opt->json) {
-      std::cout << doc.dump(2) << "\n";
-      return;
-    }
-    const auto& e = doc["mape_percent"];
-    std::cout << "conv+ReLU latency on " << opt->device << " (ms; fitted to " << train.size()
-              << " measured layers, checked on " << test.size() << " held out)\n"
-              << "  monomial:   " << ggp::to_string(ggp::Posynomial{{mono}}, names) << "\n"
-              << "              MAPE train " << e["monomial_train"].get<double>() << "%, held out "
-              << e["monomial_holdout"].get<double>() << "%\n"
-              << "  posynomial: " << ggp::to_string(posy, names) << "\n"
-              << "              MAPE train " << e["posynomial_train"].get<double>()
-              << "%, held out " << e["posynomial_holdout"].get<double>() << "%\n";
-  });
+  cmd->callback([opt] { ggp_fit_command(*opt); });
 }
 
 void add_ggp_command(CLI::App& app) {

@@ -14,15 +14,76 @@
 
 namespace splitinfer::cli {
 
+namespace {
+
+struct Options {
+  ModelRequest request;
+  std::string input, output, precision = "fp32", device;
+  bool precision_given = false;  // --precision on the command line
+  CalibrationOptions calibration;
+  int reps = 1;
+  bool json = false;
+};
+
+void print_infer(const Options& o, const Graph& graph, const Element& element,
+                 const Handoff& result, double ms, const Partition& partition,
+                 const Calibration* calibration) {
+  if (o.json) {
+    nlohmann::json j{{"model", graph.name},
+                     {"device", element.name},
+                     {"precision", precision_name(element.precision)},
+                     {"output", o.output},
+                     {"output_shape", result.shape()},
+                     {"run_ms_measured", ms},
+                     {"reps", o.reps},
+                     {"float_fallbacks", partition.float_fallbacks()}};
+    if (calibration)
+      j["calibration"] = {{"inputs", o.calibration.inputs}, {"method", o.calibration.method}};
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::cout << graph.name << " on " << element.name << ": output "
+            << shape_to_string(result.shape()) << " written to " << o.output << " (" << ms
+            << " ms, measured, "
+            << (o.reps == 1 ? "first run" : "median of " + std::to_string(o.reps) + " runs")
+            << ")\n";
+  for (const std::string& f : partition.float_fallbacks())
+    std::cout << "  runs in float32 (no " << precision_name(element.precision) << " kernel): " << f
+              << "\n";
+}
+
+void infer_command(const Options& o) {
+  if (!o.device.empty() && o.precision_given &&
+      parse_element(o.device).precision != parse_element("cpu0:" + o.precision).precision)
+    fail(ErrorKind::invalid_input,
+         "--precision " + o.precision + " contradicts --device " + o.device);
+  const std::string device = o.device.empty() ? "cpu0:" + o.precision : o.device;
+  const auto backend = make_backend(device);
+  const Element& element = backend->element();
+  ModelRequest request = o.request;
+  request.need_weights = true;
+  const Graph graph = load_model(request);
+  const Shape& in_shape = graph.tensor(graph.inputs.at(0)).shape;
+  const std::vector<float> input = read_input_file(o.input, in_shape);
+
+  enter_element(element);
+  std::unique_ptr<Calibration> calibration;
+  if (element.precision == Precision::int8)
+    calibration = std::make_unique<Calibration>(calibration_for(graph, o.calibration));
+  const auto partition =
+      backend->compile({&graph, 0, static_cast<int>(split_units(graph).size()), calibration.get()});
+  const Handoff in = Handoff::from_floats(in_shape, input);
+  Handoff result;
+  // With --reps 1 this is the first run, compile-time caches still cold.
+  const double ms = time_runs([&] { result = partition->run(in); }, 0, o.reps).median_ms;
+  write_tensor_file(o.output, result.to_floats());
+  print_infer(o, graph, element, result, ms, *partition, calibration.get());
+}
+
+}  // namespace
+
 void add_infer_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("infer", "Run a whole model on one element");
-  struct Options {
-    ModelRequest request;
-    std::string input, output, precision = "fp32", device;
-    CalibrationOptions calibration;
-    int reps = 1;
-    bool json = false;
-  };
   auto opt = std::make_shared<Options>();
   add_model_options(cmd, opt->request);
   cmd->add_option("--input", opt->input,
@@ -39,54 +100,8 @@ void add_infer_command(CLI::App& app) {
   add_calibration_options(cmd, opt->calibration);
   cmd->add_flag("--json", opt->json, "Print one JSON document");
   cmd->callback([opt, cmd] {
-    if (!opt->device.empty() && cmd->count("--precision") > 0 &&
-        parse_element(opt->device).precision != parse_element("cpu0:" + opt->precision).precision)
-      fail(ErrorKind::invalid_input,
-           "--precision " + opt->precision + " contradicts --device " + opt->device);
-    const std::string device = opt->device.empty() ? "cpu0:" + opt->precision : opt->device;
-    const auto backend = make_backend(device);
-    const Element& element = backend->element();
-    opt->request.need_weights = true;
-    const Graph graph = load_model(opt->request);
-    const Shape& in_shape = graph.tensor(graph.inputs.at(0)).shape;
-    const std::vector<float> input = read_input_file(opt->input, in_shape);
-
-    enter_element(element);
-    std::unique_ptr<Calibration> calibration;
-    if (element.precision == Precision::int8)
-      calibration = std::make_unique<Calibration>(calibration_for(graph, opt->calibration));
-    const auto partition = backend->compile(
-        {&graph, 0, static_cast<int>(split_units(graph).size()), calibration.get()});
-    const Handoff in = Handoff::from_floats(in_shape, input);
-    Handoff result;
-    // With --reps 1 this is the first run, compile-time caches still cold.
-    const double ms = time_runs([&] { result = partition->run(in); }, 0, opt->reps).median_ms;
-    write_tensor_file(opt->output, result.to_floats());
-
-    if (opt->json) {
-      nlohmann::json j{{"model", graph.name},
-                       {"device", element.name},
-                       {"precision", precision_name(element.precision)},
-                       {"output", opt->output},
-                       {"output_shape", result.shape()},
-                       {"run_ms_measured", ms},
-                       {"reps", opt->reps},
-                       {"float_fallbacks", partition->float_fallbacks()}};
-      if (calibration)
-        j["calibration"] = {{"inputs", opt->calibration.inputs},
-                            {"method", opt->calibration.method}};
-      std::cout << j.dump(2) << "\n";
-    } else {
-      std::cout << graph.name << " on " << element.name << ": output "
-                << shape_to_string(result.shape()) << " written to " << opt->output << " (" << ms
-                << " ms, measured, "
-                << (opt->reps == 1 ? "first run"
-                                   : "median of " + std::to_string(opt->reps) + " runs")
-                << ")\n";
-      for (const std::string& f : partition->float_fallbacks())
-        std::cout << "  runs in float32 (no " << precision_name(element.precision)
-                  << " kernel): " << f << "\n";
-    }
+    opt->precision_given = cmd->count("--precision") > 0;
+    infer_command(*opt);
   });
 }
 
