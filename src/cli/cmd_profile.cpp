@@ -108,6 +108,52 @@ void print(const Graph& graph, const std::vector<Unit>& units, const ProfileKey&
             << std::showpos << std::setprecision(1) << gap_percent << std::noshowpos << "%)\n";
 }
 
+// Stores a profile from a JSON/CSV file (--import) and prints it.
+void import_profile(const Options& o, const Graph& graph, const std::vector<Unit>& units,
+                    ProfileStore& store, ProfileKey key) {
+  const int n = static_cast<int>(units.size());
+  const std::optional<std::string> element =
+      o.device.empty() ? std::nullopt : std::optional<std::string>(o.device);
+  const ExternalProfile external = read_external_profile(o.import_path, graph, element);
+  key.element = external.element;
+  key.machine = "imported";
+  store.put(key, external.timings);
+  if (store.find(key, 0, n)) {
+    print(graph, units, key, store, false, o.json);
+    return;
+  }
+  if (o.json)
+    std::cout << nlohmann::json{{"model", graph.name},
+                                {"device", key.element},
+                                {"source", "imported"},
+                                {"timings", external.timings.size()}}
+                     .dump(2)
+              << "\n";
+  else
+    std::cout << "stored " << external.timings.size() << " timings of " << graph.name << " on "
+              << key.element << " from " << o.import_path << "\n";
+}
+
+void profile_command(const Options& o) {
+  if (o.device.empty() && o.import_path.empty())
+    fail(ErrorKind::invalid_input, "--device is required (e.g. --device cpu0:fp32)");
+  ModelRequest request = o.request;
+  request.need_weights = o.import_path.empty();
+  const Graph graph = load_model(request);
+  const std::vector<Unit> units = split_units(graph);
+  const int n = static_cast<int>(units.size());
+  ProfileStore store(o.db.empty() ? ProfileStore::default_path() : o.db);
+  const ProfileKey key{structure_hash(graph), graph.name, o.device, machine_id(), n};
+  if (!o.import_path.empty()) {
+    import_profile(o, graph, units, store, key);
+    return;
+  }
+  const auto backend = make_backend(o.device);
+  const bool cached = !o.force && has_complete_profile(store, key, n, !o.no_splits);
+  if (!cached) store.put(key, profile_ranges(measure(graph, *backend, o), n));
+  print(graph, units, key, store, cached, o.json);
+}
+
 }  // namespace
 
 void add_profile_command(CLI::App& app) {
@@ -132,45 +178,7 @@ void add_profile_command(CLI::App& app) {
   cmd->add_flag("--no-splits", opt->no_splits, "Only units and the whole model");
   add_calibration_options(cmd, opt->calibration);
   cmd->add_flag("--json", opt->json, "Print one JSON document");
-  cmd->callback([opt] {
-    if (opt->device.empty() && opt->import_path.empty())
-      fail(ErrorKind::invalid_input, "--device is required (e.g. --device cpu0:fp32)");
-    opt->request.need_weights = opt->import_path.empty();
-    const Graph graph = load_model(opt->request);
-    const std::vector<Unit> units = split_units(graph);
-    const int n = static_cast<int>(units.size());
-    ProfileStore store(opt->db.empty() ? ProfileStore::default_path() : opt->db);
-    ProfileKey key{structure_hash(graph), graph.name, opt->device, machine_id(), n};
-
-    if (!opt->import_path.empty()) {
-      const std::optional<std::string> element =
-          opt->device.empty() ? std::nullopt : std::optional<std::string>(opt->device);
-      const ExternalProfile external = read_external_profile(opt->import_path, graph, element);
-      key.element = external.element;
-      key.machine = "imported";
-      store.put(key, external.timings);
-      if (!store.find(key, 0, n)) {
-        if (!opt->json)
-          std::cout << "stored " << external.timings.size() << " timings of " << graph.name
-                    << " on " << key.element << " from " << opt->import_path << "\n";
-        else
-          std::cout << nlohmann::json{{"model", graph.name},
-                                      {"device", key.element},
-                                      {"source", "imported"},
-                                      {"timings", external.timings.size()}}
-                           .dump(2)
-                    << "\n";
-        return;
-      }
-      print(graph, units, key, store, false, opt->json);
-      return;
-    }
-
-    const auto backend = make_backend(opt->device);
-    const bool cached = !opt->force && has_complete_profile(store, key, n, !opt->no_splits);
-    if (!cached) store.put(key, profile_ranges(measure(graph, *backend, *opt), n));
-    print(graph, units, key, store, cached, opt->json);
-  });
+  cmd->callback([opt] { profile_command(*opt); });
 }
 
 }  // namespace splitinfer::cli
