@@ -25,6 +25,58 @@ struct Options {
   bool json = false;
 };
 
+predict::PredictorSet train_with_progress(const predict::Dataset& dataset, const Options& o) {
+  ProgressBar bar(o.training.gnn.epochs);
+  return predict::train_predictors(
+      dataset, o.dataset, o.training,
+      [&](const std::string& name, int epoch, int epochs, const predict::EpochLoss& l) {
+        bar.draw(
+            epoch,
+            name + " loss " + std::to_string(l.training) + " / " + std::to_string(l.validation),
+            std::nullopt);
+        if (!bar.shown() && (epoch == epochs || epoch % 50 == 0))
+          std::cerr << name << " epoch " << epoch << "/" << epochs << ": loss " << l.training
+                    << " training, " << l.validation << " validation\n";
+      });
+}
+
+void print_training(const Options& o, const predict::PredictorSet& set,
+                    const predict::Evaluation& ev) {
+  if (o.json) {
+    nlohmann::json doc = evaluation_json(ev);
+    doc["out"] = o.out;
+    doc["training"] = set.manifest.training;
+    for (auto& [name, report] : doc["training"].items()) {
+      report.erase("training_loss");
+      report.erase("validation_loss");
+    }
+    std::cout << doc.dump(2) << "\n";
+    return;
+  }
+  const auto& tr = set.manifest.training;
+  double seconds = 0.0;
+  for (const char* model :
+       {"first_latency", "second_latency", "partition", "tree_first", "tree_second"})
+    seconds += tr[model]["seconds"].get<double>();
+  std::cout << "trained on " << set.manifest.training_seeds.size() << " models (validation "
+            << set.manifest.validation_seeds.size() << ", test " << set.manifest.test_seeds.size()
+            << ") in " << format_duration(seconds) << "; saved to " << o.out << "\n";
+  print_evaluation(std::cout, ev);
+}
+
+void predict_train_command(Options o) {
+  o.training.objective = parse_objective(o.objective);
+  o.training.tree.seed = o.training.gnn.seed;
+  predict::Dataset dataset = predict::load_dataset(o.dataset);
+  if (o.models > 0 && static_cast<size_t>(o.models) < dataset.models.size())
+    dataset.models.resize(o.models);
+  const predict::PredictorSet set = train_with_progress(dataset, o);
+  predict::save_predictors(o.out, set);
+  print_training(o, set,
+                 predict::evaluate_predictors(
+                     set, predict::models_by_seed(dataset, set.manifest.test_seeds), dataset.link));
+}
+
 }  // namespace
 
 void add_predict_train(CLI::App* predict_cmd) {
@@ -65,55 +117,7 @@ void add_predict_train(CLI::App* predict_cmd) {
       ->default_val("latency")
       ->check(CLI::IsMember({"throughput", "latency"}));
   cmd->add_flag("--json", opt->json, "Print one JSON document");
-  cmd->callback([opt] {
-    Options& o = *opt;
-    o.training.objective = parse_objective(o.objective);
-    o.training.tree.seed = o.training.gnn.seed;
-    predict::Dataset dataset = predict::load_dataset(o.dataset);
-    if (o.models > 0 && static_cast<size_t>(o.models) < dataset.models.size())
-      dataset.models.resize(o.models);
-
-    predict::PredictorSet set;
-    {
-      ProgressBar bar(o.training.gnn.epochs);
-      set = predict::train_predictors(
-          dataset, o.dataset, o.training,
-          [&](const std::string& name, int epoch, int epochs, const predict::EpochLoss& l) {
-            bar.draw(
-                epoch,
-                name + " loss " + std::to_string(l.training) + " / " + std::to_string(l.validation),
-                std::nullopt);
-            if (!bar.shown() && (epoch == epochs || epoch % 50 == 0))
-              std::cerr << name << " epoch " << epoch << "/" << epochs << ": loss " << l.training
-                        << " training, " << l.validation << " validation\n";
-          });
-    }
-    predict::save_predictors(o.out, set);
-    const predict::Evaluation ev = predict::evaluate_predictors(
-        set, predict::models_by_seed(dataset, set.manifest.test_seeds), dataset.link);
-    if (o.json) {
-      nlohmann::json doc = evaluation_json(ev);
-      doc["out"] = o.out;
-      doc["training"] = set.manifest.training;
-      for (auto& [name, report] : doc["training"].items()) {
-        report.erase("training_loss");
-        report.erase("validation_loss");
-      }
-      std::cout << doc.dump(2) << "\n";
-      return;
-    }
-    const auto& tr = set.manifest.training;
-    std::cout << "trained on " << set.manifest.training_seeds.size() << " models (validation "
-              << set.manifest.validation_seeds.size() << ", test " << set.manifest.test_seeds.size()
-              << ") in "
-              << format_duration(tr["first_latency"]["seconds"].get<double>() +
-                                 tr["second_latency"]["seconds"].get<double>() +
-                                 tr["partition"]["seconds"].get<double>() +
-                                 tr["tree_first"]["seconds"].get<double>() +
-                                 tr["tree_second"]["seconds"].get<double>())
-              << "; saved to " << o.out << "\n";
-    print_evaluation(std::cout, ev);
-  });
+  cmd->callback([opt] { predict_train_command(*opt); });
 }
 
 }  // namespace splitinfer::cli
