@@ -102,6 +102,64 @@ double measure(ProfileStore& store, const std::vector<uint64_t>& seeds, const Op
   return seconds_since(start);
 }
 
+struct DatasetRun {
+  size_t measured = 0;  // models measured by this command
+  double measure_s = 0.0;
+};
+
+void print_dataset(const Options& o, const DatasetRun& run, const ProfileStore& store,
+                   const predict::Dataset& dataset) {
+  const size_t stored = static_cast<size_t>(o.models) - run.measured;
+  if (o.json) {
+    std::cout << nlohmann::json{{"out", o.out},
+                                {"models", o.models},
+                                {"first_seed", o.first_seed},
+                                {"measured_now", run.measured},
+                                {"from_store", stored},
+                                {"measure_seconds", run.measure_s},
+                                {"seconds_per_measured_model",
+                                 run.measured ? run.measure_s / run.measured : 0.0},
+                                {"reps", o.reps},
+                                {"db", store.path()},
+                                {"link_latency_ms", dataset.link.latency_ms}}
+                     .dump(2)
+              << "\n";
+    return;
+  }
+  std::cout << "wrote " << o.models << " models (seeds " << o.first_seed << ".."
+            << o.first_seed + static_cast<uint64_t>(o.models) - 1 << ") to " << o.out << ": "
+            << run.measured << " measured now";
+  if (run.measured) std::cout << " in " << format_duration(run.measure_s);
+  std::cout << ", " << stored << " from " << store.path() << "\n";
+}
+
+void predict_dataset_command(const Options& o) {
+  if (o.first_seed > std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(o.models))
+    fail(ErrorKind::invalid_input, "--first-seed " + std::to_string(o.first_seed) +
+                                       " leaves no room for " + std::to_string(o.models) +
+                                       " seeds");
+  check_output(o.out);
+  for (const char* element : predict::kDatasetElements) make_backend(element);  // present here?
+  ProfileStore store(o.db.empty() ? ProfileStore::default_path() : o.db);
+  const std::string machine = machine_id();
+
+  const InterruptGuard interrupt;
+  DatasetRun run;
+  try {
+    run.measure_s = measure(store, missing_seeds(store, o, machine, interrupt), o, machine,
+                            interrupt, run.measured);
+  } catch (const Interrupted&) {
+    fail(ErrorKind::interrupted, "interrupted after measuring " + std::to_string(run.measured) +
+                                     " model(s) into " + store.path() +
+                                     "; run the same command to resume (no dataset written)");
+  }
+  const predict::Dataset dataset = predict::assemble_dataset(
+      store, o.first_seed, o.models, machine,
+      measured_queue_link(predict::kDatasetElements[0], predict::kDatasetElements[1]));
+  predict::save_dataset(o.out, dataset);
+  print_dataset(o, run, store, dataset);
+}
+
 }  // namespace
 
 void add_predict_dataset(CLI::App* predict_cmd) {
@@ -119,56 +177,7 @@ void add_predict_dataset(CLI::App* predict_cmd) {
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--out", opt->out, "Dataset file (gzip-compressed JSON)")->default_val(opt->out);
   cmd->add_flag("--json", opt->json, "Print one JSON document");
-  cmd->callback([opt] {
-    const Options& o = *opt;
-    if (o.first_seed > std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(o.models))
-      fail(ErrorKind::invalid_input, "--first-seed " + std::to_string(o.first_seed) +
-                                         " leaves no room for " + std::to_string(o.models) +
-                                         " seeds");
-    check_output(o.out);
-    for (const char* element : predict::kDatasetElements) make_backend(element);  // present here?
-    ProfileStore store(o.db.empty() ? ProfileStore::default_path() : o.db);
-    const std::string machine = machine_id();
-
-    const InterruptGuard interrupt;
-    size_t measured = 0;
-    double measure_s = 0.0;
-    try {
-      measure_s = measure(store, missing_seeds(store, o, machine, interrupt), o, machine, interrupt,
-                          measured);
-    } catch (const Interrupted&) {
-      fail(ErrorKind::interrupted, "interrupted after measuring " + std::to_string(measured) +
-                                       " model(s) into " + store.path() +
-                                       "; run the same command to resume (no dataset written)");
-    }
-
-    const predict::Dataset dataset = predict::assemble_dataset(
-        store, o.first_seed, o.models, machine,
-        measured_queue_link(predict::kDatasetElements[0], predict::kDatasetElements[1]));
-    predict::save_dataset(o.out, dataset);
-    const size_t stored = static_cast<size_t>(o.models) - measured;
-    if (o.json) {
-      std::cout << nlohmann::json{{"out", o.out},
-                                  {"models", o.models},
-                                  {"first_seed", o.first_seed},
-                                  {"measured_now", measured},
-                                  {"from_store", stored},
-                                  {"measure_seconds", measure_s},
-                                  {"seconds_per_measured_model",
-                                   measured ? measure_s / measured : 0.0},
-                                  {"reps", o.reps},
-                                  {"db", store.path()},
-                                  {"link_latency_ms", dataset.link.latency_ms}}
-                       .dump(2)
-                << "\n";
-      return;
-    }
-    std::cout << "wrote " << o.models << " models (seeds " << o.first_seed << ".."
-              << o.first_seed + static_cast<uint64_t>(o.models) - 1 << ") to " << o.out << ": "
-              << measured << " measured now";
-    if (measured) std::cout << " in " << format_duration(measure_s);
-    std::cout << ", " << stored << " from " << store.path() << "\n";
-  });
+  cmd->callback([opt] { predict_dataset_command(*opt); });
 }
 
 }  // namespace splitinfer::cli
