@@ -24,7 +24,7 @@ namespace {
 using namespace onnx_detail;
 
 constexpr int kMinOpset = 11;
-constexpr int kMaxOpset = 17;
+constexpr int kMaxOpset = 21;
 constexpr int kMinConvertedOpset = 7;  // older files go through the converter from here on
 
 // Integer attributes feed the shape rules' arithmetic; bounding them keeps
@@ -108,7 +108,10 @@ class Importer {
     return "";
   }
 
-  // The opset the nodes are read at: 11 to 17 as declared. An older file is
+  // The opset the nodes are read at: 11 to 21 as declared (what opsets 18 to
+  // 21 changed in the operators splitinfer reads is handled where they are
+  // read: ReduceMean's axes input, Split's num_outputs, Pad's axes input,
+  // AveragePool's dilations; the rest only added element types). An older file is
   // read as opset 11 when no operator of it changed in between (a
   // GlobalAveragePool file of opset 1, as ONNX's node tests declare them);
   // otherwise, from opset 7 on, ONNX's own version converter rewrites it to
@@ -117,7 +120,7 @@ class Importer {
     const int64_t version = declared_opset();
     const std::string unsupported = "opset " + std::to_string(version) +
                                     " of the default domain is not supported (splitinfer "
-                                    "reads opsets 7 to 17, and older ones where every "
+                                    "reads opsets 7 to 21, and older ones where every "
                                     "operator of the file is unchanged at opset 11)";
     if (version > kMaxOpset || version < 1) fail(ErrorKind::unsupported, unsupported);
     if (version >= kMinOpset) return static_cast<int>(version);
@@ -539,6 +542,10 @@ class Importer {
         break;
       }
       case OpType::Pad:
+        if (opset_ >= 18 && config_ints(node, inputs, 3, "axes"))
+          node.fail(
+              ErrorKind::unsupported,
+              "the 'axes' input of Pad (opset 18) is not supported; give pads for every axis");
         attrs.set("pads", required(node, config_ints(node, inputs, 1, "pads"), "pads"));
         attrs.set("value", config_scalar(node, inputs, 2, "constant_value").value_or(0.0f));
         attrs.set("mode", node.get_string("mode", "constant"));
@@ -551,6 +558,22 @@ class Importer {
         break;
       case OpType::Split:
         if (axes_are_inputs) set_ints("split", config_ints(node, inputs, 1, "split"));
+        // Opset 18: num_outputs instead of sizes, which the outputs already say.
+        if (attrs.has("num_outputs")) {
+          if (attrs.get_int("num_outputs", 0) != node.proto().output_size())
+            node.fail(ErrorKind::invalid_input,
+                      "num_outputs is " + std::to_string(attrs.get_int("num_outputs", 0)) +
+                          " but the node has " + std::to_string(node.proto().output_size()) +
+                          " outputs");
+          attrs.erase("num_outputs");
+        }
+        break;
+      case OpType::ReduceMean:
+        if (opset_ < 18) return;  // axes is an attribute
+        set_ints("axes", config_ints(node, inputs, 1, "axes"));
+        if (attrs.get_int("noop_with_empty_axes", 0) != 0 && !attrs.has("axes"))
+          node.fail(ErrorKind::unsupported, "noop_with_empty_axes without axes is not supported");
+        attrs.erase("noop_with_empty_axes");
         break;
       case OpType::Squeeze:
       case OpType::Unsqueeze:

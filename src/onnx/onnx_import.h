@@ -1,4 +1,4 @@
-// ONNX files into the graph IR. Reads opsets 11 to 17 of the default domain
+// ONNX files into the graph IR. Reads opsets 11 to 21 of the default domain
 // (older ones from opset 7 through ONNX's version converter),
 // folds the shape arithmetic exporters write around static shapes, moves
 // constant configuration inputs (Clip bounds, Pad pads, Slice ranges, ...)
