@@ -415,6 +415,7 @@ Shapes infer_node(NodeContext& ctx) {
     case OpType::Tanh:
     case OpType::HardSigmoid:
     case OpType::HardSwish:
+    case OpType::Sqrt:
     case OpType::Dropout:
     case OpType::Identity: return infer_elementwise(ctx);
     case OpType::MaxPool:
@@ -422,7 +423,9 @@ Shapes infer_node(NodeContext& ctx) {
     case OpType::GlobalAveragePool:
     case OpType::GlobalMaxPool: return infer_global_pool(ctx);
     case OpType::Add:
-    case OpType::Mul: return infer_broadcast(ctx);
+    case OpType::Sub:
+    case OpType::Mul:
+    case OpType::Div: return infer_broadcast(ctx);
     case OpType::Concat: return infer_Concat(ctx);
     case OpType::Flatten: return infer_Flatten(ctx);
     case OpType::Reshape: return infer_Reshape(ctx);

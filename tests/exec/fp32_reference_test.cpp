@@ -228,6 +228,13 @@ TEST(Fp32ReferenceOps, ActivationsStandalone) {
   }
 }
 
+// Sqrt of non-negative values (a Relu's), as normalisation layers take it.
+TEST(Fp32ReferenceOps, Sqrt) {
+  HandGraph h(40);
+  const int x = h.input({1, 3, 5, 7});
+  EXPECT_TRUE(matches_reference(h.finish(unary(h, OpType::Sqrt, unary(h, OpType::Relu, x))), 41));
+}
+
 TEST(Fp32ReferenceOps, ActivationsFusedIntoConv) {
   uint64_t seed = 50;
   for (const ActivationCase& c : activation_cases()) {
@@ -343,14 +350,23 @@ TEST(Fp32ReferenceOps, GlobalAveragePool) {
   }
 }
 
-TEST(Fp32ReferenceOps, AddMulComputedOperands) {
-  for (OpType op : {OpType::Add, OpType::Mul}) {
+// The op of `a` and `b`; a divisor goes through a Sigmoid first, away from
+// zero, where a quotient would amplify float32's rounding of it beyond any
+// tolerance.
+int binary_of(HandGraph& h, OpType op, int a, int b) {
+  return h.node(op, {a, op == OpType::Div ? unary(h, OpType::Sigmoid, b) : b});
+}
+
+// Sub and Div do not commute: a first operand that broadcasts is expanded
+// before the op, never swapped with the second.
+TEST(Fp32ReferenceOps, BinaryComputedOperands) {
+  for (OpType op : {OpType::Add, OpType::Sub, OpType::Mul, OpType::Div}) {
     SCOPED_TRACE(std::string(op_name(op)));
     {  // same shape, two standalone activations
       HandGraph h(120);
       const int x = h.input({1, 5, 4, 6});
       const int a = unary(h, OpType::Relu, x), b = unary(h, OpType::Sigmoid, x);
-      EXPECT_TRUE(matches_reference(h.finish(h.node(op, {a, b})), 121));
+      EXPECT_TRUE(matches_reference(h.finish(binary_of(h, op, a, b)), 121));
     }
     {  // [1,C,H,W] with [1,C,1,1], both operand orders (squeeze-excite style)
       for (bool swap : {false, true}) {
@@ -358,7 +374,7 @@ TEST(Fp32ReferenceOps, AddMulComputedOperands) {
         const int x = h.input({1, 7, 5, 5});
         const int g = h.node(OpType::GlobalAveragePool, {x});
         EXPECT_TRUE(matches_reference(
-            h.finish(h.node(op, swap ? std::vector<int>{g, x} : std::vector<int>{x, g})), 123));
+            h.finish(swap ? binary_of(h, op, g, x) : binary_of(h, op, x, g)), 123));
       }
     }
     {  // both operands broadcast: [1,C,H,1] with [1,C,1,W]
@@ -366,28 +382,28 @@ TEST(Fp32ReferenceOps, AddMulComputedOperands) {
       const int x = h.input({1, 3, 4, 5});
       const int rows = h.node(OpType::ReduceMean, {x}, attrs({{"axes", Ints{3}}}));
       const int cols = h.node(OpType::ReduceMean, {x}, attrs({{"axes", Ints{2}}}));
-      EXPECT_TRUE(matches_reference(h.finish(h.node(op, {rows, cols})), 125));
+      EXPECT_TRUE(matches_reference(h.finish(binary_of(h, op, rows, cols)), 125));
     }
     {  // lower rank: [1,3,4,5] with [4,5]
       HandGraph h(126);
       const int x = h.input({1, 3, 4, 5});
       const int plane =
           h.node(OpType::ReduceMean, {x}, attrs({{"axes", Ints{0, 1}}, {"keepdims", int64_t{0}}}));
-      EXPECT_TRUE(matches_reference(h.finish(h.node(op, {plane, x})), 127));
+      EXPECT_TRUE(matches_reference(h.finish(binary_of(h, op, plane, x)), 127));
     }
     {  // after a convolution in blocked layout, with a broadcast [1,C,1,1]
       HandGraph h(128);
       const int x = h.input({1, 3, 6, 6});
       const int c = conv(h, x, 3, 16, {3, 3}, {1, 1}, {1, 1, 1, 1});
       const int g = h.node(OpType::GlobalAveragePool, {c});
-      EXPECT_TRUE(matches_reference(h.finish(h.node(op, {c, g})), 129));
+      EXPECT_TRUE(matches_reference(h.finish(binary_of(h, op, c, g)), 129));
     }
   }
 }
 
 // Constant operands (a bias or scale tensor stored in the model), as ONNX
 // exporters emit them.
-TEST(Fp32ReferenceOps, AddMulConstantOperand) {
+TEST(Fp32ReferenceOps, BinaryConstantOperand) {
   struct Case {
     std::string label;
     Shape constant;
@@ -397,12 +413,15 @@ TEST(Fp32ReferenceOps, AddMulConstantOperand) {
                         {"[1] first", {1}, true},
                         {"full shape", {1, 5, 4, 4}, false},
                         {"[4] last axis", {4}, true}};
-  for (OpType op : {OpType::Add, OpType::Mul}) {
+  for (OpType op : {OpType::Add, OpType::Sub, OpType::Mul, OpType::Div}) {
     for (const Case& c : cases) {
       SCOPED_TRACE(std::string(op_name(op)) + " with constant " + c.label);
       HandGraph h(130);
       const int x = h.input({1, 5, 4, 4});
-      const int k = h.weight(c.constant, -1.0f, 1.0f, TensorRole::constant);
+      // A constant divisor stays away from zero.
+      const bool divisor = op == OpType::Div && !c.constant_first;
+      const int k =
+          h.weight(c.constant, divisor ? 0.5f : -1.0f, divisor ? 1.5f : 1.0f, TensorRole::constant);
       EXPECT_TRUE(matches_reference(
           h.finish(h.node(op, c.constant_first ? std::vector<int>{k, x} : std::vector<int>{x, k})),
           131));

@@ -116,6 +116,20 @@ TEST(Int8CodeOps, SqueezeExcitationConcatAddReduceMean) {
   expect_on_codes_and_faithful(h.finish(y), 30.0);
 }
 
+// Sub of two activations stays on codes like Add (its second operand may
+// broadcast); the pooled mean subtracted from the map is the centring step
+// of normalisation layers.
+TEST(Int8CodeOps, SubOfTwoActivations) {
+  HandGraph h(35);
+  const int x = h.input({1, 8, 12, 12});
+  const int a = conv(h, x, 8, 16, 3, "conv_a");
+  const int b = conv(h, x, 8, 16, 1, "conv_b");
+  int y = h.node(OpType::Sub, {a, b}, {}, "sub");
+  const int mean = h.node(OpType::GlobalAveragePool, {y}, {}, "pool");
+  y = h.node(OpType::Sub, {y, mean}, {}, "centre");
+  expect_on_codes_and_faithful(h.finish(y), 30.0);
+}
+
 TEST(Int8CodeOps, ConvWithFusedHardSigmoid) {
   HandGraph h(33);
   const int x = h.input({1, 8, 10, 10});

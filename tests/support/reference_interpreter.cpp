@@ -151,7 +151,10 @@ class Interpreter {
       case OpType::GlobalAveragePool: return {global_pool(false)};
       case OpType::GlobalMaxPool: return {global_pool(true)};
       case OpType::Add: return {binary([](double a, double b) { return a + b; })};
+      case OpType::Sub: return {binary([](double a, double b) { return a - b; })};
       case OpType::Mul: return {binary([](double a, double b) { return a * b; })};
+      case OpType::Div: return {binary([](double a, double b) { return a / b; })};
+      case OpType::Sqrt: return {unary([](double x) { return std::sqrt(x); })};
       case OpType::Concat: return {concat()};
       case OpType::Flatten: return {flatten()};
       case OpType::Reshape: return {reshape()};

@@ -26,13 +26,19 @@ bool int8_on_codes(const Graph& graph, const Node& node) {
     // A non-zero fill has no code under a symmetric scale.
     case OpType::Pad: return node.attrs.get_float("value", 0.0f) == 0.0f;
     case OpType::Add:
+    case OpType::Sub:
     case OpType::Mul: {
-      // Two activations, one of the output's shape (the other may broadcast).
+      // Two activations, one of the output's shape (the other may broadcast;
+      // for Sub, which does not commute, the second).
       const Tensor& a = graph.tensor(node.inputs[0]);
       const Tensor& b = graph.tensor(node.inputs[1]);
       const Shape& out = graph.output(node).shape;
-      return !a.is_initializer() && !b.is_initializer() && (a.shape == out || b.shape == out);
+      const bool shapes = a.shape == out || (node.op != OpType::Sub && b.shape == out);
+      return !a.is_initializer() && !b.is_initializer() && shapes;
     }
+    // A divisor near zero keeps few codes: the quotient of codes would lose
+    // the precision the float32 quotient keeps.
+    case OpType::Div: return false;
     default: return true;
   }
 }

@@ -30,6 +30,7 @@ bool activation_of(const Node& node, Activation& out) {
     case OpType::Sigmoid: out = {algorithm::eltwise_logistic, 0.0f, 0.0f}; return true;
     case OpType::Tanh: out = {algorithm::eltwise_tanh, 0.0f, 0.0f}; return true;
     case OpType::HardSwish: out = {algorithm::eltwise_hardswish, 0.0f, 0.0f}; return true;
+    case OpType::Sqrt: out = {algorithm::eltwise_sqrt, 0.0f, 0.0f}; return true;
     case OpType::HardSigmoid:
       out = {algorithm::eltwise_linear, node.attrs.get_float("alpha", 0.2f),
              node.attrs.get_float("beta", 0.5f)};
@@ -52,6 +53,7 @@ float activate(const Activation& act, float x) {
       case algorithm::eltwise_tanh: return std::tanh(v);
       case algorithm::eltwise_hardswish: return v * std::clamp(v / 6.0f + 0.5f, 0.0f, 1.0f);
       case algorithm::eltwise_linear: return alpha * v + beta;
+      case algorithm::eltwise_sqrt: return std::sqrt(v);
       default: fail(ErrorKind::internal, "activation without a scalar form");
     }
   };
@@ -140,10 +142,18 @@ dnnl::memory ranked_plain(Lowering& l, int tensor, size_t rank, dt type, float s
 }
 
 dnnl::algorithm binary_alg(const Node& node) {
-  return node.op == OpType::Add ? dnnl::algorithm::binary_add : dnnl::algorithm::binary_mul;
+  switch (node.op) {
+    case OpType::Add: return dnnl::algorithm::binary_add;
+    case OpType::Sub: return dnnl::algorithm::binary_sub;
+    case OpType::Mul: return dnnl::algorithm::binary_mul;
+    case OpType::Div: return dnnl::algorithm::binary_div;
+    default: fail(ErrorKind::internal, "no binary algorithm for " + node.name);
+  }
 }
 
-// Add or Mul of two activations on codes: oneDNN's binary reads both
+bool commutes(const Node& node) { return node.op == OpType::Add || node.op == OpType::Mul; }
+
+// Add, Sub or Mul of two activations on codes: oneDNN's binary reads both
 // operands' codes with their scales and writes codes at the output's
 // calibrated scale. The first operand has the output's shape; the second
 // may broadcast (the squeeze-excitation gate [1, C, 1, 1]).
@@ -178,24 +188,24 @@ void lower_binary(Lowering& l, const Node& node) {
   const auto alg = binary_alg(node);
   int a = node.inputs[0], b = node.inputs[1];
   // oneDNN broadcasts only the second operand; Add and Mul commute.
-  if (g.tensor(a).shape != out) std::swap(a, b);
+  if (commutes(node) && g.tensor(a).shape != out) std::swap(a, b);
   if (l.int8() && int8_on_codes(g, node)) return lower_binary_codes(l, node, a, b);
   dnnl::memory src0;
   if (g.tensor(a).shape == out) {
     src0 = l.float_value(a);
   } else {
-    // Both operands broadcast: first expand one onto the op's identity (in
+    // The first operand broadcasts (both do, or the op does not commute):
+    // expand it to the output's shape first, adding it onto zeros (in
     // float32, which the fill loop writes).
     src0 = l.new_memory(plain_desc(out, dt::f32));
-    const float identity = node.op == OpType::Add ? 0.0f : 1.0f;
-    l.add_custom([src0, identity] {
+    l.add_custom([src0] {
       float* p = static_cast<float*>(src0.get_data_handle());
-      std::fill(p, p + src0.get_desc().get_size() / sizeof(float), identity);
+      std::fill(p, p + src0.get_desc().get_size() / sizeof(float), 0.0f);
     });
     const dnnl::memory a_ranked = ranked_plain(l, a, out.size(), dt::f32, 1.0f);
     const dnnl::binary::primitive_desc pd(
-        {alg, src0.get_desc(), a_ranked.get_desc(), src0.get_desc()}, partition_attr(),
-        cpu_engine());
+        {dnnl::algorithm::binary_add, src0.get_desc(), a_ranked.get_desc(), src0.get_desc()},
+        partition_attr(), cpu_engine());
     l.add(dnnl::binary(pd),
           {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, a_ranked}, {DNNL_ARG_DST, src0}});
   }

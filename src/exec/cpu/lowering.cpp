@@ -113,9 +113,12 @@ void Lowering::dispatch(const Node& node) {
     case OpType::Sigmoid:
     case OpType::Tanh:
     case OpType::HardSigmoid:
-    case OpType::HardSwish: return lower_eltwise(*this, node);
+    case OpType::HardSwish:
+    case OpType::Sqrt: return lower_eltwise(*this, node);
     case OpType::Add:
-    case OpType::Mul: return lower_binary(*this, node);
+    case OpType::Sub:
+    case OpType::Mul:
+    case OpType::Div: return lower_binary(*this, node);
     case OpType::Softmax: return lower_softmax(*this, node);
     case OpType::Concat: return lower_concat(*this, node);
     case OpType::ReduceMean: return lower_reduce_mean(*this, node);
