@@ -416,6 +416,7 @@ Shapes infer_node(NodeContext& ctx) {
     case OpType::HardSigmoid:
     case OpType::HardSwish:
     case OpType::Sqrt:
+    case OpType::Pow:
     case OpType::Dropout:
     case OpType::Identity: return infer_elementwise(ctx);
     case OpType::MaxPool:

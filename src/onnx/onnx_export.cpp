@@ -208,6 +208,10 @@ class Exporter {
         inputs.push_back(take_float("min", -inf));
         inputs.push_back(take_float("max", inf));
         break;
+      case OpType::Pow:
+        inputs.resize(1);
+        inputs.push_back(take_float("exponent", std::nanf("")));  // always kept
+        break;
       case OpType::Pad:
         inputs.resize(1);
         inputs.push_back(take_ints("pads"));

@@ -568,6 +568,16 @@ class Importer {
           attrs.erase("num_outputs");
         }
         break;
+      case OpType::Pow: {
+        const Value* e = config_input(node, inputs, 1, "exponent");
+        if (!e) node.fail(ErrorKind::invalid_input, "input 'exponent' is missing");
+        if (e->count() != 1)
+          node.fail(ErrorKind::unsupported,
+                    "Pow takes a scalar exponent (x^2, x^0.5); this one has shape " +
+                        shape_to_string(e->shape));
+        attrs.set("exponent", *config_scalar(node, inputs, 1, "exponent"));
+        break;
+      }
       case OpType::ReduceMean:
         if (opset_ < 18) return;  // axes is an attribute
         set_ints("axes", config_ints(node, inputs, 1, "axes"));

@@ -228,11 +228,20 @@ TEST(Fp32ReferenceOps, ActivationsStandalone) {
   }
 }
 
-// Sqrt of non-negative values (a Relu's), as normalisation layers take it.
-TEST(Fp32ReferenceOps, Sqrt) {
+// Sqrt and Pow of non-negative values (a Relu's), as normalisation layers
+// take them.
+TEST(Fp32ReferenceOps, SqrtAndPow) {
   HandGraph h(40);
   const int x = h.input({1, 3, 5, 7});
   EXPECT_TRUE(matches_reference(h.finish(unary(h, OpType::Sqrt, unary(h, OpType::Relu, x))), 41));
+  for (float exponent : {2.0f, 0.5f, 3.0f}) {
+    SCOPED_TRACE("exponent " + std::to_string(exponent));
+    HandGraph p(42);
+    const int y = p.input({1, 3, 5, 7});
+    EXPECT_TRUE(matches_reference(
+        p.finish(unary(p, OpType::Pow, unary(p, OpType::Relu, y), attrs({{"exponent", exponent}}))),
+        43));
+  }
 }
 
 TEST(Fp32ReferenceOps, ActivationsFusedIntoConv) {

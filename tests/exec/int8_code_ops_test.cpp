@@ -130,6 +130,24 @@ TEST(Int8CodeOps, SubOfTwoActivations) {
   expect_on_codes_and_faithful(h.finish(y), 30.0);
 }
 
+// Sqrt is an activation: a code table in INT8. Pow stays in float32 (and is
+// listed): x^2 of a Relu coded in 8 bits keeps only about 27 dB.
+TEST(Int8CodeOps, SqrtOnCodesPowInFloat) {
+  auto relu_of_conv = [](HandGraph& h) {
+    const int x = h.input({1, 8, 10, 10});
+    return h.node(OpType::Relu, {conv(h, x, 8, 16, 3, "conv")}, {}, "relu");
+  };
+  HandGraph h(36);
+  const int y = relu_of_conv(h);
+  expect_on_codes_and_faithful(h.finish(h.node(OpType::Sqrt, {y}, {}, "root")), 30.0);
+  HandGraph p2(36);
+  const int z = relu_of_conv(p2);
+  const Graph g = p2.finish(p2.node(OpType::Pow, {z}, attrs({{"exponent", 2.0f}}), "square"));
+  const Calibration cal = calibrated(g);
+  const auto p = compile("cpu0:int8", g, 0, unit_count(g), &cal);
+  EXPECT_EQ(join(p->float_fallbacks()), "Pow (square)");
+}
+
 TEST(Int8CodeOps, ConvWithFusedHardSigmoid) {
   HandGraph h(33);
   const int x = h.input({1, 8, 10, 10});

@@ -71,7 +71,20 @@ _TRAINING_BN = ("training-mode BatchNormalization (batch statistics and running-
 _TRAINING_DROPOUT = ("training-mode Dropout (random masking; training_mode=true is a "
                      "constant here): splitinfer is inference only",
                      "training-mode Dropout is not supported")
+_POW_TENSOR = ("Pow with a tensor exponent: splitinfer takes a constant scalar exponent "
+               "(x^2, x^0.5, as normalisation layers write them)",
+               "Pow takes a scalar exponent")
+_UNSIGNED_CONSTANT = ("a constant of an unsigned 32- or 64-bit type, which no CNN exporter "
+                      "writes", "which splitinfer does not support")
 EXPECTED_SKIPS = {
+    "test_pow": _POW_TENSOR,
+    "test_pow_example": _POW_TENSOR,
+    "test_pow_bcast_array": _POW_TENSOR,
+    "test_pow_types_float32_int32": _POW_TENSOR,
+    "test_pow_types_float32_int64": _POW_TENSOR,
+    "test_pow_types_int": _POW_TENSOR,
+    "test_pow_types_float32_uint32": _UNSIGNED_CONSTANT,
+    "test_pow_types_float32_uint64": _UNSIGNED_CONSTANT,
     "test_averagepool_1d_default": _POOL_2D,
     "test_averagepool_3d_default": _POOL_2D,
     "test_maxpool_1d_default": _POOL_2D,

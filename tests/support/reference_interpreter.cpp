@@ -155,6 +155,10 @@ class Interpreter {
       case OpType::Mul: return {binary([](double a, double b) { return a * b; })};
       case OpType::Div: return {binary([](double a, double b) { return a / b; })};
       case OpType::Sqrt: return {unary([](double x) { return std::sqrt(x); })};
+      case OpType::Pow: {
+        const double exponent = attrs().get_float("exponent", 1.0f);
+        return {unary([=](double x) { return std::pow(x, exponent); })};
+      }
       case OpType::Concat: return {concat()};
       case OpType::Flatten: return {flatten()};
       case OpType::Reshape: return {reshape()};

@@ -31,6 +31,9 @@ bool activation_of(const Node& node, Activation& out) {
     case OpType::Tanh: out = {algorithm::eltwise_tanh, 0.0f, 0.0f}; return true;
     case OpType::HardSwish: out = {algorithm::eltwise_hardswish, 0.0f, 0.0f}; return true;
     case OpType::Sqrt: out = {algorithm::eltwise_sqrt, 0.0f, 0.0f}; return true;
+    case OpType::Pow:  // alpha * x^beta
+      out = {algorithm::eltwise_pow, 1.0f, node.attrs.get_float("exponent", 1.0f)};
+      return true;
     case OpType::HardSigmoid:
       out = {algorithm::eltwise_linear, node.attrs.get_float("alpha", 0.2f),
              node.attrs.get_float("beta", 0.5f)};
@@ -54,6 +57,7 @@ float activate(const Activation& act, float x) {
       case algorithm::eltwise_hardswish: return v * std::clamp(v / 6.0f + 0.5f, 0.0f, 1.0f);
       case algorithm::eltwise_linear: return alpha * v + beta;
       case algorithm::eltwise_sqrt: return std::sqrt(v);
+      case algorithm::eltwise_pow: return alpha * std::pow(v, beta);
       default: fail(ErrorKind::internal, "activation without a scalar form");
     }
   };

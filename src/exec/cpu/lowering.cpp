@@ -114,7 +114,8 @@ void Lowering::dispatch(const Node& node) {
     case OpType::Tanh:
     case OpType::HardSigmoid:
     case OpType::HardSwish:
-    case OpType::Sqrt: return lower_eltwise(*this, node);
+    case OpType::Sqrt:
+    case OpType::Pow: return lower_eltwise(*this, node);
     case OpType::Add:
     case OpType::Sub:
     case OpType::Mul:
