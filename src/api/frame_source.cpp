@@ -22,8 +22,10 @@ struct FrameSource::Impl {
 };
 
 FrameSource::FrameSource(const std::string& path, const Model& model,
-                         const FrameSourceOptions& options)
-    : impl_(std::make_unique<Impl>(path, model.inspect().inputs.at(0).shape, options)) {}
+                         const FrameSourceOptions& options) {
+  const Graph& graph = model.impl().graph;
+  impl_ = std::make_unique<Impl>(path, graph.tensor(graph.inputs.at(0)).shape, options);
+}
 FrameSource::FrameSource(FrameSource&&) noexcept = default;
 FrameSource& FrameSource::operator=(FrameSource&&) noexcept = default;
 FrameSource::~FrameSource() = default;

@@ -53,8 +53,6 @@ void measure_data_parallel_on(const api::Model& model, const Planning& planning,
 
 }  // namespace
 
-[[noreturn]] void fail_stage(const StageFailure& f) { throw stage_error(f); }
-
 ScheduleMeasurements measure_schedules(const api::Model& model, const Planning& planning,
                                        const std::vector<int>& cuts,
                                        const std::vector<Handoff>& frames,

@@ -50,7 +50,4 @@ ScheduleMeasurements measure_schedules(const api::Model& model, const Planning& 
                                        const std::vector<std::vector<float>>& reference,
                                        const MeasureOptions& options);
 
-// The stage_failed Error of a stage that threw.
-[[noreturn]] void fail_stage(const StageFailure& failure);
-
 }  // namespace splitinfer::cli

@@ -438,8 +438,9 @@ std::vector<float> preprocess_image(const Image8& image, const Shape& shape,
   return out;
 }
 
-std::vector<float> read_image_input(const std::string& path, const Shape& shape) {
-  return preprocess_image(decode_image(path), shape, path);
+std::vector<float> read_image_input(const std::string& path, const Shape& shape,
+                                    const ImageNormalization& normalization) {
+  return preprocess_image(decode_image(path), shape, path, normalization);
 }
 
 std::vector<float> read_input_file(const std::string& path, const Shape& shape) {

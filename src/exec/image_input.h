@@ -69,7 +69,8 @@ std::vector<float> preprocess_image(const Image8& image, const Shape& shape,
                                     const ImageNormalization& normalization = {});
 
 // decode_image + preprocess_image.
-std::vector<float> read_image_input(const std::string& path, const Shape& shape);
+std::vector<float> read_image_input(const std::string& path, const Shape& shape,
+                                    const ImageNormalization& normalization = {});
 
 // A model input from a file: an image by its name (is_image_path), otherwise
 // raw float32 NCHW (exec/tensor_file.h).

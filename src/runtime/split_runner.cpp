@@ -1,14 +1,12 @@
 #include "runtime/split_runner.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "common/on_own_thread.h"
 #include "exec/backend.h"
 #include "exec/image_input.h"
 #include "graph/units.h"
 #include "profile/timing.h"
-#include "runtime/data_parallel.h"
 
 namespace splitinfer {
 
@@ -61,17 +59,13 @@ std::vector<Handoff> input_frames(const Graph& graph, const std::string& path) {
   return frames;
 }
 
-namespace {
-
-using Runner = PipelineResult (*)(std::vector<PipelineStage>&, uint64_t, const FrameSource&,
-                                  const FrameSink&, const PipelineOptions&);
-
-PipelineMeasurement measure(Runner runner, std::vector<PipelineStage>& workers,
-                            const std::vector<Handoff>& frames, int count,
-                            const PipelineOptions& options, std::vector<Handoff>* first_outputs) {
+PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
+                                     const std::vector<Handoff>& frames, int count,
+                                     const PipelineOptions& options,
+                                     std::vector<Handoff>* first_outputs) {
   PipelineMeasurement m;
-  m.result = runner(
-      workers, static_cast<uint64_t>(count),
+  m.result = run_pipeline(
+      stages, static_cast<uint64_t>(count),
       [&](uint64_t seq) -> const Handoff* { return &frames[seq % frames.size()]; },
       [&](uint64_t seq, const Handoff& out) {
         if (first_outputs && seq < frames.size()) first_outputs->push_back(out);
@@ -79,39 +73,6 @@ PipelineMeasurement measure(Runner runner, std::vector<PipelineStage>& workers,
       options);
   m.period_ms = steady_period_ms(m.result, std::min<size_t>(10, static_cast<size_t>(count) / 10));
   return m;
-}
-
-PipelineResult data_parallel(std::vector<PipelineStage>& replicas, uint64_t frames,
-                             const FrameSource& source, const FrameSink& sink,
-                             const PipelineOptions& options) {
-  return run_data_parallel(replicas, frames, source, sink, options);
-}
-
-}  // namespace
-
-PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
-                                     const std::vector<Handoff>& frames, int count,
-                                     const PipelineOptions& options,
-                                     std::vector<Handoff>* first_outputs) {
-  return measure(run_pipeline, stages, frames, count, options, first_outputs);
-}
-
-PipelineMeasurement measure_pipeline_fed(std::vector<PipelineStage>& stages,
-                                         const FrameSource& source,
-                                         const PipelineOptions& options) {
-  PipelineMeasurement m;
-  m.result = run_pipeline(
-      stages, std::numeric_limits<uint64_t>::max(), source, [](uint64_t, const Handoff&) {},
-      options);
-  m.period_ms = steady_period_ms(m.result, std::min<size_t>(10, m.result.frames_done / 10));
-  return m;
-}
-
-PipelineMeasurement measure_data_parallel(std::vector<PipelineStage>& replicas,
-                                          const std::vector<Handoff>& frames, int count,
-                                          const PipelineOptions& options,
-                                          std::vector<Handoff>* first_outputs) {
-  return measure(data_parallel, replicas, frames, count, options, first_outputs);
 }
 
 Handoff run_stages_in_turn(std::vector<PipelineStage>& stages, const Handoff& input) {
@@ -129,12 +90,6 @@ std::vector<std::vector<float>> outputs_in_turn(std::vector<PipelineStage>& stag
   std::vector<std::vector<float>> outputs;
   for (const Handoff& f : frames) outputs.push_back(run_stages_in_turn(stages, f).to_floats());
   return outputs;
-}
-
-std::vector<std::vector<float>> as_floats(const std::vector<Handoff>& outputs) {
-  std::vector<std::vector<float>> floats;
-  for (const Handoff& h : outputs) floats.push_back(h.to_floats());
-  return floats;
 }
 
 double measure_alone_ms(const Graph& graph, const std::string& element_name,

@@ -45,26 +45,12 @@ PipelineMeasurement measure_pipeline(std::vector<PipelineStage>& stages,
                                      const PipelineOptions& options,
                                      std::vector<Handoff>* first_outputs);
 
-// The stages fed by `source` until it ends the stream (a video decoded
-// ahead by runtime/prefetched_frames.h, say); outputs are not kept.
-PipelineMeasurement measure_pipeline_fed(std::vector<PipelineStage>& stages,
-                                         const FrameSource& source, const PipelineOptions& options);
-
-// The same over data-parallel replicas (runtime/data_parallel.h).
-PipelineMeasurement measure_data_parallel(std::vector<PipelineStage>& replicas,
-                                          const std::vector<Handoff>& frames, int count,
-                                          const PipelineOptions& options,
-                                          std::vector<Handoff>* first_outputs);
-
 // Runs the stages one after another, each on a thread placed on its element.
 Handoff run_stages_in_turn(std::vector<PipelineStage>& stages, const Handoff& input);
 
 // run_stages_in_turn on each frame, the outputs as floats.
 std::vector<std::vector<float>> outputs_in_turn(std::vector<PipelineStage>& stages,
                                                 const std::vector<Handoff>& frames);
-
-// Handoffs as floats, in order.
-std::vector<std::vector<float>> as_floats(const std::vector<Handoff>& outputs);
 
 // Median time per frame of the whole model on `element` alone, after
 // `warmup` runs.

@@ -49,8 +49,7 @@ std::optional<Handoff> InputStream::read() {
   }
   if (next_image_ == images_.size()) return std::nullopt;
   const std::string& image = images_[next_image_++];
-  return Handoff::from_floats(shape_,
-                              preprocess_image(decode_image(image), shape_, image, normalization_));
+  return Handoff::from_floats(shape_, read_image_input(image, shape_, normalization_));
 }
 
 }  // namespace splitinfer
