@@ -1,6 +1,7 @@
 #include "graph/shape_inference.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "common/checked_math.h"
@@ -131,6 +132,77 @@ Shapes infer_Conv(NodeContext& ctx) {
                                               " output channels");
   Shape out = window_output(ctx, x, kernel, false);
   out[1] = w[0];
+  return {out};
+}
+
+// ConvTranspose: weight C_in x (C_out / group) x kernel. The output extent
+// is stride * (in - 1) + output_padding + dilated kernel - pads, with pads
+// resolved here from output_shape or auto_pad, as ONNX specifies, so that
+// the lowering reads only explicit pads and output_padding.
+Shapes infer_ConvTranspose(NodeContext& ctx) {
+  const Shape& x = ctx.in(0);
+  const Shape& w = ctx.in(1);
+  ctx.require(x.size() >= 3, "input must be N x C x spatial..., got " + shape_to_string(x));
+  ctx.require(w.size() == x.size(), "weight rank " + std::to_string(w.size()) +
+                                        " differs from input rank " + std::to_string(x.size()));
+  const int64_t group = ctx.attrs().get_int("group", 1);
+  ctx.require(group >= 1 && x[1] % group == 0,
+              "group " + std::to_string(group) + " does not divide the input channels");
+  ctx.require(w[0] == x[1], "weight " + shape_to_string(w) + " expects " + std::to_string(w[0]) +
+                                " input channels, the input has " + std::to_string(x[1]));
+  const size_t spatial = x.size() - 2;
+  const std::vector<int64_t> kernel(w.begin() + 2, w.end());
+  ctx.require(ctx.attrs().get_ints("kernel_shape", kernel) == kernel,
+              "kernel_shape disagrees with the weight " + shape_to_string(w));
+  const int64_t out_channels = w[1] * group;
+  if (ctx.has_input(2))
+    ctx.require(ctx.in(2) == Shape{out_channels},
+                "bias " + shape_to_string(ctx.in(2)) + " does not match " +
+                    std::to_string(out_channels) + " output channels");
+  const auto strides = spatial_attr(ctx, "strides", spatial, 1);
+  const auto dilations = spatial_attr(ctx, "dilations", spatial, 1);
+  auto output_padding = spatial_attr(ctx, "output_padding", spatial, 0);
+  auto pads = spatial_attr(ctx, "pads", 2 * spatial, 0);
+  const auto output_shape = ctx.attrs().get_ints("output_shape");
+  const std::string auto_pad = ctx.attrs().get_string("auto_pad", "NOTSET");
+  ctx.require(auto_pad == "NOTSET" || auto_pad == "VALID" || auto_pad == "SAME_UPPER" ||
+                  auto_pad == "SAME_LOWER",
+              "unknown auto_pad '" + auto_pad + "'");
+  ctx.require(
+      output_shape.empty() || output_shape.size() == spatial || output_shape.size() == x.size(),
+      "output_shape needs one value per spatial axis");
+  Shape out = {x[0], out_channels};
+  for (size_t i = 0; i < spatial; ++i) {
+    ctx.require(strides[i] >= 1 && dilations[i] >= 1 && kernel[i] >= 1,
+                "kernel, strides and dilations must be positive");
+    ctx.require(output_padding[i] >= 0 && output_padding[i] < std::max(strides[i], dilations[i]),
+                "output_padding must be non-negative and below the stride or the dilation");
+    const int64_t full =
+        strides[i] * (x[i + 2] - 1) + output_padding[i] + dilations[i] * (kernel[i] - 1) + 1;
+    int64_t target = -1;
+    if (!output_shape.empty()) target = output_shape[output_shape.size() - spatial + i];
+    else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") target = x[i + 2] * strides[i];
+    if (auto_pad == "VALID") pads[i] = pads[i + spatial] = 0;
+    int64_t extent = full;
+    if (target >= 0) {
+      const int64_t total = std::max<int64_t>(0, full - target);
+      const int64_t small = total / 2, large = total - small;
+      pads[i] = auto_pad == "SAME_UPPER" ? small : large;
+      pads[i + spatial] = auto_pad == "SAME_UPPER" ? large : small;
+      // An output_shape beyond the unpadded output adds rows that no input
+      // reaches (ONNX Runtime's reading): more output padding.
+      if (target > full) {
+        output_padding[i] += target - full;
+        extent = target;
+      }
+    }
+    ctx.require(pads[i] >= 0 && pads[i + spatial] >= 0, "pads must be non-negative");
+    out.push_back(extent - pads[i] - pads[i + spatial]);
+    ctx.require(out.back() >= 1, "the padding removes the whole output");
+  }
+  ctx.node().attrs.set("pads", pads);
+  ctx.node().attrs.set("output_padding", output_padding);
+  for (const char* resolved : {"auto_pad", "output_shape"}) ctx.node().attrs.erase(resolved);
   return {out};
 }
 
@@ -377,6 +449,68 @@ Shapes infer_ReduceMean(NodeContext& ctx) {
   return {out};
 }
 
+// Resize: the output extent is `sizes`, or floor(in * scale) per axis.
+Shapes infer_Resize(NodeContext& ctx) {
+  const Shape& x = ctx.in(0);
+  const auto sizes = ctx.attrs().get_ints("sizes");
+  const auto scales = ctx.attrs().get_floats("scales");
+  ctx.require(sizes.empty() != scales.empty(), "needs either scales or sizes");
+  ctx.require(std::max(sizes.size(), scales.size()) == x.size(),
+              "scales or sizes need one value per axis of " + shape_to_string(x));
+  const std::string mode = ctx.attrs().get_string("mode", "nearest");
+  ctx.require(mode == "nearest" || mode == "linear" || mode == "cubic",
+              "unknown mode '" + mode + "'");
+  const std::string transform =
+      ctx.attrs().get_string("coordinate_transformation_mode", "half_pixel");
+  ctx.require(transform == "half_pixel" || transform == "pytorch_half_pixel" ||
+                  transform == "align_corners" || transform == "asymmetric" ||
+                  transform == "tf_half_pixel_for_nearest" || transform == "tf_half_pixel_for_nn",
+              "coordinate_transformation_mode '" + transform +
+                  "' is not supported (half_pixel, pytorch_half_pixel, align_corners, "
+                  "asymmetric and tf_half_pixel_for_nearest are)");
+  const std::string rounding = ctx.attrs().get_string("nearest_mode", "round_prefer_floor");
+  ctx.require(rounding == "round_prefer_floor" || rounding == "round_prefer_ceil" ||
+                  rounding == "floor" || rounding == "ceil",
+              "unknown nearest_mode '" + rounding + "'");
+  Shape out(x.size());
+  for (size_t d = 0; d < x.size(); ++d) {
+    if (!sizes.empty()) {
+      out[d] = sizes[d];
+    } else {
+      ctx.require(scales[d] > 0.0f, "scales must be positive");
+      const double extent = std::floor(static_cast<double>(x[d]) * scales[d]);
+      ctx.require(extent < 1e9, "the output is too large");
+      out[d] = static_cast<int64_t>(extent);
+    }
+    ctx.require(out[d] >= 1, "the output is empty along axis " + std::to_string(d));
+  }
+  return {out};
+}
+
+// Expand: the input broadcast against `shape`, both ways (NumPy's rule).
+Shapes infer_Expand(NodeContext& ctx) {
+  const auto shape = ctx.attrs().get_ints("shape");
+  ctx.require(!shape.empty(), "attribute 'shape' is required");
+  for (int64_t d : shape)
+    ctx.require(d >= 1, "shape " + shape_to_string(shape) + " has an empty axis");
+  return {broadcast(ctx, ctx.in(0), shape)};
+}
+
+// LayerNormalization: over the axes from `axis` on; Scale and B broadcast
+// against them.
+Shapes infer_LayerNormalization(NodeContext& ctx) {
+  const Shape& x = ctx.in(0);
+  const int64_t axis = ctx.axis(ctx.attrs().get_int("axis", -1), ctx.rank(0));
+  const Shape normalized(x.begin() + axis, x.end());
+  for (size_t slot = 1; slot < ctx.input_count(); ++slot)
+    if (ctx.has_input(slot))
+      ctx.require(broadcast(ctx, ctx.in(slot), normalized) == normalized,
+                  "input " + std::to_string(slot) + " " + shape_to_string(ctx.in(slot)) +
+                      " does not broadcast to the normalized axes " + shape_to_string(normalized));
+  ctx.require(ctx.node().outputs.size() == 1, "the Mean and InvStdDev outputs are not supported");
+  return {x};
+}
+
 Shapes infer_Squeeze(NodeContext& ctx) {
   const Shape& x = ctx.in(0);
   const auto axes = ctx.attrs().get_ints("axes");
@@ -417,6 +551,7 @@ Shapes infer_node(NodeContext& ctx) {
     case OpType::HardSwish:
     case OpType::Sqrt:
     case OpType::Pow:
+    case OpType::Erf:
     case OpType::Dropout:
     case OpType::Identity: return infer_elementwise(ctx);
     case OpType::MaxPool:
@@ -440,6 +575,10 @@ Shapes infer_node(NodeContext& ctx) {
     case OpType::ReduceMean: return infer_ReduceMean(ctx);
     case OpType::Squeeze: return infer_Squeeze(ctx);
     case OpType::Unsqueeze: return infer_Unsqueeze(ctx);
+    case OpType::Resize: return infer_Resize(ctx);
+    case OpType::ConvTranspose: return infer_ConvTranspose(ctx);
+    case OpType::Expand: return infer_Expand(ctx);
+    case OpType::LayerNormalization: return infer_LayerNormalization(ctx);
   }
   ctx.error("has no shape rule");
 }

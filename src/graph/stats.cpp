@@ -13,6 +13,13 @@ int64_t node_macs(const Graph& graph, const Node& node) {
       for (size_t d = 1; d < w.size(); ++d) per_output *= w[d];
       return numel(graph.output(node).shape) * per_output;
     }
+    case OpType::ConvTranspose: {
+      // Every input element scatters into (C_out / group) x kernel outputs.
+      const Shape& w = graph.input(node, 1)->shape;
+      int64_t per_input = 1;
+      for (size_t d = 1; d < w.size(); ++d) per_input *= w[d];
+      return numel(graph.input(node, 0)->shape) * per_input;
+    }
     case OpType::Gemm: {
       const Shape& a = graph.input(node, 0)->shape;
       const int64_t k = node.attrs.get_int("transA", 0) ? a[0] : a[1];

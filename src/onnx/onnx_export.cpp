@@ -166,6 +166,14 @@ class Exporter {
     return name;
   }
 
+  std::string config_floats(const std::string& node, const char* key,
+                            const std::vector<float>& values) {
+    const std::string name = unique(node + ":" + key, used_values_);
+    fill_tensor(*g_->add_initializer(), name, DType::f32, {static_cast<int64_t>(values.size())},
+                values.data(), values.size() * sizeof(float));
+    return name;
+  }
+
   std::string config_float(const std::string& node, const char* key, float value) {
     const std::string name = unique(node + ":" + key, used_values_);
     fill_tensor(*g_->add_initializer(), name, DType::f32, {}, &value, sizeof value);
@@ -239,6 +247,20 @@ class Exporter {
         inputs.resize(1);
         if (attrs.get_ints("axes").empty()) attrs.erase("axes");  // Squeeze: all unit axes
         inputs.push_back(take_ints("axes"));
+        break;
+      case OpType::Resize: {  // X, roi (unused by the modes the IR has), scales, sizes
+        inputs.resize(1);
+        inputs.push_back("");
+        std::string scales;
+        if (attrs.has("scales")) scales = config_floats(node, "scales", attrs.get_floats("scales"));
+        attrs.erase("scales");
+        inputs.push_back(scales);
+        inputs.push_back(take_ints("sizes"));
+        break;
+      }
+      case OpType::Expand:
+        inputs.resize(1);
+        inputs.push_back(take_ints("shape"));
         break;
       case OpType::Dropout:
         inputs.resize(1);

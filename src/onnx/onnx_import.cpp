@@ -128,6 +128,7 @@ class Importer {
     if (changed.empty()) return kMinOpset;
     if (version < kMinConvertedOpset || changed.find("does not exist") != std::string::npos)
       fail(ErrorKind::unsupported, unsupported + ": " + changed);
+    list_initializers_as_inputs();
     try {
       model_ = onnx::version_conversion::ConvertVersion(model_, kMinOpset);
     } catch (const std::exception& e) {
@@ -138,6 +139,23 @@ class Importer {
                                        "): " + why);
     }
     return kMinOpset;
+  }
+
+  // The version converter reads the IR 3 convention, where every
+  // initializer is also a graph input; files of later IR versions list only
+  // the real inputs. The importer skips inputs that have an initializer.
+  void list_initializers_as_inputs() {
+    onnx::GraphProto& g = *model_.mutable_graph();
+    std::unordered_set<std::string> inputs;
+    for (const onnx::ValueInfoProto& info : g.input()) inputs.insert(info.name());
+    for (const onnx::TensorProto& t : g.initializer()) {
+      if (inputs.count(t.name())) continue;
+      onnx::ValueInfoProto& info = *g.add_input();
+      info.set_name(t.name());
+      onnx::TypeProto_Tensor& type = *info.mutable_type()->mutable_tensor_type();
+      type.set_elem_type(t.data_type());
+      for (int64_t d : t.dims()) type.mutable_shape()->add_dim()->set_dim_value(d);
+    }
   }
 
   std::string domain_version(const std::string& domain) const {
@@ -367,6 +385,10 @@ class Importer {
       fold(node, inputs);
       return;
     }
+    if (op == "Cast") {
+      const OpType identity = cast_as_identity(node, inputs);
+      return add_ir_node(node, identity, std::move(inputs));
+    }
     const auto ir_op = op_from_name(op);
     if (!ir_op) {
       const std::string why = is_foldable(op) ? " on a non-constant input (splitinfer "
@@ -376,6 +398,19 @@ class Importer {
            "node " + quote(name) + ": unsupported operator " + quote(op) + why);
     }
     add_ir_node(node, *ir_op, std::move(inputs));
+  }
+
+  // A Cast of an activation (the rest fold) to float32 changes nothing in a
+  // float32 graph: it is an Identity. Any other target type would leave the
+  // float32 values splitinfer computes on.
+  static OpType cast_as_identity(const NodeRef& node, const std::vector<InputRef>& inputs) {
+    const int64_t to = node.get_int("to", 0);
+    if (to != onnx::TensorProto::FLOAT)
+      node.fail(ErrorKind::unsupported, "Cast of activation " +
+                                            quote(inputs.empty() ? "" : inputs[0].name) + " to " +
+                                            onnx_type_name(static_cast<int>(to)) +
+                                            "; splitinfer computes activations in float32 only");
+    return OpType::Identity;
   }
 
   void fold(const NodeRef& node, const std::vector<InputRef>& inputs) {
@@ -412,6 +447,7 @@ class Importer {
     ir.name = node.name();
     ir.module = module_from_node_name(proto.name());
     for (const onnx::AttributeProto& a : proto.attribute()) {
+      if (op == OpType::Identity) break;  // a Cast's 'to', which the Identity drops
       auto value = to_ir_attr(a);
       if (!value)
         node.fail(ErrorKind::unsupported,
@@ -508,6 +544,17 @@ class Importer {
     return std::vector<int64_t>(v->ints().begin(), v->ints().end());
   }
 
+  std::optional<std::vector<float>> config_floats(const NodeRef& node,
+                                                  const std::vector<InputRef>& inputs, size_t slot,
+                                                  const char* what) const {
+    const Value* v = config_input(node, inputs, slot, what);
+    if (!v) return std::nullopt;
+    if (v->type != ValueType::f32 || v->shape.size() > 1)
+      node.fail(ErrorKind::invalid_input,
+                std::string("input '") + what + "' must be a 1-D float tensor");
+    return std::vector<float>(v->floats().begin(), v->floats().end());
+  }
+
   std::optional<float> config_scalar(const NodeRef& node, const std::vector<InputRef>& inputs,
                                      size_t slot, const char* what) const {
     const Value* v = config_input(node, inputs, slot, what);
@@ -585,6 +632,10 @@ class Importer {
           node.fail(ErrorKind::unsupported, "noop_with_empty_axes without axes is not supported");
         attrs.erase("noop_with_empty_axes");
         break;
+      case OpType::Resize: move_resize_config(node, ir, inputs); break;
+      case OpType::Expand:
+        attrs.set("shape", required(node, config_ints(node, inputs, 1, "shape"), "shape"));
+        break;
       case OpType::Squeeze:
       case OpType::Unsqueeze:
         if (axes_are_inputs) set_ints("axes", config_ints(node, inputs, 1, "axes"));
@@ -623,6 +674,55 @@ class Importer {
       default: return;  // every input is a tensor
     }
     inputs.resize(1);
+  }
+
+  // Resize's scales or sizes become an attribute over every axis (opset 18's
+  // `axes` lists the axes they give; the others keep their extent). The
+  // region of interest only matters to tf_crop_and_resize, which is refused.
+  void move_resize_config(const NodeRef& node, Node& ir,
+                          const std::vector<InputRef>& inputs) const {
+    Attributes& attrs = ir.attrs;
+    const std::string transform = attrs.get_string("coordinate_transformation_mode", "half_pixel");
+    if (transform == "tf_crop_and_resize" || transform == "half_pixel_symmetric")
+      node.fail(ErrorKind::unsupported, "coordinate_transformation_mode '" + transform +
+                                            "' is not supported (half_pixel, pytorch_half_pixel, "
+                                            "align_corners, asymmetric and "
+                                            "tf_half_pixel_for_nearest are)");
+    if (attrs.get_int("antialias", 0) != 0)
+      node.fail(ErrorKind::unsupported, "antialias is not supported");
+    auto scales = config_floats(node, inputs, 2, "scales").value_or(std::vector<float>{});
+    auto sizes = config_ints(node, inputs, 3, "sizes").value_or(std::vector<int64_t>{});
+    if (scales.empty() == sizes.empty())
+      node.fail(ErrorKind::invalid_input, "give exactly one of the inputs 'scales' and 'sizes'");
+    if (!sizes.empty() && attrs.get_string("keep_aspect_ratio_policy", "stretch") != "stretch")
+      node.fail(ErrorKind::unsupported, "keep_aspect_ratio_policy '" +
+                                            attrs.get_string("keep_aspect_ratio_policy", "") +
+                                            "' is not supported (stretch is)");
+    const Shape& x = inputs[0].known >= 0 ? knowns_[inputs[0].known].value.shape
+                                          : graph_.tensor(inputs[0].activation).shape;
+    const auto rank = static_cast<int64_t>(x.size());
+    if (const auto axes = attrs.get_ints("axes"); !axes.empty()) {
+      const size_t given = std::max(scales.size(), sizes.size());
+      if (axes.size() != given)
+        node.fail(ErrorKind::invalid_input, "axes and scales or sizes differ in length");
+      std::vector<float> all_scales(x.size(), 1.0f);
+      std::vector<int64_t> all_sizes(x.begin(), x.end());
+      for (size_t i = 0; i < axes.size(); ++i) {
+        if (axes[i] < -rank || axes[i] >= rank)
+          node.fail(ErrorKind::invalid_input,
+                    "axis " + std::to_string(axes[i]) + " is out of range");
+        const auto a = static_cast<size_t>(axes[i] < 0 ? axes[i] + rank : axes[i]);
+        if (!scales.empty()) all_scales[a] = scales[i];
+        else all_sizes[a] = sizes[i];
+      }
+      if (!scales.empty()) scales = std::move(all_scales);
+      else sizes = std::move(all_sizes);
+    }
+    for (const char* done :
+         {"axes", "antialias", "keep_aspect_ratio_policy", "extrapolation_value"})
+      attrs.erase(done);
+    if (!scales.empty()) attrs.set("scales", std::move(scales));
+    else attrs.set("sizes", std::move(sizes));
   }
 
   // Before opset 13 Softmax flattened the input at `axis` (default 1) into a

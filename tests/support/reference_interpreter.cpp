@@ -172,6 +172,11 @@ class Interpreter {
       case OpType::ReduceMean: return {reduce_mean()};
       case OpType::Squeeze: return {squeeze()};
       case OpType::Unsqueeze: return {unsqueeze()};
+      case OpType::Erf: return {unary([](double x) { return std::erf(x); })};
+      case OpType::ConvTranspose: return {conv_transpose()};
+      case OpType::Resize: return {resize()};
+      case OpType::Expand: return {expand()};
+      case OpType::LayerNormalization: return {layer_norm()};
     }
     fail("no reference implementation");
   }
@@ -239,6 +244,162 @@ class Interpreter {
         for (int64_t i = 0; i < OH * OW; ++i)
           dst[i] = static_cast<float>(acc[static_cast<size_t>(i)]);
       }
+    return y;
+  }
+
+  // --- ConvTranspose ---------------------------------------------------------
+  // Every input element scatters x * w into the outputs its kernel covers.
+  Array conv_transpose() {
+    const View x = in(0);
+    const View w = in(1);
+    if (x.shape.size() != 4 || w.shape.size() != 4)
+      fail("the reference handles 2-D transposed convolution only");
+    const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+    const int64_t group = attrs().get_int("group", 1);
+    const int64_t CG = C / group, MG = w.shape[1], KH = w.shape[2], KW = w.shape[3];
+    const int64_t M = MG * group;
+    if (w.shape[0] != C) fail("weight " + str(w.shape) + " for " + std::to_string(C) + " channels");
+    const Ints st = attrs().get_ints("strides", {1, 1});
+    const Ints dl = attrs().get_ints("dilations", {1, 1});
+    const Ints pd = attrs().get_ints("pads", {0, 0, 0, 0});
+    const Ints op = attrs().get_ints("output_padding", {0, 0});
+    const int64_t OH = st[0] * (H - 1) + op[0] + dl[0] * (KH - 1) + 1 - pd[0] - pd[2];
+    const int64_t OW = st[1] * (W - 1) + op[1] + dl[1] * (KW - 1) + 1 - pd[1] - pd[3];
+    std::vector<double> acc(static_cast<size_t>(N * M * OH * OW), 0.0);
+    if (has(2))
+      for (int64_t i = 0; i < N * M * OH * OW; ++i)
+        acc[static_cast<size_t>(i)] = in(2).v[static_cast<size_t>((i / (OH * OW)) % M)];
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t ih = 0; ih < H; ++ih)
+          for (int64_t iw = 0; iw < W; ++iw) {
+            const double xv = x.v[static_cast<size_t>(((n * C + c) * H + ih) * W + iw)];
+            for (int64_t m = 0; m < MG; ++m)
+              for (int64_t kh = 0; kh < KH; ++kh)
+                for (int64_t kw = 0; kw < KW; ++kw) {
+                  const int64_t oh = ih * st[0] - pd[0] + kh * dl[0];
+                  const int64_t ow = iw * st[1] - pd[1] + kw * dl[1];
+                  if (oh < 0 || oh >= OH || ow < 0 || ow >= OW) continue;
+                  const int64_t out_c = (c / CG) * MG + m;
+                  acc[static_cast<size_t>(((n * M + out_c) * OH + oh) * OW + ow)] +=
+                      xv * w.v[static_cast<size_t>(((c * MG + m) * KH + kh) * KW + kw)];
+                }
+          }
+    return {{N, M, OH, OW}, std::vector<float>(acc.begin(), acc.end())};
+  }
+
+  // --- Resize (ONNX's definition, one output element at a time) -------------
+  Array resize() {
+    const View x = in(0);
+    const size_t rank = x.shape.size();
+    const Ints sizes = attrs().get_ints("sizes");
+    const std::vector<float> given = attrs().get_floats("scales");
+    Shape ys(rank);
+    std::vector<double> scale(rank);
+    for (size_t d = 0; d < rank; ++d) {
+      ys[d] = sizes.empty() ? static_cast<int64_t>(std::floor(x.shape[d] * double{given[d]}))
+                            : sizes[d];
+      scale[d] = sizes.empty() ? given[d] : static_cast<double>(ys[d]) / x.shape[d];
+    }
+    const std::string mode = attrs().get_string("mode", "nearest");
+    const std::string ctm = attrs().get_string("coordinate_transformation_mode", "half_pixel");
+    const std::string nearest = attrs().get_string("nearest_mode", "round_prefer_floor");
+    const double a = attrs().get_float("cubic_coeff_a", -0.75f);
+    const bool exclude = attrs().get_int("exclude_outside", 0) != 0;
+    // The input coordinate of output index o along axis d.
+    auto origin = [&](size_t d, int64_t o) {
+      const double len = x.shape[d] * scale[d];
+      if (ctm == "asymmetric") return o / scale[d];
+      if (ctm == "align_corners") return len == 1 ? 0.0 : o * (x.shape[d] - 1.0) / (len - 1);
+      if (ctm == "tf_half_pixel_for_nearest" || ctm == "tf_half_pixel_for_nn")
+        return (o + 0.5) / scale[d];
+      if (ctm == "pytorch_half_pixel" && len <= 1) return 0.0;
+      return (o + 0.5) / scale[d] - 0.5;
+    };
+    // (index, weight) pairs of one axis, indices clamped to the edge.
+    auto taps = [&](size_t d, int64_t o) {
+      const double c = origin(d, o);
+      const int64_t n = x.shape[d];
+      std::vector<std::pair<int64_t, double>> t;
+      if (mode == "nearest") {
+        const double f = std::floor(c);
+        int64_t i = static_cast<int64_t>(std::round(c));
+        if (c - f == 0.5) i = static_cast<int64_t>(nearest == "round_prefer_ceil" ? f + 1 : f);
+        if (nearest == "floor") i = static_cast<int64_t>(f);
+        if (nearest == "ceil") i = static_cast<int64_t>(std::ceil(c));
+        t.push_back({std::clamp<int64_t>(i, 0, n - 1), 1.0});
+        return t;
+      }
+      const int64_t f = static_cast<int64_t>(std::floor(c));
+      const double r = c - std::floor(c);
+      auto keys = [&](double s) {
+        s = std::abs(s);
+        if (s <= 1) return ((a + 2) * s - (a + 3)) * s * s + 1;
+        if (s < 2) return ((a * s - 5 * a) * s + 8 * a) * s - 4 * a;
+        return 0.0;
+      };
+      for (int64_t i = (mode == "cubic" ? f - 1 : f); i <= (mode == "cubic" ? f + 2 : f + 1); ++i) {
+        const double wgt = mode == "cubic" ? keys(c - i) : 1 - std::abs(c - i);
+        if (exclude && (i < 0 || i >= n)) continue;
+        t.push_back({std::clamp<int64_t>(i, 0, n - 1), wgt});
+      }
+      double total = 0;
+      for (const auto& p : t) total += p.second;
+      for (auto& p : t) p.second /= total;
+      return t;
+    };
+    const Ints sx = strides_of(x.shape);
+    Array y{ys, std::vector<float>(static_cast<size_t>(count(ys)))};
+    for_each_index(ys, [&](const Ints& idx, int64_t flat) {
+      int64_t base = 0;
+      for (size_t d = 0; d + 2 < rank; ++d) base += idx[d] * sx[d];
+      double sum = 0;
+      for (const auto& [r, wr] : taps(rank - 2, idx[rank - 2]))
+        for (const auto& [c, wc] : taps(rank - 1, idx[rank - 1]))
+          sum += wr * wc * x.v[static_cast<size_t>(base + r * sx[rank - 2] + c)];
+      y.v[static_cast<size_t>(flat)] = static_cast<float>(sum);
+    });
+    return y;
+  }
+
+  Array expand() {
+    const View x = in(0);
+    const Shape ys = broadcast(x.shape, attrs().get_ints("shape"));
+    const Ints sx = strides_of(x.shape);
+    Array y{ys, std::vector<float>(static_cast<size_t>(count(ys)))};
+    for_each_index(ys, [&](const Ints& idx, int64_t flat) {
+      y.v[static_cast<size_t>(flat)] = x.v[static_cast<size_t>(broadcast_offset(x.shape, sx, idx))];
+    });
+    return y;
+  }
+
+  // --- LayerNormalization ------------------------------------------------------
+  Array layer_norm() {
+    const View x = in(0);
+    const int64_t rank = static_cast<int64_t>(x.shape.size());
+    const int64_t axis = norm_axis(attrs().get_int("axis", -1), rank);
+    const Shape inner_shape(x.shape.begin() + axis, x.shape.end());
+    const int64_t inner = count(inner_shape), outer = count(x.shape) / inner;
+    const double eps = attrs().get_float("epsilon", 1e-5f);
+    const View scale = in(1);
+    const std::optional<View> bias = has(2) ? std::optional<View>(in(2)) : std::nullopt;
+    const Ints s_scale = strides_of(scale.shape);
+    const Ints s_bias = bias ? strides_of(bias->shape) : Ints{};
+    Array y{x.shape, std::vector<float>(x.v.size())};
+    for (int64_t o = 0; o < outer; ++o) {
+      const float* row = &x.v[static_cast<size_t>(o * inner)];
+      double mean = 0, var = 0;
+      for (int64_t i = 0; i < inner; ++i) mean += row[i];
+      mean /= inner;
+      for (int64_t i = 0; i < inner; ++i) var += (row[i] - mean) * (row[i] - mean);
+      var /= inner;
+      for_each_index(inner_shape, [&](const Ints& idx, int64_t i) {
+        double v = (row[i] - mean) / std::sqrt(var + eps);
+        v *= scale.v[static_cast<size_t>(broadcast_offset(scale.shape, s_scale, idx))];
+        if (bias) v += bias->v[static_cast<size_t>(broadcast_offset(bias->shape, s_bias, idx))];
+        y.v[static_cast<size_t>(o * inner + i)] = static_cast<float>(v);
+      });
+    }
     return y;
   }
 

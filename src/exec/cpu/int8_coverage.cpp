@@ -22,6 +22,8 @@ bool int8_on_codes(const Graph& graph, const Node& node) {
     case OpType::Gemm: return is_linear_gemm(graph, node);
     case OpType::MatMul: return is_linear_matmul(graph, node);
     case OpType::Softmax: return false;
+    // The statistics of a row are not a function of one code.
+    case OpType::LayerNormalization: return false;
     case OpType::BatchNormalization: return graph.tensor(node.inputs[0]).shape.size() == 4;
     // A non-zero fill has no code under a symmetric scale.
     case OpType::Pad: return node.attrs.get_float("value", 0.0f) == 0.0f;

@@ -76,8 +76,11 @@ QuantizedWeights quantize_rows(const std::vector<float>& w, int64_t rows) {
 // the bias keeps the outputs' means where the float layer has them, which
 // matters most for depthwise layers with few weights per channel. Rows are
 // output channels; `means` are the input's per-channel means.
+// `taps_read` is the share of a row's weights one output reads (1 for a
+// convolution).
 void correct_bias(const std::vector<float>& w, const QuantizedWeights& q,
-                  const std::vector<float>& means, int64_t groups, std::vector<float>& bias) {
+                  const std::vector<float>& means, int64_t groups, float taps_read,
+                  std::vector<float>& bias) {
   const size_t rows = bias.size(), per_row = w.size() / rows;
   const size_t in_per_group = means.size() / static_cast<size_t>(groups);
   if (in_per_group == 0 || means.size() % static_cast<size_t>(groups) != 0 ||
@@ -93,7 +96,7 @@ void correct_bias(const std::vector<float>& w, const QuantizedWeights& q,
           static_cast<double>(q.codes[r * per_row + j]) * q.scales[r] - w[r * per_row + j];
       shift += dw * means[first_input + j / spatial];
     }
-    bias[r] -= static_cast<float>(shift);
+    bias[r] -= static_cast<float>(shift * taps_read);
   }
 }
 
@@ -102,11 +105,11 @@ void correct_bias(const std::vector<float>& w, const QuantizedWeights& q,
 // brought to the accumulator's scale, and the per-row output scales.
 QuantizedWeights integer_weights(Lowering& l, int input, const std::vector<float>& w,
                                  std::vector<float>& bias, int64_t groups, float input_scale,
-                                 dnnl::primitive_attr& attr) {
+                                 float taps_read, dnnl::primitive_attr& attr) {
   const auto rows = static_cast<int64_t>(bias.size());
   QuantizedWeights q = quantize_rows(w, rows);
   if (const std::vector<float>* means = l.channel_means(input))
-    correct_bias(w, q, *means, groups, bias);
+    correct_bias(w, q, *means, groups, taps_read, bias);
   std::vector<float> scales(static_cast<size_t>(rows));
   for (size_t c = 0; c < scales.size(); ++c) {
     scales[c] = input_scale * q.scales[c];
@@ -235,14 +238,54 @@ void fold_batch_norm(Lowering& l, const Node& bn, std::vector<float>& w, std::ve
 
 }  // namespace
 
+namespace {
+
+// A ConvTranspose weight (C_in x C_out/group x kernel) rearranged into the
+// output-major rows a convolution's weight has (C_out x C_in/group x kernel),
+// so that BatchNorm folding and weight coding treat both alike.
+std::vector<float> output_major(const std::vector<float>& w, const Shape& ws, int64_t groups) {
+  const int64_t in_per_group = ws[0] / groups, out_per_group = ws[1], taps = ws[2] * ws[3];
+  std::vector<float> rows(w.size());
+  for (int64_t gi = 0; gi < groups; ++gi)
+    for (int64_t i = 0; i < in_per_group; ++i)
+      for (int64_t o = 0; o < out_per_group; ++o)
+        std::memcpy(
+            &rows[static_cast<size_t>(((gi * out_per_group + o) * in_per_group + i) * taps)],
+            &w[static_cast<size_t>(((gi * in_per_group + i) * out_per_group + o) * taps)],
+            static_cast<size_t>(taps) * sizeof(float));
+  return rows;
+}
+
+// A convolution or transposed convolution primitive descriptor.
+template <typename Primitive>
+typename Primitive::primitive_desc window_primitive(
+    dnnl::algorithm alg, const dnnl::memory::desc& src, const dnnl::memory::desc& weights,
+    const dnnl::memory::desc& bias, const dnnl::memory::desc& dst, const dims& stride,
+    const dims& dilate, const dims& pad_l, const dims& pad_r, const dnnl::primitive_attr& attr) {
+  return {{dnnl::prop_kind::forward_inference, alg, src, weights, bias, dst, stride, dilate, pad_l,
+           pad_r},
+          attr,
+          cpu_engine()};
+}
+
+}  // namespace
+
+// Conv and ConvTranspose: oneDNN's convolution and deconvolution take the
+// same operands, fusions and integer kernels.
 void lower_conv(Lowering& l, const Node& node) {
   const Graph& g = l.graph();
+  const bool transposed = node.op == OpType::ConvTranspose;
   const Shape& x = g.tensor(node.inputs[0]).shape;
   const Shape& y = g.output(node).shape;
-  if (x.size() != 4) node_fail(node, ErrorKind::unsupported, "only 2-D convolutions run on CPU");
+  if (x.size() != 4)
+    node_fail(
+        node, ErrorKind::unsupported,
+        std::string("only 2-D ") + (transposed ? "transposed " : "") + "convolutions run on CPU");
   const Tensor* wt = g.input(node, 1);
+  const Shape& ws = wt->shape;
+  const int64_t oc = y[1], ic = x[1], groups = node.attrs.get_int("group", 1);
   std::vector<float> w = weight_values(node, wt, "weight");
-  const int64_t oc = y[1], groups = node.attrs.get_int("group", 1);
+  if (transposed) w = output_major(w, ws, groups);
   std::vector<float> bias = weight_values(node, g.input(node, 2), "bias");
   if (bias.empty()) bias.assign(static_cast<size_t>(oc), 0.0f);
 
@@ -257,11 +300,13 @@ void lower_conv(Lowering& l, const Node& node) {
   const auto strides = node.attrs.get_ints("strides", {1, 1});
   const auto dil = node.attrs.get_ints("dilations", {1, 1});
   const auto pads = node.attrs.get_ints("pads", {0, 0, 0, 0});
+  // The extra rows and columns of output_padding are outputs the right
+  // padding no longer removes.
+  const auto extra = transposed ? node.attrs.get_ints("output_padding", {0, 0}) : Shape{0, 0};
   const dims stride{strides[0], strides[1]}, dilate{dil[0] - 1, dil[1] - 1};
-  const dims pad_l{pads[0], pads[1]}, pad_r{pads[2], pads[3]};
-  const Shape& ws = wt->shape;
-  const dims wdims = groups == 1 ? dims{ws[0], ws[1], ws[2], ws[3]}
-                                 : dims{groups, ws[0] / groups, ws[1], ws[2], ws[3]};
+  const dims pad_l{pads[0], pads[1]}, pad_r{pads[2] - extra[0], pads[3] - extra[1]};
+  const dims wdims = groups == 1 ? dims{oc, ic, ws[2], ws[3]}
+                                 : dims{groups, oc / groups, ic / groups, ws[2], ws[3]};
   const tag wtag = groups == 1 ? tag::oihw : tag::goihw;
 
   const bool int8 = l.int8();
@@ -275,7 +320,10 @@ void lower_conv(Lowering& l, const Node& node) {
     dst_type = l.code_type(q);
     s_out = q.scale;
     if (e.residual != kNoTensor) std::tie(res_type, s_res) = l.codes(e.residual);
-    qw = integer_weights(l, node.inputs[0], w, bias, groups, s_in, attr);
+    // A transposed convolution's output reads, on average over its
+    // positions, one in stride_h x stride_w of the weights.
+    const float taps_read = transposed ? 1.0f / static_cast<float>(strides[0] * strides[1]) : 1.0f;
+    qw = integer_weights(l, node.inputs[0], w, bias, groups, s_in, taps_read, attr);
   }
   attr.set_post_ops(epilogue_ops(e, res_type, s_res, s_out, int8));
 
@@ -284,23 +332,36 @@ void lower_conv(Lowering& l, const Node& node) {
   const dnnl::memory::desc src_md(to_dims(x), src_type, act), dst_md(to_dims(y), dst_type, act);
   const dnnl::memory::desc w_md(wdims, int8 ? dt::s8 : l.float_type(), tag::any);
   const dnnl::memory::desc b_md({oc}, dt::f32, tag::a);
-  const dnnl::convolution_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, w_md, b_md,
-       dst_md, stride, dilate, pad_l, pad_r},
-      attr, cpu_engine());
+  dnnl::primitive primitive;
+  dnnl::memory::desc src_desc, weights_desc, dst_desc;
+  if (transposed) {
+    const auto pd = window_primitive<dnnl::deconvolution_forward>(
+        dnnl::algorithm::deconvolution_direct, src_md, w_md, b_md, dst_md, stride, dilate, pad_l,
+        pad_r, attr);
+    primitive = dnnl::deconvolution_forward(pd);
+    std::tie(src_desc, weights_desc, dst_desc) =
+        std::make_tuple(pd.src_desc(), pd.weights_desc(), pd.dst_desc());
+  } else {
+    const auto pd = window_primitive<dnnl::convolution_forward>(dnnl::algorithm::convolution_direct,
+                                                                src_md, w_md, b_md, dst_md, stride,
+                                                                dilate, pad_l, pad_r, attr);
+    primitive = dnnl::convolution_forward(pd);
+    std::tie(src_desc, weights_desc, dst_desc) =
+        std::make_tuple(pd.src_desc(), pd.weights_desc(), pd.dst_desc());
+  }
 
   const dnnl::memory weights =
-      int8 ? reorder_now(memory_from({wdims, dt::s8, wtag}, qw.codes.data()), pd.weights_desc())
-           : reorder_now(memory_from({wdims, dt::f32, wtag}, w.data()), pd.weights_desc());
+      int8 ? reorder_now(memory_from({wdims, dt::s8, wtag}, qw.codes.data()), weights_desc)
+           : reorder_now(memory_from({wdims, dt::f32, wtag}, w.data()), weights_desc);
   const dnnl::memory bias_mem = memory_from(b_md, bias.data());
-  const dnnl::memory src = l.converted(node.inputs[0], pd.src_desc(), s_in);
+  const dnnl::memory src = l.converted(node.inputs[0], src_desc, s_in);
   const dnnl::memory::desc res_md =
-      int8 ? dnnl::memory::desc(to_dims(y), res_type, tag::nhwc) : pd.dst_desc();
-  const dnnl::memory dst = output_with_residual(l, e, pd.dst_desc(), res_md, s_res);
-  l.add(dnnl::convolution_forward(pd), {{DNNL_ARG_SRC, src},
-                                        {DNNL_ARG_WEIGHTS, weights},
-                                        {DNNL_ARG_BIAS, bias_mem},
-                                        {DNNL_ARG_DST, dst}});
+      int8 ? dnnl::memory::desc(to_dims(y), res_type, tag::nhwc) : dst_desc;
+  const dnnl::memory dst = output_with_residual(l, e, dst_desc, res_md, s_res);
+  l.add(primitive, {{DNNL_ARG_SRC, src},
+                    {DNNL_ARG_WEIGHTS, weights},
+                    {DNNL_ARG_BIAS, bias_mem},
+                    {DNNL_ARG_DST, dst}});
   l.define(e.output, {dst, s_out});
 }
 
@@ -329,7 +390,7 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, std::vecto
     const QuantParams q = l.quant(e.output);
     dst_type = l.code_type(q);
     s_out = q.scale;
-    qw = integer_weights(l, x_tensor, w, bias, 1, s_in, attr);
+    qw = integer_weights(l, x_tensor, w, bias, 1, s_in, 1.0f, attr);
   }
   attr.set_post_ops(epilogue_ops(e, dt::undef, 1.0f, s_out, int8));
 
@@ -599,6 +660,63 @@ void lower_batch_norm(Lowering& l, const Node& node) {
                                                 {DNNL_ARG_SHIFT, channel_memory(beta)},
                                                 {DNNL_ARG_DST, dst}});
   l.define(node.outputs[0], {dst, out_scale});
+}
+
+// LayerNormalization over the axes from `axis` on, as oneDNN's layer
+// normalization over the rows of the tensor viewed as a matrix. Its INT8
+// form reads and writes float32 (listed): the statistics of a row are not
+// a function of one code.
+void lower_layer_norm(Lowering& l, const Node& node) {
+  const Graph& g = l.graph();
+  const Shape& x = g.tensor(node.inputs[0]).shape;
+  const auto rank = static_cast<int64_t>(x.size());
+  int64_t axis = node.attrs.get_int("axis", -1);
+  if (axis < 0) axis += rank;
+  int64_t rows = 1, width = 1;
+  for (int64_t d = 0; d < rank; ++d) (d < axis ? rows : width) *= x[static_cast<size_t>(d)];
+  const Shape normalized(x.begin() + axis, x.end());
+  // Scale and B broadcast against the normalized axes: one value per column.
+  auto per_column = [&](int slot, float absent) {
+    const Tensor* t = g.input(node, static_cast<size_t>(slot));
+    if (!t) return std::vector<float>(static_cast<size_t>(width), absent);
+    const std::vector<float> v = weight_values(node, t, slot == 1 ? "scale" : "bias");
+    Shape s = t->shape;
+    while (s.size() < normalized.size()) s.insert(s.begin(), 1);
+    std::vector<float> columns(static_cast<size_t>(width));
+    for (int64_t c = 0; c < width; ++c) {
+      int64_t rest = c, from = 0, stride = 1;
+      for (size_t d = normalized.size(); d-- > 0;) {
+        const int64_t i = rest % normalized[d];
+        rest /= normalized[d];
+        if (s[d] != 1) from += i * stride;
+        stride *= s[d];
+      }
+      columns[static_cast<size_t>(c)] = v[static_cast<size_t>(from)];
+    }
+    return columns;
+  };
+  const dt type = l.int8() ? dt::f32 : l.float_type();
+  const dnnl::memory plain = l.plain(node.inputs[0], type);
+  const dnnl::memory::desc matrix({rows, width}, type, tag::ab);
+  const dnnl::memory src(matrix, cpu_engine(), plain.get_data_handle());
+  const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  const dnnl::layer_normalization_forward::primitive_desc pd(
+      {dnnl::prop_kind::forward_inference, matrix, node.attrs.get_float("epsilon", 1e-5f), flags},
+      partition_attr(), cpu_engine());
+  auto column_memory = [&](const std::vector<float>& values) {
+    const dnnl::memory m = l.new_memory(dnnl::memory::desc({width}, dt::f32, tag::a));
+    std::memcpy(m.get_data_handle(), values.data(), values.size() * sizeof(float));
+    return m;
+  };
+  const dnnl::memory normalized_rows = l.new_memory(pd.dst_desc());
+  l.add(dnnl::layer_normalization_forward(pd),
+        {{DNNL_ARG_SRC, src},
+         {DNNL_ARG_SCALE, column_memory(per_column(1, 1.0f))},
+         {DNNL_ARG_SHIFT, column_memory(per_column(2, 0.0f))},
+         {DNNL_ARG_DST, normalized_rows}});
+  l.define(
+      node.outputs[0],
+      {dnnl::memory(plain_desc(x, type), cpu_engine(), normalized_rows.get_data_handle()), 1.0f});
 }
 
 }  // namespace splitinfer::cpu

@@ -1,4 +1,4 @@
-// Activations, binary arithmetic, softmax, concatenation and reductions.
+// Activations, Erf, binary arithmetic, softmax, concatenation and reductions.
 // In INT8 they stay on codes: activations as 256-entry tables from input
 // codes to output codes (exact for 8-bit inputs), x * act(x) gates (SiLU,
 // HardSwish written out) as one table, Add and Mul of two activations as
@@ -132,6 +132,22 @@ void lower_eltwise(Lowering& l, const Node& node) {
     cur = dst;
   }
   l.define(node.outputs[0], {cur, 1.0f});
+}
+
+// Erf (the Gaussian error function of GELU as exporters write it out): a
+// code table in INT8; float32 values otherwise, having no oneDNN kernel.
+void lower_erf(Lowering& l, const Node& node) {
+  const auto erf = [](float t) { return std::erf(t); };
+  if (l.int8()) return lower_code_function(l, node.inputs[0], node.outputs[0], erf);
+  const dnnl::memory src = l.plain_f32(node.inputs[0]);
+  const dnnl::memory dst = l.new_memory(src.get_desc());
+  const size_t n = static_cast<size_t>(numel(l.graph().tensor(node.inputs[0]).shape));
+  l.add_custom([src, dst, n, erf] {
+    const auto* in = static_cast<const float*>(src.get_data_handle());
+    auto* out = static_cast<float*>(dst.get_data_handle());
+    std::transform(in, in + n, out, erf);
+  });
+  l.define_float32_result(node.outputs[0], dst);
 }
 
 namespace {

@@ -1,5 +1,5 @@
 // Ops that only move data: views (Flatten, Reshape, Squeeze, Unsqueeze,
-// Identity, Dropout), Transpose, Pad, Slice and Split. They work on plain
+// Identity, Dropout), Transpose, Pad, Slice, Split and Expand. They work on plain
 // layouts and on INT8 codes as well as floats (moving codes keeps their
 // scale; padding inserts code 0, which is 0.0 under a zero point of 0).
 #include <algorithm>
@@ -195,6 +195,27 @@ void lower_split(Lowering& l, const Node& node) {
     l.define(out_id, {dst, v.scale});
     offset += out[static_cast<size_t>(axis)];
   }
+}
+
+void lower_expand(Lowering& l, const Node& node) {
+  const Value v = plain_value(l, node.inputs[0]);
+  const Shape& out = l.graph().output(node).shape;
+  Shape in = l.graph().tensor(node.inputs[0]).shape;
+  while (in.size() < out.size()) in.insert(in.begin(), 1);
+  // A broadcast axis (extent 1) reads its one element for every output index.
+  std::vector<int64_t> strides = row_major_strides(in);
+  for (size_t a = 0; a < in.size(); ++a)
+    if (in[a] == 1) strides[a] = 0;
+  const dnnl::memory dst = l.new_memory(plain_desc(out, v.type()));
+  const dnnl::memory src = v.mem;
+  l.add_custom([=, coord = std::vector<int64_t>(out.size())]() mutable {
+    gather_copy(src, dst, out, coord, [&](const std::vector<int64_t>& c) {
+      int64_t from = 0;
+      for (size_t a = 0; a < c.size(); ++a) from += c[a] * strides[a];
+      return from;
+    });
+  });
+  l.define(node.outputs[0], {dst, v.scale});
 }
 
 }  // namespace splitinfer::cpu

@@ -99,7 +99,8 @@ void Lowering::lower_node(const Node& node) {
 
 void Lowering::dispatch(const Node& node) {
   switch (node.op) {
-    case OpType::Conv: return lower_conv(*this, node);
+    case OpType::Conv:
+    case OpType::ConvTranspose: return lower_conv(*this, node);
     case OpType::Gemm: return lower_gemm(*this, node);
     case OpType::MatMul: return lower_matmul(*this, node);
     case OpType::MaxPool:
@@ -133,6 +134,10 @@ void Lowering::dispatch(const Node& node) {
     case OpType::Pad: return lower_pad(*this, node);
     case OpType::Slice: return lower_slice(*this, node);
     case OpType::Split: return lower_split(*this, node);
+    case OpType::Expand: return lower_expand(*this, node);
+    case OpType::Resize: return lower_resize(*this, node);
+    case OpType::Erf: return lower_erf(*this, node);
+    case OpType::LayerNormalization: return lower_layer_norm(*this, node);
   }
   fail(ErrorKind::unsupported,
        "node '" + node.name + "': op " + std::string(op_name(node.op)) + " has no CPU kernel");
@@ -186,6 +191,14 @@ dt Lowering::result_type(int tensor) const {
 dnnl::memory Lowering::float_value(int tensor) {
   const Value& v = value(tensor);
   return v.type() == float_type() ? v.mem : plain(tensor, float_type());
+}
+
+void Lowering::define_float32_result(int tensor, const dnnl::memory& values) {
+  const dt keep = result_type(tensor);
+  if (keep == dt::f32) return define(tensor, {values, 1.0f});
+  const dnnl::memory rounded = new_memory(plain_desc(graph_.tensor(tensor).shape, keep));
+  add(make_reorder(values, rounded, 1.0f, 1.0f), {{DNNL_ARG_FROM, values}, {DNNL_ARG_TO, rounded}});
+  define(tensor, {rounded, 1.0f});
 }
 
 dnnl::memory Lowering::converted(int tensor, const dnnl::memory::desc& desc, float scale) {

@@ -100,6 +100,9 @@ class Lowering {
   // The tensor in float_type(): its own memory (any layout) when it has
   // that type, else a plain converted copy.
   dnnl::memory float_value(int tensor);
+  // Defines `tensor` as values a C++ kernel computed in float32, rounded
+  // once to bfloat16 where the partition keeps that between layers.
+  void define_float32_result(int tensor, const dnnl::memory& values);
   // The tensor converted to an exact descriptor and scale.
   dnnl::memory converted(int tensor, const dnnl::memory::desc& desc, float scale);
   // INT8 type and scale chosen for a tensor from the calibration.
@@ -150,7 +153,7 @@ class Lowering {
 };
 
 // Lowerings of the op families (lower_*.cpp).
-void lower_conv(Lowering& l, const Node& node);
+void lower_conv(Lowering& l, const Node& node);  // Conv and ConvTranspose
 void lower_gemm(Lowering& l, const Node& node);
 void lower_matmul(Lowering& l, const Node& node);
 void lower_pool(Lowering& l, const Node& node);
@@ -166,6 +169,10 @@ void lower_transpose(Lowering& l, const Node& node);
 void lower_pad(Lowering& l, const Node& node);
 void lower_slice(Lowering& l, const Node& node);
 void lower_split(Lowering& l, const Node& node);
+void lower_expand(Lowering& l, const Node& node);
+void lower_resize(Lowering& l, const Node& node);
+void lower_erf(Lowering& l, const Node& node);
+void lower_layer_norm(Lowering& l, const Node& node);
 
 // The activation a node applies, as a oneDNN eltwise algorithm with alpha
 // and beta; false for nodes that are not a fusable activation. HardSigmoid
