@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "graph/linear_layer.h"
 #include "graph/stats.h"
 
 namespace splitinfer {
@@ -92,7 +93,8 @@ std::vector<Unit> split_units(const Graph& graph) {
     if (!last) {
       const std::string next_key = unit_key(graph.nodes[i + 1]);
       const bool new_group = !has_modules || next_key.empty() || next_key != current_key;
-      boundary = new_group && crossings.count[i] == 1;
+      // A linear layer's MatMul and bias Add stay together (graph/linear_layer.h).
+      boundary = new_group && crossings.count[i] == 1 && !is_linear_bias(graph, i + 1);
       if (new_group) current_key = next_key;
     }
     if (!boundary) continue;

@@ -67,7 +67,7 @@ class Importer {
     check_input_shapes(g);
     read_inputs(g);
     for (const onnx::NodeProto& node : g.node())
-      for (const std::string& name : node.input()) consumed_.insert(name);
+      for (const std::string& name : reads(node)) consumed_.insert(name);
     for (const onnx::ValueInfoProto& out : g.output()) consumed_.insert(out.name());
     for (int index : node_order(g)) import_node(g.node(index), node_name(g, index));
     read_outputs(g);
@@ -129,6 +129,7 @@ class Importer {
     if (version < kMinConvertedOpset || changed.find("does not exist") != std::string::npos)
       fail(ErrorKind::unsupported, unsupported + ": " + changed);
     list_initializers_as_inputs();
+    converted_ = true;
     try {
       model_ = onnx::version_conversion::ConvertVersion(model_, kMinOpset);
     } catch (const std::exception& e) {
@@ -297,6 +298,26 @@ class Importer {
     return node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
   }
 
+  // The values a node reads: its inputs and, for a node with subgraphs
+  // (If), the outer values they read, ONNX's implicit inputs.
+  static std::vector<std::string> reads(const onnx::NodeProto& node) {
+    std::vector<std::string> names(node.input().begin(), node.input().end());
+    for (const onnx::AttributeProto& a : node.attribute()) {
+      if (!a.has_g()) continue;
+      std::unordered_set<std::string> local;
+      for (const onnx::TensorProto& t : a.g().initializer()) local.insert(t.name());
+      for (const onnx::ValueInfoProto& in : a.g().input()) local.insert(in.name());
+      for (const onnx::NodeProto& inner : a.g().node()) {
+        for (const std::string& name : reads(inner))
+          if (!name.empty() && !local.count(name)) names.push_back(name);
+        for (const std::string& out : inner.output()) local.insert(out);
+      }
+      for (const onnx::ValueInfoProto& out : a.g().output())
+        if (!local.count(out.name())) names.push_back(out.name());
+    }
+    return names;
+  }
+
   // Node indices in an order where every value is produced before it is
   // read (the file's own order where it already is one). Fails on values that
   // nothing produces, values produced twice and cycles, naming the node.
@@ -320,7 +341,7 @@ class Importer {
     std::vector<int> pending(static_cast<size_t>(count), 0);
     std::vector<std::vector<int>> consumers(static_cast<size_t>(count));
     for (int n = 0; n < count; ++n) {
-      for (const std::string& in : g.node(n).input()) {
+      for (const std::string& in : reads(g.node(n))) {
         if (in.empty() || known_index_.count(in) || activations_.count(in)) continue;
         const auto it = producer.find(in);
         if (it == producer.end())
@@ -385,6 +406,7 @@ class Importer {
       fold(node, inputs);
       return;
     }
+    if (op == "If") return inline_taken_branch(node, inputs);
     if (op == "Cast") {
       const OpType identity = cast_as_identity(node, inputs);
       return add_ir_node(node, identity, std::move(inputs));
@@ -398,6 +420,50 @@ class Importer {
            "node " + quote(name) + ": unsupported operator " + quote(op) + why);
     }
     add_ir_node(node, *ir_op, std::move(inputs));
+  }
+
+  // An If whose condition is a constant once the input shapes are fixed
+  // (PyTorch's exporter guards a Squeeze of a symbolic axis with one): the
+  // branch it takes is imported in its place, its node names prefixed with
+  // the If's.
+  void inline_taken_branch(const NodeRef& node, const std::vector<InputRef>& inputs) {
+    if (inputs.empty() || inputs[0].known < 0)
+      node.fail(ErrorKind::unsupported,
+                "the condition " + quote(inputs.empty() ? "" : inputs[0].name) +
+                    " is computed at run time; splitinfer takes an If whose condition is a "
+                    "constant once the input shapes are fixed");
+    const Value& cond = knowns_[inputs[0].known].value;
+    if (cond.count() != 1) node.fail(ErrorKind::invalid_input, "the condition is not a scalar");
+    const bool taken = cond.type == ValueType::f32   ? cond.floats()[0] != 0.0f
+                       : cond.type == ValueType::i64 ? cond.ints()[0] != 0
+                                                     : cond.bools()[0] != 0;
+    const onnx::AttributeProto* branch = node.attr(taken ? "then_branch" : "else_branch");
+    if (!branch || !branch->has_g())
+      node.fail(ErrorKind::invalid_input,
+                std::string("has no graph attribute '") + (taken ? "then" : "else") + "_branch'");
+    const onnx::GraphProto& g = branch->g();
+    if (g.output_size() != node.proto().output_size())
+      node.fail(ErrorKind::invalid_input,
+                "the taken branch has " + std::to_string(g.output_size()) + " outputs, the If " +
+                    std::to_string(node.proto().output_size()));
+    for (const onnx::TensorProto& t : g.initializer()) {
+      Known k;
+      k.value = decode_tensor(t, "initializer " + quote(t.name()));
+      k.name = t.name();
+      add_known(std::move(k));
+    }
+    for (int n = 0; n < g.node_size(); ++n)
+      import_node(g.node(n), node.name() + "/" + node_name(g, n));
+    for (int i = 0; i < g.output_size(); ++i) {
+      const std::string& from = g.output(i).name();
+      const std::string& to = node.proto().output(i);
+      if (const auto k = known_index_.find(from); k != known_index_.end())
+        known_index_[to] = k->second;
+      else if (const auto a = activations_.find(from); a != activations_.end())
+        activations_[to] = a->second;
+      else
+        node.fail(ErrorKind::invalid_input, "branch output " + quote(from) + " is never computed");
+    }
   }
 
   // A Cast of an activation (the rest fold) to float32 changes nothing in a
@@ -701,6 +767,7 @@ class Importer {
     const Shape& x = inputs[0].known >= 0 ? knowns_[inputs[0].known].value.shape
                                           : graph_.tensor(inputs[0].activation).shape;
     const auto rank = static_cast<int64_t>(x.size());
+    if (converted_) set_legacy_resize_modes(node, attrs, x, scales, sizes);
     if (const auto axes = attrs.get_ints("axes"); !axes.empty()) {
       const size_t given = std::max(scales.size(), sizes.size());
       if (axes.size() != given)
@@ -723,6 +790,28 @@ class Importer {
       attrs.erase(done);
     if (!scales.empty()) attrs.set("scales", std::move(scales));
     else attrs.set("sizes", std::move(sizes));
+  }
+
+  // Upsample (opsets 7 to 9) and Resize (opset 10) map output to input
+  // coordinates as x / scale and, in nearest mode, truncate when upsampling
+  // and round up when downsampling, as ONNX Runtime runs them; ONNX's version
+  // converter leaves opset 11's defaults (half_pixel) on the Resize it makes
+  // of them, and every Resize of a converted file is one of them.
+  static void set_legacy_resize_modes(const NodeRef& node, Attributes& attrs, const Shape& x,
+                                      const std::vector<float>& scales,
+                                      const std::vector<int64_t>& sizes) {
+    attrs.set("coordinate_transformation_mode", std::string("asymmetric"));
+    bool up = false, down = false;
+    for (size_t d = 0; d < x.size(); ++d) {
+      const double scale = scales.empty() ? static_cast<double>(sizes.at(d)) / x[d] : scales.at(d);
+      up |= scale > 1.0;
+      down |= scale < 1.0;
+    }
+    if (up && down && attrs.get_string("mode", "nearest") == "nearest")
+      node.fail(ErrorKind::unsupported,
+                "an opset 10 nearest Resize that enlarges one axis and shrinks another rounds "
+                "each its own way, which is not supported");
+    attrs.set("nearest_mode", std::string(down ? "ceil" : "floor"));
   }
 
   // Before opset 13 Softmax flattened the input at `axis` (default 1) into a
@@ -769,6 +858,7 @@ class Importer {
   std::unordered_map<std::string, int> known_index_;  // value name -> knowns_ index
   std::unordered_map<std::string, int> activations_;  // value name -> IR tensor id
   std::unordered_set<std::string> consumed_;          // values some node or output reads
+  bool converted_ = false;  // read through ONNX's version converter from opset 7 to 10
 };
 
 Graph import_model(onnx::ModelProto& model, const std::string& fallback_name,

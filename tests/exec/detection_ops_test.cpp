@@ -6,6 +6,7 @@
 // INT8 on codes where the op has an integer form, and faithful; BF16 faithful.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -197,8 +198,9 @@ TEST(DetectionOps, ExpandErfAndLayerNormMatchReference) {
 }
 
 // An FPN-style top-down path: a strided backbone, a lateral 1x1 on each
-// scale, the coarser map upsampled (nearest by Resize, linear by Resize, by
-// ConvTranspose) and added, then concatenated.
+// scale, the coarser map upsampled (nearest by Resize, by ConvTranspose) and
+// added, then maps upsampled (linear by Resize, by ConvTranspose) and
+// concatenated.
 Graph pyramid(uint64_t seed) {
   HandGraph h(seed);
   auto conv = [&](int x, int64_t in, int64_t out, int64_t k, int64_t stride) {
@@ -225,7 +227,10 @@ Graph pyramid(uint64_t seed) {
                          attrs({{"mode", std::string("linear")},
                                 {"coordinate_transformation_mode", std::string("half_pixel")},
                                 {"sizes", Ints{1, 8, 16, 16}}}));
-  const int p2 = h.node(OpType::Add, {conv(c2, 8, 8, 1, 1), up3});
+  // A residual Add after a ConvTranspose, which INT8 cannot fuse into it.
+  const int t3 =
+      conv_transpose(h, p3, {{1, 8, 8, 8}, 8, {2, 2}, {2, 2}, {0, 0, 0, 0}, {0, 0}, {1, 1}, 1});
+  const int p2 = h.node(OpType::Add, {conv(c2, 8, 8, 1, 1), t3});
   const int t4 = conv_transpose(
       h, p4, {{1, 8, 4, 4}, 8, {4, 4}, {4, 4}, {0, 0, 0, 0}, {0, 0}, {1, 1}, 1});  // x4
   const int fused = h.node(OpType::Concat, {p2, t4, up3}, attrs({{"axis", int64_t{1}}}));
@@ -245,6 +250,16 @@ TEST(DetectionOps, PyramidRunsOnInt8CodesAndStaysFaithful) {
     auto p = compile("cpu0:int8", g, first, unit_count(g), &cal);
     EXPECT_TRUE(p->float_fallbacks().empty()) << join(p->float_fallbacks());
   }
+  // The transposed convolutions run as integer primitives.
+  int deconvolutions = 0;
+  for (const std::string& k : compile("cpu0:int8", g, 0, unit_count(g), &cal)->kernels()) {
+    if (k.rfind("deconvolution", 0) != 0) continue;
+    ++deconvolutions;
+    EXPECT_TRUE(k.find("src:u8") != std::string::npos || k.find("src:s8") != std::string::npos)
+        << k;
+    EXPECT_NE(k.find("weights:s8"), std::string::npos) << k;
+  }
+  EXPECT_EQ(deconvolutions, 2);
   // Issue 18's floor for detection models in INT8.
   EXPECT_GE(error_against_reference("cpu0:int8", g, 412), 25.0);
 }
@@ -260,6 +275,32 @@ TEST(DetectionOps, ErfRunsOnCodesAndLayerNormIsListed) {
   auto p = compile("cpu0:int8", g, 0, unit_count(g), &cal);
   EXPECT_EQ(p->float_fallbacks(), (std::vector<std::string>{"LayerNormalization (norm)"}));
   EXPECT_GE(error_against_reference("cpu0:int8", g, 422), 30.0);
+}
+
+// A linear layer on a [T, C] sequence as exporters write it (MatMul by a
+// constant, then Add of the bias) is one unit and one inner product, on
+// codes in INT8.
+TEST(DetectionOps, SequenceLinearLayerIsOneInnerProduct) {
+  HandGraph h(440);
+  const int x = h.input({1, 6, 16});
+  const int m = h.node(OpType::MatMul, {x, h.weight({16, 12}, -0.25f, 0.25f)});
+  const int y = h.node(OpType::Add, {m, h.weight({12}, -0.5f, 0.5f)});
+  const Graph g = h.finish(h.node(OpType::Relu, {y}));
+  EXPECT_EQ(unit_count(g), 2);  // MatMul + Add, then Relu
+  EXPECT_LE(error_against_reference("cpu0:fp32", g, 441), kTolerance);
+  const Calibration cal =
+      calibrate(g, synthetic_calibration_inputs(g, 16, 442), CalibrationMethod::minmax);
+  auto p = compile("cpu0:int8", g, 0, unit_count(g), &cal);
+  EXPECT_TRUE(p->float_fallbacks().empty()) << join(p->float_fallbacks());
+  const std::vector<std::string> kernels = p->kernels();
+  EXPECT_EQ(std::count_if(kernels.begin(), kernels.end(),
+                          [](const std::string& k) {
+                            return k.rfind("inner_product", 0) == 0 &&
+                                   k.find("weights:s8") != std::string::npos;
+                          }),
+            1)
+      << join(kernels);
+  EXPECT_GE(error_against_reference("cpu0:int8", g, 443), 30.0);
 }
 
 TEST(DetectionOps, PyramidInBf16) {

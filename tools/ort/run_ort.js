@@ -3,10 +3,11 @@
 // execution provider (npm package onnxruntime-node, pinned in package.json).
 //
 //   node tools/ort/run_ort.js MODEL.onnx INPUT.bin OUTPUT.bin [--threads N] [--reps N] [--json]
+//                             [--shape 1x3xHxW]
 //
 // INPUT.bin is raw little-endian float32, NCHW, batch 1, of the model's single
 // input (shape from the session's metadata; a symbolic batch dimension is taken
-// as 1). The first output is written to OUTPUT.bin as raw float32. With --reps N
+// as 1; --shape gives every dimension, for inputs with symbolic ones). The first output is written to OUTPUT.bin as raw float32. With --reps N
 // the model is run 3 times to warm up and then N times, timed; the median, p10
 // and p90 in milliseconds are printed (with --json as one JSON object).
 // Exit codes: 0 success, 2 bad usage, 3 bad model, input or environment.
@@ -16,7 +17,7 @@ const fs = require('fs');
 const path = require('path');
 
 const USAGE =
-  'usage: node tools/ort/run_ort.js MODEL.onnx INPUT.bin OUTPUT.bin [--threads N] [--reps N] [--json]';
+  'usage: node tools/ort/run_ort.js MODEL.onnx INPUT.bin OUTPUT.bin [--threads N] [--reps N] [--json] [--shape 1x3xHxW]';
 const WARMUPS = 3;
 
 function fail(code, msg) {
@@ -33,12 +34,17 @@ function parsePositiveInt(flag, text) {
 }
 
 function parseArgs(argv) {
-  const opts = { threads: 1, reps: 0, json: false, positional: [] };
+  const opts = { threads: 1, reps: 0, json: false, shape: null, positional: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--threads') opts.threads = parsePositiveInt(a, argv[++i]);
     else if (a === '--reps') opts.reps = parsePositiveInt(a, argv[++i]);
     else if (a === '--json') opts.json = true;
+    else if (a === '--shape') {
+      const text = argv[++i];
+      if (!text || !/^[0-9]+(x[0-9]+)*$/.test(text)) fail(2, `--shape must look like 1x3x224x224, got '${text}'`);
+      opts.shape = text.split('x').map(Number);
+    }
     else if (a === '-h' || a === '--help') {
       process.stdout.write(USAGE + '\n');
       process.exit(0);
@@ -96,7 +102,11 @@ async function main() {
   const meta = session.inputMetadata && session.inputMetadata[0];
   if (!meta || !meta.isTensor) fail(3, `${modelPath}: input '${inputName}' is not a tensor`);
   if (meta.type !== 'float32') fail(3, `${modelPath}: input '${inputName}' is ${meta.type}, expected float32`);
+  if (opts.shape && opts.shape.length !== meta.shape.length) {
+    fail(3, `${modelPath}: --shape has ${opts.shape.length} dimensions, input '${inputName}' has ${meta.shape.length}`);
+  }
   const shape = meta.shape.map((d, i) => {
+    if (opts.shape) return opts.shape[i];
     if (typeof d === 'number' && d >= 0) return d;
     if (i === 0) return 1; // symbolic (or unknown) batch dimension: batch 1
     fail(3, `${modelPath}: input '${inputName}' dimension ${i} is symbolic ('${d}'); only the batch may be`);

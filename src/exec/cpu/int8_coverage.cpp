@@ -12,11 +12,6 @@ bool is_linear_gemm(const Graph& graph, const Node& node) {
          (numel(c->shape) == 1 || (numel(c->shape) == n && c->shape.back() == n));
 }
 
-bool is_linear_matmul(const Graph& graph, const Node& node) {
-  const Tensor* b = graph.input(node, 1);
-  return b->is_initializer() && b->shape.size() == 2;
-}
-
 bool int8_on_codes(const Graph& graph, const Node& node) {
   switch (node.op) {
     case OpType::Gemm: return is_linear_gemm(graph, node);
@@ -28,6 +23,9 @@ bool int8_on_codes(const Graph& graph, const Node& node) {
     // A non-zero fill has no code under a symmetric scale.
     case OpType::Pad: return node.attrs.get_float("value", 0.0f) == 0.0f;
     case OpType::Add:
+      // A linear layer's bias joins its inner product.
+      if (is_linear_bias(graph, static_cast<size_t>(&node - graph.nodes.data()))) return true;
+      [[fallthrough]];
     case OpType::Sub:
     case OpType::Mul: {
       // Two activations, one of the output's shape (the other may broadcast;

@@ -8,15 +8,13 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "graph/linear_layer.h"
 
 namespace splitinfer::cpu {
 
 // A Gemm that is a linear layer: constant B, no transposed A, and C absent
 // or a constant per-output vector or scalar. It runs as an inner product.
 bool is_linear_gemm(const Graph& graph, const Node& node);
-
-// A MatMul by a constant matrix, which runs as an inner product.
-bool is_linear_matmul(const Graph& graph, const Node& node);
 
 bool int8_on_codes(const Graph& graph, const Node& node);
 

@@ -295,7 +295,9 @@ void lower_conv(Lowering& l, const Node& node) {
     l.mark_fused(*bn);
     out = bn->outputs[0];
   }
-  const Epilogue e = match_epilogue(l, out, true);
+  // oneDNN 2.6's integer deconvolutions take no sum post-op: a residual Add
+  // after an INT8 ConvTranspose runs on its own, on codes.
+  const Epilogue e = match_epilogue(l, out, !(transposed && l.int8()));
 
   const auto strides = node.attrs.get_ints("strides", {1, 1});
   const auto dil = node.attrs.get_ints("dilations", {1, 1});
@@ -368,7 +370,9 @@ void lower_conv(Lowering& l, const Node& node) {
 namespace {
 
 // out[M, N] = act(x[M, K] . W[N, K]^T + bias) as a oneDNN inner product.
-void lower_inner_product(Lowering& l, const Node& node, int x_tensor, std::vector<float> w,
+// `out` is the tensor the product (with its bias) defines before any fused
+// activation.
+void lower_inner_product(Lowering& l, const Node& node, int x_tensor, int out, std::vector<float> w,
                          std::vector<float> bias, int64_t n, int64_t k) {
   const Graph& g = l.graph();
   const Shape& xs = g.tensor(x_tensor).shape;
@@ -378,7 +382,7 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, std::vecto
     node_fail(node, ErrorKind::invalid_input,
               "input rows do not have " + std::to_string(k) + " values");
   if (bias.empty()) bias.assign(static_cast<size_t>(n), 0.0f);
-  const Epilogue e = match_epilogue(l, node.outputs[0], false);
+  const Epilogue e = match_epilogue(l, out, false);
 
   const bool int8 = l.int8();
   dt src_type = l.float_type(), dst_type = l.result_type(e.output);
@@ -502,15 +506,25 @@ void lower_gemm(Lowering& l, const Node& node) {
     for (int64_t i = 0; i < n; ++i)
       bias.push_back(beta * cv[cv.size() == 1 ? 0 : static_cast<size_t>(i)]);
   }
-  lower_inner_product(l, node, node.inputs[0], std::move(w), std::move(bias), n, k);
+  lower_inner_product(l, node, node.inputs[0], node.outputs[0], std::move(w), std::move(bias), n,
+                      k);
 }
 
 void lower_matmul(Lowering& l, const Node& node) {
   const Graph& g = l.graph();
   const Tensor* b = g.input(node, 1);
   if (is_linear_matmul(g, node)) {
-    lower_inner_product(l, node, node.inputs[0], weight_rows(node, *b, false, 1.0f), {},
-                        b->shape[1], b->shape[0]);
+    int out = node.outputs[0];
+    std::vector<float> bias;
+    const Node* add = l.sole_consumer(out);
+    if (add && is_linear_bias(g, static_cast<size_t>(add - g.nodes.data()))) {
+      const int other = add->inputs[0] == out ? add->inputs[1] : add->inputs[0];
+      bias = weight_values(*add, &g.tensor(other), "bias");
+      l.mark_fused(*add);
+      out = add->outputs[0];
+    }
+    lower_inner_product(l, node, node.inputs[0], out, weight_rows(node, *b, false, 1.0f),
+                        std::move(bias), b->shape[1], b->shape[0]);
     return;
   }
   // Otherwise a float matmul (no integer kernel in INT8). ONNX promotes a
