@@ -111,25 +111,36 @@ Shape broadcast(const NodeContext& ctx, const Shape& a, const Shape& b) {
   return out;
 }
 
-Shapes infer_Conv(NodeContext& ctx) {
-  const Shape& x = ctx.in(0);
-  const Shape& w = ctx.in(1);
+// The kernel of a Conv or ConvTranspose weight, checked against the input's
+// rank and the kernel_shape attribute.
+std::vector<int64_t> window_kernel(const NodeContext& ctx, const Shape& x, const Shape& w) {
   ctx.require(x.size() >= 3, "input must be N x C x spatial..., got " + shape_to_string(x));
   ctx.require(w.size() == x.size(), "weight rank " + std::to_string(w.size()) +
                                         " differs from input rank " + std::to_string(x.size()));
+  const std::vector<int64_t> kernel(w.begin() + 2, w.end());
+  ctx.require(ctx.attrs().get_ints("kernel_shape", kernel) == kernel,
+              "kernel_shape disagrees with the weight " + shape_to_string(w));
+  return kernel;
+}
+
+void check_bias(const NodeContext& ctx, int64_t out_channels) {
+  if (ctx.has_input(2))
+    ctx.require(ctx.in(2) == Shape{out_channels},
+                "bias " + shape_to_string(ctx.in(2)) + " does not match " +
+                    std::to_string(out_channels) + " output channels");
+}
+
+Shapes infer_Conv(NodeContext& ctx) {
+  const Shape& x = ctx.in(0);
+  const Shape& w = ctx.in(1);
+  const std::vector<int64_t> kernel = window_kernel(ctx, x, w);
   const int64_t group = ctx.attrs().get_int("group", 1);
   ctx.require(group >= 1 && x[1] % group == 0 && w[0] % group == 0,
               "group " + std::to_string(group) + " does not divide the channels");
   ctx.require(w[1] * group == x[1], "weight " + shape_to_string(w) + " expects " +
                                         std::to_string(w[1] * group) +
                                         " input channels, the input has " + std::to_string(x[1]));
-  const std::vector<int64_t> kernel(w.begin() + 2, w.end());
-  ctx.require(ctx.attrs().get_ints("kernel_shape", kernel) == kernel,
-              "kernel_shape disagrees with the weight " + shape_to_string(w));
-  if (ctx.has_input(2))
-    ctx.require(ctx.in(2) == Shape{w[0]}, "bias " + shape_to_string(ctx.in(2)) +
-                                              " does not match " + std::to_string(w[0]) +
-                                              " output channels");
+  check_bias(ctx, w[0]);
   Shape out = window_output(ctx, x, kernel, false);
   out[1] = w[0];
   return {out};
@@ -142,23 +153,15 @@ Shapes infer_Conv(NodeContext& ctx) {
 Shapes infer_ConvTranspose(NodeContext& ctx) {
   const Shape& x = ctx.in(0);
   const Shape& w = ctx.in(1);
-  ctx.require(x.size() >= 3, "input must be N x C x spatial..., got " + shape_to_string(x));
-  ctx.require(w.size() == x.size(), "weight rank " + std::to_string(w.size()) +
-                                        " differs from input rank " + std::to_string(x.size()));
+  const std::vector<int64_t> kernel = window_kernel(ctx, x, w);
   const int64_t group = ctx.attrs().get_int("group", 1);
   ctx.require(group >= 1 && x[1] % group == 0,
               "group " + std::to_string(group) + " does not divide the input channels");
   ctx.require(w[0] == x[1], "weight " + shape_to_string(w) + " expects " + std::to_string(w[0]) +
                                 " input channels, the input has " + std::to_string(x[1]));
   const size_t spatial = x.size() - 2;
-  const std::vector<int64_t> kernel(w.begin() + 2, w.end());
-  ctx.require(ctx.attrs().get_ints("kernel_shape", kernel) == kernel,
-              "kernel_shape disagrees with the weight " + shape_to_string(w));
   const int64_t out_channels = w[1] * group;
-  if (ctx.has_input(2))
-    ctx.require(ctx.in(2) == Shape{out_channels},
-                "bias " + shape_to_string(ctx.in(2)) + " does not match " +
-                    std::to_string(out_channels) + " output channels");
+  check_bias(ctx, out_channels);
   const auto strides = spatial_attr(ctx, "strides", spatial, 1);
   const auto dilations = spatial_attr(ctx, "dilations", spatial, 1);
   auto output_padding = spatial_attr(ctx, "output_padding", spatial, 0);

@@ -211,6 +211,56 @@ TEST(OnnxBadInput, UnsupportedOperatorNamesOpAndNode) {
   expect_rejected(b.bytes(), ErrorKind::unsupported, {"Einsum", "mixer"});
 }
 
+void set_attribute(ModelProtoBuilder& b, int node, const std::string& key, int64_t value) {
+  auto* a = b.graph()->mutable_node(node)->add_attribute();
+  a->set_name(key);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(value);
+}
+
+void set_attribute(ModelProtoBuilder& b, int node, const std::string& key,
+                   const std::string& value) {
+  auto* a = b.graph()->mutable_node(node)->add_attribute();
+  a->set_name(key);
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s(value);
+}
+
+// What detection and OCR files may hold beyond what splitinfer computes: one
+// error each, naming the node.
+TEST(OnnxBadInput, CastResizeAndConvTransposeBeyondTheSupported) {
+  ModelProtoBuilder cast;
+  cast.input("x", {1, 3, 8, 8}).node("Cast", {"x"}, {"y"}, "to_int").output("y");
+  set_attribute(cast, 0, "to", onnx::TensorProto::INT64);
+  expect_rejected(cast.bytes(), ErrorKind::unsupported, {"'to_int'", "float32 only"});
+
+  ModelProtoBuilder crop;
+  crop.input("x", {1, 3, 8, 8}).weight("scales", {4});
+  crop.node("Resize", {"x", "", "scales"}, {"y"}, "crop").output("y");
+  set_attribute(crop, 0, "coordinate_transformation_mode", "tf_crop_and_resize");
+  expect_rejected(crop.bytes(), ErrorKind::unsupported, {"'crop'", "tf_crop_and_resize"});
+
+  ModelProtoBuilder both;
+  both.input("x", {1, 3, 8, 8}).weight("scales", {4});
+  auto* sizes = both.graph()->add_initializer();
+  sizes->set_name("sizes");
+  sizes->set_data_type(onnx::TensorProto::INT64);
+  sizes->add_dims(4);
+  for (int64_t d : {1, 3, 16, 16}) sizes->add_int64_data(d);
+  both.node("Resize", {"x", "", "scales", "sizes"}, {"y"}, "twice").output("y");
+  expect_rejected(both.bytes(), ErrorKind::invalid_input, {"'twice'", "exactly one"});
+
+  ModelProtoBuilder wide;  // output_padding must stay below the stride
+  wide.input("x", {1, 2, 4, 4}).weight("w", {2, 3, 3, 3});
+  wide.node("ConvTranspose", {"x", "w"}, {"y"}, "up").output("y");
+  auto* a = wide.graph()->mutable_node(0)->add_attribute();
+  a->set_name("output_padding");
+  a->set_type(onnx::AttributeProto::INTS);
+  a->add_ints(2);
+  a->add_ints(2);
+  expect_rejected(wide.bytes(), ErrorKind::invalid_input, {"'up'", "output_padding"});
+}
+
 TEST(OnnxBadInput, InputThatNoNodeProduces) {
   auto b = conv_relu();
   b.node("Add", {"y", "ghost"}, {"z"}, "adder").output("z");
