@@ -11,19 +11,37 @@
 namespace splitinfer::predict {
 namespace {
 
-// Sums of |predicted - true| / true and unit counts, per element.
-struct CurveErrors {
+// The errors of one predictor's times: |predicted - true| / true of every
+// partition time per element, and of the objective at the chosen split.
+struct TimeErrors {
   std::array<double, 2> sum{};
+  std::array<int64_t, 2> within_10_percent{};
   int64_t units = 0;
-  void add(const PredictedCurves& predicted, const ModelRecord& r) {
+  double chosen_sum = 0.0;
+  int models = 0;
+  void add(const PredictedCurves& predicted, const ModelRecord& r,
+           const std::vector<double>& measured_objective) {
     const std::array<std::vector<double>, 2> truth = {first_element_curve(r),
                                                       second_element_curve(r)};
     for (size_t e = 0; e < 2; ++e)
-      for (size_t i = 0; i < truth[e].size(); ++i)
-        sum[e] += std::abs(predicted.ms[e][i] - truth[e][i]) / truth[e][i];
+      for (size_t i = 0; i < truth[e].size(); ++i) {
+        const double error = std::abs(predicted.ms[e][i] - truth[e][i]) / truth[e][i];
+        sum[e] += error;
+        within_10_percent[e] += error <= 0.1;
+      }
     units += r.units;
+    const double measured = measured_objective.at(static_cast<size_t>(predicted.split));
+    chosen_sum += std::abs(predicted.objective_ms - measured) / measured;
+    ++models;
   }
-  std::array<double, 2> mape() const { return {100.0 * sum[0] / units, 100.0 * sum[1] / units}; }
+  void fill(PredictorScore& score) const {
+    for (size_t e = 0; e < 2; ++e) {
+      score.curve_mape[e] = 100.0 * sum[e] / static_cast<double>(units);
+      score.within_10_percent[e] =
+          100.0 * static_cast<double>(within_10_percent[e]) / static_cast<double>(units);
+    }
+    score.chosen_objective_mape = 100.0 * chosen_sum / models;
+  }
 };
 
 }  // namespace
@@ -36,9 +54,10 @@ PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, 
     c.ms[e] = tree ? set.tree[e].predict(graph) : set.latency[e]->predict(graph);
   const auto& elements = set.manifest.elements;
   const CurveCostSource costs(elements[0], c.ms[0], elements[1], c.ms[1]);
-  c.split = rank_splits(costs, predictor_chain(set.manifest), cut_elements, link, objective)
-                .front()
-                .cuts.at(0);
+  const Plan best =
+      rank_splits(costs, predictor_chain(set.manifest), cut_elements, link, objective).front();
+  c.split = best.cuts.at(0);
+  c.objective_ms = best.objective_ms(objective);
   return c;
 }
 
@@ -52,9 +71,10 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
   Evaluation ev;
   ev.objective = set.manifest.objective;
   ev.test_models = static_cast<int>(test.size());
-  std::array<std::vector<SplitOutcome>, 3> outcomes;  // latency model, partition model, tree
+  // Latency model, partition model, tree, and the two constants (split N, split 0).
+  std::array<std::vector<SplitOutcome>, 5> outcomes;
   std::array<double, 3> inference_ms{};
-  CurveErrors gnn_errors, tree_errors;
+  TimeErrors gnn_errors, tree_errors;
   for (const ModelRecord* r : test) {
     const std::vector<int64_t> cuts = cut_elements(*r);
     TestPrediction p{r->seed, r->units, best_split(*r, ev.objective), 0, 0, 0};
@@ -71,24 +91,31 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
 
     p.latency_model_split = gnn.split;
     p.tree_split = tree.split;
-    gnn_errors.add(gnn, *r);
-    tree_errors.add(tree, *r);
     const std::vector<double>& curve = objective_curve(*r, ev.objective);
-    for (int i = 0; i < 3; ++i) {
-      const int predicted =
-          std::array{p.latency_model_split, p.partition_model_split, p.tree_split}[i];
-      outcomes[static_cast<size_t>(i)].push_back({r->units, p.best_split, predicted, curve});
-    }
+    gnn_errors.add(gnn, *r, curve);
+    tree_errors.add(tree, *r, curve);
+    const std::array predicted{p.latency_model_split, p.partition_model_split, p.tree_split,
+                               r->units, 0};
+    for (size_t i = 0; i < outcomes.size(); ++i)
+      outcomes[i].push_back({r->units, p.best_split, predicted[i], curve});
     ev.predictions.push_back(p);
   }
-  const auto score = [&](int i, std::array<double, 2> curve_mape) {
-    return PredictorScore{split_metrics(outcomes[static_cast<size_t>(i)]), curve_mape,
-                          inference_ms[static_cast<size_t>(i)] / ev.test_models};
-  };
   constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
-  ev.latency_model = score(0, gnn_errors.mape());
-  ev.partition_model = score(1, {kNone, kNone});
-  ev.tree_baseline = score(2, tree_errors.mape());
+  const auto score = [&](size_t i, const TimeErrors* errors) {
+    PredictorScore s{split_metrics(outcomes[i]),
+                     {kNone, kNone},
+                     {kNone, kNone},
+                     kNone,
+                     i < inference_ms.size() ? inference_ms[i] / ev.test_models : 0.0};
+    if (errors) errors->fill(s);
+    return s;
+  };
+  ev.latency_model = score(0, &gnn_errors);
+  ev.partition_model = score(1, nullptr);
+  ev.tree_baseline = score(2, &tree_errors);
+  const PredictorScore first = score(3, nullptr), second = score(4, nullptr);
+  ev.constant_element = second.metrics.mape_latency < first.metrics.mape_latency ? 1 : 0;
+  ev.constant_baseline = ev.constant_element == 0 ? first : second;
   return ev;
 }
 

@@ -1,7 +1,8 @@
 // Scoring the trained predictors on held-out models with the four metrics
 // of Table 2 (split_metrics.h): the GNN latency models (split searched over
-// their predicted curves and the link), the GNN partition model, and the
-// tree baseline (split searched over its curves like the GNN's).
+// their predicted curves and the link), the GNN partition model, the tree
+// baseline (split searched over its curves like the GNN's) and the constant
+// one-element predictor; and the absolute accuracy of the predicted times.
 #pragma once
 
 #include <array>
@@ -15,11 +16,13 @@
 
 namespace splitinfer::predict {
 
-// The two predicted curves of a model and the split they lead to.
+// The two predicted curves of a model, the split they lead to and the
+// objective they predict for it.
 struct PredictedCurves {
   std::array<std::vector<double>, 2>
       ms;  // unit i: prefix [0, i] on the first, suffix [i, N) on the second
   int split = 0;
+  double objective_ms = 0.0;  // predicted period or latency at `split`
 };
 
 // The latency models' curves (`tree` false) or the tree baseline's, and the
@@ -34,10 +37,17 @@ int predict_partition(const PredictorSet& set, const UnitGraph& graph);
 
 struct PredictorScore {
   SplitMetrics metrics;
-  // Mean |predicted - true| / true of the cumulative latency over every unit
-  // of every test model, per element (PerfSAGE's metric); NaN for the
-  // partition model, which predicts no latency.
+  // Absolute accuracy, as the latency-predictor literature reports it; NaN
+  // for predictors that predict no time (the partition model, the constant).
+  // Per element, over every unit of every test model: the mean
+  // |predicted - true| / true of a partition's time (units 0..i on the
+  // first element, i..N-1 on the second; PerfSAGE's metric), and the
+  // percentage of those predictions within +-10%.
   std::array<double, 2> curve_mape{};
+  std::array<double, 2> within_10_percent{};
+  // Mean |predicted - measured| / measured of the objective (period or
+  // latency) at the split the predictor chose.
+  double chosen_objective_mape = 0.0;
   double inference_ms = 0.0;  // per model, mean, prediction and split search
 };
 
@@ -52,6 +62,10 @@ struct Evaluation {
   Objective objective = Objective::latency;
   int test_models = 0;
   PredictorScore latency_model, partition_model, tree_baseline;
+  // The trivial predictor: always the whole model on one element, the one
+  // whose constant costs less of the objective over the test models.
+  PredictorScore constant_baseline;
+  int constant_element = 0;  // 0: split N (the first element), 1: split 0
   std::vector<TestPrediction> predictions;
 };
 

@@ -18,7 +18,7 @@ struct PredictorTraining {
   int gcn_layers = 6;
   TrainingOptions gnn;
   TreeOptions tree;
-  Objective objective = Objective::latency;  // the partition model's labels
+  Objective objective = Objective::throughput;  // the partition model's labels
   double validation_fraction = 0.15;
   double test_fraction = 0.15;
 };

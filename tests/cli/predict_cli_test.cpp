@@ -51,12 +51,28 @@ void expect_table2_scores(const json& doc, int test_models) {
     EXPECT_EQ(s["test_models"], test_models);
   }
   EXPECT_EQ(doc["predictions"].size(), static_cast<size_t>(test_models));
+  // The trivial predictor, always one element, is scored beside them.
+  const json& constant = doc["constant_baseline"];
+  EXPECT_TRUE(constant["split"] == "N" || constant["split"] == "0") << constant.dump();
+  EXPECT_TRUE(constant["score"]["mape_latency"].is_number());
+  // Absolute accuracy of the predicted times; none for the partition model.
+  for (const char* predictor : {"latency_model", "tree_baseline"}) {
+    const json& s = doc[predictor];
+    for (const char* e : {"first", "second"}) {
+      EXPECT_GE(s["partition_time_within_10_percent"][e].get<double>(), 0.0);
+      EXPECT_LE(s["partition_time_within_10_percent"][e].get<double>(), 100.0);
+      EXPECT_GE(s["partition_time_mape"][e].get<double>(), 0.0);
+    }
+    EXPECT_GE(s["chosen_split_objective_mape"].get<double>(), 0.0);
+  }
+  EXPECT_TRUE(doc["partition_model"]["chosen_split_objective_mape"].is_null());
 }
 
 TEST_F(PredictCli, TrainSavesPredictorsThatEvalScoresOnTheHeldOutModels) {
   const std::string out = train();
   ASSERT_TRUE(trained_.is_object());
   expect_table2_scores(trained_, 9);
+  EXPECT_EQ(trained_["objective"], "throughput");  // the pipeline's, the paper's, by default
   for (const char* file : {"manifest.json", "first_latency.pt", "second_latency.pt", "partition.pt",
                            "tree_first.json", "tree_second.json"})
     EXPECT_TRUE(fs::is_regular_file(out + "/" + file)) << file;
