@@ -51,7 +51,8 @@ PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, 
                                Objective objective) {
   PredictedCurves c;
   for (size_t e = 0; e < 2; ++e)
-    c.ms[e] = tree ? set.tree[e].predict(graph) : set.latency[e]->predict(graph);
+    c.ms[e] =
+        tree ? accumulated_curve(set.tree[e].predict(graph), e) : set.latency[e]->predict(graph);
   const auto& elements = set.manifest.elements;
   const CurveCostSource costs(elements[0], c.ms[0], elements[1], c.ms[1]);
   const Plan best =

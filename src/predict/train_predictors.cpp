@@ -118,11 +118,10 @@ PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset
       train_gnn("partition", GnnDirection::both, GnnHead::first_element_odds,
                 [&](const ModelRecord& r) { return first_element_labels(r, o.objective); });
 
-  constexpr std::array<std::vector<double> (*)(const ModelRecord&), 2> kCurves = {
-      first_element_curve, second_element_curve};
   for (size_t e = 0; e < 2; ++e) {
     const auto start = SteadyClock::now();
-    set.tree[e].train(examples(split.training, kCurves[e]), o.tree);
+    set.tree[e].train(examples(split.training, [e](const ModelRecord& r) { return r.unit_ms[e]; }),
+                      o.tree);
     m.training[e == 0 ? "tree_first" : "tree_second"] = {{"seconds", seconds_since(start)},
                                                          {"rounds", o.tree.rounds}};
   }

@@ -1,8 +1,9 @@
 // The paper's tree baseline (Sec. 4: AutoGluon's tree models on the latency
 // formulation): gradient-boosted regression trees (XGBoost) predicting a
-// unit's cumulative latency from its own features, its position and the
-// model's length. Unlike the GNN it sees no neighbours, which is the point
-// of the comparison.
+// unit's own time from its features, its position and the model's length,
+// accumulated into the cumulative curves as the GNN's increments are
+// (accumulated_curve). Unlike the GNN it sees no neighbours, which is the
+// point of the comparison; it predicts what one unit can tell, its own time.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +35,7 @@ class TreeCurveModel {
   // missing, or a target <= 0.
   void train(const std::vector<UnitExample>& training, const TreeOptions& options);
 
-  // Predicted ms per unit.
+  // Predicted ms of each unit alone.
   std::vector<double> predict(const UnitGraph& graph) const;
 
   // XGBoost's JSON model format. Throws an io Error naming `path`.

@@ -26,6 +26,16 @@ const std::vector<double>& objective_curve(const ModelRecord& r, Objective objec
   return objective == Objective::latency ? r.latency_ms : r.period_ms;
 }
 
+std::vector<double> accumulated_curve(const std::vector<double>& unit_ms, size_t element) {
+  std::vector<double> curve(unit_ms.size());
+  double sum = 0.0;
+  if (element == 0)
+    for (size_t i = 0; i < unit_ms.size(); ++i) curve[i] = sum += unit_ms[i];
+  else
+    for (size_t i = unit_ms.size(); i-- > 0;) curve[i] = sum += unit_ms[i];
+  return curve;
+}
+
 std::vector<double> first_element_labels(const ModelRecord& r, Objective objective) {
   const int k = best_split(r, objective);
   std::vector<double> labels(static_cast<size_t>(r.units), 0.0);

@@ -18,6 +18,10 @@ std::vector<double> first_element_curve(const ModelRecord& record);
 // Unit i: units [i, N) as one partition on the second element (second_ms[i]).
 std::vector<double> second_element_curve(const ModelRecord& record);
 
+// Times of units alone summed into a curve of the same kind: element 0,
+// units [0, i] (as first_element_curve); element 1, units [i, N).
+std::vector<double> accumulated_curve(const std::vector<double>& unit_ms, size_t element);
+
 // Unit i: 1 when the best split for `objective` runs it on the first element.
 std::vector<double> first_element_labels(const ModelRecord& record, Objective objective);
 

@@ -35,6 +35,12 @@ TEST(UnitCurves, TargetsComeFromThePrefixAndSuffixTimes) {
   EXPECT_EQ(&objective_curve(r, Objective::throughput), &r.period_ms);
 }
 
+TEST(UnitCurves, UnitTimesAccumulateIntoPrefixAndSuffixCurves) {
+  EXPECT_EQ(accumulated_curve({1.0, 2.0, 4.0}, 0), (std::vector<double>{1.0, 3.0, 7.0}));
+  EXPECT_EQ(accumulated_curve({1.0, 2.0, 4.0}, 1), (std::vector<double>{7.0, 6.0, 4.0}));
+  EXPECT_TRUE(accumulated_curve({}, 1).empty());
+}
+
 TEST(UnitCurves, SplitFromProbabilitiesIsTheMostLikelyCut) {
   EXPECT_EQ(split_from_probabilities({0.9, 0.8, 0.2, 0.1}), 2);
   EXPECT_EQ(split_from_probabilities({0.1, 0.2}), 0);
