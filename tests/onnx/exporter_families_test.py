@@ -12,7 +12,8 @@ with --input-shape fixing the size:
   * INT8: `splitinfer infer --precision int8` keeps at least 25 dB SQNR
     against splitinfer's FP32 output;
 and for every family at opset 17, `splitinfer run` over cpu0:int8,cpu1:fp32
-plans and runs the split, and the detector offers at least 10 split indices.
+plans and runs the split, and the detector offers at least 10 split indices,
+also with node names that carry no module hierarchy.
 Exits 77 (skipped) without PyTorch, numpy, node or tools/ort/node_modules.
 """
 import json
@@ -116,9 +117,22 @@ def main():
                 failures.append("%s run: %s" % (label, e))
                 print("FAIL %s run: %s" % (label, e))
                 continue
+            if entry["family"] == "detector":
+                # As another exporter writes it: node names without PyTorch's
+                # module hierarchy, so every node may start a unit.
+                import onnx
+                model = onnx.load(path)
+                for i, node in enumerate(model.graph.node):
+                    node.name = "node%d" % i
+                nameless = os.path.join(work, "detector.nameless.onnx")
+                onnx.save(model, nameless)
+                nameless_splits = json.loads(run([splitinfer, "inspect", nameless, "--input-shape",
+                                                  shape, "--json"]))["splits"]
+                label += " (%d split indices without module names)" % nameless_splits
+                splits = min(splits, nameless_splits)
             enough = entry["family"] != "detector" or splits >= MIN_DETECTOR_SPLITS
-            print("%s %s: %d split indices; run over cpu0:int8,cpu1:fp32: split %s, period %.3f ms "
-                  "(measured), fastest measured schedule: %s" % (
+            print("%s %s: at least %d split indices; run over cpu0:int8,cpu1:fp32: split %s, period "
+                  "%.3f ms (measured), fastest measured schedule: %s" % (
                       "ok  " if enough else "FAIL", label, splits, report["split"],
                       report["period_ms_measured"], report["best_measured"]))
             if not enough:
