@@ -111,8 +111,14 @@ void run(const Options& o) {
                 {"basis", "predicted"}};
     for (const auto& [name, k] : splits) {
       doc[name] = {{"split", k}};
-      if (measured) doc[name]["speedup_measured"] = speedup(*measured, k);
+      if (measured) {
+        doc[name]["speedup_measured"] = speedup(*measured, k);
+        doc[name]["objective_ms_measured"] = measured->objective[static_cast<size_t>(k)];
+      }
     }
+    // The curve predictors also predict the objective at their split.
+    doc["latency_model"]["objective_ms_predicted"] = gnn.objective_ms;
+    doc["tree_baseline"]["objective_ms_predicted"] = tree.objective_ms;
     if (measured)
       doc["measured"] = {{"first_ms", measured->curves[0]},
                          {"second_ms", measured->curves[1]},
