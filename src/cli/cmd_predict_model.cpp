@@ -119,6 +119,18 @@ void run(const Options& o) {
     // The curve predictors also predict the objective at their split.
     doc["latency_model"]["objective_ms_predicted"] = gnn.objective_ms;
     doc["tree_baseline"]["objective_ms_predicted"] = tree.objective_ms;
+    if (measured) {
+      // Anchored on the measured whole-model times, two runs of the profile.
+      const predict::PredictedCurves anchored = predict::predict_curves(
+          set, unit_graph, false, problem.cut_elements, problem.link, problem.objective,
+          std::array{measured->curves[0].back(), measured->curves[1].front()});
+      doc["anchored_latency_model"] = {
+          {"split", anchored.split},
+          {"speedup_measured", speedup(*measured, anchored.split)},
+          {"objective_ms_predicted", anchored.objective_ms},
+          {"objective_ms_measured", measured->objective[static_cast<size_t>(anchored.split)]},
+          {"basis", "predicted, scaled to two measured whole-model times"}};
+    }
     if (measured)
       doc["measured"] = {{"first_ms", measured->curves[0]},
                          {"second_ms", measured->curves[1]},

@@ -54,6 +54,8 @@ json evaluation_json(const predict::Evaluation& ev) {
           {"latency_model", score_json(ev.latency_model, ev.test_models, ev.objective)},
           {"partition_model", score_json(ev.partition_model, ev.test_models, ev.objective)},
           {"tree_baseline", score_json(ev.tree_baseline, ev.test_models, ev.objective)},
+          {"anchored_latency_model",
+           score_json(ev.anchored_latency_model, ev.test_models, ev.objective)},
           {"constant_baseline",
            {{"element", ev.constant_element == 0 ? "first" : "second"},
             {"split", ev.constant_element == 0 ? "N" : "0"},
@@ -108,6 +110,16 @@ void print_evaluation(std::ostream& out, const predict::Evaluation& ev) {
       << b.within_10_percent[1] << " %\n"
       << "predicted vs measured " << quantity << " of the chosen split, MAPE: GNN "
       << g.chosen_objective_mape << " %, tree " << b.chosen_objective_mape << " %\n"
+      << "latency models anchored on two measured runs per model (the whole model on each "
+      << "element):\n  layerwise accuracy " << ev.anchored_latency_model.metrics.layerwise_accuracy
+      << ", MAPE of partition index " << ev.anchored_latency_model.metrics.mape_partition_index
+      << ", MAPE of " << quantity << " " << ev.anchored_latency_model.metrics.mape_latency
+      << ", agreement " << ev.anchored_latency_model.metrics.agreement
+      << " %\n  partition-time MAPE " << ev.anchored_latency_model.curve_mape[0] << " / "
+      << ev.anchored_latency_model.curve_mape[1] << " %, within +-10% "
+      << ev.anchored_latency_model.within_10_percent[0] << " / "
+      << ev.anchored_latency_model.within_10_percent[1] << " %, chosen split's " << quantity
+      << " MAPE " << ev.anchored_latency_model.chosen_objective_mape << " %\n"
       << std::setprecision(3) << "inference per model: latency models " << g.inference_ms
       << " ms, partition model " << ev.partition_model.inference_ms << " ms, tree "
       << b.inference_ms << " ms\n";

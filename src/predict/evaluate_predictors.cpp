@@ -48,11 +48,16 @@ struct TimeErrors {
 
 PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, bool tree,
                                const std::vector<int64_t>& cut_elements, const Link& link,
-                               Objective objective) {
+                               Objective objective,
+                               const std::optional<std::array<double, 2>>& whole_model_ms) {
   PredictedCurves c;
-  for (size_t e = 0; e < 2; ++e)
+  for (size_t e = 0; e < 2; ++e) {
     c.ms[e] =
         tree ? accumulated_curve(set.tree[e].predict(graph), e) : set.latency[e]->predict(graph);
+    if (!whole_model_ms || c.ms[e].empty()) continue;
+    const double predicted_whole = e == 0 ? c.ms[e].back() : c.ms[e].front();
+    for (double& ms : c.ms[e]) ms *= (*whole_model_ms)[e] / predicted_whole;
+  }
   const auto& elements = set.manifest.elements;
   const CurveCostSource costs(elements[0], c.ms[0], elements[1], c.ms[1]);
   const Plan best =
@@ -72,10 +77,11 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
   Evaluation ev;
   ev.objective = set.manifest.objective;
   ev.test_models = static_cast<int>(test.size());
-  // Latency model, partition model, tree, and the two constants (split N, split 0).
-  std::array<std::vector<SplitOutcome>, 5> outcomes;
+  // Latency model, partition model, tree, the two constants (split N, split
+  // 0), and the anchored latency model.
+  std::array<std::vector<SplitOutcome>, 6> outcomes;
   std::array<double, 3> inference_ms{};
-  TimeErrors gnn_errors, tree_errors;
+  TimeErrors gnn_errors, tree_errors, anchored_errors;
   for (const ModelRecord* r : test) {
     const std::vector<int64_t> cuts = cut_elements(*r);
     TestPrediction p{r->seed, r->units, best_split(*r, ev.objective), 0, 0, 0};
@@ -92,11 +98,16 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
 
     p.latency_model_split = gnn.split;
     p.tree_split = tree.split;
+    const std::array whole{first_element_curve(*r).back(), second_element_curve(*r).front()};
+    const PredictedCurves anchored =
+        predict_curves(set, r->graph, false, cuts, link, ev.objective, whole);
+
     const std::vector<double>& curve = objective_curve(*r, ev.objective);
     gnn_errors.add(gnn, *r, curve);
     tree_errors.add(tree, *r, curve);
-    const std::array predicted{p.latency_model_split, p.partition_model_split, p.tree_split,
-                               r->units, 0};
+    anchored_errors.add(anchored, *r, curve);
+    const std::array predicted{
+        p.latency_model_split, p.partition_model_split, p.tree_split, r->units, 0, anchored.split};
     for (size_t i = 0; i < outcomes.size(); ++i)
       outcomes[i].push_back({r->units, p.best_split, predicted[i], curve});
     ev.predictions.push_back(p);
@@ -114,6 +125,7 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
   ev.latency_model = score(0, &gnn_errors);
   ev.partition_model = score(1, nullptr);
   ev.tree_baseline = score(2, &tree_errors);
+  ev.anchored_latency_model = score(5, &anchored_errors);
   const PredictorScore first = score(3, nullptr), second = score(4, nullptr);
   ev.constant_element = second.metrics.mape_latency < first.metrics.mape_latency ? 1 : 0;
   ev.constant_baseline = ev.constant_element == 0 ? first : second;

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "plan/link.h"
@@ -27,10 +28,14 @@ struct PredictedCurves {
 
 // The latency models' curves (`tree` false) or the tree baseline's, and the
 // best split over them for `objective`, handing over `cut_elements` over
-// `link` in direct mode.
+// `link` in direct mode. With `whole_model_ms` (the whole model timed once on
+// each element), each curve is first scaled so that its whole-model point
+// equals that time: two measured runs tell the predictor how fast each
+// element is on a machine it never trained on.
 PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, bool tree,
                                const std::vector<int64_t>& cut_elements, const Link& link,
-                               Objective objective);
+                               Objective objective,
+                               const std::optional<std::array<double, 2>>& whole_model_ms = {});
 
 // The partition model's split.
 int predict_partition(const PredictorSet& set, const UnitGraph& graph);
@@ -62,6 +67,9 @@ struct Evaluation {
   Objective objective = Objective::latency;
   int test_models = 0;
   PredictorScore latency_model, partition_model, tree_baseline;
+  // The latency models anchored on each test model's two measured whole-model
+  // times (predict_curves' whole_model_ms).
+  PredictorScore anchored_latency_model;
   // The trivial predictor: always the whole model on one element, the one
   // whose constant costs less of the objective over the test models.
   PredictorScore constant_baseline;

@@ -56,7 +56,8 @@ void expect_table2_scores(const json& doc, int test_models) {
   EXPECT_TRUE(constant["split"] == "N" || constant["split"] == "0") << constant.dump();
   EXPECT_TRUE(constant["score"]["mape_latency"].is_number());
   // Absolute accuracy of the predicted times; none for the partition model.
-  for (const char* predictor : {"latency_model", "tree_baseline"}) {
+  ASSERT_TRUE(doc["anchored_latency_model"]["layerwise_accuracy"].is_number());
+  for (const char* predictor : {"latency_model", "tree_baseline", "anchored_latency_model"}) {
     const json& s = doc[predictor];
     for (const char* e : {"first", "second"}) {
       EXPECT_GE(s["partition_time_within_10_percent"][e].get<double>(), 0.0);
@@ -121,7 +122,8 @@ TEST_F(PredictCli, PlanWithTheGnnPlannerProfilesNothing) {
     EXPECT_GE(k, 0);
     EXPECT_LE(k, 15);
   }
-  EXPECT_FALSE(predicted.contains("measured"));  // nothing profiled in this store
+  EXPECT_FALSE(predicted.contains("measured"));                // nothing profiled in this store
+  EXPECT_FALSE(predicted.contains("anchored_latency_model"));  // it needs measured times
   EXPECT_TRUE(fs::is_regular_file(dir_ + "/fig9.svg"));
 }
 
