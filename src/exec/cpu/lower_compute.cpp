@@ -124,6 +124,7 @@ struct Epilogue {
   Activation first;
   bool has_first = false;
   int residual = kNoTensor;
+  const Node* add = nullptr;  // the residual Add fused
   Activation second;
   bool has_second = false;
   int output = kNoTensor;  // the tensor the fused op finally defines
@@ -145,6 +146,7 @@ Epilogue match_epilogue(Lowering& l, int out, bool allow_residual) {
   if (other == e.output || g.tensor(other).shape != g.tensor(e.output).shape || !l.has_value(other))
     return e;
   e.residual = other;
+  e.add = next;
   l.mark_fused(*next);
   e.output = next->outputs[0];
   next = l.sole_consumer(e.output);
@@ -208,13 +210,19 @@ dnnl::post_ops epilogue_ops(const Epilogue& e, dt residual_type, float residual_
 }
 
 // Output memory of a fused op; with a residual, the residual is first copied
-// into it, where the sum post-op reads it.
+// into it, where the sum post-op reads it. Where this sum is the residual's
+// last use and it already sits in the output's layout, type and scale, the
+// kernel adds onto it in place instead: no copy of a whole activation per
+// residual block.
 dnnl::memory output_with_residual(Lowering& l, const Epilogue& e, const dnnl::memory::desc& dst,
                                   const dnnl::memory::desc& residual_desc, float residual_scale) {
-  dnnl::memory out = l.new_memory(dst);
-  if (e.residual == kNoTensor) return out;
-  const dnnl::memory view(residual_desc, cpu_engine(), out.get_data_handle());
+  if (e.residual == kNoTensor) return l.new_memory(dst);
   const Value& r = l.value(e.residual);
+  if (r.mem.get_desc() == dst && residual_desc == dst && r.scale == residual_scale &&
+      l.last_read_by(e.residual, *e.add))
+    return r.mem;
+  dnnl::memory out = l.new_memory(dst);
+  const dnnl::memory view(residual_desc, cpu_engine(), out.get_data_handle());
   l.add(make_reorder(r.mem, view, r.scale, residual_scale),
         {{DNNL_ARG_FROM, r.mem}, {DNNL_ARG_TO, view}});
   return out;

@@ -253,6 +253,24 @@ const Node* Lowering::sole_consumer(int tensor) const {
   return &graph_.nodes[n];
 }
 
+bool Lowering::last_read_by(int tensor, const Node& node) const {
+  const auto index = static_cast<int>(&node - graph_.nodes.data());
+  if (observer_ || tensor == output_tensor_ || consumer_node_[tensor] != index ||
+      graph_.tensor(tensor).is_initializer())
+    return false;
+  // consumer_count_ counts a model output once more.
+  if (std::find(graph_.outputs.begin(), graph_.outputs.end(), tensor) != graph_.outputs.end())
+    return false;
+  const auto it = values_.find(tensor);
+  if (it == values_.end()) return false;
+  const void* data = it->second.mem.get_data_handle();
+  for (const auto& [other, v] : values_)
+    if (other != tensor && v.mem.get_data_handle() == data) return false;
+  for (const auto& [key, mem] : plain_cache_)
+    if (mem.get_data_handle() == data) return false;
+  return true;
+}
+
 void Lowering::mark_fused(const Node& node) {
   fused_[static_cast<size_t>(&node - graph_.nodes.data())] = true;
 }

@@ -124,6 +124,10 @@ class Lowering {
   // tensor may be fused away (not an output, not read elsewhere).
   const Node* sole_consumer(int tensor) const;
   void mark_fused(const Node& node);
+  // Whether `node` is the last reader of `tensor` and nothing else holds its
+  // memory (no view, not a model or partition output, not observed), so
+  // that a kernel fused into `node` may overwrite it.
+  bool last_read_by(int tensor, const Node& node) const;
 
  private:
   void lower_node(const Node& node);
