@@ -124,6 +124,7 @@ TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
   EXPECT_EQ(a["frames"], 8);
   EXPECT_TRUE(a["bit_exact_with_stages_in_turn"].get<bool>());
   EXPECT_GE(a["min_sqnr_db"].get<double>(), 20.0);
+  EXPECT_TRUE(a["output_is_class_scores"].get<bool>());  // LeNet-5's 1x10: top-1 applies
   ASSERT_EQ(j["sweep"].size(), 13u);
   for (int s = 0; s <= 12; ++s) EXPECT_EQ(j["sweep"][static_cast<size_t>(s)]["split"], s);
 

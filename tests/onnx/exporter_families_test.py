@@ -130,6 +130,11 @@ def main():
                                                   shape, "--json"]))["splits"]
                 label += " (%d split indices without module names)" % nameless_splits
                 splits = min(splits, nameless_splits)
+            # Top-1 is reported for the classifier's scores only, not for a
+            # detector's map or a recognizer's sequence.
+            class_scores = report["agreement_with_fp32"]["output_is_class_scores"]
+            if class_scores != (entry["family"] == "classifier"):
+                failures.append("%s: output_is_class_scores is %s" % (label, class_scores))
             enough = entry["family"] != "detector" or splits >= MIN_DETECTOR_SPLITS
             print("%s %s: at least %d split indices; run over cpu0:int8,cpu1:fp32: split %s, period "
                   "%.3f ms (measured), fastest measured schedule: %s" % (
