@@ -164,11 +164,13 @@ TEST(DataParallel, PullSchedulingGivesASlowerReplicaFewerFrames) {
 TEST(DataParallel, ReorderBufferBoundsFramesInFlight) {
   // A slow replica holds back delivery; the fast one may run ahead only as
   // far as the reorder buffer allows: (queue_capacity + 1) x replicas frames
-  // taken and not yet delivered.
+  // taken and not yet delivered. The fast one takes 0.2 ms a frame, so that
+  // the slow one finds frames left to take however late its thread starts on
+  // a loaded machine (at 0 ms the fast one could finish all 300 first).
   for (size_t capacity : {1u, 2u, 4u}) {
     SCOPED_TRACE("queue_capacity " + std::to_string(capacity));
     std::vector<std::unique_ptr<Partition>> parts;
-    parts.push_back(std::make_unique<EchoPartition>(0.0f, 0));
+    parts.push_back(std::make_unique<EchoPartition>(0.0f, 200));
     parts.push_back(std::make_unique<EchoPartition>(0.0f, 3000));
     auto replicas = replicas_of(std::move(parts));
     testing::CountingSource source;
