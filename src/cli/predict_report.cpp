@@ -34,7 +34,7 @@ json score_json(const predict::PredictorScore& s, int test_models, Objective obj
            {{"first", nan_as_null(s.within_10_percent[0])},
             {"second", nan_as_null(s.within_10_percent[1])}}},
           {"chosen_split_objective_mape", nan_as_null(s.chosen_objective_mape)},
-          {"inference_ms_per_model", s.inference_ms},
+          {"inference_ms_per_model", nan_as_null(s.inference_ms)},
           {"basis", "predicted splits scored on the measured " + measured_quantity(objective)}};
 }
 

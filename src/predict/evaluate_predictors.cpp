@@ -118,7 +118,7 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
                      {kNone, kNone},
                      {kNone, kNone},
                      kNone,
-                     i < inference_ms.size() ? inference_ms[i] / ev.test_models : 0.0};
+                     i < inference_ms.size() ? inference_ms[i] / ev.test_models : kNone};
     if (errors) errors->fill(s);
     return s;
   };

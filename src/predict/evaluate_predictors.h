@@ -53,7 +53,9 @@ struct PredictorScore {
   // Mean |predicted - measured| / measured of the objective (period or
   // latency) at the split the predictor chose.
   double chosen_objective_mape = 0.0;
-  double inference_ms = 0.0;  // per model, mean, prediction and split search
+  // Per model, mean, prediction and split search; NaN where not timed (the
+  // constant, and the anchored models, which share the latency models' time).
+  double inference_ms = 0.0;
 };
 
 struct TestPrediction {

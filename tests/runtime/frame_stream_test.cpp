@@ -19,29 +19,14 @@
 namespace splitinfer {
 namespace {
 
-// Adds `offset` to a one-float frame after `sleep_us`; throws on `fail_at`.
-class OffsetPartition : public Partition {
- public:
-  explicit OffsetPartition(float offset, int sleep_us = 0, float fail_at = -1.0f)
-      : offset_(offset), sleep_us_(sleep_us), fail_at_(fail_at) {}
-  Handoff run(const Handoff& input) override {
-    const float v = input.floats()[0];
-    if (sleep_us_ > 0) std::this_thread::sleep_for(std::chrono::microseconds(sleep_us_));
-    if (v == fail_at_) throw std::runtime_error("injected fault");
-    return Handoff::from_floats({1}, {v + offset_});
-  }
-
- private:
-  float offset_;
-  int sleep_us_;
-  float fail_at_;
-};
-
 std::vector<PipelineStage> two_workers(int sleep_us, float fail_at = -1.0f) {
   std::vector<std::unique_ptr<Partition>> parts;
-  parts.push_back(std::make_unique<OffsetPartition>(0.5f, sleep_us, fail_at));
+  const std::optional<float> fails = fail_at >= 0.0f ? std::optional(fail_at) : std::nullopt;
+  parts.push_back(
+      std::make_unique<testing::OffsetPartition>(0.5f, std::chrono::microseconds(sleep_us), fails));
   // A pipeline's second stage sees v + 0.5, never `fail_at`; a replica may.
-  parts.push_back(std::make_unique<OffsetPartition>(0.5f, sleep_us / 2, fail_at));
+  parts.push_back(std::make_unique<testing::OffsetPartition>(
+      0.5f, std::chrono::microseconds(sleep_us / 2), fails));
   return testing::workers_of(std::move(parts), "w");
 }
 

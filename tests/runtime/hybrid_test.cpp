@@ -15,32 +15,14 @@
 namespace splitinfer {
 namespace {
 
-// Adds `offset` to a one-float frame after sleeping `sleep_ms`; throws on the
-// frame whose value (before adding) is `fail_at`.
-class StepPartition : public Partition {
- public:
-  explicit StepPartition(float offset, int sleep_ms = 0, int64_t fail_at = -1)
-      : offset_(offset), sleep_ms_(sleep_ms), fail_at_(fail_at) {}
-  Handoff run(const Handoff& input) override {
-    if (sleep_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms_));
-    const float v = input.floats()[0];
-    if (fail_at_ >= 0 && v == static_cast<float>(fail_at_))
-      throw std::runtime_error("injected fault");
-    return Handoff::from_floats({1}, {v + offset_});
-  }
-
- private:
-  float offset_;
-  int sleep_ms_;
-  int64_t fail_at_;
-};
-
 // Replicas of one step: `count` of them, each adding `offset`.
 std::vector<PipelineStage> group(size_t count, float offset, int sleep_ms = 0, int64_t fail_at = -1,
                                  const std::string& name = "g") {
   std::vector<std::unique_ptr<Partition>> parts;
   for (size_t i = 0; i < count; ++i)
-    parts.push_back(std::make_unique<StepPartition>(offset, sleep_ms, fail_at));
+    parts.push_back(std::make_unique<testing::OffsetPartition>(
+        offset, std::chrono::milliseconds(sleep_ms),
+        fail_at >= 0 ? std::optional(static_cast<float>(fail_at)) : std::nullopt));
   return testing::workers_of(std::move(parts), name);
 }
 

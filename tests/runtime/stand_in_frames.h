@@ -3,10 +3,14 @@
 // partitions.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "runtime/pipeline.h"
@@ -51,6 +55,26 @@ class LockstepStream {
   std::condition_variable delivered_cv_;
   uint64_t delivered_ = 0;
   Handoff frame_;
+};
+
+// A stand-in partition: adds `offset` to a one-float frame after sleeping
+// `sleep`; throws on the frame whose value (before adding) is `fail_at`.
+class OffsetPartition : public Partition {
+ public:
+  explicit OffsetPartition(float offset, std::chrono::microseconds sleep = {},
+                           std::optional<float> fail_at = std::nullopt)
+      : offset_(offset), sleep_(sleep), fail_at_(fail_at) {}
+  Handoff run(const Handoff& input) override {
+    if (sleep_.count() > 0) std::this_thread::sleep_for(sleep_);
+    const float v = input.floats()[0];
+    if (fail_at_ && v == *fail_at_) throw std::runtime_error("injected fault");
+    return Handoff::from_floats({1}, {v + offset_});
+  }
+
+ private:
+  float offset_;
+  std::chrono::microseconds sleep_;
+  std::optional<float> fail_at_;
 };
 
 // Workers named prefix0, prefix1, ... with no placement.

@@ -264,16 +264,22 @@ std::vector<float> output_major(const std::vector<float>& w, const Shape& ws, in
   return rows;
 }
 
-// A convolution or transposed convolution primitive descriptor.
+// A convolution or transposed convolution primitive and the layouts it
+// chose for its operands.
+struct WindowKernel {
+  dnnl::primitive primitive;
+  dnnl::memory::desc src, weights, dst;
+};
+
 template <typename Primitive>
-typename Primitive::primitive_desc window_primitive(
-    dnnl::algorithm alg, const dnnl::memory::desc& src, const dnnl::memory::desc& weights,
-    const dnnl::memory::desc& bias, const dnnl::memory::desc& dst, const dims& stride,
-    const dims& dilate, const dims& pad_l, const dims& pad_r, const dnnl::primitive_attr& attr) {
-  return {{dnnl::prop_kind::forward_inference, alg, src, weights, bias, dst, stride, dilate, pad_l,
-           pad_r},
-          attr,
-          cpu_engine()};
+WindowKernel window_kernel(dnnl::algorithm alg, const dnnl::memory::desc& src,
+                           const dnnl::memory::desc& weights, const dnnl::memory::desc& bias,
+                           const dnnl::memory::desc& dst, const dims& stride, const dims& dilate,
+                           const dims& pad_l, const dims& pad_r, const dnnl::primitive_attr& attr) {
+  const typename Primitive::primitive_desc pd({dnnl::prop_kind::forward_inference, alg, src,
+                                               weights, bias, dst, stride, dilate, pad_l, pad_r},
+                                              attr, cpu_engine());
+  return {Primitive(pd), pd.src_desc(), pd.weights_desc(), pd.dst_desc()};
 }
 
 }  // namespace
@@ -342,36 +348,24 @@ void lower_conv(Lowering& l, const Node& node) {
   const dnnl::memory::desc src_md(to_dims(x), src_type, act), dst_md(to_dims(y), dst_type, act);
   const dnnl::memory::desc w_md(wdims, int8 ? dt::s8 : l.float_type(), tag::any);
   const dnnl::memory::desc b_md({oc}, dt::f32, tag::a);
-  dnnl::primitive primitive;
-  dnnl::memory::desc src_desc, weights_desc, dst_desc;
-  if (transposed) {
-    const auto pd = window_primitive<dnnl::deconvolution_forward>(
-        dnnl::algorithm::deconvolution_direct, src_md, w_md, b_md, dst_md, stride, dilate, pad_l,
-        pad_r, attr);
-    primitive = dnnl::deconvolution_forward(pd);
-    std::tie(src_desc, weights_desc, dst_desc) =
-        std::make_tuple(pd.src_desc(), pd.weights_desc(), pd.dst_desc());
-  } else {
-    const auto pd = window_primitive<dnnl::convolution_forward>(dnnl::algorithm::convolution_direct,
-                                                                src_md, w_md, b_md, dst_md, stride,
-                                                                dilate, pad_l, pad_r, attr);
-    primitive = dnnl::convolution_forward(pd);
-    std::tie(src_desc, weights_desc, dst_desc) =
-        std::make_tuple(pd.src_desc(), pd.weights_desc(), pd.dst_desc());
-  }
-
+  const WindowKernel k = transposed ? window_kernel<dnnl::deconvolution_forward>(
+                                          dnnl::algorithm::deconvolution_direct, src_md, w_md, b_md,
+                                          dst_md, stride, dilate, pad_l, pad_r, attr)
+                                    : window_kernel<dnnl::convolution_forward>(
+                                          dnnl::algorithm::convolution_direct, src_md, w_md, b_md,
+                                          dst_md, stride, dilate, pad_l, pad_r, attr);
   const dnnl::memory weights =
-      int8 ? reorder_now(memory_from({wdims, dt::s8, wtag}, qw.codes.data()), weights_desc)
-           : reorder_now(memory_from({wdims, dt::f32, wtag}, w.data()), weights_desc);
+      int8 ? reorder_now(memory_from({wdims, dt::s8, wtag}, qw.codes.data()), k.weights)
+           : reorder_now(memory_from({wdims, dt::f32, wtag}, w.data()), k.weights);
   const dnnl::memory bias_mem = memory_from(b_md, bias.data());
-  const dnnl::memory src = l.converted(node.inputs[0], src_desc, s_in);
+  const dnnl::memory src = l.converted(node.inputs[0], k.src, s_in);
   const dnnl::memory::desc res_md =
-      int8 ? dnnl::memory::desc(to_dims(y), res_type, tag::nhwc) : dst_desc;
-  const dnnl::memory dst = output_with_residual(l, e, dst_desc, res_md, s_res);
-  l.add(primitive, {{DNNL_ARG_SRC, src},
-                    {DNNL_ARG_WEIGHTS, weights},
-                    {DNNL_ARG_BIAS, bias_mem},
-                    {DNNL_ARG_DST, dst}});
+      int8 ? dnnl::memory::desc(to_dims(y), res_type, tag::nhwc) : k.dst;
+  const dnnl::memory dst = output_with_residual(l, e, k.dst, res_md, s_res);
+  l.add(k.primitive, {{DNNL_ARG_SRC, src},
+                      {DNNL_ARG_WEIGHTS, weights},
+                      {DNNL_ARG_BIAS, bias_mem},
+                      {DNNL_ARG_DST, dst}});
   l.define(e.output, {dst, s_out});
 }
 
@@ -670,9 +664,7 @@ void lower_batch_norm(Lowering& l, const Node& node) {
       {dnnl::prop_kind::forward_inference, src.get_desc(), eps, flags}, partition_attr(),
       cpu_engine());
   auto channel_memory = [&](const std::vector<float>& values) {
-    const dnnl::memory m = l.new_memory(dnnl::memory::desc({x.at(1)}, dt::f32, tag::a));
-    std::memcpy(m.get_data_handle(), values.data(), values.size() * sizeof(float));
-    return m;
+    return memory_from({{x.at(1)}, dt::f32, tag::a}, values.data());
   };
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
   l.add(dnnl::batch_normalization_forward(pd), {{DNNL_ARG_SRC, src},
@@ -726,9 +718,7 @@ void lower_layer_norm(Lowering& l, const Node& node) {
       {dnnl::prop_kind::forward_inference, matrix, node.attrs.get_float("epsilon", 1e-5f), flags},
       partition_attr(), cpu_engine());
   auto column_memory = [&](const std::vector<float>& values) {
-    const dnnl::memory m = l.new_memory(dnnl::memory::desc({width}, dt::f32, tag::a));
-    std::memcpy(m.get_data_handle(), values.data(), values.size() * sizeof(float));
-    return m;
+    return memory_from({{width}, dt::f32, tag::a}, values.data());
   };
   const dnnl::memory normalized_rows = l.new_memory(pd.dst_desc());
   l.add(dnnl::layer_normalization_forward(pd),

@@ -11,9 +11,9 @@
 #include <array>
 #include <cmath>
 #include <cstring>
-#include <type_traits>
 
 #include "common/error.h"
+#include "exec/cpu/code_table.h"
 #include "exec/cpu/lowering.h"
 
 namespace splitinfer::cpu {
@@ -138,12 +138,10 @@ void nearest_planes(const std::byte* in, std::byte* out, size_t bytes, int64_t p
   }
 }
 
-template <typename Code>
-Code store_code(float v) {
-  const float lo = std::is_signed_v<Code> ? -128.0f : 0.0f, hi = std::is_signed_v<Code> ? 127 : 255;
-  return static_cast<Code>(std::clamp(std::nearbyint(v), lo, hi));
-}
-
+// The code nearest a weighed sum of codes (encode: round to nearest even,
+// saturated).
+uint8_t store_u8(float v) { return encode(v, {true, 1.0f}); }
+int8_t store_s8(float v) { return static_cast<int8_t>(encode(v, {false, 1.0f})); }
 float store_float(float v) { return v; }
 
 }  // namespace
@@ -192,11 +190,11 @@ void lower_resize(Lowering& l, const Node& node) {
       if (type == dt::u8)
         resize_planes(static_cast<const uint8_t*>(src.get_data_handle()),
                       static_cast<uint8_t*>(dst.get_data_handle()), planes, in_h, in_w, rows, cols,
-                      store_code<uint8_t>);
+                      store_u8);
       else
         resize_planes(static_cast<const int8_t*>(src.get_data_handle()),
                       static_cast<int8_t*>(dst.get_data_handle()), planes, in_h, in_w, rows, cols,
-                      store_code<int8_t>);
+                      store_s8);
     });
     l.define(node.outputs[0], {dst, code_scale});
     return;

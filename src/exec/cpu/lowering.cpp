@@ -258,11 +258,13 @@ bool Lowering::last_read_by(int tensor, const Node& node) const {
   if (observer_ || tensor == output_tensor_ || consumer_node_[tensor] != index ||
       graph_.tensor(tensor).is_initializer())
     return false;
-  // consumer_count_ counts a model output once more.
+  // A model output is read after the partition.
   if (std::find(graph_.outputs.begin(), graph_.outputs.end(), tensor) != graph_.outputs.end())
     return false;
   const auto it = values_.find(tensor);
   if (it == values_.end()) return false;
+  // Another tensor viewing the memory, or a plain copy of another tensor
+  // that the memory is a view of, would see the sum.
   const void* data = it->second.mem.get_data_handle();
   for (const auto& [other, v] : values_)
     if (other != tensor && v.mem.get_data_handle() == data) return false;
