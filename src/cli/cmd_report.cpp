@@ -13,6 +13,7 @@
 #include "cli/schedule_measurements.h"
 #include "common/atomic_file.h"
 #include "devices/device_spec.h"
+#include "devices/sim_fit.h"
 #include "exec/backend.h"
 #include "exec/cpu/cpu_features.h"
 #include "graph/zoo/zoo.h"
@@ -70,6 +71,24 @@ SplitResult result_of(const Plan& plan, const PlanProblem& problem, const std::s
           plan.period_ms, figure};
 }
 
+// One line per published time the named elements are fitted to.
+std::vector<std::string> fit_sources(const std::vector<std::string>& elements) {
+  std::vector<std::string> lines;
+  for (const std::string& name : elements) {
+    const SimElementSpec& e = device_catalog(SimModel::spec).find_element(name);
+    if (!e.fit) {
+      lines.push_back(name + ": not fitted (no published whole-model times); spec figures");
+      continue;
+    }
+    for (const PublishedTime& t : e.fit->published) {
+      char ms[32];
+      std::snprintf(ms, sizeof ms, "%.4g ms", t.ms);
+      lines.push_back(name + ", " + t.model + ", " + ms + ": " + t.source);
+    }
+  }
+  return lines;
+}
+
 class Table1Builder {
  public:
   Table1Builder(const Options& o, std::vector<std::vector<std::string>> pairs)
@@ -92,8 +111,10 @@ class Table1Builder {
 
  private:
   PlanningOptions planning(const std::string& devices, const std::string& mode,
-                           const std::string& link) const {
+                           const std::string& link,
+                           const DeviceCatalog* sim_catalog = nullptr) const {
     PlanningOptions p;
+    p.sim_catalog = sim_catalog;
     p.devices = devices;
     p.link_mode = mode;
     p.link = link;
@@ -128,19 +149,28 @@ class Table1Builder {
     return result;
   }
 
+  // The simulated pair priced three ways (Table1Row); the plots show the
+  // fitted pricing that `plan` uses.
   void simulated(const Graph& graph, Table1Row& row) {
-    for (const char* mode : {"direct", "indirect"}) {
-      const auto p = prepare_planning(graph, planning(o_.sim_devices, mode, o_.sim_link), 2, 2);
-      const Plan plan = best_plan(p->problem);
-      (std::string(mode) == "direct" ? row.sim_direct : row.sim_indirect) =
-          result_of(plan, p->problem, "simulated");
-      if (std::string(mode) != "direct") continue;
-      write_chart(graph.name + "-stages-simulated.svg",
-                  stage_latency_chart(graph.name, p->problem, plan.cuts[0], "simulated"));
-      write_chart(graph.name + "-transfer-simulated.svg",
-                  transfer_latency_chart(graph.name, p->problem));
-      write_chart(graph.name + "-bytes.svg", handoff_bytes_chart(graph.name, p->problem));
-    }
+    const DeviceCatalog left_out = fitted_catalog(device_catalog(SimModel::spec), graph.name);
+    const std::pair<SimulatedResult*, const DeviceCatalog*> pricings[] = {
+        {&row.sim_fitted, &device_catalog(SimModel::fitted)},
+        {&row.sim_left_out, &left_out},
+        {&row.sim_spec, &device_catalog(SimModel::spec)}};
+    for (const auto& [result, catalog] : pricings)
+      for (const std::string mode : {"direct", "indirect"}) {
+        const auto p =
+            prepare_planning(graph, planning(o_.sim_devices, mode, o_.sim_link, catalog), 2, 2);
+        const Plan plan = best_plan(p->problem);
+        (mode == "direct" ? result->direct : result->indirect) =
+            result_of(plan, p->problem, "simulated");
+        if (result != &row.sim_fitted || mode != "direct") continue;
+        write_chart(graph.name + "-stages-simulated.svg",
+                    stage_latency_chart(graph.name, p->problem, plan.cuts[0], "simulated"));
+        write_chart(graph.name + "-transfer-simulated.svg",
+                    transfer_latency_chart(graph.name, p->problem));
+        write_chart(graph.name + "-bytes.svg", handoff_bytes_chart(graph.name, p->problem));
+      }
   }
 
   void write_chart(const std::string& name, const LineChart& chart) const {
@@ -190,7 +220,10 @@ void add_report_command(CLI::App& app) {
     if (opt->sim_devices != "none") device_catalog().find_link(opt->sim_link);
     Table1 table = published_table1();
     table.real_pairs = real_pairs(opt->devices);
-    if (opt->sim_devices != "none") table.sim_elements = comma_list(opt->sim_devices);
+    if (opt->sim_devices != "none") {
+      table.sim_elements = comma_list(opt->sim_devices);
+      table.sim_fit_sources = fit_sources(table.sim_elements);
+    }
     table.sim_link = opt->sim_link;
     table.machine = machine_id();
     Table1Builder builder(*opt, table.real_pairs);

@@ -3,6 +3,7 @@
 // planned without running it.
 #include "cli/planning.h"
 #include "devices/device_spec.h"
+#include "devices/sim_fit.h"
 #include "graph/units.h"
 #include "predict/curve_cost_source.h"
 #include "predict/predictor_set.h"

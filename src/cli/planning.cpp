@@ -11,6 +11,11 @@ void add_planning_options(CLI::App* cmd, PlanningOptions& o) {
   cmd->add_option("--link-spec", o.link,
                   "Link from data/devices.json (default: the pipeline queue between real "
                   "elements, measured; pcie3x4 when an element is simulated)");
+  cmd->add_option("--sim-model", o.sim_model,
+                  "How simulated elements are priced: fitted (to published whole-model times) "
+                  "or spec (spec sheets and estimates)")
+      ->default_val("fitted")
+      ->check(CLI::IsMember({"fitted", "spec"}));
   cmd->add_option("--objective", o.objective, "throughput (period) or latency")
       ->default_val("throughput")
       ->check(CLI::IsMember({"throughput", "latency"}));

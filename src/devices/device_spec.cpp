@@ -1,5 +1,6 @@
 #include "devices/device_spec.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -7,6 +8,7 @@
 #include "devices/embedded_data.h"
 #include "ggp/conv_layer.h"
 #include "ggp/posynomial_json.h"
+#include "graph/zoo/zoo.h"
 
 namespace splitinfer {
 namespace {
@@ -129,13 +131,58 @@ std::vector<ResourceSpec> parse_resources(const json& obj, const std::string& wh
   return resources;
 }
 
+PublishedTime parse_published_time(const json& obj, const std::string& where) {
+  check_keys(obj, where, {"model", "ms", "source"});
+  PublishedTime t;
+  t.model = required_string(obj, where, "model");
+  if (!is_zoo_model(t.model)) reject(where, "\"" + t.model + "\" is not a zoo model");
+  t.ms = positive(obj, where, "ms");
+  t.source = required_string(obj, where, "source");
+  return t;
+}
+
+SimFitSpec parse_fit(const json& obj, const std::string& where) {
+  check_keys(obj, where, {"about", "parameters", "published", "max_error", "measured_on"});
+  SimFitSpec fit;
+  fit.about = required_string(obj, where, "about");
+  const json& parameters = required(obj, where, "parameters");
+  const std::vector<std::string>& known = fit_parameter_names();
+  if (!parameters.is_array() || parameters.empty())
+    reject(where, "\"parameters\" must be a non-empty list");
+  for (const json& p : parameters) {
+    if (!p.is_string() ||
+        std::find(known.begin(), known.end(), p.get<std::string>()) == known.end())
+      reject(where, "parameter " + p.dump() + " is not one of " + joined(known));
+    fit.parameters.push_back(p.get<std::string>());
+  }
+  const json& published = required(obj, where, "published");
+  if (!published.is_array() || published.size() < fit.parameters.size() + 1)
+    reject(where, "\"published\" must list more times than there are parameters (" +
+                      std::to_string(fit.parameters.size()) + ")");
+  for (size_t i = 0; i < published.size(); ++i)
+    fit.published.push_back(
+        parse_published_time(published[i], where + ": published[" + std::to_string(i) + "]"));
+  fit.max_error = positive(obj, where, "max_error");
+  if (obj.contains("measured_on")) {
+    const std::string on_where = where + ": measured_on";
+    const json& on = obj["measured_on"];
+    check_keys(on, on_where, {"device", "peak_ops_per_s", "memory_bandwidth_gb_s", "source"});
+    fit.measured_on = required_string(on, on_where, "device");
+    fit.measured_peak_ops_per_s = positive(on, on_where, "peak_ops_per_s");
+    fit.measured_memory_bandwidth_gb_s = positive(on, on_where, "memory_bandwidth_gb_s");
+    fit.measured_on_source = required_string(on, on_where, "source");
+  }
+  return fit;
+}
+
 SimElementSpec parse_sim_element(const std::string& name, const json& obj) {
   const std::string where = "element \"" + name + "\"";
   if (!name.starts_with("sim:") || name.size() == 4)
     reject(where, "simulated element names have the form sim:NAME");
-  check_keys(obj, where,
-             {"description", "precision", "peak_ops_per_s", "memory_bandwidth_gb_s",
-              "node_overhead_ms", "power_w", "efficiency", "resources", "sources"});
+  check_keys(
+      obj, where,
+      {"description", "precision", "peak_ops_per_s", "memory_bandwidth_gb_s", "node_overhead_ms",
+       "run_overhead_ms", "power_w", "efficiency", "resources", "sources", "fit"});
   SimElementSpec e;
   e.name = name;
   e.description = optional_string(obj, where, "description");
@@ -143,6 +190,9 @@ SimElementSpec parse_sim_element(const std::string& name, const json& obj) {
   e.peak_ops_per_s = positive(obj, where, "peak_ops_per_s");
   e.memory_bandwidth_gb_s = positive(obj, where, "memory_bandwidth_gb_s");
   e.node_overhead_ms = non_negative(obj, where, "node_overhead_ms");
+  // Optional: an element without it pays nothing per run beyond its nodes.
+  if (obj.contains("run_overhead_ms"))
+    e.run_overhead_ms = non_negative(obj, where, "run_overhead_ms");
   e.power_w = positive(obj, where, "power_w");
   if (obj.contains("resources"))
     e.resources = parse_resources(obj["resources"], where + ": resources", e.resources_about);
@@ -156,9 +206,11 @@ SimElementSpec parse_sim_element(const std::string& name, const json& obj) {
       reject(eff_where, "\"" + kind + "\" is " + eff[kind].dump() + ", outside (0, 1]");
     e.efficiency[static_cast<size_t>(k)] = v;
   }
-  e.sources = parse_sources(obj, where,
-                            {"precision", "peak_ops_per_s", "memory_bandwidth_gb_s",
-                             "node_overhead_ms", "power_w", "efficiency"});
+  std::set<std::string> figures = {"precision",        "peak_ops_per_s", "memory_bandwidth_gb_s",
+                                   "node_overhead_ms", "power_w",        "efficiency"};
+  if (obj.contains("run_overhead_ms")) figures.insert("run_overhead_ms");
+  e.sources = parse_sources(obj, where, figures);
+  if (obj.contains("fit")) e.fit = parse_fit(obj["fit"], where + ": fit");
   return e;
 }
 
@@ -232,7 +284,18 @@ DeviceCatalog parse_device_catalog(std::string_view text) {
   return catalog;  // nlohmann's objects iterate in key order, so both lists are sorted
 }
 
-const DeviceCatalog& device_catalog() {
+const std::vector<std::string>& fit_parameter_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (OpKind k : kOpKinds) v.push_back("efficiency." + std::string(op_kind_name(k)));
+    v.push_back("node_overhead_ms");
+    v.push_back("run_overhead_ms");
+    return v;
+  }();
+  return names;
+}
+
+const DeviceCatalog& spec_device_catalog() {
   static const DeviceCatalog catalog = parse_device_catalog(embedded_devices_json());
   return catalog;
 }

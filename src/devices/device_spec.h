@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,13 +43,46 @@ struct ResourceSpec {
   std::string source;
 };
 
+// A published whole-model time of the element (or of a sibling with the
+// same architecture, `SimFitSpec::measured_on`), one image, in ms.
+struct PublishedTime {
+  std::string model;  // a zoo model
+  double ms = 0.0;
+  std::string source;  // where it was read and how it became one image's ms
+};
+
+// What the fitted cost model of an element is fitted to, and how.
+struct SimFitSpec {
+  std::string about;                    // how the published figures were taken
+  std::vector<std::string> parameters;  // "efficiency.conv", "node_overhead_ms", ...
+  std::vector<PublishedTime> published;
+  // The fit reproduces every published time within this fraction (a bound
+  // stated in the spec and checked by the tests, not read off the fit).
+  double max_error = 0.0;
+  // When the figures were measured on a sibling device, its name and peaks;
+  // the fitted efficiencies are fractions of peak, shared by both.
+  std::string measured_on;
+  double measured_peak_ops_per_s = 0.0;
+  double measured_memory_bandwidth_gb_s = 0.0;
+  std::string measured_on_source;
+};
+
+// How a fitted element reproduces its published times.
+struct SimFitResult {
+  std::vector<double> predicted_ms;  // per SimFitSpec::published, in order
+  double max_error = 0.0;            // max |predicted / published - 1|
+  double rms_log_error = 0.0;        // sqrt(mean(ln(predicted / published)^2))
+  std::string left_out;              // a model whose figures the fit did not use
+};
+
 struct SimElementSpec {
   std::string name;  // "sim:vck190-dpu"
   std::string description;
-  Precision precision = Precision::fp32;          // the one precision the element runs in
-  double peak_ops_per_s = 0.0;                    // at `precision`; a multiply-accumulate is 2 ops
-  double memory_bandwidth_gb_s = 0.0;             // 1 GB/s = 1e9 bytes per second
-  double node_overhead_ms = 0.0;                  // fixed cost of every node (launch, dispatch)
+  Precision precision = Precision::fp32;  // the one precision the element runs in
+  double peak_ops_per_s = 0.0;            // at `precision`; a multiply-accumulate is 2 ops
+  double memory_bandwidth_gb_s = 0.0;     // 1 GB/s = 1e9 bytes per second
+  double node_overhead_ms = 0.0;          // fixed cost of every node (launch, dispatch)
+  double run_overhead_ms = 0.0;  // fixed cost of every stage run, per frame (the call, its sync)
   std::array<double, kOpKindCount> efficiency{};  // fraction of the peak reachable, by OpKind
   double power_w = 0.0;                           // drawn while it computes
   std::vector<ResourceSpec> resources;            // none for a fixed-function element
@@ -56,6 +90,11 @@ struct SimElementSpec {
   // Where each figure comes from, by figure name: "peak_ops_per_s",
   // "efficiency.conv", "power_w", ...
   std::map<std::string, std::string> sources;
+  // "spec": the figures above, from spec sheets and estimates; "fitted": the
+  // parameters of `fit` replaced by their fit to the published times.
+  std::string cost_model = "spec";
+  std::optional<SimFitSpec> fit;
+  std::optional<SimFitResult> fit_result;  // for a fitted element
 
   double efficiency_of(OpKind kind) const { return efficiency[static_cast<size_t>(kind)]; }
 };
@@ -83,8 +122,14 @@ struct DeviceCatalog {
 // link and the field at fault.
 DeviceCatalog parse_device_catalog(std::string_view json);
 
-// The catalog embedded from data/devices.json, parsed on first use.
-const DeviceCatalog& device_catalog();
+// The catalog embedded from data/devices.json as written there, parsed on
+// first use: every element priced by its spec figures. device_catalog() in
+// sim_fit.h gives the fitted one.
+const DeviceCatalog& spec_device_catalog();
+
+// Every parameter a fit may adjust: "efficiency.<kind>", "node_overhead_ms"
+// and "run_overhead_ms".
+const std::vector<std::string>& fit_parameter_names();
 
 // The planner's view of a link from the spec (basis "spec").
 Link to_link(const LinkSpec& spec);

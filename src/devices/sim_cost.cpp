@@ -96,32 +96,42 @@ OpKind op_kind_of(const Graph& graph, const Node& node) {
   }
 }
 
-double simulated_node_ms(const Graph& graph, const Node& node, const SimElementSpec& element) {
-  const double compute_s = node_ops(graph, node) / (element.peak_ops_per_s *
-                                                    element.efficiency_of(op_kind_of(graph, node)));
-  const double bytes =
-      static_cast<double>(values_moved(graph, node)) * bytes_per_value(element.precision);
-  const double memory_s = bytes / (element.memory_bandwidth_gb_s * 1e9);
+double work_ms(const NodeWork& work, const SimElementSpec& element) {
+  const double memory_s =
+      work.values * bytes_per_value(element.precision) / (element.memory_bandwidth_gb_s * 1e9);
+  if (work.fused) return memory_s * 1e3;
+  const double compute_s = work.ops / (element.peak_ops_per_s * element.efficiency_of(work.kind));
   return element.node_overhead_ms + std::max(compute_s, memory_s) * 1e3;
+}
+
+double simulated_node_ms(const Graph& graph, const Node& node, const SimElementSpec& element) {
+  return work_ms({op_kind_of(graph, node), node_ops(graph, node),
+                  static_cast<double>(values_moved(graph, node)), false},
+                 element);
+}
+
+std::vector<NodeWork> unit_work(const Graph& graph, const Unit& unit) {
+  const std::vector<int> fused = conv_epilogue_inputs(graph, unit);
+  std::vector<NodeWork> work;
+  for (size_t n = unit.first_node; n < unit.last_node; ++n) {
+    const Node& node = graph.nodes[n];
+    const int onto = fused[n - unit.first_node];
+    if (onto == kNoTensor)
+      work.push_back({op_kind_of(graph, node), node_ops(graph, node),
+                      static_cast<double>(values_moved(graph, node)), false});
+    else
+      work.push_back({OpKind::elementwise, 0.0,
+                      static_cast<double>(extra_values_read(graph, node, onto)), true});
+  }
+  return work;
 }
 
 std::vector<double> simulated_unit_ms(const Graph& graph, const std::vector<Unit>& units,
                                       const SimElementSpec& element) {
   std::vector<double> unit_ms;
   for (const Unit& unit : units) {
-    const std::vector<int> fused = conv_epilogue_inputs(graph, unit);
     double ms = 0.0;
-    for (size_t n = unit.first_node; n < unit.last_node; ++n) {
-      const Node& node = graph.nodes[n];
-      const int onto = fused[n - unit.first_node];
-      if (onto == kNoTensor) {
-        ms += simulated_node_ms(graph, node, element);
-        continue;
-      }
-      const double bytes = static_cast<double>(extra_values_read(graph, node, onto)) *
-                           bytes_per_value(element.precision);
-      ms += bytes / (element.memory_bandwidth_gb_s * 1e9) * 1e3;
-    }
+    for (const NodeWork& w : unit_work(graph, unit)) ms += work_ms(w, element);
     unit_ms.push_back(ms);
   }
   return unit_ms;
@@ -131,6 +141,7 @@ SimulatedCostSource::SimulatedCostSource(const Graph& graph, const DeviceCatalog
   const std::vector<Unit> units = split_units(graph);
   unit_count_ = static_cast<int>(units.size());
   for (const SimElementSpec& element : catalog.elements) {
+    run_overhead_ms_[element.name] = element.run_overhead_ms;
     std::vector<double>& prefix = prefix_ms_[element.name];
     prefix.assign(1, 0.0);
     for (double ms : simulated_unit_ms(graph, units, element)) prefix.push_back(prefix.back() + ms);
@@ -154,7 +165,8 @@ StageEstimate SimulatedCostSource::stage(const std::string& element, int first, 
                                   ") is outside the model's " + std::to_string(unit_count_) +
                                   " units");
   const std::vector<double>& prefix = it->second;
-  return {prefix[static_cast<size_t>(last)] - prefix[static_cast<size_t>(first)],
+  const double run_ms = last > first ? run_overhead_ms_.at(element) : 0.0;
+  return {run_ms + prefix[static_cast<size_t>(last)] - prefix[static_cast<size_t>(first)],
           CostBasis::simulated};
 }
 

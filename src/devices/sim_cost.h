@@ -4,8 +4,8 @@
 // compute time (its ops at the peak scaled by the efficiency of its op kind)
 // and its memory time (inputs, outputs and weights at the element's
 // precision, over the memory bandwidth). A unit is the sum of its nodes, a
-// stage the sum of its units. These are models, labelled "simulated"
-// wherever they are shown.
+// stage the sum of its units plus the element's fixed cost of a run. These are models, labelled
+// "simulated" wherever they are shown.
 #pragma once
 
 #include <map>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "devices/device_spec.h"
+#include "devices/sim_fit.h"
 #include "graph/graph.h"
 #include "graph/units.h"
 #include "plan/cost_source.h"
@@ -38,6 +39,23 @@ double node_ops(const Graph& graph, const Node& node);
 // BatchNorm parameters): no overhead, no output of its own.
 std::vector<int> conv_epilogue_inputs(const Graph& graph, const Unit& unit);
 
+// What a node asks of an element, before the element's figures price it:
+// its efficiency class, its operations and the values it moves. A node fused
+// onto a convolution (conv_epilogue_inputs) pays only for `values`, the
+// reads of its other operands: no overhead, no compute.
+struct NodeWork {
+  OpKind kind = OpKind::elementwise;
+  double ops = 0.0;
+  double values = 0.0;
+  bool fused = false;
+};
+
+// The work of every node of `unit`, in node order.
+std::vector<NodeWork> unit_work(const Graph& graph, const Unit& unit);
+
+// The roofline of one node's work on `element`, in ms.
+double work_ms(const NodeWork& work, const SimElementSpec& element);
+
 // Modelled time of one unfused node, and of each of the split units of a validated
 // graph (split_units(graph)), on `element`.
 double simulated_node_ms(const Graph& graph, const Node& node, const SimElementSpec& element);
@@ -58,6 +76,7 @@ class SimulatedCostSource : public CostSource {
   int unit_count_ = 0;
   // Per element, prefix sums of the unit times: stage [i, j) = p[j] - p[i].
   std::map<std::string, std::vector<double>> prefix_ms_;
+  std::map<std::string, double> run_overhead_ms_;  // per element, paid by every non-empty stage
 };
 
 }  // namespace splitinfer

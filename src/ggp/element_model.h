@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "devices/device_spec.h"
+#include "devices/sim_fit.h"
 #include "ggp/posynomial.h"
 #include "plan/link.h"
 

@@ -4,6 +4,8 @@
 #include <functional>
 #include <sstream>
 
+#include "report/sim_validation.h"
+
 namespace splitinfer {
 
 namespace {
@@ -58,8 +60,21 @@ nlohmann::json result_json(const std::optional<SplitResult>& r) {
   return j;
 }
 
-const std::optional<SplitResult>& sim_direct(const Table1Row& r) { return r.sim_direct; }
-const std::optional<SplitResult>& sim_indirect(const Table1Row& r) { return r.sim_indirect; }
+nlohmann::json simulated_json(const SimulatedResult& r) {
+  return {{"direct", result_json(r.direct)}, {"indirect", result_json(r.indirect)}};
+}
+
+// The direct and indirect columns of one way of pricing the simulated pair.
+std::vector<std::pair<std::string, Column>> simulated_columns(SimulatedResult Table1Row::*priced) {
+  return {{"direct",
+           [priced](const Table1Row& r) -> const std::optional<SplitResult>& {
+             return (r.*priced).direct;
+           }},
+          {"indirect", [priced](const Table1Row& r) -> const std::optional<SplitResult>& {
+             return (r.*priced).indirect;
+           }}};
+}
+
 const std::optional<SplitResult>& paper_direct(const Table1Row& r) { return r.paper_direct; }
 const std::optional<SplitResult>& paper_indirect(const Table1Row& r) { return r.paper_indirect; }
 
@@ -109,12 +124,17 @@ std::string table1_markdown(const Table1& t) {
     data_parallel_table(out, t, k);
   }
   if (!t.sim_elements.empty()) {
+    const std::string& first = t.sim_elements[0];
+    const std::string& second = t.sim_elements[1];
     out << "## Simulated paper devices (not measurements)\n\n"
-        << t.sim_elements[0] << " then " << t.sim_elements[1] << " over " << t.sim_link
-        << "; roofline cost models from data/devices.json. Direct: peer-to-peer; indirect: "
-           "staged through host memory.\n\n";
-    group_table(out, t, t.sim_elements[0], t.sim_elements[1],
-                {{"direct", sim_direct}, {"indirect", sim_indirect}});
+        << first << " then " << second << " over " << t.sim_link
+        << "; roofline cost models from data/devices.json, with the figures `plan` uses: fitted "
+           "to published whole-model times where the element has them. Direct: peer-to-peer; "
+           "indirect: staged through host memory.\n\n";
+    group_table(out, t, first, second, simulated_columns(&Table1Row::sim_fitted));
+    out << sim_validation_markdown(t);
+    out << "### Priced by the spec figures alone (`--sim-model spec`)\n\n";
+    group_table(out, t, first, second, simulated_columns(&Table1Row::sim_spec));
   }
   out << "## Published in the paper\n\n"
       << t.paper_devices << ". Source: " << t.paper_citation << " (copied, not measured here).\n\n";
@@ -143,14 +163,17 @@ nlohmann::json table1_json(const Table1& t) {
         {{"model", r.model},
          {"units", r.units},
          {"real", real},
-         {"simulated",
-          {{"direct", result_json(r.sim_direct)}, {"indirect", result_json(r.sim_indirect)}}},
+         {"simulated", simulated_json(r.sim_fitted)},
+         {"simulated_left_out", simulated_json(r.sim_left_out)},
+         {"simulated_spec", simulated_json(r.sim_spec)},
          {"paper",
           {{"direct", result_json(r.paper_direct)}, {"indirect", result_json(r.paper_indirect)}}}});
   }
   return {{"real_pairs", t.real_pairs},
           {"simulated_elements", t.sim_elements},
           {"simulated_link", t.sim_link},
+          {"simulated_fit_sources", t.sim_fit_sources},
+          {"simulated_validation", sim_validation_json(t)},
           {"machine", t.machine},
           {"paper", {{"citation", t.paper_citation}, {"devices", t.paper_devices}}},
           {"rows", rows}};

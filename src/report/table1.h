@@ -34,11 +34,19 @@ struct RealResult {
   std::optional<DataParallelResult> data_parallel;  // measured in the same run
 };
 
+// The simulated pair on one model, direct and through host memory.
+struct SimulatedResult {
+  std::optional<SplitResult> direct, indirect;
+};
+
 struct Table1Row {
   std::string model;
   int units = 0;                 // split indices run 0..units
   std::vector<RealResult> real;  // one per Table1::real_pairs, in that order
-  std::optional<SplitResult> sim_direct, sim_indirect;
+  // The simulated pair priced three ways: fitted to every published time
+  // (what `plan` uses), fitted without this model's published times (the
+  // validation against the paper), and by the spec figures alone.
+  SimulatedResult sim_fitted, sim_left_out, sim_spec;
   std::optional<SplitResult> paper_direct, paper_indirect;
 };
 
@@ -46,6 +54,9 @@ struct Table1 {
   std::vector<std::vector<std::string>> real_pairs;  // each: first, second
   std::vector<std::string> sim_elements;
   std::string sim_link;
+  // What the fitted simulated elements were fitted to: per element, one line
+  // per published time with its source.
+  std::vector<std::string> sim_fit_sources;
   std::string machine;
   std::string paper_citation;
   std::string paper_devices;

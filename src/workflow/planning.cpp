@@ -10,6 +10,7 @@
 #include "common/on_own_thread.h"
 #include "devices/device_spec.h"
 #include "devices/sim_cost.h"
+#include "devices/sim_fit.h"
 #include "exec/backend.h"
 #include "graph/units.h"
 #include "profile/machine_id.h"
@@ -96,12 +97,17 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
              ", comma-separated, e.g. cpu0:int8,cpu1:fp32");
   const std::vector<Unit> units = split_units(graph);
   const int n = static_cast<int>(units.size());
+  const SimModel sim_model = parse_sim_model(o.sim_model);
+  // Fitted on first use: a plan of real elements alone never needs it.
+  auto catalog = [&]() -> const DeviceCatalog& {
+    return o.sim_catalog ? *o.sim_catalog : device_catalog(sim_model);
+  };
   std::vector<std::string> real;
   bool any_int8 = false;
   for (const std::string& e : p->elements) {
     if (is_simulated_element(e)) {
       p->simulated = true;
-      p->problem.chain.push_back({e, device_catalog().find_element(e).precision, ""});
+      p->problem.chain.push_back({e, catalog().find_element(e).precision, ""});
       continue;
     }
     const Element element = make_backend(e)->element();  // checks it exists here
@@ -110,8 +116,8 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
     real.push_back(e);
   }
   // Everything the user typed is checked before anything is measured.
-  if (!o.link.empty()) p->problem.link = to_link(device_catalog().find_link(o.link));
-  else if (p->simulated) p->problem.link = to_link(device_catalog().find_link("pcie3x4"));
+  if (!o.link.empty()) p->problem.link = to_link(catalog().find_link(o.link));
+  else if (p->simulated) p->problem.link = to_link(catalog().find_link("pcie3x4"));
   p->problem.mode = parse_link_mode(o.link_mode);
   p->problem.objective = parse_objective(o.objective);
   p->store = std::make_unique<ProfileStore>(o.db.empty() ? ProfileStore::default_path() : o.db);
@@ -131,7 +137,7 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   p->costs = std::make_unique<CombinedCostSource>(n);
   p->costs->add(std::make_unique<ProfileCostSource>(*p->store, structure_hash(graph), graph.name, n,
                                                     machine_id()));
-  if (p->simulated) p->costs->add(std::make_unique<SimulatedCostSource>(graph));
+  if (p->simulated) p->costs->add(std::make_unique<SimulatedCostSource>(graph, catalog()));
 
   p->problem.costs = p->costs.get();
   p->problem.cut_elements = cut_tensor_elements(graph, units);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "devices/device_spec.h"
 #include "graph/graph.h"
 #include "plan/combined_cost_source.h"
 #include "plan/plan.h"
@@ -25,6 +26,10 @@ struct PlanningOptions {
   int reps = 20;
   bool reprofile = false;
   CalibrationOptions calibration;
+  // How simulated elements are priced: "fitted" (to published whole-model
+  // times) or "spec"; `sim_catalog`, when set, prices them instead.
+  std::string sim_model = "fitted";
+  const DeviceCatalog* sim_catalog = nullptr;
 };
 
 struct MeasuredLink {

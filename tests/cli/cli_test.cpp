@@ -55,6 +55,19 @@ TEST(Cli, DevicesListsRealAndSimulatedElementsAndLinks) {
     EXPECT_NE(std::find(sim.begin(), sim.end(), e), sim.end()) << e;
   EXPECT_NE(std::find(links.begin(), links.end(), "pcie3x4"), links.end());
   for (const auto& e : j["simulated"]) EXPECT_FALSE(e["sources"].empty()) << e["name"];
+  // The paper's DPU is priced by its fit to published times; the fit shows
+  // each time beside what the fitted and the left-out fits predict.
+  for (const auto& e : j["simulated"]) {
+    if (e["name"] != "sim:vck190-dpu") continue;
+    EXPECT_EQ(e["plan_uses"], "fitted");
+    ASSERT_TRUE(e["fitted"].is_object());
+    EXPECT_LE(e["fitted"]["max_error"].get<double>(),
+              e["fitted"]["stated_max_error"].get<double>());
+    for (const auto& t : e["fitted"]["published"]) {
+      EXPECT_GT(t["left_out_ms"].get<double>(), 0.0) << t["model"];
+      EXPECT_FALSE(t["source"].get<std::string>().empty()) << t["model"];
+    }
+  }
 }
 
 TEST(Cli, InspectJsonHasTheContractFields) {

@@ -167,6 +167,10 @@ TEST_F(PlanRun, ReportTable1WritesTheTableAndPlots) {
   const auto& row = j["rows"][1];
   EXPECT_EQ(row["model"], "resnet18");
   EXPECT_EQ(row["simulated"]["direct"]["figure"], "simulated");
+  EXPECT_EQ(row["simulated_left_out"]["indirect"]["figure"], "simulated");
+  EXPECT_EQ(row["simulated_spec"]["direct"]["figure"], "simulated");
+  EXPECT_EQ(j["simulated_validation"]["left_out"]["models"], 2);
+  EXPECT_FALSE(j["simulated_fit_sources"].empty());
   EXPECT_EQ(row["paper"]["direct"]["split"], 10);  // the paper's value
   EXPECT_TRUE(row["real"].empty());
   for (const char* f :
@@ -198,6 +202,23 @@ TEST_F(PlanRun, ReportTable1MeasuresEveryPairGiven) {
   for (const char* f : {"/plots/lenet5-stages-measured-cpu0-int8-cpu1-fp32.svg",
                         "/plots/lenet5-stages-measured-cpu0-fp32-cpu1-int8.svg"})
     EXPECT_TRUE(fs::exists(out + f)) << f;
+}
+
+// The simulated elements are priced by their fit to published times unless
+// told otherwise; the two pricings give different plans' periods.
+TEST_F(PlanRun, SimModelChoosesHowSimulatedElementsArePriced) {
+  auto period = [&](const std::string& model) {
+    const auto r = run_cli("plan resnet50 --devices sim:vck190-dpu,sim:rtx2080 --json" +
+                           (model.empty() ? "" : " --sim-model " + model) + db());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out)["period_ms"].get<double>();
+  };
+  EXPECT_EQ(period(""), period("fitted"));
+  EXPECT_NE(period("fitted"), period("spec"));
+  // A value outside the choices is a usage error, as for every option.
+  testing::expect_one_line_error(
+      run_cli("plan resnet50 --devices sim:vck190-dpu,sim:rtx2080 --sim-model roofline" + db()), 2,
+      "--sim-model: roofline not in {fitted,spec}");
 }
 
 TEST_F(PlanRun, BadChainsAndSplitsAreOneLineErrors) {

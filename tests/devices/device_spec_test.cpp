@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -22,7 +23,7 @@ const char* const kOpKinds[] = {"conv", "depthwise_conv", "fully_connected", "po
                                 "elementwise"};
 
 TEST(DeviceSpecCatalog, EmbeddedCatalogHasThePaperElementsAndLinks) {
-  const DeviceCatalog& catalog = device_catalog();
+  const DeviceCatalog& catalog = spec_device_catalog();
   std::vector<std::string> elements, links;
   for (const SimElementSpec& e : catalog.elements) elements.push_back(e.name);
   for (const LinkSpec& l : catalog.links) links.push_back(l.name);
@@ -37,21 +38,24 @@ TEST(DeviceSpecCatalog, EmbeddedCatalogHasThePaperElementsAndLinks) {
 }
 
 TEST(DeviceSpecCatalog, EveryFigureNamesItsSource) {
-  for (const SimElementSpec& e : device_catalog().elements) {
+  for (const SimElementSpec& e : spec_device_catalog().elements) {
     SCOPED_TRACE(e.name);
-    EXPECT_EQ(e.sources.size(), std::size(kFigures) + std::size(kOpKinds));
+    const bool has_run_overhead = e.sources.count("run_overhead_ms") != 0;
+    EXPECT_EQ(e.sources.size(),
+              std::size(kFigures) + std::size(kOpKinds) + (has_run_overhead ? 1 : 0));
+    if (has_run_overhead) EXPECT_TRUE(e.sources.at("run_overhead_ms").starts_with("estimate"));
     for (const char* figure : kFigures) EXPECT_FALSE(e.sources.at(figure).empty()) << figure;
     // No vendor publishes per-op efficiencies: each must say it is an estimate.
     for (const char* kind : kOpKinds)
       EXPECT_TRUE(e.sources.at(std::string("efficiency.") + kind).starts_with("estimate")) << kind;
     EXPECT_TRUE(e.sources.at("node_overhead_ms").starts_with("estimate"));
   }
-  for (const LinkSpec& l : device_catalog().links) {
+  for (const LinkSpec& l : spec_device_catalog().links) {
     SCOPED_TRACE(l.name);
     EXPECT_FALSE(l.sources.at("latency_ms").empty());
     EXPECT_FALSE(l.sources.at("bandwidth_gb_s").empty());
   }
-  EXPECT_TRUE(device_catalog()
+  EXPECT_TRUE(spec_device_catalog()
                   .find_link("shared-memory")
                   .sources.at("bandwidth_gb_s")
                   .starts_with("estimate"));
@@ -63,7 +67,7 @@ TEST(DeviceSpecCatalog, SaysItWasNotFittedToThePaper) {
 }
 
 TEST(DeviceSpecCatalog, LinksConvertToThePlannersLinkFromTheSpec) {
-  const Link link = to_link(device_catalog().find_link("pcie2x4"));
+  const Link link = to_link(spec_device_catalog().find_link("pcie2x4"));
   EXPECT_EQ(link.name, "pcie2x4");
   EXPECT_DOUBLE_EQ(link.latency_ms, 0.01);
   EXPECT_DOUBLE_EQ(link.bandwidth_gb_s, 2.0);
@@ -72,7 +76,7 @@ TEST(DeviceSpecCatalog, LinksConvertToThePlannersLinkFromTheSpec) {
 
 TEST(DeviceSpecCatalog, UnknownNamesListTheKnownOnes) {
   try {
-    device_catalog().find_element("sim:tpu");
+    spec_device_catalog().find_element("sim:tpu");
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::invalid_input);
@@ -82,7 +86,7 @@ TEST(DeviceSpecCatalog, UnknownNamesListTheKnownOnes) {
     EXPECT_NE(m.find("sim:vck190-dpu"), std::string::npos) << m;
   }
   try {
-    device_catalog().find_link("nvlink");
+    spec_device_catalog().find_link("nvlink");
     FAIL() << "no error";
   } catch (const Error& e) {
     const std::string m = e.what();
@@ -213,12 +217,74 @@ TEST(DeviceSpecParse, ReadsResourceModelsOverTheConvFeatures) {
 }
 
 TEST(DeviceSpecCatalog, TheFpgaCarriesItsResourceMaxima) {
-  const SimElementSpec& fpga = device_catalog().find_element("sim:cyclone10gx");
+  const SimElementSpec& fpga = spec_device_catalog().find_element("sim:cyclone10gx");
   std::vector<std::string> names;
   for (const ResourceSpec& r : fpga.resources) names.push_back(r.name);
   EXPECT_EQ(names, (std::vector<std::string>{"ALM", "ALUT", "LAB", "M20K"}));
   EXPECT_DOUBLE_EQ(fpga.resources.at(0).maximum, 80330);  // 10CX220, Device Overview
   EXPECT_NE(fpga.resources_about.find("illustrative"), std::string::npos);
+}
+
+// A fit of the test element to three published times.
+json test_fit() {
+  return {{"about", "test"},
+          {"parameters", {"efficiency.conv", "run_overhead_ms"}},
+          {"published",
+           {{{"model", "resnet18"}, {"ms", 1.0}, {"source", "t"}},
+            {{"model", "resnet50"}, {"ms", 2.0}, {"source", "t"}},
+            {{"model", "vgg16"}, {"ms", 5.0}, {"source", "t"}}}},
+          {"max_error", 0.1}};
+}
+
+TEST(DeviceSpecParse, ReadsAFitAndARunOverhead) {
+  json spec = valid_spec();
+  test_element(spec)["fit"] = test_fit();
+  test_element(spec)["fit"]["measured_on"] = {{"device", "sibling"},
+                                              {"peak_ops_per_s", 2e12},
+                                              {"memory_bandwidth_gb_s", 20},
+                                              {"source", "t"}};
+  test_element(spec)["run_overhead_ms"] = 0.2;
+  test_element(spec)["sources"]["run_overhead_ms"] = "estimate: test";
+  const SimElementSpec e = parse_device_catalog(spec.dump()).find_element("sim:test");
+  ASSERT_TRUE(e.fit);
+  EXPECT_EQ(e.fit->parameters, (std::vector<std::string>{"efficiency.conv", "run_overhead_ms"}));
+  ASSERT_EQ(e.fit->published.size(), 3u);
+  EXPECT_EQ(e.fit->published[2].model, "vgg16");
+  EXPECT_DOUBLE_EQ(e.fit->published[2].ms, 5.0);
+  EXPECT_DOUBLE_EQ(e.fit->max_error, 0.1);
+  EXPECT_EQ(e.fit->measured_on, "sibling");
+  EXPECT_DOUBLE_EQ(e.fit->measured_peak_ops_per_s, 2e12);
+  EXPECT_DOUBLE_EQ(e.run_overhead_ms, 0.2);
+  EXPECT_EQ(e.cost_model, "spec");  // as written; sim_fit.h fits it
+
+  // Without the figure an element pays nothing per run, and needs no source.
+  EXPECT_DOUBLE_EQ(parse_device_catalog(valid_spec().dump()).elements[0].run_overhead_ms, 0.0);
+}
+
+TEST(DeviceSpecParse, RejectsBadFits) {
+  auto with_fit = [](const std::function<void(json&)>& change) {
+    json spec = valid_spec();
+    test_element(spec)["fit"] = test_fit();
+    change(test_element(spec)["fit"]);
+    return spec.dump();
+  };
+  expect_rejected(with_fit([](json& f) { f["parameters"] = {"efficiency.winograd"}; }),
+                  {"fit", "parameter \"efficiency.winograd\" is not one of", "node_overhead_ms"});
+  expect_rejected(with_fit([](json& f) { f["published"][0]["model"] = "resnet34"; }),
+                  {"published[0]", "\"resnet34\" is not a zoo model"});
+  expect_rejected(with_fit([](json& f) { f["published"].erase(2); }),
+                  {"\"published\" must list more times than there are parameters (2)"});
+  expect_rejected(with_fit([](json& f) { f["published"][1]["ms"] = 0; }),
+                  {"published[1]", "\"ms\" must be positive"});
+  expect_rejected(with_fit([](json& f) { f.erase("max_error"); }), {"\"max_error\" is missing"});
+  expect_rejected(with_fit([](json& f) {
+                    f["measured_on"] = {{"device", "x"}};
+                  }),
+                  {"measured_on", "\"peak_ops_per_s\" is missing"});
+
+  json spec = valid_spec();
+  test_element(spec)["run_overhead_ms"] = 0.2;  // a figure without its source
+  expect_rejected(spec.dump(), {"sources", "\"run_overhead_ms\" is missing"});
 }
 
 TEST(DeviceSpecParse, RejectsEfficienciesOutsideZeroToOne) {

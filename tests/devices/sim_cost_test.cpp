@@ -159,6 +159,20 @@ TEST(SimCost, CostSourcePricesStagesAsSumsOfUnits) {
   }
 }
 
+// A split pays the element's fixed cost of a run in each of its stages.
+TEST(SimCost, EveryStageRunPaysTheRunOverheadOnce) {
+  const Graph g = tiny_graph();
+  DeviceCatalog c = test_catalog();
+  c.elements[0].run_overhead_ms = 2.0;  // sim:compute
+  const SimulatedCostSource costs(g, c);
+  double units_ms = 0.0;
+  for (double ms : simulated_unit_ms(g, split_units(g), c.elements[0])) units_ms += ms;
+  EXPECT_NEAR(costs.stage("sim:compute", 0, 5).ms, units_ms + 2.0, 1e-12);
+  EXPECT_NEAR(costs.stage("sim:compute", 0, 2).ms + costs.stage("sim:compute", 2, 5).ms,
+              units_ms + 4.0, 1e-12);
+  EXPECT_EQ(costs.stage("sim:compute", 3, 3).ms, 0.0);  // an empty stage never runs
+}
+
 TEST(SimCost, DefaultCatalogKnowsEverySimulatedElement) {
   const SimulatedCostSource costs(tiny_graph());
   for (const SimElementSpec& e : device_catalog().elements) {

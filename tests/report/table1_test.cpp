@@ -21,7 +21,7 @@ Table1 sample() {
   r.real.push_back({SplitResult{9, 1.5, 1.75, 2.0, "measured"}, std::nullopt});
   r.real.push_back(
       {SplitResult{11, 1.234, 4.5, 4.1, "measured"}, SplitResult{11, 1.1, 4.6, 4.0, "predicted"}});
-  r.sim_direct = SplitResult{9, 1.5, 2.25, 1.0, "simulated"};
+  r.sim_fitted.direct = SplitResult{9, 1.5, 2.25, 1.0, "simulated"};
   r.paper_direct = SplitResult{10, 1.25, 2.04, 0.0, "published"};
   r.paper_indirect = SplitResult{10, 1.18, 2.15, 0.0, "published"};
   t.rows.push_back(r);
