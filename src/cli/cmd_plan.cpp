@@ -74,6 +74,7 @@ nlohmann::json plan_document(const Graph& graph, const Planning& planning, const
   doc["search"] = search;
   doc["profiled_now"] = planning.profiled_now;
   doc["links_measured"] = links_json(planning);
+  doc["sim_model"] = planning.simulated ? nlohmann::json(planning.sim_model) : nullptr;
   nlohmann::json others = nlohmann::json::array();
   for (size_t i = 1; i < s.pipelines.size() && i <= runners_up; ++i)
     others.push_back({{"splits", s.pipelines[i].cuts},
@@ -106,6 +107,7 @@ void print_schedules(const Graph& graph, const Options& o, const Planning& plann
   const Plan& pipeline = s.pipeline_to_run();
   std::cout << graph.name << " over " << o.planning.devices << " (" << search << ", objective "
             << o.planning.objective << ", link " << problem.link.name << " " << o.planning.link_mode
+            << (planning.simulated ? ", simulated elements priced " + planning.sim_model : "")
             << ")\n";
   std::cout << "best split";
   for (int c : pipeline.cuts) std::cout << " " << c;

@@ -137,7 +137,10 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   p->costs = std::make_unique<CombinedCostSource>(n);
   p->costs->add(std::make_unique<ProfileCostSource>(*p->store, structure_hash(graph), graph.name, n,
                                                     machine_id()));
-  if (p->simulated) p->costs->add(std::make_unique<SimulatedCostSource>(graph, catalog()));
+  if (p->simulated) {
+    p->costs->add(std::make_unique<SimulatedCostSource>(graph, catalog()));
+    p->sim_model = o.sim_catalog ? "given" : std::string(sim_model_name(sim_model));
+  }
 
   p->problem.costs = p->costs.get();
   p->problem.cut_elements = cut_tensor_elements(graph, units);

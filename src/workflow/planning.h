@@ -44,6 +44,7 @@ struct Planning {
   std::unique_ptr<CombinedCostSource> costs;
   PlanProblem problem;
   bool simulated = false;  // some element is simulated
+  std::string sim_model;   // how the simulated ones are priced: "fitted", "spec" or "given"
   // The INT8 calibration, when a real element is INT8, and how it was chosen.
   std::unique_ptr<Calibration> calibration;
   CalibrationOptions calibration_options;

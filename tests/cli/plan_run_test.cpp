@@ -211,7 +211,9 @@ TEST_F(PlanRun, SimModelChoosesHowSimulatedElementsArePriced) {
     const auto r = run_cli("plan resnet50 --devices sim:vck190-dpu,sim:rtx2080 --json" +
                            (model.empty() ? "" : " --sim-model " + model) + db());
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    return nlohmann::json::parse(r.out)["period_ms"].get<double>();
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["sim_model"], model.empty() ? "fitted" : model);
+    return j["period_ms"].get<double>();
   };
   EXPECT_EQ(period(""), period("fitted"));
   EXPECT_NE(period("fitted"), period("spec"));
