@@ -22,6 +22,7 @@ struct Options {
   std::string predictors = predict::kDefaultPredictorFolder;
   std::string plot;
   std::optional<uint64_t> plot_seed;
+  std::string on = "test";  // or "validation", to choose training options without the test set
   bool json = false;
 };
 
@@ -56,6 +57,11 @@ void add_predict_eval(CLI::App* predict_cmd) {
   cmd->add_option("--plot", opt->plot,
                   "SVG of a test model's measured and predicted curves (Figure 8)");
   cmd->add_option("--plot-seed", opt->plot_seed, "The test model to plot (default: the first)");
+  cmd->add_option("--on", opt->on,
+                  "The held-out models scored: test, or validation to compare training options "
+                  "without looking at the test models")
+      ->default_val(opt->on)
+      ->check(CLI::IsMember({"test", "validation"}));
   cmd->add_flag("--json", opt->json, "Print one JSON document");
   cmd->callback([opt] {
     const Options& o = *opt;
@@ -64,10 +70,14 @@ void add_predict_eval(CLI::App* predict_cmd) {
     const predict::PredictorSet set = predict::load_predictors(o.predictors);
     const predict::Dataset dataset = predict::load_dataset(o.dataset);
     const predict::Evaluation ev = predict::evaluate_predictors(
-        set, predict::models_by_seed(dataset, set.manifest.test_seeds), dataset.link);
+        set,
+        predict::models_by_seed(dataset, o.on == "validation" ? set.manifest.validation_seeds
+                                                              : set.manifest.test_seeds),
+        dataset.link);
     if (!o.plot.empty()) plot_test_model(o, set, dataset);
     if (o.json) {
       nlohmann::json doc = evaluation_json(ev);
+      doc["scored_on"] = o.on;
       doc["predictors"] = o.predictors;
       doc["dataset"] = o.dataset;
       std::cout << doc.dump(2) << "\n";

@@ -20,24 +20,28 @@ struct Options {
   std::string dataset = "data/predict/dataset.json.gz";
   std::string out = predict::kDefaultPredictorFolder;
   std::string objective = "throughput";
-  int models = 0;  // 0: all of the dataset
+  int models = 0;                    // 0: all of the dataset
+  std::string retrain_partition_of;  // a predictor folder: retrain its partition model alone
   predict::PredictorTraining training;
   bool json = false;
 };
 
 predict::PredictorSet train_with_progress(const predict::Dataset& dataset, const Options& o) {
   ProgressBar bar(o.training.gnn.epochs);
-  return predict::train_predictors(
-      dataset, o.dataset, o.training,
-      [&](const std::string& name, int epoch, int epochs, const predict::EpochLoss& l) {
-        bar.draw(
-            epoch,
-            name + " loss " + std::to_string(l.training) + " / " + std::to_string(l.validation),
-            std::nullopt);
-        if (!bar.shown() && (epoch == epochs || epoch % 50 == 0))
-          std::cerr << name << " epoch " << epoch << "/" << epochs << ": loss " << l.training
-                    << " training, " << l.validation << " validation\n";
-      });
+  const predict::TrainingProgress progress = [&](const std::string& name, int epoch, int epochs,
+                                                 const predict::EpochLoss& l) {
+    bar.draw(epoch,
+             name + " loss " + std::to_string(l.training) + " / " + std::to_string(l.validation),
+             std::nullopt);
+    if (!bar.shown() && (epoch == epochs || epoch % 50 == 0))
+      std::cerr << name << " epoch " << epoch << "/" << epochs << ": loss " << l.training
+                << " training, " << l.validation << " validation\n";
+  };
+  if (o.retrain_partition_of.empty())
+    return predict::train_predictors(dataset, o.dataset, o.training, progress);
+  predict::PredictorSet set = predict::load_predictors(o.retrain_partition_of);
+  predict::retrain_partition(set, dataset, o.training, progress);
+  return set;
 }
 
 void print_training(const Options& o, const predict::PredictorSet& set,
@@ -99,6 +103,17 @@ void add_predict_train(CLI::App* predict_cmd) {
   cmd->add_option("--learning-rate", t.gnn.learning_rate, "Adam's initial learning rate")
       ->default_val(t.gnn.learning_rate)
       ->check(CLI::Range(1e-7, 1.0));
+  cmd->add_option("--partition-weight-decay", t.partition_weight_decay,
+                  "AdamW weight decay of the partition model (it overfits early)")
+      ->default_val(t.partition_weight_decay)
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--partition-dropout", t.partition_dropout,
+                  "Dropout after each graph convolution of the partition model, in training")
+      ->default_val(t.partition_dropout)
+      ->check(CLI::Range(0.0, 0.9));
+  cmd->add_option("--retrain-partition-of", opt->retrain_partition_of,
+                  "Load the predictors of this folder and train only their partition model "
+                  "again (on the same split), e.g. to compare its regularisation");
   cmd->add_option("--hidden", t.hidden, "Width of the graph convolutions and the LSTM")
       ->default_val(64)
       ->check(CLI::Range(1, 4096));

@@ -46,6 +46,11 @@ struct TrainingOptions {
   double learning_rate = 2e-3;  // Adam, decayed by half at 50% and 75% of the epochs
   uint64_t seed = 1;            // batch order
   int threads = 1;              // intra-op threads of libtorch (process-wide)
+  // Regularisation: AdamW's decoupled weight decay, and dropout on the
+  // output of every graph convolution while training. 0 and 0 train exactly
+  // as plain Adam without dropout.
+  double weight_decay = 0.0;
+  double dropout = 0.0;
 };
 
 struct EpochLoss {

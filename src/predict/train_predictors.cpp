@@ -40,6 +40,37 @@ json report_json(const TrainingReport& r) {
           {"training_loss", training_loss}, {"validation_loss", validation_loss}};
 }
 
+// One GNN trained on `split`, its report recorded in `m` under `name`. The
+// partition model takes its own regularisation.
+std::unique_ptr<GnnModel> train_gnn(
+    const std::string& name, GnnDirection direction, GnnHead head,
+    const std::function<std::vector<double>(const ModelRecord&)>& target, const ModelSplit& split,
+    const PredictorTraining& o, const TrainingProgress& progress, PredictorManifest& m) {
+  auto model = make_gnn_model({direction, head, o.hidden, o.gcn_layers}, o.gnn.seed);
+  TrainingOptions options = o.gnn;
+  if (head == GnnHead::first_element_odds) {
+    options.weight_decay = o.partition_weight_decay;
+    options.dropout = o.partition_dropout;
+  }
+  const TrainingReport report =
+      model->train(examples(split.training, target), examples(split.validation, target), options,
+                   [&](int epoch, const EpochLoss& loss) {
+                     if (progress) progress(name, epoch, o.gnn.epochs, loss);
+                   });
+  m.training[name] = report_json(report);
+  m.training[name]["weight_decay"] = options.weight_decay;
+  m.training[name]["dropout"] = options.dropout;
+  return model;
+}
+
+std::unique_ptr<GnnModel> train_partition(const ModelSplit& split, const PredictorTraining& o,
+                                          const TrainingProgress& progress, PredictorManifest& m) {
+  return train_gnn(
+      "partition", GnnDirection::both, GnnHead::first_element_odds,
+      [&](const ModelRecord& r) { return first_element_labels(r, o.objective); }, split, o,
+      progress, m);
+}
+
 }  // namespace
 
 ModelSplit split_by_model(const Dataset& dataset, double validation_fraction, double test_fraction,
@@ -99,24 +130,11 @@ PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset
   m.validation_seeds = seeds_of(split.validation);
   m.test_seeds = seeds_of(split.test);
 
-  const auto train_gnn = [&](const std::string& name, GnnDirection direction, GnnHead head,
-                             const std::function<std::vector<double>(const ModelRecord&)>& target) {
-    auto model = make_gnn_model({direction, head, o.hidden, o.gcn_layers}, o.gnn.seed);
-    const TrainingReport report =
-        model->train(examples(split.training, target), examples(split.validation, target), o.gnn,
-                     [&](int epoch, const EpochLoss& loss) {
-                       if (progress) progress(name, epoch, o.gnn.epochs, loss);
-                     });
-    m.training[name] = report_json(report);
-    return model;
-  };
-  set.latency[0] =
-      train_gnn("first_latency", GnnDirection::forward, GnnHead::latency_ms, first_element_curve);
-  set.latency[1] =
-      train_gnn("second_latency", GnnDirection::reverse, GnnHead::latency_ms, second_element_curve);
-  set.partition =
-      train_gnn("partition", GnnDirection::both, GnnHead::first_element_odds,
-                [&](const ModelRecord& r) { return first_element_labels(r, o.objective); });
+  set.latency[0] = train_gnn("first_latency", GnnDirection::forward, GnnHead::latency_ms,
+                             first_element_curve, split, o, progress, m);
+  set.latency[1] = train_gnn("second_latency", GnnDirection::reverse, GnnHead::latency_ms,
+                             second_element_curve, split, o, progress, m);
+  set.partition = train_partition(split, o, progress, m);
 
   for (size_t e = 0; e < 2; ++e) {
     const auto start = SteadyClock::now();
@@ -126,6 +144,20 @@ PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset
                                                          {"rounds", o.tree.rounds}};
   }
   return set;
+}
+
+void retrain_partition(PredictorSet& set, const Dataset& dataset, const PredictorTraining& o,
+                       const TrainingProgress& progress) {
+  PredictorManifest& m = set.manifest;
+  if (m.objective != o.objective)
+    fail(ErrorKind::invalid_input,
+         "the predictors were trained on the " + std::string(objective_name(m.objective)) +
+             " objective, not " + std::string(objective_name(o.objective)));
+  ModelSplit split;
+  split.training = models_by_seed(dataset, m.training_seeds);
+  split.validation = models_by_seed(dataset, m.validation_seeds);
+  split.test = models_by_seed(dataset, m.test_seeds);
+  set.partition = train_partition(split, o, progress, m);
 }
 
 }  // namespace splitinfer::predict

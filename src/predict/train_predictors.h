@@ -17,6 +17,10 @@ struct PredictorTraining {
   int hidden = 64;
   int gcn_layers = 6;
   TrainingOptions gnn;
+  // The partition model overfits early: its own weight decay and dropout
+  // (the latency models train with gnn's).
+  double partition_weight_decay = 0.0;
+  double partition_dropout = 0.0;
   TreeOptions tree;
   Objective objective = Objective::throughput;  // the partition model's labels
   double validation_fraction = 0.15;
@@ -47,5 +51,13 @@ using TrainingProgress = std::function<void(const std::string&, int, int, const 
 // the manifest).
 PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset_path,
                               const PredictorTraining& options, const TrainingProgress& progress);
+
+// Trains the partition model of `set` again, alone, on the split of the
+// dataset its manifest records, with the partition options of `options`;
+// the latency models and the trees stay. For comparing the partition
+// model's regularisation without retraining what does not change. Throws an
+// invalid_input Error when the objectives differ or a seed is missing.
+void retrain_partition(PredictorSet& set, const Dataset& dataset, const PredictorTraining& options,
+                       const TrainingProgress& progress);
 
 }  // namespace splitinfer::predict

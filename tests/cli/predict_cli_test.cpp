@@ -97,6 +97,41 @@ TEST_F(PredictCli, TrainSavesPredictorsThatEvalScoresOnTheHeldOutModels) {
   EXPECT_NE(text.find("measured"), std::string::npos);
 }
 
+// The partition model trained again alone, with its own regularisation: the
+// latency models are the loaded ones, the manifest records the options, and
+// the validation models can be scored instead of the test models.
+TEST_F(PredictCli, RetrainsThePartitionModelAloneAndScoresTheValidationModels) {
+  const std::string first = train();
+  const std::string again = dir_ + "/regularised";
+  const auto r = run_cli("predict train --dataset " + kDataset + " --retrain-partition-of " +
+                         first + " --epochs 2 --hidden 8 --partition-weight-decay 0.01 " +
+                         "--partition-dropout 0.2 --json --out " + again);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json doc = json::parse(r.out);
+  EXPECT_EQ(doc["training"]["partition"]["weight_decay"], 0.01);
+  EXPECT_EQ(doc["training"]["partition"]["dropout"], 0.2);
+  EXPECT_EQ(doc["training"]["first_latency"]["dropout"], 0.0);  // loaded, not retrained
+  EXPECT_EQ(doc["training"]["first_latency"], trained_["training"]["first_latency"]);
+  json scores = doc["latency_model"], before = trained_["latency_model"];
+  scores.erase("inference_ms_per_model");  // a timing
+  before.erase("inference_ms_per_model");
+  EXPECT_EQ(scores, before);  // the same latency models
+  for (const char* file : {"first_latency.pt", "second_latency.pt"}) {
+    std::ifstream a(first + "/" + file, std::ios::binary), b(again + "/" + file, std::ios::binary);
+    EXPECT_TRUE(
+        std::equal(std::istreambuf_iterator<char>(a), {}, std::istreambuf_iterator<char>(b), {}))
+        << file;
+  }
+
+  const auto v = run_cli("predict eval --json --on validation --dataset " + kDataset +
+                         " --predictors " + again);
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  const json ev = json::parse(v.out);
+  EXPECT_EQ(ev["scored_on"], "validation");
+  EXPECT_EQ(ev["test_models"], 9);  // 9 validation models of 60
+  EXPECT_NE(ev["predictions"], doc["predictions"]);
+}
+
 TEST_F(PredictCli, PlanWithTheGnnPlannerProfilesNothing) {
   const std::string out = train();
   const auto r = run_cli(

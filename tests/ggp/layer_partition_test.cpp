@@ -126,7 +126,7 @@ TEST(LayerPartition, WithinOnePercentOfExhaustiveOnRandomLayers) {
   std::mt19937 rng(12);
   std::uniform_real_distribution<double> speed(0.2, 3.0), fixed(0.001, 0.3), power(0.5, 20);
   const Technique techniques[] = {Technique::filters, Technique::channels, Technique::rows};
-  int within = 0, total = 0;
+  int within = 0, total = 0, feasible = 0;
   for (const ConvLayer& layer : random_conv_layers(90, 21)) {
     const PartitionSetup setup{techniques[total % 3],
                                total % 2 ? Execution::concurrent : Execution::sequential,
@@ -141,10 +141,13 @@ TEST(LayerPartition, WithinOnePercentOfExhaustiveOnRandomLayers) {
     const LayerSplit best = exhaustive_layer_partition(layer, elements, setup);
     ++total;
     EXPECT_TRUE(s.feasible() || !best.feasible());
-    within += s.objective <= best.objective * 1.01;
+    if (!best.feasible()) continue;  // no split to be within 1% of: not counted either way
+    ++feasible;
+    within += s.feasible() && s.objective <= best.objective * 1.01;
   }
-  RecordProperty("within_1_percent", std::to_string(within) + "/" + std::to_string(total));
-  EXPECT_GE(within, total * 95 / 100) << within << " of " << total;
+  RecordProperty("within_1_percent", std::to_string(within) + "/" + std::to_string(feasible));
+  EXPECT_GE(feasible, total / 2);  // the sample tests something
+  EXPECT_GE(within, feasible * 95 / 100) << within << " of " << feasible;
 }
 
 // Two layers competing for one FPGA's memory (Eq. 10): the summed usage

@@ -87,6 +87,35 @@ TEST(GnnModel, PartitionTrainingReducesTheLoss) {
   }
 }
 
+// Weight decay and dropout change what training finds, deterministically;
+// neither is left on in prediction (the same weights predict the same).
+TEST(GnnModel, RegularisationChangesTrainingDeterministically) {
+  const Synthetic s = synthetic(32);
+  auto trained = [&](double weight_decay, double dropout) {
+    auto model = make_gnn_model({GnnDirection::forward, GnnHead::latency_ms, 16, 2}, 1);
+    TrainingOptions o;
+    o.epochs = 10;
+    o.batch = 8;
+    o.weight_decay = weight_decay;
+    o.dropout = dropout;
+    model->train(s.examples, s.examples, o, nullptr);
+    return model->predict(s.graphs[0]);
+  };
+  const std::vector<double> plain = trained(0, 0);
+  EXPECT_NE(trained(0.1, 0), plain);
+  const std::vector<double> dropped = trained(0, 0.3);
+  EXPECT_NE(dropped, plain);
+  EXPECT_EQ(trained(0, 0.3), dropped);
+
+  auto model = make_gnn_model({}, 1);
+  TrainingOptions bad;
+  bad.dropout = 1.0;
+  EXPECT_THROW(model->train(s.examples, {}, bad, nullptr), Error);
+  bad.dropout = 0.0;
+  bad.weight_decay = -0.1;
+  EXPECT_THROW(model->train(s.examples, {}, bad, nullptr), Error);
+}
+
 // Forward: unit i's prefix latency may depend on units 0..i only; reverse:
 // on units i..N-1 only. Changing one unit's features shows which move.
 TEST(GnnModel, DirectionsKeepUnitsBlindToTheOtherSide) {

@@ -45,7 +45,8 @@ struct NetImpl : torch::nn::Module {
                         const torch::Tensor& flip) {
     torch::Tensor h = log_scaled(x);
     for (size_t i = 0; i < gcn.size(); ++i) {
-      const torch::Tensor conv = torch::relu(gcn[i]->forward(torch::bmm(adjacency, h)));
+      torch::Tensor conv = torch::relu(gcn[i]->forward(torch::bmm(adjacency, h)));
+      if (dropout > 0) conv = torch::dropout(conv, dropout, is_training());
       h = i == 0 ? conv : h + conv;  // residual from the second layer on: deep stacks still train
     }
     // Padding sits after each model's last unit; reversing within the length
@@ -86,6 +87,7 @@ struct NetImpl : torch::nn::Module {
   }
 
   GnnArchitecture arch;
+  double dropout = 0.0;  // a training option, not part of the saved model
   std::vector<torch::nn::Linear> gcn;
   torch::nn::LSTM along{nullptr}, against{nullptr};
   torch::nn::Linear head{nullptr};
@@ -182,6 +184,10 @@ class TorchGnn final : public GnnModel {
     if (training.empty()) fail(ErrorKind::invalid_input, "GNN training needs at least one model");
     if (o.epochs < 1 || o.batch < 1 || !(o.learning_rate > 0))
       fail(ErrorKind::invalid_input, "GNN training needs positive epochs, batch and learning rate");
+    if (!(o.weight_decay >= 0) || !(o.dropout >= 0 && o.dropout < 1))
+      fail(ErrorKind::invalid_input,
+           "GNN training needs a weight decay of at least 0 and a dropout in [0, 1)");
+    net_->dropout = o.dropout;
     torch::set_num_threads(std::max(1, o.threads));
     const auto start = SteadyClock::now();
     if (latency_head()) fit_standardisation(training);
@@ -189,7 +195,9 @@ class TorchGnn final : public GnnModel {
     const std::vector<Sample> validation_set = samples(validation.empty() ? training : validation);
 
     std::mt19937_64 rng(o.seed);
-    torch::optim::Adam optimiser(net_->parameters(), torch::optim::AdamOptions(o.learning_rate));
+    torch::optim::AdamW optimiser(
+        net_->parameters(),
+        torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
     std::vector<size_t> order(train_set.size());
     std::iota(order.begin(), order.end(), 0);
 
@@ -326,9 +334,9 @@ class TorchGnn final : public GnnModel {
     return 1.0;
   }
 
-  static void set_learning_rate(torch::optim::Adam& optimiser, double rate) {
+  static void set_learning_rate(torch::optim::AdamW& optimiser, double rate) {
     for (auto& group : optimiser.param_groups())
-      static_cast<torch::optim::AdamOptions&>(group.options()).lr(rate);
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(rate);
   }
 
   void fit_standardisation(const std::vector<UnitExample>& examples) {
