@@ -174,6 +174,7 @@ void add_plan_command(CLI::App& app) {
   auto opt = std::make_shared<Options>();
   add_model_options(cmd, opt->request);
   add_planning_options(cmd, opt->planning);
+  add_sim_model_option(cmd, opt->planning);
   add_schedule_options(cmd, opt->schedule);
   cmd->add_option("--runners-up", opt->runners_up, "Next-best splits to list (two elements)")
       ->default_val(5)

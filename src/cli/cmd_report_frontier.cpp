@@ -73,6 +73,7 @@ void add_frontier_report(CLI::App* report) {
   auto opt = std::make_shared<Options>();
   add_model_options(cmd, opt->request);
   add_planning_options(cmd, opt->planning);
+  add_sim_model_option(cmd, opt->planning);
   cmd->add_option("--out", opt->out, "Directory for MODEL-frontier-DEVICES.md and .svg")
       ->default_val(opt->out);
   cmd->add_flag("--json", opt->json, "Print one JSON document");

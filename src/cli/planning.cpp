@@ -11,11 +11,6 @@ void add_planning_options(CLI::App* cmd, PlanningOptions& o) {
   cmd->add_option("--link-spec", o.link,
                   "Link from data/devices.json (default: the pipeline queue between real "
                   "elements, measured; pcie3x4 when an element is simulated)");
-  cmd->add_option("--sim-model", o.sim_model,
-                  "How simulated elements are priced: fitted (to published whole-model times) "
-                  "or spec (spec sheets and estimates)")
-      ->default_val("fitted")
-      ->check(CLI::IsMember({"fitted", "spec"}));
   cmd->add_option("--objective", o.objective, "throughput (period) or latency")
       ->default_val("throughput")
       ->check(CLI::IsMember({"throughput", "latency"}));
@@ -25,6 +20,14 @@ void add_planning_options(CLI::App* cmd, PlanningOptions& o) {
       ->check(CLI::Range(1, 100000));
   cmd->add_flag("--reprofile", o.reprofile, "Measure the real elements again");
   add_calibration_options(cmd, o.calibration);
+}
+
+void add_sim_model_option(CLI::App* cmd, PlanningOptions& o) {
+  cmd->add_option("--sim-model", o.sim_model,
+                  "How simulated elements are priced: fitted (to published whole-model times) "
+                  "or spec (spec sheets and estimates)")
+      ->default_val("fitted")
+      ->check(CLI::IsMember({"fitted", "spec"}));
 }
 
 }  // namespace splitinfer::cli

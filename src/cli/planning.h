@@ -14,6 +14,10 @@ namespace splitinfer::cli {
 
 void add_planning_options(CLI::App* cmd, PlanningOptions& o);
 
+// --sim-model, for the commands that plan on simulated elements (`run`
+// refuses them).
+void add_sim_model_option(CLI::App* cmd, PlanningOptions& o);
+
 // The same problem priced by the GNN latency models saved in `predictors`
 // (predict/predictor_set.h), profiling nothing. Throws an Error unless
 // --devices names the two elements they were trained for.
