@@ -128,8 +128,7 @@ Plan Model::plan(const PlanOptions& options) const {
     validate_cuts(options.split, static_cast<int>(impl_->units.size()), options.devices.size());
   const auto planning = prepare_planning(graph, po, 1, 8);
   std::unique_ptr<FidelityMeter> meter;
-  if (!planning->simulated)
-    meter = std::make_unique<FidelityMeter>(graph, planning->elements, planning->calibration.get());
+  if (!planning->simulated) meter = std::make_unique<FidelityMeter>(graph, *planning);
   const Schedules s = weigh_schedules(*planning, {options.schedule, options.min_sqnr_db},
                                       options.split, meter.get(), false);
   const ::splitinfer::Plan& pipeline = s.pipeline_to_run();

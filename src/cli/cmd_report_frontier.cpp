@@ -30,7 +30,7 @@ void frontier_command(const Options& o) {
   if (planning->simulated)
     fail(ErrorKind::invalid_input,
          "report frontier measures fidelity by running the model: name elements present here");
-  FidelityMeter meter(graph, planning->elements, planning->calibration.get());
+  FidelityMeter meter(graph, *planning);
   Schedules s = weigh_schedules(*planning, {}, {}, &meter, false);
   measure_every_fidelity(s, meter);
   const std::string what = "predicted from measured profiles";

@@ -175,7 +175,7 @@ nlohmann::json run_document(const Graph& graph, const Options& o, const Planning
       {"data_parallel", data_parallel_json(m, planning.elements, s)},
       {"alternatives_measured", {{"pipeline", pipeline_ms}, {"data_parallel", dp_ms}}},
       {"best_measured", pipeline_ms <= dp_ms ? "pipeline" : "data_parallel"},
-      {"link", plan_json(plan, planning.problem, split_units(graph))["link"]},
+      {"link", plan_json(plan, planning.problem, planning.units)["link"]},
       {"links_measured", links_json(planning)},
       {"profiled_now", planning.profiled_now}};
   if (o.sweep) {
@@ -262,12 +262,12 @@ void run_command(const Options& o) {
   const Graph& graph = model.impl().graph;
   const std::vector<std::string> elements = comma_list(o.planning.devices);
   const std::vector<int> given =
-      parse_splits(o.split, static_cast<int>(split_units(graph).size()), elements.size());
+      parse_splits(o.split, static_cast<int>(model.impl().units.size()), elements.size());
   check_options(o, elements);
   // A missing, corrupt or empty source fails before anything is profiled.
   if (!o.source.empty()) InputStream(o.source, graph.tensor(graph.inputs.at(0)).shape);
   const auto planning = prepare_planning(graph, o.planning, 2, 8);
-  FidelityMeter meter(graph, planning->elements, planning->calibration.get());
+  FidelityMeter meter(graph, *planning);
   const Schedules s = weigh_schedules(*planning, o.schedule, given, &meter, false);
   const std::vector<Handoff> frames = input_frames(graph, o.input);
   std::vector<std::vector<float>> reference;

@@ -137,8 +137,8 @@ std::vector<double> simulated_unit_ms(const Graph& graph, const std::vector<Unit
   return unit_ms;
 }
 
-SimulatedCostSource::SimulatedCostSource(const Graph& graph, const DeviceCatalog& catalog) {
-  const std::vector<Unit> units = split_units(graph);
+SimulatedCostSource::SimulatedCostSource(const Graph& graph, const std::vector<Unit>& units,
+                                         const DeviceCatalog& catalog) {
   unit_count_ = static_cast<int>(units.size());
   for (const SimElementSpec& element : catalog.elements) {
     run_overhead_ms_[element.name] = element.run_overhead_ms;

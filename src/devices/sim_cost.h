@@ -64,9 +64,10 @@ std::vector<double> simulated_unit_ms(const Graph& graph, const std::vector<Unit
 
 class SimulatedCostSource : public CostSource {
  public:
-  // Prices every unit of `graph` on every element of `catalog` up front; keeps
-  // neither argument.
-  explicit SimulatedCostSource(const Graph& graph, const DeviceCatalog& catalog = device_catalog());
+  // Prices every unit of `graph` (its split_units) on every element of
+  // `catalog` up front; keeps no argument.
+  SimulatedCostSource(const Graph& graph, const std::vector<Unit>& units,
+                      const DeviceCatalog& catalog = device_catalog());
 
   int unit_count() const override { return unit_count_; }
   bool knows(const std::string& element) const override;

@@ -24,10 +24,10 @@ namespace splitinfer {
 namespace {
 
 // Profiles the real elements whose profile (with every split) is missing.
-std::vector<std::string> profile_missing(const Graph& graph, const std::vector<std::string>& real,
+std::vector<std::string> profile_missing(const Graph& graph, int n,
+                                         const std::vector<std::string>& real,
                                          const PlanningOptions& o, ProfileStore& store,
                                          const Calibration* calibration) {
-  const int n = static_cast<int>(split_units(graph).size());
   std::vector<ElementProfileJob> jobs;
   for (const std::string& e : real) {
     const ProfileKey key{structure_hash(graph), graph.name, e, machine_id(), n};
@@ -95,8 +95,8 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
                   ? std::to_string(min_elements)
                   : std::to_string(min_elements) + " to " + std::to_string(max_elements)) +
              ", comma-separated, e.g. cpu0:int8,cpu1:fp32");
-  const std::vector<Unit> units = split_units(graph);
-  const int n = static_cast<int>(units.size());
+  p->units = split_units(graph);
+  const int n = static_cast<int>(p->units.size());
   const SimModel sim_model = parse_sim_model(o.sim_model);
   // Fitted on first use: a plan of real elements alone never needs it.
   auto catalog = [&]() -> const DeviceCatalog& {
@@ -125,7 +125,7 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   if (any_int8)
     p->calibration = std::make_unique<Calibration>(calibration_for(graph, o.calibration));
   if (!real.empty())
-    p->profiled_now = profile_missing(graph, real, o, *p->store, p->calibration.get());
+    p->profiled_now = profile_missing(graph, n, real, o, *p->store, p->calibration.get());
   if (o.link.empty() && !p->simulated) {
     for (size_t i = 0; i < real.size(); ++i)
       for (size_t j = i + 1; j < real.size(); ++j) {
@@ -138,12 +138,12 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   p->costs->add(std::make_unique<ProfileCostSource>(*p->store, structure_hash(graph), graph.name, n,
                                                     machine_id()));
   if (p->simulated) {
-    p->costs->add(std::make_unique<SimulatedCostSource>(graph, catalog()));
+    p->costs->add(std::make_unique<SimulatedCostSource>(graph, p->units, catalog()));
     p->sim_model = o.sim_catalog ? "given" : std::string(sim_model_name(sim_model));
   }
 
   p->problem.costs = p->costs.get();
-  p->problem.cut_elements = cut_tensor_elements(graph, units);
+  p->problem.cut_elements = cut_tensor_elements(graph, p->units);
   return p;
 }
 

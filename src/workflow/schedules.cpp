@@ -33,14 +33,13 @@ std::string db_text(double db) {
 
 }  // namespace
 
-FidelityMeter::FidelityMeter(const Graph& graph, const std::vector<std::string>& elements,
-                             const Calibration* calibration)
+FidelityMeter::FidelityMeter(const Graph& graph, const Planning& planning)
     : graph_(graph),
-      elements_(elements),
-      calibration_(calibration),
-      unit_count_(static_cast<int>(split_units(graph).size())),
+      elements_(planning.elements),
+      calibration_(planning.calibration.get()),
+      unit_count_(static_cast<int>(planning.units.size())),
       frames_(input_frames(graph, "")),
-      cache_(graph, calibration, kFidelityFrames, cache_dir_or_none()) {}
+      cache_(graph, calibration_, kFidelityFrames, cache_dir_or_none()) {}
 
 const std::vector<std::vector<float>>& FidelityMeter::reference() {
   if (reference_.empty()) {

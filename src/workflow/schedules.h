@@ -27,9 +27,8 @@ struct ScheduleOptions {
 // calibration and stage precisions (profile/fidelity_cache.h).
 class FidelityMeter {
  public:
-  // `calibration` outlives the meter; null when no element is INT8.
-  FidelityMeter(const Graph& graph, const std::vector<std::string>& elements,
-                const Calibration* calibration);
+  // For the chain and calibration of `planning`, which outlives the meter.
+  FidelityMeter(const Graph& graph, const Planning& planning);
 
   // The stages of `cuts` over the chain, as run_stages_in_turn would run them.
   Fidelity pipeline(const std::vector<int>& cuts);

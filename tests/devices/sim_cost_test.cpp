@@ -139,7 +139,7 @@ TEST(SimCost, OpKindsFollowTheEfficiencyClasses) {
 TEST(SimCost, CostSourcePricesStagesAsSumsOfUnits) {
   const Graph g = tiny_graph();
   const DeviceCatalog c = test_catalog();
-  const SimulatedCostSource costs(g, c);
+  const SimulatedCostSource costs(g, split_units(g), c);
   EXPECT_EQ(costs.unit_count(), 5);
   EXPECT_TRUE(costs.knows("sim:compute"));
   EXPECT_FALSE(costs.knows("cpu0:int8"));
@@ -164,7 +164,7 @@ TEST(SimCost, EveryStageRunPaysTheRunOverheadOnce) {
   const Graph g = tiny_graph();
   DeviceCatalog c = test_catalog();
   c.elements[0].run_overhead_ms = 2.0;  // sim:compute
-  const SimulatedCostSource costs(g, c);
+  const SimulatedCostSource costs(g, split_units(g), c);
   double units_ms = 0.0;
   for (double ms : simulated_unit_ms(g, split_units(g), c.elements[0])) units_ms += ms;
   EXPECT_NEAR(costs.stage("sim:compute", 0, 5).ms, units_ms + 2.0, 1e-12);
@@ -174,7 +174,8 @@ TEST(SimCost, EveryStageRunPaysTheRunOverheadOnce) {
 }
 
 TEST(SimCost, DefaultCatalogKnowsEverySimulatedElement) {
-  const SimulatedCostSource costs(tiny_graph());
+  const Graph g = tiny_graph();
+  const SimulatedCostSource costs(g, split_units(g));
   for (const SimElementSpec& e : device_catalog().elements) {
     EXPECT_TRUE(costs.knows(e.name)) << e.name;
     EXPECT_GT(costs.stage(e.name, 0, 5).ms, 0.0) << e.name;
@@ -201,7 +202,7 @@ TEST(SimCost, BiggerConvolutionsCostMore) {
 
 double whole_model_ms(const std::string& model, const std::string& element) {
   const Graph g = build_zoo_model(model, std::nullopt);
-  const SimulatedCostSource costs(g);
+  const SimulatedCostSource costs(g, split_units(g));
   return costs.stage(element, 0, costs.unit_count()).ms;
 }
 
