@@ -65,7 +65,9 @@ ModelProfile measure_one(const Graph& graph, const ElementProfileJob& job,
                          const std::vector<float>& input, const ProfileOptions& options) {
   const auto backend = make_backend(job.element);
   enter_element(backend->element());
-  return profile_model(graph, *backend, job.calibration, input, options);
+  ProfileOptions o = options;
+  o.suffix_codes = job.suffix_codes;
+  return profile_model(graph, *backend, job.calibration, input, o);
 }
 
 }  // namespace

@@ -22,6 +22,9 @@ bool has_complete_profile(const ProfileStore& store, const ProfileKey& key, int 
 struct ElementProfileJob {
   std::string element;
   const Calibration* calibration = nullptr;  // for INT8 elements
+  // For a float element after an INT8 one: its suffixes are timed on INT8
+  // codes of these scales (ProfileOptions::suffix_codes).
+  const Calibration* suffix_codes = nullptr;
 };
 
 // Measures each element on a thread of its own placed on it, and stores the

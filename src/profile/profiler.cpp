@@ -1,5 +1,9 @@
 #include "profile/profiler.h"
 
+#include <algorithm>
+#include <cmath>
+
+#include "exec/calibration.h"
 #include "graph/units.h"
 
 namespace splitinfer {
@@ -19,11 +23,30 @@ TimingStats time_range(Backend& backend, const Graph& graph, const Calibration* 
   return time_partition(*partition, input, o);
 }
 
+// `made`, the tensor `t` crossing a cut, as an INT8 stage would hand it
+// over: codes at the calibration's scale, u8 or s8 as calibrated. A tensor
+// the calibration never saw stays as it is.
+Handoff as_int8_codes(const Graph& graph, int t, const Handoff& made,
+                      const Calibration& calibration) {
+  const std::string& name = graph.tensor(t).name;
+  if (!calibration.has(name)) return made;
+  const QuantParams q = calibration.params(name);
+  const float lo = q.is_unsigned ? 0.0f : -127.0f, hi = q.is_unsigned ? 255.0f : 127.0f;
+  std::vector<uint8_t> codes;
+  for (float v : made.to_floats()) {
+    const auto code = static_cast<int>(std::clamp(std::nearbyint(v / q.scale), lo, hi));
+    codes.push_back(static_cast<uint8_t>(code));  // s8 as its two's-complement byte
+  }
+  return Handoff::from_codes(made.shape(), q.is_unsigned ? HandoffType::u8 : HandoffType::s8,
+                             std::move(codes), q.scale, 0);
+}
+
 }  // namespace
 
 ModelProfile profile_model(const Graph& graph, Backend& backend, const Calibration* calibration,
                            const std::vector<float>& input, const ProfileOptions& o) {
-  const int n = static_cast<int>(split_units(graph).size());
+  const std::vector<Unit> units = split_units(graph);
+  const int n = static_cast<int>(units.size());
   auto say = [&](const std::string& what) {
     if (o.progress) o.progress(what);
   };
@@ -65,8 +88,13 @@ ModelProfile profile_model(const Graph& graph, Backend& backend, const Calibrati
           time_range(backend, graph, calibration, 0, i, entering[0], o);
     };
     const auto suffix = [&] {
+      const Handoff& made = entering[static_cast<size_t>(i)];
       p.suffixes[static_cast<size_t>(i)] =
-          time_range(backend, graph, calibration, i, n, entering[static_cast<size_t>(i)], o);
+          time_range(backend, graph, calibration, i, n,
+                     o.suffix_codes ? as_int8_codes(graph, units[static_cast<size_t>(i) - 1].output,
+                                                    made, *o.suffix_codes)
+                                    : made,
+                     o);
     };
     if (o.suffix_first) {
       suffix();

@@ -30,6 +30,11 @@ struct ProfileOptions {
   // does not, each prefix is timed while the partner times that split's
   // suffix, as in a two-stage pipeline.
   bool suffix_first = false;
+  // When set, every suffix is timed on the INT8 codes (scales of this
+  // calibration) that an INT8 stage before it hands over, as in a pipeline
+  // after an INT8 element: the suffix pays its dequantize in the profile.
+  // Unset, it is timed on the float tensor its own previous unit made.
+  const Calibration* suffix_codes = nullptr;
 };
 
 struct ModelProfile {

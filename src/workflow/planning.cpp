@@ -32,7 +32,10 @@ std::vector<std::string> profile_missing(const Graph& graph, int n,
   for (const std::string& e : real) {
     const ProfileKey key{structure_hash(graph), graph.name, e, machine_id(), n};
     if (o.reprofile || !has_complete_profile(store, key, n, true))
-      jobs.push_back({e, parse_element(e).precision == Precision::int8 ? calibration : nullptr});
+      jobs.push_back(parse_element(e).precision == Precision::int8
+                         ? ElementProfileJob{e, calibration, nullptr}
+                         // Beside an INT8 element, a float one receives its codes.
+                         : ElementProfileJob{e, nullptr, calibration});
   }
   if (jobs.empty()) return {};
   ProfileOptions po;
