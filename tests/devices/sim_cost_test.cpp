@@ -10,6 +10,7 @@
 #include "graph/units.h"
 #include "graph/zoo/zoo.h"
 #include "plan/link.h"
+#include "support/five_unit_graph.h"
 
 namespace splitinfer {
 namespace {
@@ -37,22 +38,8 @@ DeviceCatalog test_catalog() {
                     "sources": {"latency_ms": "t", "bandwidth_gb_s": "t"}}}})");
 }
 
-// conv 4->8 channels 3x3 pad 1 (no bias) on 8x8, ReLU, 2x2 max pool,
-// flatten, fc 128->10: five units.
-Graph tiny_graph() {
-  GraphBuilder b("tiny", std::nullopt);
-  int x = b.input("x", {1, 4, 8, 8});
-  x = b.conv(x, "conv1", 8, 3, 1, 1, 1, false);
-  x = b.relu(x, "relu");
-  x = b.max_pool(x, "pool", 2, 2);
-  x = b.flatten(x, "", "flatten");
-  x = b.linear(x, "fc", 10);
-  b.output(x);
-  return b.finish();
-}
-
 TEST(SimCost, TinyGraphMatchesHandComputedRoofline) {
-  const Graph g = tiny_graph();
+  const Graph g = testing::five_unit_graph();
   const std::vector<Unit> units = split_units(g);
   ASSERT_EQ(units.size(), 5u);
   const DeviceCatalog c = test_catalog();
@@ -137,7 +124,7 @@ TEST(SimCost, OpKindsFollowTheEfficiencyClasses) {
 }
 
 TEST(SimCost, CostSourcePricesStagesAsSumsOfUnits) {
-  const Graph g = tiny_graph();
+  const Graph g = testing::five_unit_graph();
   const DeviceCatalog c = test_catalog();
   const SimulatedCostSource costs(g, split_units(g), c);
   EXPECT_EQ(costs.unit_count(), 5);
@@ -161,7 +148,7 @@ TEST(SimCost, CostSourcePricesStagesAsSumsOfUnits) {
 
 // A split pays the element's fixed cost of a run in each of its stages.
 TEST(SimCost, EveryStageRunPaysTheRunOverheadOnce) {
-  const Graph g = tiny_graph();
+  const Graph g = testing::five_unit_graph();
   DeviceCatalog c = test_catalog();
   c.elements[0].run_overhead_ms = 2.0;  // sim:compute
   const SimulatedCostSource costs(g, split_units(g), c);
@@ -174,7 +161,7 @@ TEST(SimCost, EveryStageRunPaysTheRunOverheadOnce) {
 }
 
 TEST(SimCost, DefaultCatalogKnowsEverySimulatedElement) {
-  const Graph g = tiny_graph();
+  const Graph g = testing::five_unit_graph();
   const SimulatedCostSource costs(g, split_units(g));
   for (const SimElementSpec& e : device_catalog().elements) {
     EXPECT_TRUE(costs.knows(e.name)) << e.name;

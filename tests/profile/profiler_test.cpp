@@ -14,6 +14,7 @@
 #include "exec/calibration.h"
 #include "graph/builder.h"
 #include "graph/units.h"
+#include "support/five_unit_graph.h"
 
 namespace splitinfer {
 namespace {
@@ -57,19 +58,6 @@ class RecordingBackend : public Backend {
   Element element_ = parse_element("cpu0:fp32");
 };
 
-// conv, ReLU, max pool, flatten, linear: five units, four cuts.
-Graph tiny_graph() {
-  GraphBuilder b("tiny", 7);
-  int x = b.input("x", {1, 4, 8, 8});
-  x = b.conv(x, "conv1", 8, 3, 1, 1, 1, false);
-  x = b.relu(x, "relu");
-  x = b.max_pool(x, "pool", 2, 2);
-  x = b.flatten(x, "", "flatten");
-  x = b.linear(x, "fc", 10);
-  b.output(x);
-  return b.finish();
-}
-
 // The types fed to the suffixes [i, N), i = 1..N-1, by i, and to everything else.
 std::pair<std::map<int, HandoffType>, std::vector<HandoffType>> fed_types(
     const std::vector<Fed>& fed, int n) {
@@ -82,7 +70,7 @@ std::pair<std::map<int, HandoffType>, std::vector<HandoffType>> fed_types(
 }
 
 TEST(Profiler, SuffixesAfterAnInt8StageAreTimedOnItsCodes) {
-  const Graph g = tiny_graph();
+  const Graph g = testing::five_unit_graph(7);
   const int n = static_cast<int>(split_units(g).size());
   const Calibration calibration =
       calibrate(g, synthetic_calibration_inputs(g, 2, 1), CalibrationMethod::minmax);
