@@ -168,13 +168,11 @@ double simulated_model_ms(const std::string& model, const SimElementSpec& elemen
 SimElementSpec fit_element(const SimElementSpec& spec, const std::string& leave_out) {
   if (!spec.fit) return spec;
   const SimFitSpec& fit = *spec.fit;
-  std::vector<const PublishedTime*> used;
+  // Per published time, the work of its model, built once; the fit uses the
+  // times of every model but `leave_out`.
   std::vector<ModelWork> work;
-  for (const PublishedTime& t : fit.published)
-    if (t.model != leave_out) {
-      used.push_back(&t);
-      work.push_back(model_work(t.model));
-    }
+  for (const PublishedTime& t : fit.published) work.push_back(model_work(t.model));
+  auto used = [&](size_t i) { return fit.published[i].model != leave_out; };
   const size_t d = fit.parameters.size();
   std::vector<std::pair<double, double>> bounds;
   std::vector<double> start;
@@ -192,10 +190,9 @@ SimElementSpec fit_element(const SimElementSpec& spec, const std::string& leave_
   auto objective = [&](const std::vector<double>& logs) {
     set(logs);
     double sum = 0.0;
-    for (size_t i = 0; i < used.size(); ++i) {
-      const double error = std::log(work_total_ms(work[i], trial) / used[i]->ms);
-      sum += error * error;
-    }
+    for (size_t i = 0; i < work.size(); ++i)
+      if (used(i))
+        sum += std::pow(std::log(work_total_ms(work[i], trial) / fit.published[i].ms), 2);
     for (size_t i = 0; i < d; ++i) {
       const double pull = std::clamp(logs[i], bounds[i].first, bounds[i].second) - start[i];
       sum += kPriorWeight * pull * pull;
@@ -241,14 +238,17 @@ SimElementSpec fit_element(const SimElementSpec& spec, const std::string& leave_
   SimFitResult result;
   result.left_out = leave_out;
   double squares = 0.0;
-  for (const PublishedTime& t : fit.published) {
-    const double ms = work_total_ms(model_work(t.model), trial);
+  int used_times = 0;
+  for (size_t i = 0; i < work.size(); ++i) {
+    const double ms = work_total_ms(work[i], trial);
     result.predicted_ms.push_back(ms);
-    if (t.model == leave_out) continue;
-    result.max_error = std::max(result.max_error, std::abs(ms / t.ms - 1.0));
-    squares += std::pow(std::log(ms / t.ms), 2);
+    if (!used(i)) continue;
+    ++used_times;
+    const double published = fit.published[i].ms;
+    result.max_error = std::max(result.max_error, std::abs(ms / published - 1.0));
+    squares += std::pow(std::log(ms / published), 2);
   }
-  result.rms_log_error = std::sqrt(squares / static_cast<double>(used.size()));
+  result.rms_log_error = std::sqrt(squares / used_times);
   fitted.fit_result = result;
   return fitted;
 }

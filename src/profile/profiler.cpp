@@ -1,9 +1,7 @@
 #include "profile/profiler.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include "exec/calibration.h"
+#include "exec/cpu/code_table.h"
 #include "graph/units.h"
 
 namespace splitinfer {
@@ -31,12 +29,9 @@ Handoff as_int8_codes(const Graph& graph, int t, const Handoff& made,
   const std::string& name = graph.tensor(t).name;
   if (!calibration.has(name)) return made;
   const QuantParams q = calibration.params(name);
-  const float lo = q.is_unsigned ? 0.0f : -127.0f, hi = q.is_unsigned ? 255.0f : 127.0f;
+  const cpu::CodeFormat format{q.is_unsigned, q.scale};
   std::vector<uint8_t> codes;
-  for (float v : made.to_floats()) {
-    const auto code = static_cast<int>(std::clamp(std::nearbyint(v / q.scale), lo, hi));
-    codes.push_back(static_cast<uint8_t>(code));  // s8 as its two's-complement byte
-  }
+  for (float v : made.to_floats()) codes.push_back(cpu::encode(v, format));
   return Handoff::from_codes(made.shape(), q.is_unsigned ? HandoffType::u8 : HandoffType::s8,
                              std::move(codes), q.scale, 0);
 }
