@@ -929,6 +929,46 @@ TEST(Fp32ReferenceFusion, ResidualIdentityAlsoUsedElsewhere) {
   }
 }
 
+TEST(Fp32ReferenceFusion, ResidualReadBeforeTheAddIsNotOverwritten) {
+  {  // the convolution feeding the Add reads the identity itself
+    HandGraph h(360);
+    const int x = h.input({1, 6, 6, 6});
+    const int identity = unary(h, OpType::Relu, conv(h, x, 6, 6, {3, 3}, {1, 1}, {1, 1, 1, 1}));
+    const int sum =
+        h.node(OpType::Add, {conv(h, identity, 6, 6, {3, 3}, {1, 1}, {1, 1, 1, 1}), identity});
+    EXPECT_TRUE(matches_reference(h.finish(unary(h, OpType::Relu, sum)), 361));
+  }
+  {  // a node between the convolution and the Add reads the identity
+    HandGraph h(362);
+    const int x = h.input({1, 6, 6, 6});
+    const int identity = unary(h, OpType::Relu, conv(h, x, 6, 6, {3, 3}, {1, 1}, {1, 1, 1, 1}));
+    const int c = conv(h, identity, 6, 6, {3, 3}, {1, 1}, {1, 1, 1, 1});
+    const int between = unary(h, OpType::Sigmoid, identity);
+    const int sum = h.node(OpType::Add, {c, identity});
+    EXPECT_TRUE(matches_reference(
+        h.finish(h.node(OpType::Concat, {sum, between}, attrs({{"axis", int64_t{1}}}))), 363));
+  }
+}
+
+TEST(Fp32ReferenceFusion, ChainedIdentityBlocksAddInPlaceWithoutCopies) {
+  // Each block's input is the previous block's in-place sum; the dead
+  // previous input sharing its memory must not force a copy.
+  HandGraph h(370);
+  const int x = h.input({1, 8, 6, 6});
+  int block = unary(h, OpType::Relu, conv(h, x, 8, 8, {1, 1}));
+  for (int i = 0; i < 4; ++i) {
+    const int branch = batch_norm(h,
+                                  conv(h, unary(h, OpType::Relu, conv(h, block, 8, 8, {1, 1})), 8,
+                                       8, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, false),
+                                  8);
+    block = unary(h, OpType::Relu, h.node(OpType::Add, {branch, block}));
+  }
+  const Graph g = h.finish(block);
+  EXPECT_TRUE(matches_reference(g, 371));
+  for (const std::string& kernel : compile_fp32(g, 0, unit_count(g))->kernels())
+    EXPECT_EQ(kernel.find("reorder"), std::string::npos) << kernel;
+}
+
 TEST(Fp32ReferenceFusion, AddOperandComputedAfterTheConv) {
   // The other Add operand is produced after the convolution in node order,
   // so it cannot be a residual post-op of it.

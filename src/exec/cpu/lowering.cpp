@@ -53,7 +53,10 @@ Program Lowering::run() {
   program_.output_shape = graph_.tensor(output_tensor_).shape;
 
   for (size_t i = first_node_; i < last_node_; ++i)
-    if (!fused_[i]) lower_node(graph_.nodes[i]);
+    if (!fused_[i]) {
+      lowering_node_ = i;
+      lower_node(graph_.nodes[i]);
+    }
 
   // The hand-off leaves as codes at the calibrated scale from an INT8
   // partition, as bfloat16 from a BF16 partition, and as float32 otherwise
@@ -254,8 +257,8 @@ const Node* Lowering::sole_consumer(int tensor) const {
 }
 
 bool Lowering::last_read_by(int tensor, const Node& node) const {
-  const auto index = static_cast<int>(&node - graph_.nodes.data());
-  if (observer_ || tensor == output_tensor_ || consumer_node_[tensor] != index ||
+  const auto index = static_cast<size_t>(&node - graph_.nodes.data());
+  if (observer_ || tensor == output_tensor_ || consumer_node_[tensor] != static_cast<int>(index) ||
       graph_.tensor(tensor).is_initializer())
     return false;
   // A model output is read after the partition.
@@ -263,14 +266,30 @@ bool Lowering::last_read_by(int tensor, const Node& node) const {
     return false;
   const auto it = values_.find(tensor);
   if (it == values_.end()) return false;
-  // Another tensor viewing the memory, or a plain copy of another tensor
-  // that the memory is a view of, would see the sum.
+  // `node` is fused into the node being lowered, whose steps run before
+  // those of the nodes in between: neither it (it would read what it
+  // overwrites) nor they may read the tensor.
+  for (size_t i = lowering_node_; i < index; ++i) {
+    const auto& inputs = graph_.nodes[i].inputs;
+    if (std::find(inputs.begin(), inputs.end(), tensor) != inputs.end()) return false;
+  }
+  // Another live tensor viewing the memory, or a live plain copy of another
+  // tensor that the memory is a view of, would see the sum. Dead ones, such
+  // as the previous residual block's input that this block's input was
+  // summed onto in place, see nothing.
   const void* data = it->second.mem.get_data_handle();
   for (const auto& [other, v] : values_)
-    if (other != tensor && v.mem.get_data_handle() == data) return false;
+    if (other != tensor && v.mem.get_data_handle() == data && !dead(other)) return false;
   for (const auto& [key, mem] : plain_cache_)
-    if (mem.get_data_handle() == data) return false;
+    if (mem.get_data_handle() == data && !dead(std::get<0>(key))) return false;
   return true;
+}
+
+bool Lowering::dead(int tensor) const {
+  if (tensor == output_tensor_ || graph_.tensor(tensor).is_initializer()) return false;
+  if (std::find(graph_.outputs.begin(), graph_.outputs.end(), tensor) != graph_.outputs.end())
+    return false;
+  return consumer_node_[tensor] < static_cast<int>(lowering_node_);
 }
 
 void Lowering::mark_fused(const Node& node) {

@@ -130,6 +130,9 @@ class Lowering {
   bool last_read_by(int tensor, const Node& node) const;
 
  private:
+  // Whether every step that reads `tensor` has been added already and
+  // nothing reads it after the partition.
+  bool dead(int tensor) const;
   void lower_node(const Node& node);
   void dispatch(const Node& node);
   void note_fallback(const Node& node);
@@ -147,8 +150,9 @@ class Lowering {
   int input_tensor_ = kNoTensor;
   int output_tensor_ = kNoTensor;
   size_t first_node_ = 0, last_node_ = 0;
+  size_t lowering_node_ = 0;         // the node whose steps are being added
   std::vector<int> consumer_count_;  // per tensor, over the whole graph
-  std::vector<int> consumer_node_;   // per tensor: some consumer node index
+  std::vector<int> consumer_node_;   // per tensor: its last consumer node index
   std::vector<bool> fused_;          // per node
   std::unordered_map<int, Value> values_;
   std::map<std::tuple<int, int, float>, dnnl::memory> plain_cache_;
