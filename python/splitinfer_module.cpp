@@ -178,19 +178,23 @@ PYBIND11_MODULE(_splitinfer, m) {
                           "decoded ahead on a thread of its own; iterate over it")
       .def(py::init([](const std::string& path, const Model& model, size_t prefetch,
                        std::optional<std::array<float, 3>> mean,
-                       std::optional<std::array<float, 3>> std, int resize_shorter) {
+                       std::optional<std::array<float, 3>> std, int resize_shorter,
+                       const std::string& element) {
              FrameSourceOptions o;
              o.prefetch = prefetch;
              if (mean) o.mean = *mean;
              if (std) o.std = *std;
              o.resize_shorter = resize_shorter;
+             o.element = element;
              py::gil_scoped_release release;
              return FrameSource(path, model, o);
            }),
            "path"_a, "model"_a, "prefetch"_a = 4, "mean"_a = py::none(), "std"_a = py::none(),
-           "resize_shorter"_a = 0,
+           "resize_shorter"_a = 0, "element"_a = "",
            "mean/std: per RGB channel of x / 255 (ImageNet's by default); resize_shorter: the "
-           "shorter side before the center crop (0: the input's longer side x 256 / 224)")
+           "shorter side before the center crop (0: the input's longer side x 256 / 224); "
+           "element: the element whose core decodes, e.g. 'cpu0:int8' (the core of a stage "
+           "with time to spare; '': the cores of the thread that opens it)")
       .def("__iter__", [](FrameSource& s) -> FrameSource& { return s; })
       .def("__next__",
            [](FrameSource& s) {

@@ -183,6 +183,9 @@ struct FrameSourceOptions {
   // The shorter side before the center crop to the model's input size;
   // 0: the input's longer side x 256 / 224, rounded.
   int resize_shorter = 0;
+  // The element whose core decodes, e.g. "cpu0:int8" (the core of a stage
+  // with time to spare); empty: the cores of the thread that opens it.
+  std::string element;
 };
 
 class SPLITINFER_API FrameSource {

@@ -15,7 +15,14 @@ struct FrameSource::Impl {
   Impl(const std::string& path, const Shape& shape, const FrameSourceOptions& o)
       : stream(std::make_unique<InputStream>(path, shape,
                                              ImageNormalization{o.mean, o.std, o.resize_shorter})),
-        frames([s = stream.get()] { return s->next(); }, std::max<size_t>(o.prefetch, 1)) {}
+        frames([s = stream.get()] { return s->next(); }, std::max<size_t>(o.prefetch, 1),
+               decoding_core(o.element)) {}
+  // Pins the decoding thread to the element's core; checked here, so that a
+  // bad name fails when the source is opened.
+  static std::function<void()> decoding_core(const std::string& element_name) {
+    if (element_name.empty()) return {};
+    return [element = make_backend(element_name)->element()] { enter_element(element); };
+  }
   std::unique_ptr<InputStream> stream;
   PrefetchedFrames frames;  // after `stream`: destroyed (joined) before it
   uint64_t taken = 0;       // frames handed to the caller

@@ -293,7 +293,7 @@ void run_command(const Options& o) {
                                    : nlohmann::json::array();
   nlohmann::json doc = run_document(graph, o, *planning, s, m, sweep);
   if (!o.source.empty() && !m.stopped())
-    doc["source"] = source_json(measure_source(model, *planning, s.pipeline_to_run().cuts, o.source,
+    doc["source"] = source_json(measure_source(model, *planning, s.pipeline_to_run(), o.source,
                                                o.queue, &interrupt.flag()));
   if (o.json) std::cout << doc.dump(2) << "\n";
   else print_run(o, doc);

@@ -1,5 +1,7 @@
 #include "cli/source_measurement.h"
 
+#include <algorithm>
+
 #include "api/model_impl.h"
 #include "cli/plan_runs.h"
 
@@ -13,19 +15,28 @@ constexpr size_t kMemoryFrames = 16;
 }  // namespace
 
 SourceMeasurement measure_source(const api::Model& model, const Planning& planning,
-                                 const std::vector<int>& cuts, const std::string& path,
-                                 size_t queue, const std::atomic<bool>* stop) {
-  const api::Plan plan = pipeline_plan(model.impl().graph, planning, cuts);
+                                 const Plan& stages, const std::string& path, size_t queue,
+                                 const std::atomic<bool>* stop) {
+  const api::Plan plan = pipeline_plan(model.impl().graph, planning, stages.cuts);
   SourceMeasurement m;
   m.path = path;
   std::vector<api::Tensor> kept;
   {
-    api::FrameSource first(path, model, {1});
+    api::FrameSourceOptions one_ahead;
+    one_ahead.prefetch = 1;
+    api::FrameSource first(path, model, one_ahead);
     while (kept.size() < kMemoryFrames)
       if (std::optional<api::Tensor> frame = first.next()) kept.push_back(std::move(*frame));
       else break;
   }
-  api::FrameSource source(path, model, {queue + 2});
+  const auto idlest = std::min_element(
+      stages.stages.begin(), stages.stages.end(),
+      [](const StagePlan& a, const StagePlan& b) { return a.total_ms() < b.total_ms(); });
+  api::FrameSourceOptions options;
+  options.prefetch = queue + 2;
+  if (idlest != stages.stages.end()) options.element = idlest->element;
+  m.decode_element = options.element;
+  api::FrameSource source(path, model, options);
   api::Pipeline pipeline = model.pipeline(plan, {queue, 0});
   while (!(stop && stop->load()))
     if (std::optional<api::Tensor> frame = source.next()) pipeline.submit(std::move(*frame));
@@ -49,7 +60,8 @@ nlohmann::json source_json(const SourceMeasurement& m) {
           {"period_ms_from_memory_measured", m.period_ms_memory},
           {"period_ratio_source_over_memory",
            m.period_ms_memory > 0 ? m.period_ms_source / m.period_ms_memory : 0.0},
-          {"decode_ms_median_measured", m.decode_ms_median}};
+          {"decode_ms_median_measured", m.decode_ms_median},
+          {"decode_element", m.decode_element}};
 }
 
 }  // namespace splitinfer::cli

@@ -2,7 +2,9 @@
 // a directory of images) decoded on a thread of its own, and the same plan
 // fed from memory with frames of that source, both measured in this run: the
 // cost of decoding on the period, side by side. Both run through the public
-// API, as an application feeding a video runs them.
+// API, as an application feeding a video runs them. The source decodes on
+// the core of the stage predicted to have the most time to spare, where it
+// takes the least from the bottleneck stage.
 #pragma once
 
 #include <atomic>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "plan/plan.h"
 #include "splitinfer/splitinfer.h"
 #include "workflow/planning.h"
 
@@ -22,11 +25,12 @@ struct SourceMeasurement {
   double period_ms_source = 0.0;  // measured
   double period_ms_memory = 0.0;  // measured, the same number of frames
   double decode_ms_median = 0.0;  // measured on the source's thread
+  std::string decode_element;     // whose core decodes
 };
 
 SourceMeasurement measure_source(const api::Model& model, const Planning& planning,
-                                 const std::vector<int>& cuts, const std::string& path,
-                                 size_t queue, const std::atomic<bool>* stop);
+                                 const Plan& stages, const std::string& path, size_t queue,
+                                 const std::atomic<bool>* stop);
 
 nlohmann::json source_json(const SourceMeasurement& m);
 

@@ -231,27 +231,38 @@ uint8_t clamp_fixed(int32_t acc) {
   return static_cast<uint8_t>(std::clamp(acc >> kWeightBits, 0, 255));
 }
 
-// Columns [first, first + count) of the image resized to `out_width`.
+// Columns [first, first + count) of the image of C channels resized to
+// `out_width`. The channels of a pixel accumulate together over its taps,
+// so each tap's weight is read once per pixel, not once per channel.
+template <int C>
 Image8 resize_horizontal(const Image8& in, int out_width, int first, int count) {
   const Taps t = bilinear_taps(in.width, out_width);
-  const int c = in.channels;
-  Image8 out{count, in.height, c, {}};
-  out.pixels.resize(static_cast<size_t>(count) * in.height * c);
+  Image8 out{count, in.height, C, {}};
+  out.pixels.resize(static_cast<size_t>(count) * in.height * C);
   for (int y = 0; y < in.height; ++y) {
-    const uint8_t* row = in.pixels.data() + static_cast<size_t>(y) * in.width * c;
-    uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * count * c;
-    for (int x = 0; x < count; ++x) {
+    const uint8_t* row = in.pixels.data() + static_cast<size_t>(y) * in.width * C;
+    uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * count * C;
+    for (int x = 0; x < count; ++x, dst += C) {
       const int ox = first + x;
       const int32_t* k = t.weights.data() + static_cast<size_t>(ox) * t.ksize;
-      const uint8_t* src = row + static_cast<size_t>(t.first[ox]) * c;
-      for (int ch = 0; ch < c; ++ch) {
-        int32_t acc = 1 << (kWeightBits - 1);
-        for (int i = 0; i < t.count[ox]; ++i) acc += src[i * c + ch] * k[i];
-        dst[x * c + ch] = clamp_fixed(acc);
-      }
+      const uint8_t* src = row + static_cast<size_t>(t.first[ox]) * C;
+      std::array<int32_t, C> acc;
+      acc.fill(1 << (kWeightBits - 1));
+      for (int i = 0; i < t.count[ox]; ++i, src += C)
+        for (size_t ch = 0; ch < C; ++ch) acc[ch] += src[ch] * k[i];
+      for (size_t ch = 0; ch < C; ++ch) dst[ch] = clamp_fixed(acc[ch]);
     }
   }
   return out;
+}
+
+Image8 resize_horizontal(const Image8& in, int out_width, int first, int count) {
+  switch (in.channels) {
+    case 1: return resize_horizontal<1>(in, out_width, first, count);
+    case 2: return resize_horizontal<2>(in, out_width, first, count);
+    case 3: return resize_horizontal<3>(in, out_width, first, count);
+    default: return resize_horizontal<4>(in, out_width, first, count);
+  }
 }
 
 // Rows [first, first + count) of the image resized to `out_height`.
@@ -420,20 +431,27 @@ std::vector<float> preprocess_image(const Image8& image, const Shape& shape,
   // CenterCrop: Python's round() (half to even) of the margins.
   const int top = static_cast<int>(std::nearbyint((new_h - crop_h) / 2.0));
   const int left = static_cast<int>(std::nearbyint((new_w - crop_w) / 2.0));
+  // RGB to RGB and gray to gray are copies; only a change of channels converts.
+  const bool converts = image.channels != channels;
+  const Image8 converted = converts ? convert_channels(image, channels) : Image8{};
   const Image8 cropped =
-      resize_and_crop(convert_channels(image, channels), new_w, new_h, left, top, crop_w, crop_h);
+      resize_and_crop(converts ? converted : image, new_w, new_h, left, top, crop_w, crop_h);
 
   std::vector<float> out(static_cast<size_t>(channels) * crop_h * crop_w);
+  const size_t pixels = static_cast<size_t>(crop_h) * crop_w;
   for (int ch = 0; ch < channels; ++ch) {
     const float mean = channels == 3 ? normalization.mean[static_cast<size_t>(ch)] : 0.0f;
     const float deviation = channels == 3 ? normalization.std[static_cast<size_t>(ch)] : 1.0f;
-    float* plane = out.data() + static_cast<size_t>(ch) * crop_h * crop_w;
-    for (int y = 0; y < crop_h; ++y)
-      for (int x = 0; x < crop_w; ++x) {
-        const uint8_t v = cropped.pixels[(static_cast<size_t>(y) * crop_w + x) * channels + ch];
-        const float unit = static_cast<float>(v) / 255.0f;                       // ToTensor
-        plane[static_cast<size_t>(y) * crop_w + x] = (unit - mean) / deviation;  // Normalize
-      }
+    // Each of the 256 levels computed once, with the very same float
+    // arithmetic, instead of two divisions per pixel.
+    std::array<float, 256> level;
+    for (size_t v = 0; v < level.size(); ++v) {
+      const float unit = static_cast<float>(v) / 255.0f;  // ToTensor
+      level[v] = (unit - mean) / deviation;               // Normalize
+    }
+    float* plane = out.data() + static_cast<size_t>(ch) * pixels;
+    const uint8_t* src = cropped.pixels.data() + ch;
+    for (size_t p = 0; p < pixels; ++p) plane[p] = level[src[p * channels]];
   }
   return out;
 }

@@ -4,8 +4,11 @@
 
 namespace splitinfer {
 
-PrefetchedFrames::PrefetchedFrames(Producer producer, size_t depth)
-    : producer_(std::move(producer)), queue_(depth), thread_([this] { produce(); }) {}
+PrefetchedFrames::PrefetchedFrames(Producer producer, size_t depth, std::function<void()> enter)
+    : producer_(std::move(producer)),
+      enter_(std::move(enter)),
+      queue_(depth),
+      thread_([this] { produce(); }) {}
 
 PrefetchedFrames::~PrefetchedFrames() {
   queue_.abort();  // wakes a producer waiting for room
@@ -14,6 +17,7 @@ PrefetchedFrames::~PrefetchedFrames() {
 
 void PrefetchedFrames::produce() {
   try {
+    if (enter_) enter_();
     for (;;) {
       const auto begin = SteadyClock::now();
       std::optional<Handoff> frame = producer_();

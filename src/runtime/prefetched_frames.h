@@ -21,7 +21,9 @@ class PrefetchedFrames {
   // The next frame, or none at the end of the stream.
   using Producer = std::function<std::optional<Handoff>()>;
 
-  PrefetchedFrames(Producer producer, size_t depth);
+  // `enter`, when given, runs first on the producer's thread (pinning it to
+  // a core, say); what it throws is rethrown by next() like the producer's.
+  PrefetchedFrames(Producer producer, size_t depth, std::function<void()> enter = {});
   // Stops the producer (a consumer may stop early) and joins its thread.
   ~PrefetchedFrames();
   PrefetchedFrames(const PrefetchedFrames&) = delete;
@@ -39,6 +41,7 @@ class PrefetchedFrames {
   void produce();
 
   Producer producer_;
+  std::function<void()> enter_;
   FrameQueue<Handoff> queue_;
   Handoff current_;
   mutable std::mutex mutex_;  // guards error_ and produce_ms_

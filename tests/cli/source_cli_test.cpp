@@ -3,6 +3,7 @@
 // line before anything is profiled.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -47,6 +48,14 @@ TEST_F(SourceCli, RunFedByAVideoReportsItBesideMemory) {
   EXPECT_GT(source.at("period_ms_measured").get<double>(), 0.0);
   EXPECT_GT(source.at("period_ms_from_memory_measured").get<double>(), 0.0);
   EXPECT_GT(source.at("decode_ms_median_measured").get<double>(), 0.0);
+  // Decoded on the core of the stage with the least predicted time.
+  const auto& stages = doc.at("stages");
+  const auto idlest =
+      std::min_element(stages.begin(), stages.end(), [](const auto& a, const auto& b) {
+        return a.at("ms_predicted").template get<double>() <
+               b.at("ms_predicted").template get<double>();
+      });
+  EXPECT_EQ(source.at("decode_element"), idlest->at("element"));
 }
 
 TEST_F(SourceCli, ABadSourceIsOneErrorLine) {

@@ -180,6 +180,16 @@ def test_a_video_source_feeds_a_pipeline(lenet, tmp_path):
                                           for x in frames_in]
 
 
+def test_a_video_decoded_on_a_named_core_gives_the_same_frames(lenet, tmp_path):
+    video = tmp_path / "clip.mp4"
+    write_video(video, 5)
+    anywhere = [x.tobytes() for x in splitinfer.VideoSource(str(video), lenet)]
+    pinned = [x.tobytes() for x in splitinfer.VideoSource(str(video), lenet, element="cpu1:fp32")]
+    assert pinned == anywhere
+    with pytest.raises(splitinfer.Error, match="cpu99"):
+        splitinfer.VideoSource(str(video), lenet, element="cpu99:fp32")
+
+
 def test_a_bad_video_is_one_clear_error(lenet, tmp_path):
     with pytest.raises(splitinfer.Error, match="no such file"):
         splitinfer.VideoSource(str(tmp_path / "missing.mp4"), lenet)

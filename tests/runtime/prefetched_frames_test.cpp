@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <stdexcept>
+#include <thread>
 
 namespace splitinfer {
 namespace {
@@ -60,6 +61,33 @@ TEST(PrefetchedFrames, StoppingEarlyStopsTheProducer) {
   const int after = made.load();
   EXPECT_GE(after, 1);
   EXPECT_LE(after, 5);  // one taken, two queued, one waiting, at most one more made
+}
+
+TEST(PrefetchedFrames, TheEnterHookRunsFirstOnTheProducersThread) {
+  std::thread::id entered, produced;
+  PrefetchedFrames frames(
+      [&]() -> std::optional<Handoff> {
+        if (produced != std::thread::id()) return std::nullopt;
+        produced = std::this_thread::get_id();
+        return Handoff::from_floats({1}, {1.0f});
+      },
+      2, [&] { entered = std::this_thread::get_id(); });
+  ASSERT_NE(frames.next(), nullptr);
+  EXPECT_EQ(frames.next(), nullptr);
+  EXPECT_EQ(entered, produced);
+  EXPECT_NE(entered, std::this_thread::get_id());
+}
+
+TEST(PrefetchedFrames, AFailingEnterHookIsTheFirstFramesError) {
+  bool produced = false;
+  PrefetchedFrames frames(
+      [&]() -> std::optional<Handoff> {
+        produced = true;
+        return Handoff::from_floats({1}, {1.0f});
+      },
+      2, [] { throw std::runtime_error("cannot pin the thread"); });
+  EXPECT_THROW(frames.next(), std::runtime_error);
+  EXPECT_FALSE(produced);
 }
 
 }  // namespace
