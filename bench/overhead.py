@@ -93,6 +93,9 @@ def main():
                 row = {"model": model, "precision": precision, "partition_ms": partition_ms,
                        "sum_of_kernels_ms": kernel_ms, "kernels_per_run": per_run,
                        "overhead_percent": 100.0 * (partition_ms - kernel_ms) / kernel_ms,
+                       # the gap spread over the library calls: about what one
+                       # dnnl_primitive_execute costs beyond its kernel
+                       "gap_us_per_kernel": 1000.0 * (partition_ms - kernel_ms) / per_run,
                        "rounds": args.rounds, "reps": args.reps, "source": "measured"}
                 print(json.dumps(row), flush=True)
                 if worst is None or row["overhead_percent"] > worst["overhead_percent"]:
