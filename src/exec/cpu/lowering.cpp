@@ -258,11 +258,7 @@ const Node* Lowering::sole_consumer(int tensor) const {
 
 bool Lowering::last_read_by(int tensor, const Node& node) const {
   const auto index = static_cast<size_t>(&node - graph_.nodes.data());
-  if (observer_ || tensor == output_tensor_ || consumer_node_[tensor] != static_cast<int>(index) ||
-      graph_.tensor(tensor).is_initializer())
-    return false;
-  // A model output is read after the partition.
-  if (std::find(graph_.outputs.begin(), graph_.outputs.end(), tensor) != graph_.outputs.end())
+  if (observer_ || outlives_partition(tensor) || consumer_node_[tensor] != static_cast<int>(index))
     return false;
   const auto it = values_.find(tensor);
   if (it == values_.end()) return false;
@@ -286,10 +282,14 @@ bool Lowering::last_read_by(int tensor, const Node& node) const {
 }
 
 bool Lowering::dead(int tensor) const {
-  if (tensor == output_tensor_ || graph_.tensor(tensor).is_initializer()) return false;
-  if (std::find(graph_.outputs.begin(), graph_.outputs.end(), tensor) != graph_.outputs.end())
-    return false;
-  return consumer_node_[tensor] < static_cast<int>(lowering_node_);
+  return !outlives_partition(tensor) && consumer_node_[tensor] < static_cast<int>(lowering_node_);
+}
+
+bool Lowering::outlives_partition(int tensor) const {
+  // The hand-off and model outputs are read after the partition; weights
+  // are read by every frame.
+  return tensor == output_tensor_ || graph_.tensor(tensor).is_initializer() ||
+         std::find(graph_.outputs.begin(), graph_.outputs.end(), tensor) != graph_.outputs.end();
 }
 
 void Lowering::mark_fused(const Node& node) {

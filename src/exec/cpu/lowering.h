@@ -133,6 +133,7 @@ class Lowering {
   // Whether every step that reads `tensor` has been added already and
   // nothing reads it after the partition.
   bool dead(int tensor) const;
+  bool outlives_partition(int tensor) const;
   void lower_node(const Node& node);
   void dispatch(const Node& node);
   void note_fallback(const Node& node);
