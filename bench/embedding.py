@@ -13,10 +13,11 @@ Two comparisons, every figure measured in this run:
 2. Video source: a VIDEO_FRAMES-frame video (ffmpeg's testsrc at SIZE,
    MPEG-4) through the same split with `run --source`, which measures the
    pipeline fed by the video (decoded on a thread of its own, pinned to the
-   core of the stage with the most time to spare) beside the same stages fed
-   from memory with frames of that video, in one process; once per round,
-   after the two runs above. Target: source-fed period within 5% of
-   memory-fed (median over the rounds of each run's ratio <= 1.05).
+   core of the stage with the most time to spare) and the same stages fed
+   from memory with frames of that video, in alternating rounds of 60 frames
+   in one process, and reports the median of the rounds' ratios; once per
+   round of this script, after the two runs above. Target: source-fed period
+   within 5% of memory-fed (median over this script's rounds <= 1.05).
 
 usage: bench/embedding.py [--splitinfer PATH] [--model resnet18]
          [--pair cpu0:int8,cpu1:fp32] [--split S] [--frames 200] [--rounds 3]

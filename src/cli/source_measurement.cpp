@@ -4,13 +4,32 @@
 
 #include "api/model_impl.h"
 #include "cli/plan_runs.h"
+#include "common/statistics.h"
 
 namespace splitinfer::cli {
 
 namespace {
 
-// Frames kept in memory for the memory-fed run, cycled.
+// Frames kept in memory for the memory-fed runs, cycled.
 constexpr size_t kMemoryFrames = 16;
+// The source's frames go through in rounds of this many, each followed by a
+// round of as many frames from memory, so that both see the same load from
+// the rest of the machine; a last round shorter than kShortestRound is run
+// but not compared (too few frames for a steady period).
+constexpr size_t kRoundFrames = 60;
+constexpr size_t kShortestRound = 20;
+
+// Up to `frames` frames from the source through a fresh pipeline of the
+// plan; its frames done and steady period.
+api::Stats run_from_source(const api::Model& model, const api::Plan& plan, api::FrameSource& source,
+                           size_t frames, size_t queue, const std::atomic<bool>* stop) {
+  api::Pipeline pipeline = model.pipeline(plan, {queue, 0});
+  for (size_t i = 0; i < frames && !(stop && stop->load()); ++i)
+    if (std::optional<api::Tensor> frame = source.next()) pipeline.submit(std::move(*frame));
+    else break;
+  pipeline.close();  // throws a failed stage's Error
+  return pipeline.stats();
+}
 
 }  // namespace
 
@@ -37,19 +56,26 @@ SourceMeasurement measure_source(const api::Model& model, const Planning& planni
   if (idlest != stages.stages.end()) options.element = idlest->element;
   m.decode_element = options.element;
   api::FrameSource source(path, model, options);
-  api::Pipeline pipeline = model.pipeline(plan, {queue, 0});
-  while (!(stop && stop->load()))
-    if (std::optional<api::Tensor> frame = source.next()) pipeline.submit(std::move(*frame));
-    else break;
-  pipeline.close();  // throws a failed stage's Error
-  const api::Stats fed = pipeline.stats();
-  m.frames = fed.frames_done;
-  m.period_ms_source = fed.period_ms;
+  std::vector<double> source_ms, memory_ms, ratios;
+  for (;;) {
+    const api::Stats fed = run_from_source(model, plan, source, kRoundFrames, queue, stop);
+    m.frames += fed.frames_done;
+    if ((stop && stop->load()) || fed.frames_done < kShortestRound) break;
+    const double memory = run_plan(model, plan, kept,
+                                   {static_cast<int>(fed.frames_done), queue, false, stop}, nullptr)
+                              .period_ms;
+    if (stop && stop->load()) break;
+    source_ms.push_back(fed.period_ms);
+    memory_ms.push_back(memory);
+    ratios.push_back(fed.period_ms / memory);
+    if (fed.frames_done < kRoundFrames) break;  // the source has ended
+  }
   m.decode_ms_median = source.decode_ms_median();
-  if ((stop && stop->load()) || m.frames == 0) return m;
-  m.period_ms_memory =
-      run_plan(model, plan, kept, {static_cast<int>(m.frames), queue, false, stop}, nullptr)
-          .period_ms;
+  m.rounds = ratios.size();
+  if (ratios.empty()) return m;
+  m.period_ms_source = median(source_ms);
+  m.period_ms_memory = median(memory_ms);
+  m.period_ratio = median(ratios);
   return m;
 }
 
@@ -58,8 +84,8 @@ nlohmann::json source_json(const SourceMeasurement& m) {
           {"frames", m.frames},
           {"period_ms_measured", m.period_ms_source},
           {"period_ms_from_memory_measured", m.period_ms_memory},
-          {"period_ratio_source_over_memory",
-           m.period_ms_memory > 0 ? m.period_ms_source / m.period_ms_memory : 0.0},
+          {"rounds", m.rounds},
+          {"period_ratio_source_over_memory", m.period_ratio},
           {"decode_ms_median_measured", m.decode_ms_median},
           {"decode_element", m.decode_element}};
 }

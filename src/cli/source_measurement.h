@@ -1,7 +1,7 @@
 // `run --source`: the pipeline fed by a frame source (a video, an image or
 // a directory of images) decoded on a thread of its own, and the same plan
-// fed from memory with frames of that source, both measured in this run: the
-// cost of decoding on the period, side by side. Both run through the public
+// fed from memory with frames of that source, both measured in this run in
+// alternating rounds: the cost of decoding on the period, side by side. Both run through the public
 // API, as an application feeding a video runs them. The source decodes on
 // the core of the stage predicted to have the most time to spare, where it
 // takes the least from the bottleneck stage.
@@ -22,8 +22,10 @@ namespace splitinfer::cli {
 struct SourceMeasurement {
   std::string path;
   uint64_t frames = 0;            // through the pipeline from the source
-  double period_ms_source = 0.0;  // measured
-  double period_ms_memory = 0.0;  // measured, the same number of frames
+  size_t rounds = 0;              // compared: source-fed, then as many frames from memory
+  double period_ms_source = 0.0;  // measured, the median over the rounds
+  double period_ms_memory = 0.0;  // measured, the median over the rounds
+  double period_ratio = 0.0;      // source over memory, the median of the rounds' ratios
   double decode_ms_median = 0.0;  // measured on the source's thread
   std::string decode_element;     // whose core decodes
 };

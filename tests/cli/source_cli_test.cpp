@@ -45,6 +45,7 @@ TEST_F(SourceCli, RunFedByAVideoReportsItBesideMemory) {
   const auto doc = nlohmann::json::parse(r.out);
   const auto& source = doc.at("source");
   EXPECT_EQ(source.at("frames").get<int>(), 90);
+  EXPECT_EQ(source.at("rounds").get<int>(), 2);  // 60 frames, then the last 30
   EXPECT_GT(source.at("period_ms_measured").get<double>(), 0.0);
   EXPECT_GT(source.at("period_ms_from_memory_measured").get<double>(), 0.0);
   EXPECT_GT(source.at("decode_ms_median_measured").get<double>(), 0.0);
