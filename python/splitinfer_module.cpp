@@ -194,7 +194,8 @@ PYBIND11_MODULE(_splitinfer, m) {
            "mean/std: per RGB channel of x / 255 (ImageNet's by default); resize_shorter: the "
            "shorter side before the center crop (0: the input's longer side x 256 / 224); "
            "element: the element whose core decodes, e.g. 'cpu0:int8' (the core of a stage "
-           "with time to spare; '': the cores of the thread that opens it)")
+           "with time to spare), at the idle scheduling class ('': the cores and priority of "
+           "the thread that opens it)")
       .def("__iter__", [](FrameSource& s) -> FrameSource& { return s; })
       .def("__next__",
            [](FrameSource& s) {

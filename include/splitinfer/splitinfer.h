@@ -184,7 +184,8 @@ struct FrameSourceOptions {
   // 0: the input's longer side x 256 / 224, rounded.
   int resize_shorter = 0;
   // The element whose core decodes, e.g. "cpu0:int8" (the core of a stage
-  // with time to spare); empty: the cores of the thread that opens it.
+  // with time to spare), at the idle scheduling class: in the time the stage
+  // leaves idle. Empty: the cores and priority of the thread that opens it.
   std::string element;
 };
 

@@ -1,6 +1,9 @@
 // The public FrameSource (include/splitinfer/splitinfer.h): an InputStream
 // (source/input_stream.h) decoded ahead on its own thread by the runtime's
 // source stage (runtime/prefetched_frames.h).
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <memory>
 
@@ -17,11 +20,18 @@ struct FrameSource::Impl {
                                              ImageNormalization{o.mean, o.std, o.resize_shorter})),
         frames([s = stream.get()] { return s->next(); }, std::max<size_t>(o.prefetch, 1),
                decoding_core(o.element)) {}
-  // Pins the decoding thread to the element's core; checked here, so that a
-  // bad name fails when the source is opened.
+  // Pins the decoding thread to the element's core at the idle scheduling
+  // class, so that it decodes in the time the element's stage leaves idle
+  // instead of taking turns with it (frames are decoded ahead; when none is
+  // left the stage waits, and then the decoder runs). The name is checked
+  // here, so that a bad one fails when the source is opened.
   static std::function<void()> decoding_core(const std::string& element_name) {
     if (element_name.empty()) return {};
-    return [element = make_backend(element_name)->element()] { enter_element(element); };
+    return [element = make_backend(element_name)->element()] {
+      enter_element(element);
+      const sched_param none{};
+      pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);  // lowering never fails
+    };
   }
   std::unique_ptr<InputStream> stream;
   PrefetchedFrames frames;  // after `stream`: destroyed (joined) before it

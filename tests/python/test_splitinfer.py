@@ -1,6 +1,7 @@
 """The splitinfer Python module: load, inspect, infer, plan, pipelines and
 errors, checked against the command line and against itself."""
 
+import os
 import subprocess
 import threading
 
@@ -188,6 +189,32 @@ def test_a_video_decoded_on_a_named_core_gives_the_same_frames(lenet, tmp_path):
     assert pinned == anywhere
     with pytest.raises(splitinfer.Error, match="cpu99"):
         splitinfer.VideoSource(str(video), lenet, element="cpu99:fp32")
+
+
+def thread_placements():
+    """(scheduling policy, allowed cores) of each thread of this process."""
+    placements = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            placements.append((int(fields[38]), os.sched_getaffinity(int(tid))))
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that ended meanwhile
+    return placements
+
+
+def test_a_video_decoded_on_a_named_core_decodes_in_its_idle_time(lenet, tmp_path):
+    video = tmp_path / "clip.mp4"
+    write_video(video, 30)
+    sched_idle = 5
+    source = splitinfer.VideoSource(str(video), lenet, element="cpu1:fp32", prefetch=2)
+    next(iter(source))  # the decoding thread has started
+    assert (sched_idle, {1}) in thread_placements()
+    del source
+    anywhere = splitinfer.VideoSource(str(video), lenet, prefetch=2)
+    next(iter(anywhere))
+    assert all(policy != sched_idle for policy, _ in thread_placements())
 
 
 def test_a_bad_video_is_one_clear_error(lenet, tmp_path):
