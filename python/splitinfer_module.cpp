@@ -131,7 +131,10 @@ PYBIND11_MODULE(_splitinfer, m) {
       .def_readonly("candidates", &Plan::candidates)
       .def("__repr__", [](const Plan& p) {
         std::string splits;
-        for (int s : p.splits) splits += (splits.empty() ? "" : ",") + std::to_string(s);
+        for (int s : p.splits) {
+          if (!splits.empty()) splits += ',';
+          splits += std::to_string(s);
+        }
         return "Plan(" + p.model + ", " + p.schedule + ", splits [" + splits + "], period " +
                std::to_string(p.period_ms_predicted) + " ms predicted)";
       });
