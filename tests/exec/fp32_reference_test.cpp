@@ -704,32 +704,6 @@ TEST(Fp32ReferenceOps, Slice) {
   }
 }
 
-TEST(Fp32ReferenceOps, CppStepsPrintTheirTimesUnderSplitinferVerbose) {
-  // A Slice runs as a C++ loop, which DNNL_VERBOSE does not see:
-  // SPLITINFER_VERBOSE prints its time per frame (bench/overhead.py).
-  HandGraph h(240);
-  const int x = h.input({1, 5, 6, 7});
-  const Graph g =
-      h.finish(h.node(OpType::Slice, {unary(h, OpType::Tanh, x)},
-                      attrs({{"starts", Ints{1}}, {"ends", Ints{4}}, {"axes", Ints{1}}})));
-  auto count_lines = [&](bool verbose) {
-    if (verbose) setenv("SPLITINFER_VERBOSE", "1", 1);
-    const auto partition = compile_fp32(g, 0, unit_count(g));
-    unsetenv("SPLITINFER_VERBOSE");
-    const Handoff in = Handoff::from_floats({1, 5, 6, 7}, std::vector<float>(210, 0.5f));
-    ::testing::internal::CaptureStdout();
-    for (int frame = 0; frame < 3; ++frame) partition->run(in);
-    const std::string out = ::testing::internal::GetCapturedStdout();
-    size_t lines = 0;
-    for (size_t at = out.find("splitinfer_verbose,exec,cpu,custom,"); at != std::string::npos;
-         at = out.find("splitinfer_verbose,exec,cpu,custom,", at + 1))
-      ++lines;
-    return lines;
-  };
-  EXPECT_EQ(count_lines(false), 0u);
-  EXPECT_EQ(count_lines(true), 3u);
-}
-
 TEST(Fp32ReferenceOps, Split) {
   {  // equal parts on channels, reassembled out of order
     HandGraph h(240);

@@ -5,12 +5,9 @@
 #include "exec/cpu/cpu_backend.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <optional>
 
-#include "common/clock.h"
 #include "common/error.h"
 #include "exec/calibration.h"
 #include "exec/cpu/cpu_features.h"
@@ -22,10 +19,7 @@ namespace {
 
 class CpuPartition : public Partition {
  public:
-  explicit CpuPartition(Program program)
-      : program_(std::move(program)),
-        stream_(cpu_engine()),
-        print_custom_step_times_(std::getenv("SPLITINFER_VERBOSE") != nullptr) {}
+  explicit CpuPartition(Program program) : program_(std::move(program)), stream_(cpu_engine()) {}
 
   Handoff run(const Handoff& input) override {
     Handoff output;
@@ -39,9 +33,8 @@ class CpuPartition : public Partition {
   void run_into(const Handoff& input, Handoff& output) override {
     write_input(input);
     for (Step& step : program_.steps) {
-      if (!step.custom) execute(step.primitive, step.exec_args);
-      else if (print_custom_step_times_) run_printing_its_time(step.custom);
-      else step.custom();
+      if (step.custom) step.custom();
+      else execute(step.primitive, step.exec_args);
     }
     stream_.wait();
     read_output(output);
@@ -57,15 +50,6 @@ class CpuPartition : public Partition {
   }
 
  private:
-  // SPLITINFER_VERBOSE set: each C++ step's time is printed as DNNL_VERBOSE
-  // prints each primitive's, so that the two add up to every kernel a frame
-  // runs (bench/overhead.py).
-  static void run_printing_its_time(const std::function<void()>& custom) {
-    const auto begin = SteadyClock::now();
-    custom();
-    std::printf("splitinfer_verbose,exec,cpu,custom,C++ loop,%g\n", ms_since(begin));
-  }
-
   // Through the C API with arguments made once: the C++ execute() builds
   // its argument vector on every call.
   void execute(const dnnl::primitive& primitive, const std::vector<dnnl_exec_arg_t>& args) {
@@ -181,7 +165,6 @@ class CpuPartition : public Partition {
 
   Program program_;
   dnnl::stream stream_;
-  bool print_custom_step_times_;
   std::optional<InputReorder> input_;
 };
 
