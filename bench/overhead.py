@@ -18,9 +18,10 @@ kernels (copying the hand-off in and out, and dispatch, its own and
 oneDNN's: the argument map oneDNN 2.6 builds inside every execute, outside
 the time it prints), and splitinfer's own C++ steps (the INT8 lookup
 tables, data-movement loops such as Pad or Slice), which DNNL_VERBOSE does
-not see; none of the zoo models has such a step on its path. Every figure is measured; the first run of
-each model (which calibrates INT8) is not counted. Prints one JSON line per
-model and precision, and a summary line with the largest overhead.
+not see and which are therefore counted here as overhead. Every figure is
+measured; the first run of each model (which calibrates INT8) is not
+counted. Prints one JSON line per model and precision, and a summary line
+with the largest overhead.
 
 usage: bench/overhead.py [--splitinfer PATH] [--reps N] [--rounds R]
                          [--precision P[,P...]] [MODEL...]

@@ -30,7 +30,8 @@ struct FrameSource::Impl {
     return [element = make_backend(element_name)->element()] {
       enter_element(element);
       const sched_param none{};
-      pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);  // lowering never fails
+      // A thread may always lower its own scheduling class: no failure to report.
+      pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
     };
   }
   std::unique_ptr<InputStream> stream;

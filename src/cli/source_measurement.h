@@ -1,10 +1,10 @@
 // `run --source`: the pipeline fed by a frame source (a video, an image or
 // a directory of images) decoded on a thread of its own, and the same plan
 // fed from memory with frames of that source, both measured in this run in
-// alternating rounds: the cost of decoding on the period, side by side. Both run through the public
-// API, as an application feeding a video runs them. The source decodes on
-// the core of the stage predicted to have the most time to spare, where it
-// takes the least from the bottleneck stage.
+// alternating rounds: the cost of decoding on the period, side by side. Both
+// run through the public API, as an application feeding a video runs them.
+// The source decodes on the core of the stage predicted to have the most
+// time to spare, where it takes the least from the bottleneck stage.
 #pragma once
 
 #include <atomic>
