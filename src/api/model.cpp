@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/on_own_thread.h"
 #include "graph/stats.h"
+#include "graph/units.h"
 #include "onnx/input_shapes.h"
 #include "onnx/onnx_import.h"
 #include "source/model_source.h"
@@ -76,8 +77,8 @@ ModelInfo Model::inspect() const {
   ModelInfo info{graph.name, {}, {}, total_macs(graph), total_params(graph), {}};
   for (int id : graph.inputs) info.inputs.push_back(tensor_info(graph, id));
   for (int id : graph.outputs) info.outputs.push_back(tensor_info(graph, id));
-  const std::vector<int64_t> cut = cut_tensor_elements(graph, impl_->units);
-  for (const Unit& u : impl_->units)
+  const std::vector<int64_t> cut = cut_tensor_elements(graph);
+  for (const Unit& u : graph.units)
     info.units.push_back({u.name, u.macs, cut.at(static_cast<size_t>(u.index) + 1)});
   return info;
 }
@@ -98,8 +99,7 @@ Tensor Model::infer(const Tensor& input, const std::string& element) const {
       enter_element(c.element);
       if (c.element.precision == Precision::int8)
         c.calibration = std::make_unique<Calibration>(calibration_for(graph, {}));
-      c.partition =
-          backend->compile({&graph, 0, static_cast<int>(impl_->units.size()), c.calibration.get()});
+      c.partition = backend->compile(whole_model(graph, c.calibration.get()));
       found = impl_->compiled.emplace(element, std::move(c)).first;
     } else {
       enter_element(found->second.element);
@@ -125,7 +125,8 @@ Plan Model::plan(const PlanOptions& options) const {
                                        "' is not auto, pipeline or data-parallel (hybrid "
                                        "schedules are planned by `splitinfer plan`, not run)");
   if (!options.split.empty())
-    validate_cuts(options.split, static_cast<int>(impl_->units.size()), options.devices.size());
+    validate_cuts(options.split, static_cast<int>(impl_->graph.units.size()),
+                  options.devices.size());
   const auto planning = prepare_planning(graph, po, 1, 8);
   std::unique_ptr<FidelityMeter> meter;
   if (!planning->simulated) meter = std::make_unique<FidelityMeter>(graph, *planning);

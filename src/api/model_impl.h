@@ -12,16 +12,14 @@
 #include "exec/backend.h"
 #include "exec/calibration.h"
 #include "graph/graph.h"
-#include "graph/units.h"
 #include "splitinfer/splitinfer.h"
 
 namespace splitinfer::api {
 
 struct Model::Impl {
-  explicit Impl(Graph g) : graph(std::move(g)), units(split_units(graph)) {}
+  explicit Impl(Graph g) : graph(std::move(g)) {}
 
-  const Graph graph;
-  const std::vector<Unit> units;  // computed once, used by every call
+  const Graph graph;  // with its split units (Graph::units)
 
   // infer()'s partitions, compiled on first use per element; a partition
   // runs one frame at a time, under the mutex.

@@ -9,7 +9,7 @@
 #include "exec/backend.h"
 #include "exec/image_input.h"
 #include "exec/tensor_file.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "profile/timing.h"
 
 namespace splitinfer::cli {
@@ -70,8 +70,7 @@ void infer_command(const Options& o) {
   std::unique_ptr<Calibration> calibration;
   if (element.precision == Precision::int8)
     calibration = std::make_unique<Calibration>(calibration_for(graph, o.calibration));
-  const auto partition =
-      backend->compile({&graph, 0, static_cast<int>(split_units(graph).size()), calibration.get()});
+  const auto partition = backend->compile(whole_model(graph, calibration.get()));
   const Handoff in = Handoff::from_floats(in_shape, input);
   Handoff result;
   // With --reps 1 this is the first run, compile-time caches still cold.

@@ -68,7 +68,7 @@ void print_hybrid(const HybridPlan& h, const std::vector<std::string>& elements)
 nlohmann::json plan_document(const Graph& graph, const Planning& planning, const Schedules& s,
                              const std::string& search, size_t runners_up) {
   const PlanProblem& problem = planning.problem;
-  nlohmann::json doc = plan_json(s.pipeline_to_run(), problem, planning.units);
+  nlohmann::json doc = plan_json(s.pipeline_to_run(), problem, graph.units);
   doc["model"] = graph.name;
   doc["devices"] = planning.elements;
   doc["search"] = search;
@@ -112,7 +112,7 @@ void print_schedules(const Graph& graph, const Options& o, const Planning& plann
   std::cout << "best split";
   for (int c : pipeline.cuts) std::cout << " " << c;
   std::cout << " of 0.." << problem.unit_count() << "\n";
-  print_plan(std::cout, pipeline, problem, planning.units);
+  print_plan(std::cout, pipeline, problem, graph.units);
   const Candidate& dp = s.candidates[s.pipelines.size()];
   for (const Candidate& c : s.candidates)
     if (c.kind == ScheduleKind::pipeline && c.cuts == pipeline.cuts)

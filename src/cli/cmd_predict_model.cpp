@@ -74,12 +74,12 @@ void run(const Options& o) {
   const Graph graph = load_model({o.model, false, 0, std::nullopt, {}});
   const predict::PredictorSet set = predict::load_predictors(o.predictors);
   const auto& elements = set.manifest.elements;
-  const std::vector<Unit> units = split_units(graph);
+  const std::vector<Unit>& units = graph.units;
   const predict::UnitGraph unit_graph = predict::unit_graph(graph);
 
   PlanProblem problem;
   problem.chain = predict::predictor_chain(set.manifest);
-  problem.cut_elements = cut_tensor_elements(graph, units);
+  problem.cut_elements = cut_tensor_elements(graph);
   problem.link = measured_queue_link(elements[0], elements[1]);
   problem.objective = o.objective.empty() ? set.manifest.objective : parse_objective(o.objective);
 

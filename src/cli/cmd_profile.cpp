@@ -10,7 +10,7 @@
 #include "cli/model_options.h"
 #include "exec/calibration.h"
 #include "exec/image_input.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "profile/machine_id.h"
 #include "profile/model_hash.h"
 #include "profile/profile_import.h"
@@ -140,7 +140,7 @@ void profile_command(const Options& o) {
   ModelRequest request = o.request;
   request.need_weights = o.import_path.empty();
   const Graph graph = load_model(request);
-  const std::vector<Unit> units = split_units(graph);
+  const std::vector<Unit>& units = graph.units;
   const int n = static_cast<int>(units.size());
   ProfileStore store(o.db.empty() ? ProfileStore::default_path() : o.db);
   const ProfileKey key{structure_hash(graph), graph.name, o.device, machine_id(), n};

@@ -175,7 +175,7 @@ nlohmann::json run_document(const Graph& graph, const Options& o, const Planning
       {"data_parallel", data_parallel_json(m, planning.elements, s)},
       {"alternatives_measured", {{"pipeline", pipeline_ms}, {"data_parallel", dp_ms}}},
       {"best_measured", pipeline_ms <= dp_ms ? "pipeline" : "data_parallel"},
-      {"link", plan_json(plan, planning.problem, planning.units)["link"]},
+      {"link", plan_json(plan, planning.problem, graph.units)["link"]},
       {"links_measured", links_json(planning)},
       {"profiled_now", planning.profiled_now}};
   if (o.sweep) {
@@ -262,7 +262,7 @@ void run_command(const Options& o) {
   const Graph& graph = model.impl().graph;
   const std::vector<std::string> elements = comma_list(o.planning.devices);
   const std::vector<int> given =
-      parse_splits(o.split, static_cast<int>(model.impl().units.size()), elements.size());
+      parse_splits(o.split, static_cast<int>(model.impl().graph.units.size()), elements.size());
   check_options(o, elements);
   // A missing, corrupt or empty source fails before anything is profiled.
   if (!o.source.empty()) InputStream(o.source, graph.tensor(graph.inputs.at(0)).shape);

@@ -32,8 +32,7 @@ std::unique_ptr<Planning> prepare_gnn_planning(const Graph& graph, const Plannin
       std::make_unique<predict::CurveCostSource>(trained[0], set.latency[0]->predict(unit_graph),
                                                  trained[1], set.latency[1]->predict(unit_graph)));
   p->problem.costs = p->costs.get();
-  p->units = split_units(graph);
-  p->problem.cut_elements = cut_tensor_elements(graph, p->units);
+  p->problem.cut_elements = cut_tensor_elements(graph);
   return p;
 }
 

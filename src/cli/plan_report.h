@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "plan/plan.h"
 
 namespace splitinfer::cli {

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "graph/graph.h"
 #include "graph/stats.h"
-#include "graph/units.h"
 
 namespace splitinfer {
 namespace {
@@ -126,10 +126,9 @@ std::vector<NodeWork> unit_work(const Graph& graph, const Unit& unit) {
   return work;
 }
 
-std::vector<double> simulated_unit_ms(const Graph& graph, const std::vector<Unit>& units,
-                                      const SimElementSpec& element) {
+std::vector<double> simulated_unit_ms(const Graph& graph, const SimElementSpec& element) {
   std::vector<double> unit_ms;
-  for (const Unit& unit : units) {
+  for (const Unit& unit : graph.units) {
     double ms = 0.0;
     for (const NodeWork& w : unit_work(graph, unit)) ms += work_ms(w, element);
     unit_ms.push_back(ms);
@@ -137,14 +136,13 @@ std::vector<double> simulated_unit_ms(const Graph& graph, const std::vector<Unit
   return unit_ms;
 }
 
-SimulatedCostSource::SimulatedCostSource(const Graph& graph, const std::vector<Unit>& units,
-                                         const DeviceCatalog& catalog) {
-  unit_count_ = static_cast<int>(units.size());
+SimulatedCostSource::SimulatedCostSource(const Graph& graph, const DeviceCatalog& catalog) {
+  unit_count_ = static_cast<int>(graph.units.size());
   for (const SimElementSpec& element : catalog.elements) {
     run_overhead_ms_[element.name] = element.run_overhead_ms;
     std::vector<double>& prefix = prefix_ms_[element.name];
     prefix.assign(1, 0.0);
-    for (double ms : simulated_unit_ms(graph, units, element)) prefix.push_back(prefix.back() + ms);
+    for (double ms : simulated_unit_ms(graph, element)) prefix.push_back(prefix.back() + ms);
   }
 }
 

@@ -15,7 +15,6 @@
 #include "devices/device_spec.h"
 #include "devices/sim_fit.h"
 #include "graph/graph.h"
-#include "graph/units.h"
 #include "plan/cost_source.h"
 
 namespace splitinfer {
@@ -57,17 +56,15 @@ std::vector<NodeWork> unit_work(const Graph& graph, const Unit& unit);
 double work_ms(const NodeWork& work, const SimElementSpec& element);
 
 // Modelled time of one unfused node, and of each of the split units of a validated
-// graph (split_units(graph)), on `element`.
+// graph (Graph::units), on `element`.
 double simulated_node_ms(const Graph& graph, const Node& node, const SimElementSpec& element);
-std::vector<double> simulated_unit_ms(const Graph& graph, const std::vector<Unit>& units,
-                                      const SimElementSpec& element);
+std::vector<double> simulated_unit_ms(const Graph& graph, const SimElementSpec& element);
 
 class SimulatedCostSource : public CostSource {
  public:
-  // Prices every unit of `graph` (its split_units) on every element of
-  // `catalog` up front; keeps no argument.
-  SimulatedCostSource(const Graph& graph, const std::vector<Unit>& units,
-                      const DeviceCatalog& catalog = device_catalog());
+  // Prices every unit of `graph` on every element of `catalog` up front;
+  // keeps no argument.
+  explicit SimulatedCostSource(const Graph& graph, const DeviceCatalog& catalog = device_catalog());
 
   int unit_count() const override { return unit_count_; }
   bool knows(const std::string& element) const override;

@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 #include "devices/sim_cost.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "graph/zoo/zoo.h"
 
 namespace splitinfer {
@@ -46,7 +46,7 @@ ModelWork model_work(const std::string& model) {
     return std::make_tuple(static_cast<int>(w.kind), w.ops, w.values, w.fused);
   };
   std::map<decltype(key(NodeWork{})), std::pair<NodeWork, int>> distinct;
-  for (const Unit& unit : split_units(graph))
+  for (const Unit& unit : graph.units)
     for (const NodeWork& w : unit_work(graph, unit)) {
       auto [it, fresh] = distinct.try_emplace(key(w), w, 0);
       ++it->second.second;

@@ -18,10 +18,15 @@ class Calibration;
 
 struct PartitionRequest {
   const Graph* graph = nullptr;  // validated, with weights
-  int first_unit = 0;            // units [first_unit, last_unit) of split_units()
+  int first_unit = 0;            // units [first_unit, last_unit) of graph->units
   int last_unit = 0;
   const Calibration* calibration = nullptr;  // required by INT8 elements
 };
+
+// Every unit of `graph` as one partition.
+inline PartitionRequest whole_model(const Graph& graph, const Calibration* calibration) {
+  return {&graph, 0, static_cast<int>(graph.units.size()), calibration};
+}
 
 class Partition {
  public:

@@ -6,7 +6,7 @@
 #include "exec/backend.h"
 #include "exec/calibration.h"
 #include "graph/builder.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "profile/timing.h"
 
 namespace splitinfer::ggp {
@@ -52,7 +52,7 @@ double measure_conv_ms(const ConvLayer& layer, const std::string& element_name, 
   on_own_thread([&] {
     const auto backend = make_backend(element_name);
     enter_element(backend->element());
-    const int units = static_cast<int>(split_units(graph).size());
+    const int units = static_cast<int>(graph.units.size());
     std::unique_ptr<Calibration> calibration;
     if (backend->element().precision == Precision::int8)
       calibration = std::make_unique<Calibration>(layer_calibration(graph));

@@ -15,7 +15,7 @@
 #include "exec/backend.h"
 #include "exec/calibration.h"
 #include "ggp/conv_excitation.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 
 namespace splitinfer::ggp {
 
@@ -117,8 +117,7 @@ FilterSplitRun run_filter_split(const ConvLayer& layer, const std::vector<std::s
     const auto backend = make_backend(element);
     enter_element(backend->element());
     const bool int8 = backend->element().precision == Precision::int8;
-    return backend->compile(
-        {&g, 0, static_cast<int>(split_units(g).size()), int8 ? &calibration : nullptr});
+    return backend->compile(whole_model(g, int8 ? &calibration : nullptr));
   };
   const std::vector<double> whole_ms = run_in_step(
       1, reps, [&](size_t) { alone = compile_on(elements[0], whole); },

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "graph/shape_inference.h"
+#include "graph/units.h"
 
 namespace splitinfer {
 
@@ -109,6 +110,7 @@ void validate(Graph& graph) {
   if (graph.outputs.empty()) fail(ErrorKind::invalid_input, "the graph has no output");
   sort_topologically(graph);
   infer_shapes(graph);
+  graph.units = split_units(graph);
 }
 
 }  // namespace splitinfer

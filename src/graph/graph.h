@@ -2,6 +2,8 @@
 // planner cuts it, ONNX import and the zoo builder produce it.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,17 @@ struct Node {
   Attributes attrs;
 };
 
+// A split unit: where a model may be cut between elements (graph/units.h).
+struct Unit {
+  int index = 0;
+  std::string name;
+  size_t first_node = 0;  // nodes [first_node, last_node) of the sorted graph
+  size_t last_node = 0;
+  int output = kNoTensor;  // the one tensor crossing the cut after this unit
+  int64_t params = 0;
+  int64_t macs = 0;
+};
+
 class Graph {
  public:
   std::string name;
@@ -31,6 +44,9 @@ class Graph {
   std::vector<Node> nodes;  // in topological order once validated
   std::vector<int> inputs;  // activation tensors fed by the caller
   std::vector<int> outputs;
+  // The split units in execution order, set by validate(): computed once, they
+  // travel with the graph to every stage that cuts it.
+  std::vector<Unit> units;
 
   int add_tensor(Tensor tensor);
   // Id of the tensor with this name, or kNoTensor.
@@ -50,8 +66,9 @@ class Graph {
 // invalid_input Error naming a node on a cycle or an input nothing produces.
 void sort_topologically(Graph& graph);
 
-// Topological sort, shape inference and size limits: after it succeeds every
-// tensor has a static shape and every node a consistent set of inputs.
+// Topological sort, shape inference, size limits and split units: after it
+// succeeds every tensor has a static shape, every node a consistent set of
+// inputs, and `units` the graph's split units.
 void validate(Graph& graph);
 
 }  // namespace splitinfer

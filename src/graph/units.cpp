@@ -114,9 +114,9 @@ std::vector<Unit> split_units(const Graph& graph) {
   return units;
 }
 
-std::vector<int64_t> cut_tensor_elements(const Graph& graph, const std::vector<Unit>& units) {
+std::vector<int64_t> cut_tensor_elements(const Graph& graph) {
   std::vector<int64_t> elements{numel(graph.tensor(graph.inputs.at(0)).shape)};
-  for (const Unit& unit : units) elements.push_back(numel(graph.tensor(unit.output).shape));
+  for (const Unit& unit : graph.units) elements.push_back(numel(graph.tensor(unit.output).shape));
   return elements;
 }
 

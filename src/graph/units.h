@@ -10,30 +10,19 @@
 // first element and the rest on the second.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "graph/graph.h"
 
 namespace splitinfer {
 
-struct Unit {
-  int index = 0;
-  std::string name;
-  size_t first_node = 0;  // nodes [first_node, last_node) of the sorted graph
-  size_t last_node = 0;
-  int output = kNoTensor;  // the one tensor crossing the cut after this unit
-  int64_t params = 0;
-  int64_t macs = 0;
-};
-
-// Units of a validated graph, in execution order.
+// Units of a sorted, shape-inferred graph, in execution order. validate()
+// stores them in Graph::units; read them there.
 std::vector<Unit> split_units(const Graph& graph);
 
 // Elements of the one tensor crossing each cut j = 0..N of a graph's units:
 // the model input at 0, unit j-1's output at j. What a split at j hands over.
-std::vector<int64_t> cut_tensor_elements(const Graph& graph, const std::vector<Unit>& units);
+std::vector<int64_t> cut_tensor_elements(const Graph& graph);
 
 }  // namespace splitinfer

@@ -2,7 +2,7 @@
 #include <tuple>
 
 #include "common/error.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "plan/plan.h"
 
 namespace splitinfer {

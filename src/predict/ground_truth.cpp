@@ -42,7 +42,7 @@ double to_10ns(double ms) { return std::round(ms * 1e5) / 1e5; }
 
 bool has_ground_truth(const ProfileStore& store, uint64_t seed, const std::string& machine) {
   const Graph graph = shape_only_model(seed);
-  const int n = static_cast<int>(split_units(graph).size());
+  const int n = static_cast<int>(graph.units.size());
   for (const char* element : kDatasetElements)
     if (!has_complete_profile(store, key_of(graph, n, element, machine), n, true)) return false;
   return true;
@@ -61,8 +61,7 @@ void measure_ground_truth(ProfileStore& store, uint64_t seed, const std::string&
 ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed,
                                 const std::string& machine, const Link& link) {
   const Graph graph = shape_only_model(seed);
-  const std::vector<Unit> units = split_units(graph);
-  const int n = static_cast<int>(units.size());
+  const int n = static_cast<int>(graph.units.size());
   for (const char* element : kDatasetElements)
     if (!has_complete_profile(store, key_of(graph, n, element, machine), n, true))
       fail(ErrorKind::invalid_input, "the profile store " + store.path() +
@@ -85,7 +84,7 @@ ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed,
   problem.costs = &costs;
   for (const char* element : kDatasetElements)
     problem.chain.push_back({element, parse_element(element).precision, ""});
-  problem.cut_elements = cut_tensor_elements(graph, units);
+  problem.cut_elements = cut_tensor_elements(graph);
   problem.link = link;
   problem.mode = LinkMode::direct;
   for (int k = 0; k <= n; ++k) {

@@ -88,7 +88,7 @@ UnitType unit_type(const Graph& graph, const Unit& unit) {
 }
 
 UnitGraph unit_graph(const Graph& graph) {
-  const std::vector<Unit> units = split_units(graph);
+  const std::vector<Unit>& units = graph.units;
   UnitGraph g;
   for (size_t i = 0; i < units.size(); ++i) {
     const int in = i == 0 ? graph.inputs.at(0) : units[i - 1].output;

@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "graph/graph.h"
-#include "graph/units.h"
 
 namespace splitinfer::predict {
 

@@ -6,7 +6,7 @@
 #include <unordered_map>
 
 #include "common/fnv1a.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 
 namespace splitinfer {
 namespace {
@@ -83,9 +83,8 @@ void feed_structure(Fnv1a64& h, const Graph& g, const CanonicalTensors& c) {
   feed_ids(h, c, g.outputs);
   // Profiles are stored per unit range, so the same nodes grouped into other
   // units (module names decide the grouping) must not share profiles.
-  const std::vector<Unit> units = split_units(g);
-  h.u64(units.size());
-  for (const Unit& u : units) {
+  h.u64(g.units.size());
+  for (const Unit& u : g.units) {
     h.u64(u.first_node);
     h.u64(u.last_node);
   }

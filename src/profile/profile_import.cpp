@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "common/error.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 
 namespace splitinfer {
 namespace {
@@ -292,7 +292,7 @@ ExternalProfile check_against_model(const std::string& path, const Graph& model,
                                     const Parsed& parsed, const std::optional<std::string>& given) {
   ExternalProfile profile;
   profile.element = resolve_element(path, parsed.element, given);
-  const std::vector<Unit> units = split_units(model);
+  const std::vector<Unit>& units = model.units;
   const auto unit_entries = std::count_if(parsed.entries.begin(), parsed.entries.end(),
                                           [](const Entry& e) { return e.kind == Kind::unit; });
   if (static_cast<size_t>(unit_entries) != units.size())

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "exec/backend.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "profile/model_hash.h"
 
 namespace splitinfer {
@@ -141,7 +141,7 @@ void measure_into_store(const Graph& graph, const std::vector<ElementProfileJob>
   }
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
-  const int n = static_cast<int>(split_units(graph).size());
+  const int n = static_cast<int>(graph.units.size());
   for (size_t i = 0; i < jobs.size(); ++i)
     store.put({structure_hash(graph), graph.name, jobs[i].element, machine, n},
               profile_ranges(profiles[i], n));

@@ -2,7 +2,7 @@
 
 #include "exec/calibration.h"
 #include "exec/cpu/code_table.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 
 namespace splitinfer {
 
@@ -40,7 +40,7 @@ Handoff as_int8_codes(const Graph& graph, int t, const Handoff& made,
 
 ModelProfile profile_model(const Graph& graph, Backend& backend, const Calibration* calibration,
                            const std::vector<float>& input, const ProfileOptions& o) {
-  const std::vector<Unit> units = split_units(graph);
+  const std::vector<Unit>& units = graph.units;
   const int n = static_cast<int>(units.size());
   auto say = [&](const std::string& what) {
     if (o.progress) o.progress(what);

@@ -30,7 +30,7 @@ std::string with_thousands(int64_t value) {
   return value < 0 ? "-" + digits : digits;
 }
 
-nlohmann::json model_summary_json(const Graph& graph, const std::vector<Unit>& units) {
+nlohmann::json model_summary_json(const Graph& graph) {
   nlohmann::json j;
   j["model"] = graph.name;
   j["input_shape"] = input_shape(graph);
@@ -38,9 +38,9 @@ nlohmann::json model_summary_json(const Graph& graph, const std::vector<Unit>& u
   j["params"] = total_params(graph);
   j["macs"] = total_macs(graph);
   j["nodes"] = graph.nodes.size();
-  j["splits"] = units.size() + 1;
+  j["splits"] = graph.units.size() + 1;
   j["units"] = nlohmann::json::array();
-  for (const Unit& u : units) {
+  for (const Unit& u : graph.units) {
     nlohmann::json ops = nlohmann::json::array();
     for (size_t n = u.first_node; n < u.last_node; ++n) ops.push_back(op_name(graph.nodes[n].op));
     const Tensor& out = graph.tensor(u.output);
@@ -55,18 +55,18 @@ nlohmann::json model_summary_json(const Graph& graph, const std::vector<Unit>& u
   return j;
 }
 
-std::string model_summary_line(const Graph& graph, const std::vector<Unit>& units) {
+std::string model_summary_line(const Graph& graph) {
   return graph.name + ": input " + shape_to_string(input_shape(graph)) + " -> " +
          shape_to_string(output_shape(graph)) + ", " + with_thousands(total_params(graph)) +
          " params, " + with_thousands(total_macs(graph)) + " MACs, " +
-         std::to_string(units.size()) + " units, " + std::to_string(units.size() + 1) +
+         std::to_string(graph.units.size()) + " units, " + std::to_string(graph.units.size() + 1) +
          " split indices";
 }
 
-std::string model_summary_table(const Graph& graph, const std::vector<Unit>& units) {
+std::string model_summary_table(const Graph& graph) {
   std::vector<std::vector<std::string>> rows = {
       {"unit", "name", "ops", "output", "int8 bytes", "params", "MACs"}};
-  for (const Unit& u : units) {
+  for (const Unit& u : graph.units) {
     std::string ops;
     for (const std::string& op : distinct_ops(graph, u)) ops += (ops.empty() ? "" : ",") + op;
     const Tensor& out = graph.tensor(u.output);
@@ -78,7 +78,7 @@ std::string model_summary_table(const Graph& graph, const std::vector<Unit>& uni
   for (const auto& row : rows)
     for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
   std::ostringstream os;
-  os << model_summary_line(graph, units) << "\n\n";
+  os << model_summary_line(graph) << "\n\n";
   for (const auto& row : rows) {
     for (size_t c = 0; c < row.size(); ++c) {
       const bool numeric = c == 0 || c >= 4;  // right-align numbers

@@ -7,16 +7,15 @@
 #include <vector>
 
 #include "graph/graph.h"
-#include "graph/units.h"
 
 namespace splitinfer {
 
-nlohmann::json model_summary_json(const Graph& graph, const std::vector<Unit>& units);
+nlohmann::json model_summary_json(const Graph& graph);
 
 // "resnet18: input 1x3x224x224 -> 1x1000, 11,689,512 params, ..."
-std::string model_summary_line(const Graph& graph, const std::vector<Unit>& units);
+std::string model_summary_line(const Graph& graph);
 
-std::string model_summary_table(const Graph& graph, const std::vector<Unit>& units);
+std::string model_summary_table(const Graph& graph);
 
 // 1234567 -> "1,234,567"
 std::string with_thousands(int64_t value);

@@ -5,7 +5,7 @@
 #include "common/on_own_thread.h"
 #include "exec/backend.h"
 #include "exec/image_input.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "profile/timing.h"
 
 namespace splitinfer {
@@ -14,7 +14,7 @@ std::vector<PipelineStage> build_stages(const Graph& graph,
                                         const std::vector<std::string>& elements,
                                         const std::vector<int>& cuts,
                                         const Calibration* calibration) {
-  const int n = static_cast<int>(split_units(graph).size());
+  const int n = static_cast<int>(graph.units.size());
   std::vector<PipelineStage> stages;
   for (size_t k = 0; k < elements.size(); ++k) {
     const int first = k == 0 ? 0 : cuts.at(k - 1);
@@ -100,9 +100,8 @@ double measure_alone_ms(const Graph& graph, const std::string& element_name,
     const auto backend = make_backend(element_name);
     const Element& element = backend->element();
     enter_element(element);
-    const auto whole =
-        backend->compile({&graph, 0, static_cast<int>(split_units(graph).size()),
-                          element.precision == Precision::int8 ? calibration : nullptr});
+    const auto whole = backend->compile(
+        whole_model(graph, element.precision == Precision::int8 ? calibration : nullptr));
     ms = time_runs([&] { whole->run(input); }, warmup, frames).median_ms;
   });
   return ms;

@@ -98,8 +98,7 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
                   ? std::to_string(min_elements)
                   : std::to_string(min_elements) + " to " + std::to_string(max_elements)) +
              ", comma-separated, e.g. cpu0:int8,cpu1:fp32");
-  p->units = split_units(graph);
-  const int n = static_cast<int>(p->units.size());
+  const int n = static_cast<int>(graph.units.size());
   const SimModel sim_model = parse_sim_model(o.sim_model);
   // Fitted on first use: a plan of real elements alone never needs it.
   auto catalog = [&]() -> const DeviceCatalog& {
@@ -141,12 +140,12 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   p->costs->add(std::make_unique<ProfileCostSource>(*p->store, structure_hash(graph), graph.name, n,
                                                     machine_id()));
   if (p->simulated) {
-    p->costs->add(std::make_unique<SimulatedCostSource>(graph, p->units, catalog()));
+    p->costs->add(std::make_unique<SimulatedCostSource>(graph, catalog()));
     p->sim_model = o.sim_catalog ? "given" : std::string(sim_model_name(sim_model));
   }
 
   p->problem.costs = p->costs.get();
-  p->problem.cut_elements = cut_tensor_elements(graph, p->units);
+  p->problem.cut_elements = cut_tensor_elements(graph);
   return p;
 }
 

@@ -10,7 +10,6 @@
 
 #include "devices/device_spec.h"
 #include "graph/graph.h"
-#include "graph/units.h"
 #include "plan/combined_cost_source.h"
 #include "plan/plan.h"
 #include "profile/calibration_cache.h"
@@ -40,7 +39,6 @@ struct MeasuredLink {
 
 struct Planning {
   std::vector<std::string> elements;
-  std::vector<Unit> units;  // the model's split units, computed once for every stage of planning
   std::vector<std::string> profiled_now;  // measured by this command
   std::unique_ptr<ProfileStore> store;
   std::unique_ptr<CombinedCostSource> costs;

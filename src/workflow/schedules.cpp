@@ -6,7 +6,7 @@
 
 #include "common/error.h"
 #include "exec/element.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "profile/calibration_cache.h"
 #include "runtime/split_runner.h"
 
@@ -37,7 +37,7 @@ FidelityMeter::FidelityMeter(const Graph& graph, const Planning& planning)
     : graph_(graph),
       elements_(planning.elements),
       calibration_(planning.calibration.get()),
-      unit_count_(static_cast<int>(planning.units.size())),
+      unit_count_(static_cast<int>(graph.units.size())),
       frames_(input_frames(graph, "")),
       cache_(graph, calibration_, kFidelityFrames, cache_dir_or_none()) {}
 

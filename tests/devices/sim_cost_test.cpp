@@ -52,14 +52,14 @@ TEST(SimCost, TinyGraphMatchesHandComputedRoofline) {
   // flatten: ops 128 at 0.8 -> 0.16 us; bytes 128 + 128 -> 0.256 us.
   // fc:      ops 2 * 10 * 128 = 2,560 at 0.2 -> 12.8 us;
   //          bytes 128 + 1,280 weight + 10 bias + 10 out = 1,428 -> 1.428 us.
-  const std::vector<double> compute_ms = simulated_unit_ms(g, units, c.find_element("sim:compute"));
+  const std::vector<double> compute_ms = simulated_unit_ms(g, c.find_element("sim:compute"));
   const double expected_compute[] = {0.5 + 0.073728, 0.5 + 0.001024, 0.5 + 0.00512, 0.5 + 0.000256,
                                      0.5 + 0.0128};
   for (size_t u = 0; u < 5; ++u) EXPECT_NEAR(compute_ms[u], expected_compute[u], 1e-12) << u;
 
   // sim:memory: no overhead, compute negligible, 4 bytes per value at 1e6 B/s:
   // 1 ms per 250 values moved.
-  const std::vector<double> memory_ms = simulated_unit_ms(g, units, c.find_element("sim:memory"));
+  const std::vector<double> memory_ms = simulated_unit_ms(g, c.find_element("sim:memory"));
   const double values[] = {1056, 1024, 640, 256, 1428};
   for (size_t u = 0; u < 5; ++u) EXPECT_NEAR(memory_ms[u], values[u] * 4 / 1e6 * 1e3, 1e-9) << u;
 }
@@ -91,11 +91,11 @@ TEST(SimCost, ConvolutionEpiloguesFuseWithinAUnit) {
   // overhead): conv 64 in + 144 weight + 64 out = 272 values; BatchNorm reads
   // its 4 x 4 parameters; the Add reads the 64-value residual; ReLU nothing.
   const DeviceCatalog c = test_catalog();
-  const std::vector<double> ms = simulated_unit_ms(g, units, c.find_element("sim:memory"));
+  const std::vector<double> ms = simulated_unit_ms(g, c.find_element("sim:memory"));
   EXPECT_NEAR(ms[0], (272 + 16 + 64) * 4 / 1e6 * 1e3, 1e-9);
   EXPECT_NEAR(ms[1], (64 + 64) * 4 / 1e6 * 1e3, 1e-9);  // unfused: reads and writes
   // sim:compute pays its 0.5 ms node overhead once for the fused block.
-  const std::vector<double> compute = simulated_unit_ms(g, units, c.find_element("sim:compute"));
+  const std::vector<double> compute = simulated_unit_ms(g, c.find_element("sim:compute"));
   EXPECT_LT(compute[0], 1.0);
 }
 
@@ -126,7 +126,7 @@ TEST(SimCost, OpKindsFollowTheEfficiencyClasses) {
 TEST(SimCost, CostSourcePricesStagesAsSumsOfUnits) {
   const Graph g = testing::five_unit_graph();
   const DeviceCatalog c = test_catalog();
-  const SimulatedCostSource costs(g, split_units(g), c);
+  const SimulatedCostSource costs(g, c);
   EXPECT_EQ(costs.unit_count(), 5);
   EXPECT_TRUE(costs.knows("sim:compute"));
   EXPECT_FALSE(costs.knows("cpu0:int8"));
@@ -151,9 +151,9 @@ TEST(SimCost, EveryStageRunPaysTheRunOverheadOnce) {
   const Graph g = testing::five_unit_graph();
   DeviceCatalog c = test_catalog();
   c.elements[0].run_overhead_ms = 2.0;  // sim:compute
-  const SimulatedCostSource costs(g, split_units(g), c);
+  const SimulatedCostSource costs(g, c);
   double units_ms = 0.0;
-  for (double ms : simulated_unit_ms(g, split_units(g), c.elements[0])) units_ms += ms;
+  for (double ms : simulated_unit_ms(g, c.elements[0])) units_ms += ms;
   EXPECT_NEAR(costs.stage("sim:compute", 0, 5).ms, units_ms + 2.0, 1e-12);
   EXPECT_NEAR(costs.stage("sim:compute", 0, 2).ms + costs.stage("sim:compute", 2, 5).ms,
               units_ms + 4.0, 1e-12);
@@ -162,7 +162,7 @@ TEST(SimCost, EveryStageRunPaysTheRunOverheadOnce) {
 
 TEST(SimCost, DefaultCatalogKnowsEverySimulatedElement) {
   const Graph g = testing::five_unit_graph();
-  const SimulatedCostSource costs(g, split_units(g));
+  const SimulatedCostSource costs(g);
   for (const SimElementSpec& e : device_catalog().elements) {
     EXPECT_TRUE(costs.knows(e.name)) << e.name;
     EXPECT_GT(costs.stage(e.name, 0, 5).ms, 0.0) << e.name;
@@ -189,7 +189,7 @@ TEST(SimCost, BiggerConvolutionsCostMore) {
 
 double whole_model_ms(const std::string& model, const std::string& element) {
   const Graph g = build_zoo_model(model, std::nullopt);
-  const SimulatedCostSource costs(g, split_units(g));
+  const SimulatedCostSource costs(g);
   return costs.stage(element, 0, costs.unit_count()).ms;
 }
 

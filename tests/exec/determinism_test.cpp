@@ -14,7 +14,7 @@
 #include "common/on_own_thread.h"
 #include "exec/backend.h"
 #include "exec/calibration.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "graph/zoo/zoo.h"
 
 namespace splitinfer {
@@ -26,7 +26,7 @@ struct Case {
       calibrate(graph, synthetic_calibration_inputs(graph, 4, 100), CalibrationMethod::percentile);
   Handoff input = Handoff::from_floats(graph.tensor(graph.inputs.at(0)).shape,
                                        synthetic_calibration_inputs(graph, 1, 200).at(0));
-  int units = static_cast<int>(split_units(graph).size());
+  int units = static_cast<int>(graph.units.size());
 
   std::unique_ptr<Partition> compile(const std::string& element, int first, int last) const {
     return make_backend(element)->compile({&graph, first, last, &calibration});

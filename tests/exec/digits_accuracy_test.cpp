@@ -11,7 +11,7 @@
 #include "exec/backend.h"
 #include "exec/calibration.h"
 #include "exec/cpu/cpu_features.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "train/digits.h"
 #include "train/lenet_digits.h"
 
@@ -37,7 +37,7 @@ TEST(DigitsAccuracy, Int8WithEveryCalibrationMethodAndBf16StayWithinHalfAPointOf
   const DigitsSplit split = split_digits(data);
   const TrainResult trained = train_lenet_digits(data, split.train, split.test);
   const Graph& model = trained.model;
-  const int units = static_cast<int>(split_units(model).size());
+  const int units = static_cast<int>(model.units.size());
 
   std::vector<std::vector<float>> calibration_inputs;
   for (int k = 0; k < kCalibrationImages; ++k)

@@ -5,7 +5,9 @@
 // partitions cut at unit boundaries. Tolerance: max |a - b| / max |ref| <= 1e-4.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -967,6 +969,34 @@ TEST(Fp32ReferenceFusion, ChainedIdentityBlocksAddInPlaceWithoutCopies) {
   EXPECT_TRUE(matches_reference(g, 371));
   for (const std::string& kernel : compile_fp32(g, 0, unit_count(g))->kernels())
     EXPECT_EQ(kernel.find("reorder"), std::string::npos) << kernel;
+}
+
+TEST(Fp32ReferenceFusion, FlattenIntoALinearLayerReadsTheBlockedValueAsItIs) {
+  // The inner product reads the convolution's blocked output through the
+  // Flatten, in a Gemm and in a MatMul + bias Add, for one and two rows: no
+  // reorder between the two kernels, and the reference's values.
+  for (const bool gemm : {true, false})
+    for (const int64_t rows : {1, 2}) {
+      SCOPED_TRACE(std::string(gemm ? "Gemm" : "MatMul") + ", rows " + std::to_string(rows));
+      HandGraph h(380);
+      const int x = h.input({rows, 3, 6, 6});
+      const int c = unary(h, OpType::Relu, conv(h, x, 3, 16, {3, 3}, {2, 2}, {1, 1, 1, 1}));
+      const int f = h.node(OpType::Flatten, {c}, attrs({{"axis", int64_t{1}}}));
+      const int y =
+          gemm ? h.node(OpType::Gemm, {f, h.weight({10, 144}, -0.1f, 0.1f), h.weight({10})},
+                        attrs({{"transB", int64_t{1}}}))
+               : h.node(OpType::Add, {h.node(OpType::MatMul, {f, h.weight({144, 10}, -0.1f, 0.1f)}),
+                                      h.weight({10})});
+      const Graph g = h.finish(y);
+      EXPECT_TRUE(matches_reference(g, 381));
+      const std::vector<std::string> kernels = compile_fp32(g, 0, unit_count(g))->kernels();
+      const auto product = std::find_if(kernels.begin(), kernels.end(), [](const std::string& k) {
+        return k.rfind("inner_product", 0) == 0;
+      });
+      ASSERT_NE(product, kernels.begin()) << "no inner product after the convolution";
+      ASSERT_NE(product, kernels.end());
+      EXPECT_EQ(std::prev(product)->rfind("convolution", 0), 0u) << *std::prev(product);
+    }
 }
 
 TEST(Fp32ReferenceFusion, AddOperandComputedAfterTheConv) {

@@ -13,7 +13,6 @@
 #include "exec/calibration.h"
 #include "graph/attributes.h"
 #include "graph/graph.h"
-#include "graph/units.h"
 
 namespace splitinfer::testing {
 
@@ -23,7 +22,7 @@ inline Attributes attrs(std::initializer_list<std::pair<const char*, AttrValue>>
   return a;
 }
 
-inline int unit_count(const Graph& g) { return static_cast<int>(split_units(g).size()); }
+inline int unit_count(const Graph& g) { return static_cast<int>(g.units.size()); }
 
 inline std::unique_ptr<Partition> compile(const std::string& element, const Graph& g, int first,
                                           int last, const Calibration* calibration) {

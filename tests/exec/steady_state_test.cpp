@@ -21,7 +21,7 @@
 #include "exec/backend.h"
 #include "exec/calibration.h"
 #include "exec/cpu/cpu_features.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "graph/zoo/zoo.h"
 
 namespace {
@@ -135,7 +135,7 @@ TEST_P(SteadyState, AWholeModelFrameAllocatesAndCreatesNothing) {
   const Calibration calibration =
       calibrate(graph, synthetic_calibration_inputs(graph, 2, 5), CalibrationMethod::minmax);
   const auto backend = make_backend("cpu0:" + precision);
-  const int n = static_cast<int>(split_units(graph).size());
+  const int n = static_cast<int>(graph.units.size());
   const auto partition = backend->compile({&graph, 0, n, &calibration});
   const Handoff input = noise(graph);
   Handoff output;
@@ -162,7 +162,7 @@ TEST(SteadyState, ASuffixFedInt8CodesAllocatesNothingAfterItsFirstFrame) {
   const Graph graph = build_zoo_model("resnet18", 3);
   const Calibration calibration =
       calibrate(graph, synthetic_calibration_inputs(graph, 2, 5), CalibrationMethod::minmax);
-  const int n = static_cast<int>(split_units(graph).size());
+  const int n = static_cast<int>(graph.units.size());
   const auto prefix = make_backend("cpu0:int8")->compile({&graph, 0, 6, &calibration});
   const auto suffix = make_backend("cpu0:fp32")->compile({&graph, 6, n, nullptr});
   const Handoff input = noise(graph);
@@ -181,11 +181,7 @@ TEST(SteadyState, ASuffixFedInt8CodesAllocatesNothingAfterItsFirstFrame) {
 TEST(SteadyState, TheCountersSeeACompile) {
   const Graph graph = build_zoo_model("lenet5", 3);
   const auto backend = make_backend("cpu0:fp32");
-  const Counts c = steady_state(
-      [&] {
-        backend->compile({&graph, 0, static_cast<int>(split_units(graph).size()), nullptr});
-      },
-      0, 1);
+  const Counts c = steady_state([&] { backend->compile(whole_model(graph, nullptr)); }, 0, 1);
   EXPECT_GT(c.allocations, 0);
   EXPECT_GT(c.primitives, 0);
 }

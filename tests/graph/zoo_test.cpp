@@ -56,10 +56,19 @@ TEST_P(ZooModel, MatchesPublishedFigures) {
   EXPECT_EQ(g.tensor(g.outputs.at(0)).shape, p.output);
 }
 
+// The units validate() stored travel with the graph: they are the ones
+// split_units() finds, and they cover every node once.
 TEST_P(ZooModel, UnitsPartitionTheGraph) {
   const Graph g = build_zoo_model(GetParam().model, std::nullopt);
-  const auto units = split_units(g);
+  const std::vector<Unit>& units = g.units;
   ASSERT_FALSE(units.empty());
+  const std::vector<Unit> found = split_units(g);
+  ASSERT_EQ(units.size(), found.size());
+  for (size_t i = 0; i < units.size(); ++i) {
+    EXPECT_EQ(units[i].name, found[i].name);
+    EXPECT_EQ(units[i].last_node, found[i].last_node);
+    EXPECT_EQ(units[i].output, found[i].output);
+  }
   int64_t params = 0, macs = 0;
   size_t next = 0;
   for (const Unit& u : units) {

@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 #include "exec/backend.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "onnx/onnx_import.h"
 #include "support/run_cli.h"
 
@@ -35,8 +35,7 @@ class NewerOpsets : public ::testing::Test {
   std::vector<float> run(int opset) const {
     const Graph graph = import_onnx_file(dir_ + "/twin" + std::to_string(opset) + ".onnx");
     const auto backend = make_backend("cpu0:fp32");
-    const auto partition =
-        backend->compile({&graph, 0, static_cast<int>(split_units(graph).size()), nullptr});
+    const auto partition = backend->compile(whole_model(graph, nullptr));
     std::mt19937 rng(5);
     std::normal_distribution<float> normal;
     std::vector<float> x(3 * 16 * 16);

@@ -15,8 +15,8 @@
 #include "exec/backend.h"
 #include "exec/calibration.h"
 #include "exec/handoff.h"
+#include "graph/graph.h"
 #include "graph/stats.h"
-#include "graph/units.h"
 
 namespace splitinfer::predict {
 namespace {
@@ -67,7 +67,7 @@ TEST(RandomCnn, UnitsAndMacsStayWithinTheOptions) {
     for (uint64_t seed = 0; seed < kSurveyedSeeds; ++seed) {
       SCOPED_TRACE("seed " + std::to_string(seed));
       const Graph g = random_cnn(seed, o);
-      const int units = static_cast<int>(split_units(g).size());
+      const int units = static_cast<int>(g.units.size());
       EXPECT_GE(units, o.min_units);
       EXPECT_LE(units, o.max_units);
       EXPECT_LE(total_macs(g), o.max_macs);
@@ -93,7 +93,7 @@ std::map<std::string, int> survey() {
     ++seen["input_channels_" + std::to_string(in[1])];
     if (in[2] < 64) ++seen["input_below_64"];
     if (in[2] > 192) ++seen["input_above_192"];
-    const int units = static_cast<int>(split_units(g).size());
+    const int units = static_cast<int>(g.units.size());
     if (units <= 12) ++seen["units_at_most_12"];
     if (units >= 50) ++seen["units_at_least_50"];
     int gemms = 0;
@@ -171,7 +171,7 @@ TEST(RandomCnn, ModelsRunOnInt8AndFp32Elements) {
   for (uint64_t seed : {1, 2, 3, 4, 5, 6}) {
     const Graph g = random_cnn(seed);
     SCOPED_TRACE(g.name);
-    const int units = static_cast<int>(split_units(g).size());
+    const int units = static_cast<int>(g.units.size());
     const Shape& out_shape = g.tensor(g.outputs[0]).shape;
     const Calibration calibration =
         calibrate(g, synthetic_calibration_inputs(g, 4, seed), CalibrationMethod::percentile);

@@ -6,7 +6,7 @@
 
 #include "common/error.h"
 #include "common/precision.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "predict/curve_cost_source.h"
 
 namespace splitinfer::predict {

@@ -71,7 +71,7 @@ std::pair<std::map<int, HandoffType>, std::vector<HandoffType>> fed_types(
 
 TEST(Profiler, SuffixesAfterAnInt8StageAreTimedOnItsCodes) {
   const Graph g = testing::five_unit_graph(7);
-  const int n = static_cast<int>(split_units(g).size());
+  const int n = static_cast<int>(g.units.size());
   const Calibration calibration =
       calibrate(g, synthetic_calibration_inputs(g, 2, 1), CalibrationMethod::minmax);
   const std::vector<float> input(4 * 8 * 8, 0.25f);

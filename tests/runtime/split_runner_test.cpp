@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "exec/calibration.h"
-#include "graph/units.h"
+#include "graph/graph.h"
 #include "graph/zoo/zoo.h"
 #include "runtime/hybrid.h"
 #include "support/reference_interpreter.h"
@@ -63,7 +63,7 @@ TEST(SplitRunner, Resnet18Int8ThenFp32) {
 }
 
 TEST(SplitRunner, MobilenetV3SmallThreeStages) {
-  const int n = static_cast<int>(split_units(build_zoo_model("mobilenet_v3_small", 11)).size());
+  const int n = static_cast<int>(build_zoo_model("mobilenet_v3_small", 11).units.size());
   expect_pipeline_matches_stages_in_turn(
       {"mobilenet_v3_small", {"cpu0:int8", "cpu1:int8", "cpu1:fp32"}, {n / 3, 2 * n / 3}});
 }

@@ -200,7 +200,7 @@ std::unique_ptr<Partition> compile_observed_fp32(const Graph& graph, TensorObser
   LoweringRequest lowering;
   lowering.graph = &graph;
   lowering.first_unit = 0;
-  lowering.last_unit = static_cast<int>(split_units(graph).size());
+  lowering.last_unit = static_cast<int>(graph.units.size());
   lowering.observer = std::move(observer);
   return std::make_unique<CpuPartition>(lower(lowering));
 }

@@ -373,7 +373,8 @@ namespace {
 
 // out[M, N] = act(x[M, K] . W[N, K]^T + bias) as a oneDNN inner product.
 // `out` is the tensor the product (with its bias) defines before any fused
-// activation.
+// activation. Where x is a Flatten's view of a 4-D value (lower_view), the
+// product reads that value in its own layout, with 4-D weights.
 void lower_inner_product(Lowering& l, const Node& node, int x_tensor, int out, std::vector<float> w,
                          std::vector<float> bias, int64_t n, int64_t k) {
   const Graph& g = l.graph();
@@ -400,18 +401,31 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, int out, s
   }
   attr.set_post_ops(epilogue_ops(e, dt::undef, 1.0f, s_out, int8));
 
-  const dnnl::memory::desc src_md({m, k}, src_type, tag::ab), dst_md({m, n}, dst_type, tag::ab);
-  const dnnl::memory::desc w_md({n, k}, int8 ? dt::s8 : l.float_type(), tag::any);
+  const dnnl::memory::desc x_md = l.value(x_tensor).mem.get_desc();
+  const bool four_d = x_md.dims().size() == 4;
+  dnnl::memory src;
+  if (four_d) {
+    const bool as_is = x_md.data_type() == src_type && l.value(x_tensor).scale == s_in;
+    src = as_is
+              ? l.value(x_tensor).mem
+              : l.converted(x_tensor, {x_md.dims(), src_type, int8 ? tag::nhwc : tag::nchw}, s_in);
+  } else {
+    // The source in plain layout, viewed as the [M, K] matrix.
+    src = dnnl::memory({{m, k}, src_type, tag::ab}, cpu_engine(),
+                       l.plain(x_tensor, src_type, s_in).get_data_handle());
+  }
+  // The weights' rows read the source's values in its logical (C, H, W) order.
+  const dims w_dims = four_d ? dims{n, x_md.dims()[1], x_md.dims()[2], x_md.dims()[3]} : dims{n, k};
+  const tag w_tag = four_d ? tag::oihw : tag::ab;
+  const dnnl::memory::desc dst_md({m, n}, dst_type, tag::ab);
+  const dnnl::memory::desc w_md(w_dims, int8 ? dt::s8 : l.float_type(), tag::any);
   const dnnl::memory::desc b_md({n}, dt::f32, tag::a);
   const dnnl::inner_product_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, src_md, w_md, b_md, dst_md}, attr, cpu_engine());
+      {dnnl::prop_kind::forward_inference, src.get_desc(), w_md, b_md, dst_md}, attr, cpu_engine());
   const dnnl::memory weights =
-      int8 ? reorder_now(memory_from({{n, k}, dt::s8, tag::ab}, qw.codes.data()), pd.weights_desc())
-           : reorder_now(memory_from({{n, k}, dt::f32, tag::ab}, w.data()), pd.weights_desc());
+      int8 ? reorder_now(memory_from({w_dims, dt::s8, w_tag}, qw.codes.data()), pd.weights_desc())
+           : reorder_now(memory_from({w_dims, dt::f32, w_tag}, w.data()), pd.weights_desc());
   const dnnl::memory bias_mem = memory_from(b_md, bias.data());
-  // The source in plain layout, viewed as the [M, K] matrix.
-  const dnnl::memory plain_src = l.plain(x_tensor, src_type, s_in);
-  const dnnl::memory src(src_md, cpu_engine(), plain_src.get_data_handle());
   const dnnl::memory dst_plain = l.new_memory(plain_desc(g.tensor(e.output).shape, dst_type));
   const dnnl::memory dst(dst_md, cpu_engine(), dst_plain.get_data_handle());
   l.add(dnnl::inner_product_forward(pd), {{DNNL_ARG_SRC, src},

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "exec/cpu/int8_coverage.h"
 #include "exec/cpu/lowering.h"
+#include "graph/linear_layer.h"
 
 namespace splitinfer::cpu {
 
@@ -48,9 +49,27 @@ void gather_copy(const dnnl::memory& src, const dnnl::memory& dst, const Shape& 
   }
 }
 
+// A Flatten of an [N, C, H, W] tensor to [N, C*H*W] that only a linear layer
+// reads: that layer's inner product reads the 4-D value in whatever layout
+// it has, which saves a reorder to plain layout (lower_inner_product).
+bool flattens_into_linear_layer(Lowering& l, const Node& node) {
+  if (node.op != OpType::Flatten) return false;
+  const Graph& g = l.graph();
+  const Shape& in = g.tensor(node.inputs[0]).shape;
+  if (in.size() != 4 || g.output(node).shape != Shape{in[0], in[1] * in[2] * in[3]}) return false;
+  const Node* next = l.sole_consumer(node.outputs[0]);
+  return next && next->inputs[0] == node.outputs[0] &&
+         ((next->op == OpType::Gemm && is_linear_gemm(g, *next)) ||
+          (next->op == OpType::MatMul && is_linear_matmul(g, *next)));
+}
+
 }  // namespace
 
 void lower_view(Lowering& l, const Node& node) {
+  if (flattens_into_linear_layer(l, node)) {
+    const Value source = l.value(node.inputs[0]);
+    return l.define(node.outputs[0], source);
+  }
   const Value v = plain_value(l, node.inputs[0]);
   const Shape& out = l.graph().output(node).shape;
   const dnnl::memory view(plain_desc(out, v.type()), cpu_engine(), v.mem.get_data_handle());

@@ -15,7 +15,7 @@ Lowering::Lowering(const LoweringRequest& request)
       precision_(request.precision),
       calibration_(request.calibration),
       observer_(request.observer) {
-  const std::vector<Unit> units = split_units(graph_);
+  const std::vector<Unit>& units = graph_.units;
   const int n = static_cast<int>(units.size());
   if (request.first_unit < 0 || request.first_unit >= request.last_unit || request.last_unit > n)
     fail(ErrorKind::invalid_input, "unit range [" + std::to_string(request.first_unit) + ", " +

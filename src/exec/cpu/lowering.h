@@ -23,7 +23,6 @@
 #include "exec/cpu/dnnl_util.h"
 #include "exec/element.h"
 #include "graph/graph.h"
-#include "graph/units.h"
 
 namespace splitinfer::cpu {
 
