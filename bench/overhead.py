@@ -23,13 +23,24 @@ measured; the first run of each model (which calibrates INT8) is not
 counted. Prints one JSON line per model and precision, and a summary line
 with the largest overhead.
 
+With --perf N, each line also says where the time of one more process,
+`infer --reps N` under `perf record` (Linux perf, sampling at 20 kHz), goes:
+the share of samples in oneDNN's generated kernels ([JIT]), in the rest of
+libdnnl (kernel drivers, and the execute path around them), in
+splitinfer's run loop (the partition and its hand-offs), in splitinfer's
+other code (the timing harness of `infer`, compilation), in libc and
+libstdc++ (allocation and hash maps, oneDNN's argument map among them), and
+elsewhere. The process's start and compilation are in those samples too:
+choose N so that the runs dominate.
+
 usage: bench/overhead.py [--splitinfer PATH] [--reps N] [--rounds R]
-                         [--precision P[,P...]] [MODEL...]
+                         [--precision P[,P...]] [--perf N] [MODEL...]
 MODEL defaults to every zoo model (`splitinfer models`); P to fp32,int8.
 """
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 
@@ -59,6 +70,43 @@ def kernel_ms_per_run(splitinfer, model, precision, x, reps):
     return float(np.median(timed.sum(axis=1))), per_run
 
 
+# Symbols of splitinfer's per-frame path in a compiled partition.
+RUN_LOOP_SYMBOLS = ("CpuPartition::", "Handoff::")
+
+
+def perf_shares(splitinfer, model, precision, x, reps, tmp):
+    """Percent of perf samples per part of the process (see the docstring)."""
+    data = os.path.join(tmp, "perf.data")
+    subprocess.run(["perf", "record", "-q", "-F", "20000", "-o", data, "taskset", "-c", "0",
+                    splitinfer, "infer", model, "--input", x, "--output", x + ".out",
+                    "--precision", precision, "--reps", str(reps)],
+                   check=True, capture_output=True)
+    report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
+                             "--sort", "dso,sym", "-t", ";"],
+                            check=True, capture_output=True, text=True).stdout
+    shares = dict.fromkeys(["onednn_jit_kernels", "onednn_library", "splitinfer_run_loop",
+                            "splitinfer_other", "libc_and_libstdcxx", "elsewhere"], 0.0)
+    for line in report.splitlines():
+        fields = line.split(";")
+        if line.startswith("#") or len(fields) < 3:
+            continue
+        share, dso, sym = float(fields[0].strip().rstrip("%")), fields[1].strip(), fields[2]
+        if dso.startswith("[JIT]"):
+            part = "onednn_jit_kernels"
+        elif dso.startswith("libdnnl"):
+            part = "onednn_library"
+        elif dso == os.path.basename(splitinfer) or dso.startswith("libsplitinfer"):
+            run_loop = any(s in sym for s in RUN_LOOP_SYMBOLS)
+            part = "splitinfer_run_loop" if run_loop else "splitinfer_other"
+        elif dso.startswith(("libc.so", "libstdc++")):
+            part = "libc_and_libstdcxx"
+        else:
+            part = "elsewhere"
+        shares[part] += share
+    return {"share_percent": {k: round(v, 2) for k, v in shares.items()}, "reps": reps,
+            "sampling_hz": 20000, "source": "measured"}
+
+
 def zoo_models(splitinfer):
     listing = subprocess.run([splitinfer, "models"], check=True, capture_output=True,
                              text=True).stdout
@@ -71,8 +119,12 @@ def main():
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--precision", default="fp32,int8")
+    parser.add_argument("--perf", type=int, default=0, metavar="N",
+                        help="also profile `infer --reps N` with Linux perf")
     parser.add_argument("models", nargs="*")
     args = parser.parse_args()
+    if args.perf and shutil.which("perf") is None:
+        parser.error("--perf needs Linux perf (Debian package linux-perf) on the PATH")
     models = args.models or zoo_models(args.splitinfer)
     worst = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,6 +154,9 @@ def main():
                        "gap_us_per_kernel": 1000.0 * (partition_ms - kernel_ms) / per_run,
                        "kernel_ms_rounds": kernel_rounds, "partition_ms_rounds": partition_rounds,
                        "rounds": args.rounds, "reps": args.reps, "source": "measured"}
+                if args.perf:
+                    row["perf"] = perf_shares(args.splitinfer, model, precision, x, args.perf,
+                                              tmp)
                 print(json.dumps(row), flush=True)
                 if worst is None or row["overhead_percent"] > worst["overhead_percent"]:
                     worst = row
