@@ -1,0 +1,43 @@
+#include "cli/sweep_rematch.h"
+
+#include "common/statistics.h"
+
+namespace splitinfer::cli {
+
+Rematch rematch(const api::Model& model, const api::Plan& chosen, const api::Plan& best,
+                const std::string& best_name, const std::vector<api::Tensor>& frames, int rounds,
+                const PlanRunOptions& options) {
+  Rematch r;
+  r.best = best_name;
+  std::vector<double> ratios;
+  for (int round = 0; round < rounds && !(options.stop && options.stop->load()); ++round) {
+    auto period = [&](const api::Plan& plan) {
+      return run_plan(model, plan, frames, options, nullptr).period_ms;
+    };
+    double chosen_ms = 0.0, best_ms = 0.0;
+    if (round % 2 == 0) {
+      chosen_ms = period(chosen);
+      best_ms = period(best);
+    } else {
+      best_ms = period(best);
+      chosen_ms = period(chosen);
+    }
+    r.chosen_ms.push_back(chosen_ms);
+    r.best_ms.push_back(best_ms);
+    ratios.push_back(chosen_ms / best_ms);
+  }
+  if (!ratios.empty()) r.chosen_over_best = median(ratios);
+  return r;
+}
+
+nlohmann::json rematch_json(const Rematch& r, int frames_per_round) {
+  return {{"best", r.best},
+          {"rounds", r.chosen_ms.size()},
+          {"frames_per_round", frames_per_round},
+          {"chosen_period_ms_measured", r.chosen_ms},
+          {"best_period_ms_measured", r.best_ms},
+          {"chosen_over_best_median", r.chosen_over_best},
+          {"source", "measured"}};
+}
+
+}  // namespace splitinfer::cli
