@@ -121,8 +121,8 @@ nlohmann::json measure_rematch(const api::Model& model, const Options& o, const 
                                   ? data_parallel_plan(graph, planning)
                                   : pipeline_plan(graph, planning, {std::stoi(best.substr(6))});
   const Rematch r = rematch(model, chosen_plan, best_plan, best, as_tensors(frames),
-                            o.rematch_rounds, {o.sweep_frames, o.queue, false, &interrupt.flag()});
-  nlohmann::json j = rematch_json(r, o.sweep_frames);
+                            o.rematch_rounds, {o.frames, o.queue, false, &interrupt.flag()});
+  nlohmann::json j = rematch_json(r, o.frames);
   j["chosen_is_the_fastest"] = false;
   return j;
 }
