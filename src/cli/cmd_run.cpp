@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "api/model_impl.h"
 #include "cli/commands.h"
@@ -102,26 +103,30 @@ nlohmann::json measure_rematch(const api::Model& model, const Options& o, const 
                                const nlohmann::json& sweep, const std::vector<Handoff>& frames,
                                const InterruptGuard& interrupt) {
   const Graph& graph = model.impl().graph;
-  std::string best = "data-parallel";
+  // Schedules by their split; none is data-parallel.
+  std::optional<int> best;
   double best_ms = m.data_parallel.period_ms;
   for (const auto& row : sweep)
     if (row["period_ms_measured"].get<double>() < best_ms) {
       best_ms = row["period_ms_measured"].get<double>();
-      best = "split " + std::to_string(row["split"].get<int>());
+      best = row["split"].get<int>();
     }
-  const bool pipeline_chosen = s.choice().kind == ScheduleKind::pipeline;
-  const std::string chosen =
-      pipeline_chosen ? "split " + std::to_string(s.pipeline_to_run().cuts.at(0)) : "data-parallel";
+  const std::optional<int> chosen = s.choice().kind == ScheduleKind::pipeline
+                                        ? std::optional(s.pipeline_to_run().cuts.at(0))
+                                        : std::nullopt;
+  const std::string best_name = best ? "split " + std::to_string(*best) : "data-parallel";
   if (best == chosen || o.rematch_rounds == 0)
-    return {{"best", best}, {"chosen_is_the_fastest", best == chosen}, {"rounds", 0}};
-  const api::Plan chosen_plan = pipeline_chosen
-                                    ? pipeline_plan(graph, planning, s.pipeline_to_run().cuts)
-                                    : data_parallel_plan(graph, planning);
-  const api::Plan best_plan = best == "data-parallel"
-                                  ? data_parallel_plan(graph, planning)
-                                  : pipeline_plan(graph, planning, {std::stoi(best.substr(6))});
-  const Rematch r = rematch(model, chosen_plan, best_plan, best, as_tensors(frames),
-                            o.rematch_rounds, {o.frames, o.queue, false, &interrupt.flag()});
+    return {{"best", best_name}, {"chosen_is_the_fastest", best == chosen}, {"rounds", 0}};
+  // Data-parallel runs with the reorder buffer measure_schedules gave it.
+  auto contender = [&](std::optional<int> split) {
+    if (split)
+      return Contender{pipeline_plan(graph, planning, {*split}),
+                       {o.frames, o.queue, false, &interrupt.flag()}};
+    return Contender{data_parallel_plan(graph, planning),
+                     {o.frames, data_parallel_queue(m.alone, o.queue), false, &interrupt.flag()}};
+  };
+  const Rematch r = rematch(model, contender(chosen), contender(best), best_name,
+                            as_tensors(frames), o.rematch_rounds);
   nlohmann::json j = rematch_json(r, o.frames);
   j["chosen_is_the_fastest"] = false;
   return j;

@@ -32,26 +32,25 @@ void measure_pipeline_at(const api::Model& model, const Planning& planning,
       run_plan(model, plan, tensors, {std::min(o.frames, 30), o.queue, true, o.stop}, nullptr);
 }
 
-// A replica k times slower than the fastest holds an old frame while the
-// fastest finishes k more: the reorder buffer must hold them, or the fast
-// replica waits for buffer room.
 void measure_data_parallel_on(const api::Model& model, const Planning& planning,
                               const std::vector<Handoff>& frames,
                               const std::vector<std::vector<float>>& reference,
                               const MeasureOptions& o, ScheduleMeasurements& m) {
-  const auto [fastest, slowest] =
-      std::minmax_element(m.alone.begin(), m.alone.end(),
-                          [](const auto& a, const auto& b) { return a.second < b.second; });
-  const size_t reorder_depth =
-      std::max(o.queue, static_cast<size_t>(std::ceil(slowest->second / fastest->second)) + 1);
   std::vector<std::vector<float>> outputs;
   m.data_parallel =
       run_plan(model, data_parallel_plan(model.impl().graph, planning), as_tensors(frames),
-               {o.frames, reorder_depth, false, o.stop}, &outputs);
+               {o.frames, data_parallel_queue(m.alone, o.queue), false, o.stop}, &outputs);
   m.data_parallel_agreement = compare_outputs(outputs, reference);
 }
 
 }  // namespace
+
+size_t data_parallel_queue(const std::map<std::string, double>& alone_ms, size_t queue) {
+  const auto [fastest, slowest] =
+      std::minmax_element(alone_ms.begin(), alone_ms.end(),
+                          [](const auto& a, const auto& b) { return a.second < b.second; });
+  return std::max(queue, static_cast<size_t>(std::ceil(slowest->second / fastest->second)) + 1);
+}
 
 ScheduleMeasurements measure_schedules(const api::Model& model, const Planning& planning,
                                        const std::vector<int>& cuts,

@@ -39,6 +39,12 @@ struct ScheduleMeasurements {
   }
 };
 
+// The queue capacity a data-parallel run of these elements needs (at least
+// `queue`): a replica k times slower than the fastest holds an old frame
+// while the fastest finishes k more, which the reorder buffer must hold, or
+// the fast replica waits for buffer room (runtime/data_parallel.h).
+size_t data_parallel_queue(const std::map<std::string, double>& alone_ms, size_t queue);
+
 // Each element of `planning` alone, then the pipeline at `cuts` (saturated,
 // then up to 30 frames one at a time), then data-parallel (skipped when the
 // pipeline was stopped), on `frames` (the model's inputs),

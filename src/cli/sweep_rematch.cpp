@@ -4,15 +4,15 @@
 
 namespace splitinfer::cli {
 
-Rematch rematch(const api::Model& model, const api::Plan& chosen, const api::Plan& best,
-                const std::string& best_name, const std::vector<api::Tensor>& frames, int rounds,
-                const PlanRunOptions& options) {
+Rematch rematch(const api::Model& model, const Contender& chosen, const Contender& best,
+                const std::string& best_name, const std::vector<api::Tensor>& frames, int rounds) {
   Rematch r;
   r.best = best_name;
   std::vector<double> ratios;
-  for (int round = 0; round < rounds && !(options.stop && options.stop->load()); ++round) {
-    auto period = [&](const api::Plan& plan) {
-      return run_plan(model, plan, frames, options, nullptr).period_ms;
+  const std::atomic<bool>* stop = chosen.options.stop;
+  for (int round = 0; round < rounds && !(stop && stop->load()); ++round) {
+    auto period = [&](const Contender& c) {
+      return run_plan(model, c.plan, frames, c.options, nullptr).period_ms;
     };
     double chosen_ms = 0.0, best_ms = 0.0;
     if (round % 2 == 0) {

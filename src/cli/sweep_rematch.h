@@ -21,12 +21,18 @@ struct Rematch {
   double chosen_over_best = 0.0;  // the median of the rounds' ratios
 };
 
-// `rounds` rounds of `options.frames` frames each through `chosen` and
-// `best`, which goes first alternating from round to round. A stop stops
-// after the round in flight; the rounds finished so far are reported.
-Rematch rematch(const api::Model& model, const api::Plan& chosen, const api::Plan& best,
-                const std::string& best_name, const std::vector<api::Tensor>& frames, int rounds,
-                const PlanRunOptions& options);
+// A schedule and how it runs (a data-parallel one with the reorder buffer
+// its elements need, cli/schedule_measurements.h).
+struct Contender {
+  api::Plan plan;
+  PlanRunOptions options;
+};
+
+// `rounds` rounds through `chosen` and `best`, which goes first alternating
+// from round to round. The chosen one's stop flag stops after the round in
+// flight; the rounds finished so far are reported.
+Rematch rematch(const api::Model& model, const Contender& chosen, const Contender& best,
+                const std::string& best_name, const std::vector<api::Tensor>& frames, int rounds);
 
 nlohmann::json rematch_json(const Rematch& r, int frames_per_round);
 
