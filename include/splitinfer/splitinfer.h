@@ -113,8 +113,13 @@ struct Plan {
 };
 
 struct RunOptions {
-  size_t queue_capacity = 2;  // frames between stages; submit() blocks beyond it
-  size_t max_in_flight = 0;   // pipelines: at most this many frames inside (0: no bound)
+  // Frames between stages; submit() blocks beyond it. A data-parallel plan's
+  // reorder buffer holds queue_capacity finished frames per element: one
+  // element k times slower than the fastest needs queue_capacity >= k + 1,
+  // or the faster ones wait for it (INT8 and FP32 replicas of a ResNet here,
+  // about 10x apart, need 11; `splitinfer run` sizes it so).
+  size_t queue_capacity = 2;
+  size_t max_in_flight = 0;  // pipelines: at most this many frames inside (0: no bound)
 };
 
 struct StageStats {

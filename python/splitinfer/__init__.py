@@ -48,6 +48,10 @@ def from_onnx(data, name="memory.onnx", input_shapes=None):
 def _pipeline(self, plan, queue=2, max_in_flight=0):
     """Compiles the plan's schedule on its elements and starts it.
 
+    `queue` frames wait between stages. In a data-parallel plan it also sizes
+    the reorder buffer: an element k times slower than the fastest needs
+    queue >= k + 1, or the faster ones wait for it.
+
     Use it as a context manager: leaving the block waits for the frames in
     flight and stops the workers (close()).
     """
