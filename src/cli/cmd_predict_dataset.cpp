@@ -29,6 +29,7 @@ namespace splitinfer::cli {
 namespace {
 
 struct Options {
+  std::string devices = "cpu0:int8,cpu1:fp32";
   int models = 0;
   uint64_t first_seed = 0;
   std::string db;
@@ -57,14 +58,25 @@ void check_output(const std::string& out) {
     fail(ErrorKind::io, "cannot write to " + dir.string() + " (--out)");
 }
 
+// --devices as the dataset's pair, each element present here.
+predict::ElementPair element_pair(const std::string& devices) {
+  const std::vector<std::string> list = comma_list(devices);
+  if (list.size() != 2 || list[0] == list[1])
+    fail(ErrorKind::invalid_input,
+         "--devices '" + devices + "' must name two different elements, e.g. cpu0:int8,cpu1:bf16");
+  for (const std::string& element : list) make_backend(element);  // present here?
+  return {list[0], list[1]};
+}
+
 // The seeds whose ground truth the store lacks.
 std::vector<uint64_t> missing_seeds(const ProfileStore& store, const Options& o,
+                                    const predict::ElementPair& elements,
                                     const std::string& machine, const InterruptGuard& interrupt) {
   std::vector<uint64_t> missing;
   for (int i = 0; i < o.models; ++i) {
     if (interrupt.interrupted()) throw Interrupted{};
     const uint64_t seed = o.first_seed + static_cast<uint64_t>(i);
-    if (!predict::has_ground_truth(store, seed, machine)) missing.push_back(seed);
+    if (!predict::has_ground_truth(store, seed, machine, elements)) missing.push_back(seed);
   }
   return missing;
 }
@@ -72,7 +84,8 @@ std::vector<uint64_t> missing_seeds(const ProfileStore& store, const Options& o,
 // Measures the models one after the other with a progress bar; `measured`
 // counts those done. Returns the seconds it took.
 double measure(ProfileStore& store, const std::vector<uint64_t>& seeds, const Options& o,
-               const std::string& machine, const InterruptGuard& interrupt, size_t& measured) {
+               const predict::ElementPair& elements, const std::string& machine,
+               const InterruptGuard& interrupt, size_t& measured) {
   ProgressBar bar(static_cast<int>(seeds.size()));
   const auto start = SteadyClock::now();
   for (; measured < seeds.size(); ++measured) {
@@ -95,7 +108,7 @@ double measure(ProfileStore& store, const std::vector<uint64_t>& seeds, const Op
       bar.draw(static_cast<int>(i), name + ": " + step, left());
     };
     po.progress("calibrating");
-    predict::measure_ground_truth(store, seeds[i], machine, po);
+    predict::measure_ground_truth(store, seeds[i], machine, elements, po);
     if (!bar.shown())
       std::cerr << "measured " << name << " (" << i + 1 << "/" << seeds.size() << ")\n";
   }
@@ -112,6 +125,7 @@ void print_dataset(const Options& o, const DatasetRun& run, const ProfileStore& 
   const size_t stored = static_cast<size_t>(o.models) - run.measured;
   if (o.json) {
     std::cout << nlohmann::json{{"out", o.out},
+                                {"elements", dataset.elements},
                                 {"models", o.models},
                                 {"first_seed", o.first_seed},
                                 {"measured_now", run.measured},
@@ -126,7 +140,8 @@ void print_dataset(const Options& o, const DatasetRun& run, const ProfileStore& 
               << "\n";
     return;
   }
-  std::cout << "wrote " << o.models << " models (seeds " << o.first_seed << ".."
+  std::cout << "wrote " << o.models << " models on " << dataset.elements[0] << " -> "
+            << dataset.elements[1] << " (seeds " << o.first_seed << ".."
             << o.first_seed + static_cast<uint64_t>(o.models) - 1 << ") to " << o.out << ": "
             << run.measured << " measured now";
   if (run.measured) std::cout << " in " << format_duration(run.measure_s);
@@ -139,23 +154,23 @@ void predict_dataset_command(const Options& o) {
                                        " leaves no room for " + std::to_string(o.models) +
                                        " seeds");
   check_output(o.out);
-  for (const char* element : predict::kDatasetElements) make_backend(element);  // present here?
+  const predict::ElementPair elements = element_pair(o.devices);
   ProfileStore store(o.db.empty() ? ProfileStore::default_path() : o.db);
   const std::string machine = machine_id();
 
   const InterruptGuard interrupt;
   DatasetRun run;
   try {
-    run.measure_s = measure(store, missing_seeds(store, o, machine, interrupt), o, machine,
-                            interrupt, run.measured);
+    run.measure_s = measure(store, missing_seeds(store, o, elements, machine, interrupt), o,
+                            elements, machine, interrupt, run.measured);
   } catch (const Interrupted&) {
     fail(ErrorKind::interrupted, "interrupted after measuring " + std::to_string(run.measured) +
                                      " model(s) into " + store.path() +
                                      "; run the same command to resume (no dataset written)");
   }
-  const predict::Dataset dataset = predict::assemble_dataset(
-      store, o.first_seed, o.models, machine,
-      measured_queue_link(predict::kDatasetElements[0], predict::kDatasetElements[1]));
+  const predict::Dataset dataset =
+      predict::assemble_dataset(store, o.first_seed, o.models, machine, elements,
+                                measured_queue_link(elements[0], elements[1]));
   predict::save_dataset(o.out, dataset);
   print_dataset(o, run, store, dataset);
 }
@@ -164,8 +179,11 @@ void predict_dataset_command(const Options& o) {
 
 void add_predict_dataset(CLI::App* predict_cmd) {
   auto* cmd = predict_cmd->add_subcommand(
-      "dataset", "Measure random CNNs on cpu0:int8 and cpu1:fp32: the predictors' ground truth");
+      "dataset", "Measure random CNNs on two elements: the predictors' ground truth");
   auto opt = std::make_shared<Options>();
+  cmd->add_option("--devices", opt->devices,
+                  "The two elements, in pipeline order (the predictors plan for this pair)")
+      ->default_val("cpu0:int8,cpu1:fp32");
   cmd->add_option("--models", opt->models, "Random CNNs in the dataset")
       ->required()
       ->check(CLI::Range(1, 1000000));

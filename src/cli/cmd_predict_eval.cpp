@@ -69,6 +69,7 @@ void add_predict_eval(CLI::App* predict_cmd) {
       fail(ErrorKind::invalid_input, "--plot-seed needs --plot FILE.svg");
     const predict::PredictorSet set = predict::load_predictors(o.predictors);
     const predict::Dataset dataset = predict::load_dataset(o.dataset);
+    predict::check_same_elements(set.manifest, dataset, o.dataset);
     const predict::Evaluation ev = predict::evaluate_predictors(
         set,
         predict::models_by_seed(dataset, o.on == "validation" ? set.manifest.validation_seeds

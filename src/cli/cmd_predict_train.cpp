@@ -40,6 +40,7 @@ predict::PredictorSet train_with_progress(const predict::Dataset& dataset, const
   if (o.retrain_partition_of.empty())
     return predict::train_predictors(dataset, o.dataset, o.training, progress);
   predict::PredictorSet set = predict::load_predictors(o.retrain_partition_of);
+  predict::check_same_elements(set.manifest, dataset, o.dataset);
   predict::retrain_partition(set, dataset, o.training, progress);
   return set;
 }

@@ -18,8 +18,12 @@
 
 namespace splitinfer::predict {
 
-// The paper's pair: an INT8 accelerator first, a float element second.
-inline constexpr std::array<const char*, 2> kDatasetElements = {"cpu0:int8", "cpu1:fp32"};
+// Two elements in pipeline order: what a dataset is measured on.
+using ElementPair = std::array<std::string, 2>;
+
+// The default pair, as the paper's: an INT8 accelerator first, a float
+// element second.
+inline const ElementPair kDefaultDatasetElements = {"cpu0:int8", "cpu1:fp32"};
 
 // One random CNN. Times are measured medians in ms, kept to 10 ns.
 struct ModelRecord {
@@ -30,7 +34,7 @@ struct ModelRecord {
   int reps = 0;            // timed repetitions behind each median
   UnitGraph graph;         // N nodes of kNodeFeatureCount features, edges along the data flow
 
-  // Per unit: the unit alone, on each element of kDatasetElements.
+  // Per unit: the unit alone, on each element of the dataset's pair.
   std::array<std::vector<double>, 2> unit_ms;
 
   // Per split index k = 0..N, as the planner prices the split:
@@ -44,6 +48,7 @@ struct ModelRecord {
 };
 
 struct Dataset {
+  ElementPair elements = kDefaultDatasetElements;
   std::string machine;  // machine_id() of the machine that measured
   Link link;            // the hand-off link the planner priced, direct mode
   std::vector<ModelRecord> models;

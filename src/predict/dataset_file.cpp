@@ -12,6 +12,7 @@
 #include "common/gzip.h"
 #include "common/json_fields.h"
 #include "common/read_file.h"
+#include "exec/element.h"
 
 namespace splitinfer::predict {
 
@@ -116,7 +117,7 @@ void save_dataset(const std::string& path, const Dataset& d) {
   const bool unlimited = std::isinf(d.link.bandwidth_gb_s);
   const json doc = {{"format", kFormat},
                     {"version", kVersion},
-                    {"elements", kDatasetElements},
+                    {"elements", d.elements},
                     {"machine", d.machine},
                     {"times", "measured"},  // medians in ms, never simulated or predicted
                     {"link",
@@ -142,11 +143,18 @@ Dataset load_dataset(const std::string& path) {
     in.reject("dataset version " + doc["version"].dump() + " is not the supported " +
               std::to_string(kVersion));
   const auto elements = in.get<std::vector<std::string>>("elements");
-  if (elements != std::vector<std::string>(kDatasetElements.begin(), kDatasetElements.end()))
-    in.reject("measured on " + doc["elements"].dump() + ", not cpu0:int8 and cpu1:fp32");
+  if (elements.size() != 2) in.reject("\"elements\" must name two elements");
+  for (const std::string& e : elements) {
+    try {
+      parse_element(e);
+    } catch (const Error& error) {
+      in.reject(std::string("\"elements\": ") + error.what());
+    }
+  }
   if (in.get<std::vector<std::string>>("feature_names") != node_feature_names())
     in.reject("its node features are not the ones this build computes; build the dataset again");
   Dataset d;
+  d.elements = {elements[0], elements[1]};
   d.machine = in.get<std::string>("machine");
   const json link = in.get<json>("link");
   const FieldReader link_in(link, path + ": link");

@@ -3,7 +3,8 @@
 // measure. Column arrays per model keep it compact:
 //
 //   {"format": "splitinfer predict dataset", "version": 1,
-//    "elements": ["cpu0:int8", "cpu1:fp32"], "machine": ..., "times": "measured",
+//    "elements": ["cpu0:int8", "cpu1:fp32"] (or the pair it was measured on),
+//    "machine": ..., "times": "measured",
 //    "link": {"name", "latency_ms", "bandwidth_gb_s" (null: unlimited), "basis", "mode"},
 //    "feature_names": [...],
 //    "models": [{"seed", "name", "model_hash", "units", "reps", "features": [[...]],

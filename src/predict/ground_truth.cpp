@@ -25,12 +25,12 @@ Graph shape_only_model(uint64_t seed) {
   return random_cnn(seed, options);
 }
 
-ProfileKey key_of(const Graph& graph, int unit_count, const char* element,
+ProfileKey key_of(const Graph& graph, int unit_count, const std::string& element,
                   const std::string& machine) {
   return {structure_hash(graph), graph.name, element, machine, unit_count};
 }
 
-bool hands_off_int8(const char* element) {
+bool hands_off_int8(const std::string& element) {
   return parse_element(element).precision == Precision::int8;
 }
 
@@ -40,29 +40,31 @@ double to_10ns(double ms) { return std::round(ms * 1e5) / 1e5; }
 
 }  // namespace
 
-bool has_ground_truth(const ProfileStore& store, uint64_t seed, const std::string& machine) {
+bool has_ground_truth(const ProfileStore& store, uint64_t seed, const std::string& machine,
+                      const ElementPair& elements) {
   const Graph graph = shape_only_model(seed);
   const int n = static_cast<int>(graph.units.size());
-  for (const char* element : kDatasetElements)
+  for (const std::string& element : elements)
     if (!has_complete_profile(store, key_of(graph, n, element, machine), n, true)) return false;
   return true;
 }
 
 void measure_ground_truth(ProfileStore& store, uint64_t seed, const std::string& machine,
-                          const ProfileOptions& options) {
+                          const ElementPair& elements, const ProfileOptions& options) {
   const Graph graph = random_cnn(seed);
   const Calibration calibration = obtain_calibration(graph, CalibrationSpec{});
   std::vector<ElementProfileJob> jobs;
-  for (const char* element : kDatasetElements)
+  for (const std::string& element : elements)
     jobs.push_back({element, hands_off_int8(element) ? &calibration : nullptr});
   measure_into_store(graph, jobs, {}, options, store, machine);
 }
 
 ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed,
-                                const std::string& machine, const Link& link) {
+                                const std::string& machine, const ElementPair& elements,
+                                const Link& link) {
   const Graph graph = shape_only_model(seed);
   const int n = static_cast<int>(graph.units.size());
-  for (const char* element : kDatasetElements)
+  for (const std::string& element : elements)
     if (!has_complete_profile(store, key_of(graph, n, element, machine), n, true))
       fail(ErrorKind::invalid_input, "the profile store " + store.path() +
                                          " has no complete profile of " + graph.name + " on " +
@@ -72,17 +74,17 @@ ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed,
   r.name = graph.name;
   r.model_hash = structure_hash(graph);
   r.units = n;
-  r.reps = store.find(key_of(graph, n, kDatasetElements[0], machine), 0, n)->reps;
+  r.reps = store.find(key_of(graph, n, elements[0], machine), 0, n)->reps;
   r.graph = unit_graph(graph);
 
   const ProfileCostSource costs(store, r.model_hash, r.name, n, machine);
-  for (size_t e = 0; e < kDatasetElements.size(); ++e)
+  for (size_t e = 0; e < elements.size(); ++e)
     for (int i = 0; i < n; ++i)
-      r.unit_ms[e].push_back(to_10ns(costs.stage(kDatasetElements[e], i, i + 1).ms));
+      r.unit_ms[e].push_back(to_10ns(costs.stage(elements[e], i, i + 1).ms));
 
   PlanProblem problem;
   problem.costs = &costs;
-  for (const char* element : kDatasetElements)
+  for (const std::string& element : elements)
     problem.chain.push_back({element, parse_element(element).precision, ""});
   problem.cut_elements = cut_tensor_elements(graph);
   problem.link = link;
@@ -103,11 +105,12 @@ ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed,
 }
 
 Dataset assemble_dataset(const ProfileStore& store, uint64_t first_seed, int count,
-                         const std::string& machine, const Link& link) {
-  Dataset d{machine, link, {}};
+                         const std::string& machine, const ElementPair& elements,
+                         const Link& link) {
+  Dataset d{elements, machine, link, {}};
   for (int i = 0; i < count; ++i)
     d.models.push_back(
-        ground_truth_record(store, first_seed + static_cast<uint64_t>(i), machine, link));
+        ground_truth_record(store, first_seed + static_cast<uint64_t>(i), machine, elements, link));
   return d;
 }
 

@@ -15,24 +15,26 @@
 namespace splitinfer::predict {
 
 // Whether the store holds random_cnn(seed)'s complete profile (every unit,
-// the whole model, every prefix and suffix) on both dataset elements,
-// measured on `machine`.
-bool has_ground_truth(const ProfileStore& store, uint64_t seed, const std::string& machine);
+// the whole model, every prefix and suffix) on both `elements`, measured on
+// `machine`.
+bool has_ground_truth(const ProfileStore& store, uint64_t seed, const std::string& machine,
+                      const ElementPair& elements);
 
-// Measures random_cnn(seed) on both dataset elements at once, as `plan`
-// profiles a model it lacks (the INT8 element calibrated on the default
-// synthetic inputs), and stores the timings under `machine`.
+// Measures random_cnn(seed) on both `elements` at once, as `plan` profiles
+// a model it lacks (an INT8 element calibrated on the default synthetic
+// inputs), and stores the timings under `machine`.
 void measure_ground_truth(ProfileStore& store, uint64_t seed, const std::string& machine,
-                          const ProfileOptions& options);
+                          const ElementPair& elements, const ProfileOptions& options);
 
-// The record of random_cnn(seed) from the store, its splits priced over
-// `link` in direct mode. Throws an invalid_input Error naming the model
-// unless has_ground_truth.
+// The record of random_cnn(seed) on `elements` from the store, its splits
+// priced over `link` in direct mode. Throws an invalid_input Error naming
+// the model unless has_ground_truth.
 ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed,
-                                const std::string& machine, const Link& link);
+                                const std::string& machine, const ElementPair& elements,
+                                const Link& link);
 
 // The records of seeds [first_seed, first_seed + count).
 Dataset assemble_dataset(const ProfileStore& store, uint64_t first_seed, int count,
-                         const std::string& machine, const Link& link);
+                         const std::string& machine, const ElementPair& elements, const Link& link);
 
 }  // namespace splitinfer::predict

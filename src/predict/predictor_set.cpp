@@ -41,6 +41,15 @@ std::vector<ChainElement> predictor_chain(const PredictorManifest& manifest) {
   return chain;
 }
 
+void check_same_elements(const PredictorManifest& manifest, const Dataset& dataset,
+                         const std::string& dataset_path) {
+  if (manifest.elements != dataset.elements)
+    fail(ErrorKind::invalid_input, "the predictors plan for " + manifest.elements[0] + " -> " +
+                                       manifest.elements[1] + ", but " + dataset_path +
+                                       " was measured on " + dataset.elements[0] + " -> " +
+                                       dataset.elements[1]);
+}
+
 void save_predictors(const std::string& folder, const PredictorSet& set) {
   std::error_code error;
   std::filesystem::create_directories(folder, error);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "plan/plan.h"
+#include "predict/dataset.h"
 #include "predict/gnn_model.h"
 #include "predict/tree_baseline.h"
 
@@ -44,6 +45,11 @@ struct PredictorSet {
 // The pipeline the predictors plan for: their two elements, the first
 // handing over INT8 when it computes in INT8.
 std::vector<ChainElement> predictor_chain(const PredictorManifest& manifest);
+
+// Throws an invalid_input Error unless the predictors were trained for the
+// pair of elements `dataset` (read from `dataset_path`) was measured on.
+void check_same_elements(const PredictorManifest& manifest, const Dataset& dataset,
+                         const std::string& dataset_path);
 
 // Writes the folder (creating it); each file atomically. Throws an io Error.
 void save_predictors(const std::string& folder, const PredictorSet& set);

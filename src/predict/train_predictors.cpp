@@ -122,7 +122,7 @@ PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset
       split_by_model(dataset, o.validation_fraction, o.test_fraction, o.gnn.seed);
   PredictorSet set;
   PredictorManifest& m = set.manifest;
-  m.elements = {kDatasetElements[0], kDatasetElements[1]};
+  m.elements = dataset.elements;
   m.objective = o.objective;
   m.dataset = dataset_path;
   m.machine = dataset.machine;

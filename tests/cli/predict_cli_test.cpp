@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "predict/dataset_file.h"
 #include "support/cli_fixture.h"
 #include "support/run_cli.h"
 
@@ -164,6 +165,14 @@ TEST_F(PredictCli, PlanWithTheGnnPlannerProfilesNothing) {
 
 TEST_F(PredictCli, BadInputIsAOneLineError) {
   const std::string out = train();
+  // Predictors of one pair do not score a dataset measured on another.
+  predict::Dataset other = predict::load_dataset(kDataset);
+  other.elements = {"cpu0:int8", "cpu1:bf16"};
+  other.models.resize(60);
+  predict::save_dataset(dir_ + "/bf16.json.gz", other);
+  expect_one_line_error(
+      run_cli("predict eval --dataset " + dir_ + "/bf16.json.gz --predictors " + out), 3,
+      "measured on cpu0:int8 -> cpu1:bf16");
   expect_one_line_error(
       run_cli("plan lenet5 --devices cpu1:fp32,cpu0:int8 --planner gnn --predictors " + out + db()),
       3, "know cpu0:int8,cpu1:fp32");

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "predict/dataset_file.h"
 #include "support/cli_fixture.h"
@@ -65,6 +66,12 @@ TEST_F(PredictDataset, BadArgumentsAreOneLineErrors) {
                                  "is a directory");
   testing::expect_one_line_error(
       run_cli("predict dataset --models 2 --first-seed 18446744073709551615" + db()), 3, "no room");
+  for (const char* pair : {"cpu0:int8", "cpu0:int8,cpu0:int8", "cpu0:int8,cpu1:fp32,cpu1:bf16"})
+    testing::expect_one_line_error(
+        run_cli("predict dataset --models 2 --devices " + std::string(pair) + db()), 3,
+        "two different elements");
+  testing::expect_one_line_error(
+      run_cli("predict dataset --models 2 --devices cpu0:int8,cpu9:fp32" + db()), 3, "cpu9");
 }
 
 }  // namespace

@@ -130,6 +130,13 @@ TEST_F(DatasetFile, SaveAndLoadKeepEveryField) {
   finite.link.bandwidth_gb_s = 12.5;
   save_dataset(path, finite);
   EXPECT_EQ(load_dataset(path).link.bandwidth_gb_s, 12.5);
+
+  // The pair it was measured on travels with it: the default, or another.
+  EXPECT_EQ(back.elements, kDefaultDatasetElements);
+  Dataset bf16 = d;
+  bf16.elements = {"cpu0:int8", "cpu1:bf16"};
+  save_dataset(path, bf16);
+  EXPECT_EQ(load_dataset(path).elements, bf16.elements);
 }
 
 TEST_F(DatasetFile, TruncatedOrCorruptFilesAreRefused) {
@@ -175,6 +182,8 @@ TEST_F(DatasetFile, InconsistentContentsNameTheModel) {
       {[](auto& d) { d["format"] = "something else"; }, "not a splitinfer predict dataset"},
       {[](auto& d) { d["version"] = 99; }, "version 99"},
       {[](auto& d) { d["feature_names"][0] = "renamed"; }, "node features"},
+      {[](auto& d) { d["elements"].push_back("cpu0:fp32"); }, "must name two elements"},
+      {[](auto& d) { d["elements"][1] = "gpu7:fp64"; }, "\"elements\": "},
       {[](auto& d) { d["models"][1].erase("period_ms"); }, "model 1: has no \"period_ms\""},
       {[](auto& d) { d["models"][0]["latency_ms"].erase(0); }, "model 0: \"latency_ms\" has"},
       {[](auto& d) { d["models"][0]["first_ms"][2] = -1.0; }, "model 0: \"first_ms\" holds"},

@@ -38,7 +38,7 @@ class GroundTruth : public ::testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
   double stored_ms(const Graph& g, int n, int e, int first, int last) const {
-    const ProfileKey key{structure_hash(g), g.name, kDatasetElements[static_cast<size_t>(e)],
+    const ProfileKey key{structure_hash(g), g.name, kDefaultDatasetElements[static_cast<size_t>(e)],
                          kMachine, n};
     const auto t = store_->find(key, first, last);
     EXPECT_TRUE(t) << "no row " << first << ".." << last;
@@ -49,17 +49,18 @@ class GroundTruth : public ::testing::Test {
 };
 
 TEST_F(GroundTruth, RecordOfAMeasuredModelIsSelfConsistent) {
-  EXPECT_FALSE(has_ground_truth(*store_, kSeed, kMachine));
+  EXPECT_FALSE(has_ground_truth(*store_, kSeed, kMachine, kDefaultDatasetElements));
   ProfileOptions po;
   po.reps = 1;
   po.warmup = 0;
-  measure_ground_truth(*store_, kSeed, kMachine, po);
-  ASSERT_TRUE(has_ground_truth(*store_, kSeed, kMachine));
-  EXPECT_FALSE(has_ground_truth(*store_, kSeed, "another-machine"));
+  measure_ground_truth(*store_, kSeed, kMachine, kDefaultDatasetElements, po);
+  ASSERT_TRUE(has_ground_truth(*store_, kSeed, kMachine, kDefaultDatasetElements));
+  EXPECT_FALSE(has_ground_truth(*store_, kSeed, "another-machine", kDefaultDatasetElements));
 
   // A link with a per-byte cost, so the hand-off sizes show in the latencies.
   const Link link{"test link", 0.05, 2.0, "spec"};
-  const ModelRecord r = ground_truth_record(*store_, kSeed, kMachine, link);
+  const ModelRecord r =
+      ground_truth_record(*store_, kSeed, kMachine, kDefaultDatasetElements, link);
   const Graph g = random_cnn(kSeed);  // with weights, as measured
   const std::vector<Unit> units = split_units(g);
   const int n = static_cast<int>(units.size());
@@ -119,7 +120,7 @@ TEST_F(GroundTruth, RecordOfAMeasuredModelIsSelfConsistent) {
   EXPECT_EQ(r.period_ms[static_cast<size_t>(r.best_throughput_split)],
             *std::min_element(r.period_ms.begin(), r.period_ms.end()));
 
-  const Dataset d = assemble_dataset(*store_, kSeed, 1, kMachine, link);
+  const Dataset d = assemble_dataset(*store_, kSeed, 1, kMachine, kDefaultDatasetElements, link);
   EXPECT_EQ(d.machine, kMachine);
   ASSERT_EQ(d.models.size(), 1u);
   EXPECT_EQ(d.models[0].latency_ms, r.latency_ms);
@@ -127,7 +128,7 @@ TEST_F(GroundTruth, RecordOfAMeasuredModelIsSelfConsistent) {
 
 TEST_F(GroundTruth, RecordOfAModelNotInTheStoreNamesIt) {
   try {
-    ground_truth_record(*store_, 2, kMachine, Link{});
+    ground_truth_record(*store_, 2, kMachine, kDefaultDatasetElements, Link{});
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::invalid_input);
