@@ -9,19 +9,15 @@ Rematch rematch(const api::Model& model, const Contender& chosen, const Contende
   Rematch r;
   r.best = best_name;
   std::vector<double> ratios;
+  auto period = [&](const Contender& c) {
+    return run_plan(model, c.plan, frames, c.options, nullptr).period_ms;
+  };
   const std::atomic<bool>* stop = chosen.options.stop;
   for (int round = 0; round < rounds && !(stop && stop->load()); ++round) {
-    auto period = [&](const Contender& c) {
-      return run_plan(model, c.plan, frames, c.options, nullptr).period_ms;
-    };
-    double chosen_ms = 0.0, best_ms = 0.0;
-    if (round % 2 == 0) {
-      chosen_ms = period(chosen);
-      best_ms = period(best);
-    } else {
-      best_ms = period(best);
-      chosen_ms = period(chosen);
-    }
+    const bool best_first = round % 2 == 1;
+    double best_ms = best_first ? period(best) : 0.0;
+    const double chosen_ms = period(chosen);
+    if (!best_first) best_ms = period(best);
     r.chosen_ms.push_back(chosen_ms);
     r.best_ms.push_back(best_ms);
     ratios.push_back(chosen_ms / best_ms);
