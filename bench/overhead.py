@@ -47,15 +47,22 @@ import tempfile
 import numpy as np
 
 
+PERF_HZ = 20000  # perf record's sampling rate
+
+
+def infer_argv(splitinfer, model, precision, x, reps):
+    """`splitinfer infer` of `reps` runs of the model on x, pinned to core 0."""
+    return ["taskset", "-c", "0", splitinfer, "infer", model, "--input", x, "--output",
+            x + ".out", "--precision", precision, "--reps", str(reps)]
+
+
 def infer(splitinfer, model, precision, x, reps, verbose):
     env = dict(os.environ)
     if verbose:
         env["DNNL_VERBOSE"] = "1"
     else:
         env.pop("DNNL_VERBOSE", None)
-    out = subprocess.run(["taskset", "-c", "0", splitinfer, "infer", model, "--input", x,
-                          "--output", x + ".out", "--precision", precision, "--reps",
-                          str(reps), "--json"],
+    out = subprocess.run(infer_argv(splitinfer, model, precision, x, reps) + ["--json"],
                          check=True, capture_output=True, text=True, env=env).stdout
     kernels = [float(line.rsplit(",", 1)[1]) for line in out.splitlines()
                if line.startswith("onednn_verbose,exec,")]
@@ -77,9 +84,8 @@ RUN_LOOP_SYMBOLS = ("CpuPartition::", "Handoff::")
 def perf_shares(splitinfer, model, precision, x, reps, tmp):
     """Percent of perf samples per part of the process (see the docstring)."""
     data = os.path.join(tmp, "perf.data")
-    subprocess.run(["perf", "record", "-q", "-F", "20000", "-o", data, "taskset", "-c", "0",
-                    splitinfer, "infer", model, "--input", x, "--output", x + ".out",
-                    "--precision", precision, "--reps", str(reps)],
+    subprocess.run(["perf", "record", "-q", "-F", str(PERF_HZ), "-o", data] +
+                   infer_argv(splitinfer, model, precision, x, reps),
                    check=True, capture_output=True)
     report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
                              "--sort", "dso,sym", "-t", ";"],
@@ -104,7 +110,7 @@ def perf_shares(splitinfer, model, precision, x, reps, tmp):
             part = "elsewhere"
         shares[part] += share
     return {"share_percent": {k: round(v, 2) for k, v in shares.items()}, "reps": reps,
-            "sampling_hz": 20000, "source": "measured"}
+            "sampling_hz": PERF_HZ, "source": "measured"}
 
 
 def zoo_models(splitinfer):

@@ -125,8 +125,7 @@ Plan Model::plan(const PlanOptions& options) const {
                                        "' is not auto, pipeline or data-parallel (hybrid "
                                        "schedules are planned by `splitinfer plan`, not run)");
   if (!options.split.empty())
-    validate_cuts(options.split, static_cast<int>(impl_->graph.units.size()),
-                  options.devices.size());
+    validate_cuts(options.split, static_cast<int>(graph.units.size()), options.devices.size());
   const auto planning = prepare_planning(graph, po, 1, 8);
   std::unique_ptr<FidelityMeter> meter;
   if (!planning->simulated) meter = std::make_unique<FidelityMeter>(graph, *planning);

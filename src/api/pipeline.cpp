@@ -92,7 +92,7 @@ Pipeline Model::pipeline(const Plan& plan, const RunOptions& options) const {
     fail(ErrorKind::invalid_input,
          "plan schedule '" + plan.schedule + "' is not pipeline or data_parallel");
   if (!data_parallel)
-    validate_cuts(plan.splits, static_cast<int>(impl_->graph.units.size()), plan.devices.size());
+    validate_cuts(plan.splits, static_cast<int>(graph.units.size()), plan.devices.size());
   std::unique_ptr<Calibration> calibration;
   for (const std::string& e : plan.devices)
     if (!calibration && parse_element(e).precision == Precision::int8)

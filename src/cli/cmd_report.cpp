@@ -103,7 +103,7 @@ class Table1Builder {
     const Graph& graph = model.impl().graph;
     Table1Row row;
     row.model = name;
-    row.units = static_cast<int>(model.impl().graph.units.size());
+    row.units = static_cast<int>(graph.units.size());
     for (const std::vector<std::string>& pair : pairs_) row.real.push_back(real(model, pair));
     if (o_.sim_devices != "none") simulated(graph, row);
     return row;

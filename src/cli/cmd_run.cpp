@@ -312,7 +312,7 @@ void run_command(const Options& o) {
   const Graph& graph = model.impl().graph;
   const std::vector<std::string> elements = comma_list(o.planning.devices);
   const std::vector<int> given =
-      parse_splits(o.split, static_cast<int>(model.impl().graph.units.size()), elements.size());
+      parse_splits(o.split, static_cast<int>(graph.units.size()), elements.size());
   check_options(o, elements);
   // A missing, corrupt or empty source fails before anything is profiled.
   if (!o.source.empty()) InputStream(o.source, graph.tensor(graph.inputs.at(0)).shape);

@@ -1,6 +1,8 @@
 #include "predict/ground_truth.h"
 
 #include <cmath>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "common/error.h"
@@ -38,15 +40,22 @@ bool hands_off_int8(const std::string& element) {
 // monotonic, so the best split stays a minimum of the rounded curves.
 double to_10ns(double ms) { return std::round(ms * 1e5) / 1e5; }
 
+// The first of `elements` on which the store lacks a complete profile of
+// `graph` from `machine`; none when it has both.
+std::optional<std::string> unprofiled_element(const ProfileStore& store, const Graph& graph,
+                                              const std::string& machine,
+                                              const ElementPair& elements) {
+  const int n = static_cast<int>(graph.units.size());
+  for (const std::string& element : elements)
+    if (!has_complete_profile(store, key_of(graph, n, element, machine), n, true)) return element;
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool has_ground_truth(const ProfileStore& store, uint64_t seed, const std::string& machine,
                       const ElementPair& elements) {
-  const Graph graph = shape_only_model(seed);
-  const int n = static_cast<int>(graph.units.size());
-  for (const std::string& element : elements)
-    if (!has_complete_profile(store, key_of(graph, n, element, machine), n, true)) return false;
-  return true;
+  return !unprofiled_element(store, shape_only_model(seed), machine, elements);
 }
 
 void measure_ground_truth(ProfileStore& store, uint64_t seed, const std::string& machine,
@@ -63,12 +72,11 @@ ModelRecord ground_truth_record(const ProfileStore& store, uint64_t seed,
                                 const std::string& machine, const ElementPair& elements,
                                 const Link& link) {
   const Graph graph = shape_only_model(seed);
+  if (const auto element = unprofiled_element(store, graph, machine, elements))
+    fail(ErrorKind::invalid_input, "the profile store " + store.path() +
+                                       " has no complete profile of " + graph.name + " on " +
+                                       *element + " from this machine");
   const int n = static_cast<int>(graph.units.size());
-  for (const std::string& element : elements)
-    if (!has_complete_profile(store, key_of(graph, n, element, machine), n, true))
-      fail(ErrorKind::invalid_input, "the profile store " + store.path() +
-                                         " has no complete profile of " + graph.name + " on " +
-                                         element + " from this machine");
   ModelRecord r;
   r.seed = seed;
   r.name = graph.name;

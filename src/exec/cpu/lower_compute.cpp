@@ -401,13 +401,14 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, int out, s
   }
   attr.set_post_ops(epilogue_ops(e, dt::undef, 1.0f, s_out, int8));
 
-  const dnnl::memory::desc x_md = l.value(x_tensor).mem.get_desc();
+  const Value x = l.value(x_tensor);
+  const dnnl::memory::desc x_md = x.mem.get_desc();
   const bool four_d = x_md.dims().size() == 4;
   dnnl::memory src;
   if (four_d) {
-    const bool as_is = x_md.data_type() == src_type && l.value(x_tensor).scale == s_in;
+    const bool as_is = x_md.data_type() == src_type && x.scale == s_in;
     src = as_is
-              ? l.value(x_tensor).mem
+              ? x.mem
               : l.converted(x_tensor, {x_md.dims(), src_type, int8 ? tag::nhwc : tag::nchw}, s_in);
   } else {
     // The source in plain layout, viewed as the [M, K] matrix.
