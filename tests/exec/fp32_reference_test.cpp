@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <dnnl.hpp>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -997,6 +998,38 @@ TEST(Fp32ReferenceFusion, FlattenIntoALinearLayerReadsTheBlockedValueAsItIs) {
       ASSERT_NE(product, kernels.end());
       EXPECT_EQ(std::prev(product)->rfind("convolution", 0), 0u) << *std::prev(product);
     }
+}
+
+TEST(Fp32ReferenceFusion, StrideOneThreeByThreeConvolutionsRunWinograd) {
+  // Winograd in place of the direct kernel for 3x3 stride-1 convolutions,
+  // a ReLU and a residual Add fused as for any convolution: the reference's
+  // values, and the 1x1 and the strided 3x3 convolutions stay direct. oneDNN
+  // has Winograd kernels on AVX-512 CPUs only.
+  HandGraph h(390);
+  const int x = h.input({1, 16, 14, 14});
+  const int a = unary(h, OpType::Relu, conv(h, x, 16, 16, {1, 1}));
+  const int c = unary(h, OpType::Relu, conv(h, a, 16, 16, {3, 3}, {1, 1}, {1, 1, 1, 1}));
+  const int b = unary(h, OpType::Relu,
+                      h.node(OpType::Add, {conv(h, c, 16, 16, {3, 3}, {1, 1}, {1, 1, 1, 1}), a}));
+  const Graph g = h.finish(conv(h, b, 16, 32, {3, 3}, {2, 2}, {1, 1, 1, 1}));
+  EXPECT_TRUE(matches_reference(g, 391));
+  if (dnnl::get_effective_cpu_isa() < dnnl::cpu_isa::avx512_core)
+    GTEST_SKIP() << "oneDNN has no Winograd kernel below AVX-512";
+  const std::vector<std::string> kernels = compile_fp32(g, 0, unit_count(g))->kernels();
+  std::vector<std::string> winograd, direct;
+  for (const std::string& k : kernels)
+    if (k.rfind("convolution", 0) == 0)
+      (k.find("wino") != std::string::npos ? winograd : direct).push_back(k);
+  EXPECT_EQ(winograd.size(), 2u) << testing::join(kernels);
+  EXPECT_EQ(direct.size(), 2u) << testing::join(kernels);
+  // The direct convolutions work in the Winograd kernels' layout: no
+  // reorder between the convolutions.
+  const auto is_conv = [](const std::string& k) { return k.rfind("convolution", 0) == 0; };
+  const auto first = std::find_if(kernels.begin(), kernels.end(), is_conv);
+  const auto last = std::find_if(kernels.rbegin(), kernels.rend(), is_conv).base();
+  EXPECT_TRUE(std::none_of(first, last, [](const std::string& k) {
+    return k.rfind("reorder", 0) == 0;
+  })) << testing::join(kernels);
 }
 
 TEST(Fp32ReferenceFusion, AddOperandComputedAfterTheConv) {

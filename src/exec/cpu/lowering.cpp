@@ -38,6 +38,8 @@ Lowering::Lowering(const LoweringRequest& request)
       }
   for (int t : graph_.outputs) ++consumer_count_[t];  // never fused away
   fused_.assign(graph_.nodes.size(), false);
+  for (size_t i = first_node_; i < last_node_ && !int8(); ++i)
+    has_winograd_ = has_winograd_ || winograd_applies(graph_, graph_.nodes[i], float_type());
 }
 
 Program Lowering::run() {

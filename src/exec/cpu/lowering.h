@@ -112,6 +112,8 @@ class Lowering {
   // Per-channel means of a tensor over the calibration inputs, if known.
   const std::vector<float>* channel_means(int tensor) const;
   dt code_type(const QuantParams& q) const { return q.is_unsigned ? dt::u8 : dt::s8; }
+  // Whether a convolution of the partition runs on a Winograd kernel.
+  bool has_winograd() const { return has_winograd_; }
   dnnl::memory new_memory(const dnnl::memory::desc& desc);
   // Adds a primitive made with partition_attr(); the scratchpad is bound at
   // the end of the lowering.
@@ -156,6 +158,7 @@ class Lowering {
   std::vector<bool> fused_;          // per node
   std::unordered_map<int, Value> values_;
   std::map<std::tuple<int, int, float>, dnnl::memory> plain_cache_;
+  bool has_winograd_ = false;
   size_t scratchpad_bytes_ = 0;
   Program program_;
 };
@@ -181,6 +184,10 @@ void lower_expand(Lowering& l, const Node& node);
 void lower_resize(Lowering& l, const Node& node);
 void lower_erf(Lowering& l, const Node& node);
 void lower_layer_norm(Lowering& l, const Node& node);
+
+// Whether a convolution node computing in `type` runs on oneDNN's Winograd
+// kernel (where oneDNN has one for its fusion).
+bool winograd_applies(const Graph& g, const Node& node, dt type);
 
 // The activation a node applies, as a oneDNN eltwise algorithm with alpha
 // and beta; false for nodes that are not a fusable activation. HardSigmoid
