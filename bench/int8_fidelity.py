@@ -6,8 +6,8 @@ one run (the acceptance benchmark of the INT8 fidelity issue).
   /usr/bin/python3 bench/int8_fidelity.py [MODEL...] [--calib N] [--eval N]
       [--seed S] [--calib-seed S] [--eval-seed S] [--bn-batches B]
       [--bn-batch-size K] [--bn-seed S] [--calib-method minmax|percentile|mse|entropy]
-      [--quant-engine E] [--threads 1|2] [--splitinfer PATH] [--out FILE]
-      [--keep DIR]
+      [--quant-engine E] [--fx-activations affine|symmetric|symmetric-but-hardswish]
+      [--threads 1|2] [--splitinfer PATH] [--out FILE] [--keep DIR]
 
 MODEL defaults to resnet18 resnet50 mobilenet_v2 mobilenet_v3_small
 mobilenet_v3_large squeezenet1_1 shufflenet_v2_x0_5 (torchvision
@@ -36,6 +36,14 @@ Per model:
              block is traced and quantized (cat/view/transpose/contiguous run
              on quantized tensors); the float reference and the ONNX export
              use torchvision's own forward.
+             --fx-activations changes only how FX codes activations, to
+             find what splitinfer's coding costs: `affine` (default) is
+             FX's own (uint8 with a zero point over each tensor's range);
+             `symmetric` is splitinfer's (uint8 from 0 for tensors that are
+             never negative, else codes symmetric about 0: uint8 with zero
+             point 128 and scale max|x| / 127, as int8 -127..127), with the
+             same histogram clipping; `symmetric-but-hardswish` is
+             `symmetric` with the outputs of HardSwish left affine.
   splitinfer `splitinfer infer MODEL.onnx --input X.bin --output Y.bin
              --precision fp32|int8 [--calib c0.bin,c1.bin,... --calib-method M]
              --json`, one process per evaluation input, on a copy of the binary
@@ -168,6 +176,9 @@ def parse_args(argv):
     ap.add_argument("--quant-engine", default=None,
                     help="PyTorch quantized engine (default: first supported of "
                          + ", ".join(PREFERRED_QUANT_ENGINES) + ")")
+    ap.add_argument("--fx-activations", default="affine",
+                    choices=("affine", "symmetric", "symmetric-but-hardswish"),
+                    help="how FX codes activations (default affine, FX's own; see above)")
     ap.add_argument("--threads", type=int, default=1, choices=(1, 2),
                     help="torch.set_num_threads (default 1)")
     ap.add_argument("--splitinfer", default=None,
@@ -262,11 +273,39 @@ def fx_traceable_shufflenet_forward(self, x):
     return out.view(batchsize, -1, height, width)
 
 
-def fx_int8(model, calib_arrays, eval_arrays, qe):
+def fx_qconfig_mapping(qe, activations):
+    """FX's default mapping for engine qe, its activations coded as
+    --fx-activations says."""
+    import torch
+    from torch.ao.quantization import QConfig, get_default_qconfig_mapping
+    from torch.ao.quantization.observer import HistogramObserver
+
+    mapping = get_default_qconfig_mapping(qe)
+    if activations == "affine":
+        return mapping
+
+    class SymmetricCoding(HistogramObserver):
+        """splitinfer's coding of the range the histogram search keeps."""
+
+        def _calculate_qparams(self, min_val, max_val):
+            lo, hi = float(min_val), float(max_val)
+            if lo >= 0:
+                return torch.tensor([max(hi, 1e-12) / 255.0]), torch.tensor([0])
+            return torch.tensor([max(-lo, hi, 1e-12) / 127.0]), torch.tensor([128])
+
+    default = mapping.global_qconfig
+    mapping.set_global(QConfig(activation=SymmetricCoding.with_args(reduce_range=False),
+                               weight=default.weight))
+    if activations == "symmetric-but-hardswish":
+        mapping.set_object_type(torch.nn.Hardswish, default)
+        mapping.set_object_type(torch.nn.functional.hardswish, default)
+    return mapping
+
+
+def fx_int8(model, calib_arrays, eval_arrays, qe, activations):
     """Returns (outputs on eval inputs as float64 numpy, info dict)."""
     import torch
     import torchvision
-    from torch.ao.quantization import get_default_qconfig_mapping
     from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 
     t0 = time.perf_counter()
@@ -278,7 +317,7 @@ def fx_int8(model, calib_arrays, eval_arrays, qe):
     try:
         if patched:
             block.forward = fx_traceable_shufflenet_forward
-        prepared = prepare_fx(copy.deepcopy(model).eval(), get_default_qconfig_mapping(qe),
+        prepared = prepare_fx(copy.deepcopy(model).eval(), fx_qconfig_mapping(qe, activations),
                               example_inputs=example)
     finally:
         if patched:
@@ -297,6 +336,7 @@ def fx_int8(model, calib_arrays, eval_arrays, qe):
     info = {
         "quant_engine": qe,
         "qconfig_mapping": f"get_default_qconfig_mapping('{qe}')",
+        "activations": activations,
         "backend_config": "native (torch 1.13 default)",
         "calibration_inputs": len(calib_arrays),
         "quantized_modules": quantized_modules,
@@ -409,7 +449,8 @@ def run_model(name, a, ctx):
     # PyTorch FX INT8
     log(f"{name}: PyTorch FX INT8 ({ctx['qe']})")
     try:
-        fx_outs, info = fx_int8(model, ctx["calib_arrays"], ctx["eval_arrays"], ctx["qe"])
+        fx_outs, info = fx_int8(model, ctx["calib_arrays"], ctx["eval_arrays"], ctx["qe"],
+                                a.fx_activations)
         row["pytorch_fx_int8"] = dict(engine="pytorch-fx-int8", **metrics(refs, fx_outs), **info)
     except Exception as e:  # recorded, the run goes on
         msg = f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
@@ -677,6 +718,7 @@ def main(argv):
                      "bn_reestimation": {"batches": a.bn_batches, "batch_size": a.bn_batch_size,
                                          "seed": a.bn_seed},
                      "splitinfer_calib_method": a.calib_method, "quant_engine": qe,
+                     "fx_activations": a.fx_activations,
                      "torch_threads": torch.get_num_threads(), "onnx_opset": OPSET,
                      "min_sqnr_db": MIN_SQNR_DB},
         "models": json_safe(rows),
