@@ -20,6 +20,7 @@ struct Options {
   std::string dataset = "data/predict/dataset.json.gz";
   std::string out = predict::kDefaultPredictorFolder;
   std::string objective = "throughput";
+  std::string partition_loss = "unit";
   int models = 0;                    // 0: all of the dataset
   std::string retrain_partition_of;  // a predictor folder: retrain its partition model alone
   predict::PredictorTraining training;
@@ -71,6 +72,8 @@ void print_training(const Options& o, const predict::PredictorSet& set,
 
 void predict_train_command(Options o) {
   o.training.objective = parse_objective(o.objective);
+  o.training.partition_loss = o.partition_loss == "cut" ? predict::PartitionLoss::per_cut
+                                                        : predict::PartitionLoss::per_unit;
   o.training.tree.seed = o.training.gnn.seed;
   predict::Dataset dataset = predict::load_dataset(o.dataset);
   if (o.models > 0 && static_cast<size_t>(o.models) < dataset.models.size())
@@ -112,6 +115,11 @@ void add_predict_train(CLI::App* predict_cmd) {
                   "Dropout after each graph convolution of the partition model, in training")
       ->default_val(t.partition_dropout)
       ->check(CLI::Range(0.0, 0.9));
+  cmd->add_option("--partition-loss", opt->partition_loss,
+                  "Loss of the partition model: unit (each unit's label) or cut (the labelled "
+                  "cut among all of a model's cuts)")
+      ->default_val("unit")
+      ->check(CLI::IsMember({"unit", "cut"}));
   cmd->add_option("--retrain-partition-of", opt->retrain_partition_of,
                   "Load the predictors of this folder and train only their partition model "
                   "again (on the same split), e.g. to compare its regularisation");

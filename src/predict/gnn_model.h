@@ -40,6 +40,14 @@ struct GnnArchitecture {
   int gcn_layers = 6;  // the paper's six
 };
 
+// How the partition head is trained. Per unit: binary cross-entropy of each
+// unit's label. Per cut: the labels are one cut among the N + 1 a model
+// has, and the loss is the cross-entropy of the chosen cut under a softmax
+// over cuts, each scored by the log-probability of its labelling, which is
+// the score the split read from the odds maximises
+// (split_from_probabilities).
+enum class PartitionLoss { per_unit, per_cut };
+
 struct TrainingOptions {
   int epochs = 200;
   int batch = 32;               // models per optimiser step
@@ -51,6 +59,7 @@ struct TrainingOptions {
   // as plain Adam without dropout.
   double weight_decay = 0.0;
   double dropout = 0.0;
+  PartitionLoss partition_loss = PartitionLoss::per_unit;  // partition head only
 };
 
 struct EpochLoss {

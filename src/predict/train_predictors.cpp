@@ -51,6 +51,7 @@ std::unique_ptr<GnnModel> train_gnn(
   if (head == GnnHead::first_element_odds) {
     options.weight_decay = o.partition_weight_decay;
     options.dropout = o.partition_dropout;
+    options.partition_loss = o.partition_loss;
   }
   const TrainingReport report =
       model->train(examples(split.training, target), examples(split.validation, target), options,
@@ -60,6 +61,9 @@ std::unique_ptr<GnnModel> train_gnn(
   m.training[name] = report_json(report);
   m.training[name]["weight_decay"] = options.weight_decay;
   m.training[name]["dropout"] = options.dropout;
+  if (head == GnnHead::first_element_odds)
+    m.training[name]["loss"] =
+        options.partition_loss == PartitionLoss::per_cut ? "per_cut" : "per_unit";
   return model;
 }
 

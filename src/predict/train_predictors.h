@@ -21,6 +21,7 @@ struct PredictorTraining {
   // (the latency models train with gnn's).
   double partition_weight_decay = 0.0;
   double partition_dropout = 0.0;
+  PartitionLoss partition_loss = PartitionLoss::per_unit;
   TreeOptions tree;
   Objective objective = Objective::throughput;  // the partition model's labels
   double validation_fraction = 0.15;

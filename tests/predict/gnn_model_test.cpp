@@ -6,11 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
 #include "common/error.h"
+#include "predict/unit_curves.h"
 #include "support/run_cli.h"
 
 namespace splitinfer::predict {
@@ -85,6 +88,40 @@ TEST(GnnModel, PartitionTrainingReducesTheLoss) {
     EXPECT_GE(p, 0.0);
     EXPECT_LE(p, 1.0);
   }
+}
+
+// PartitionLoss::per_cut: the loss is the cross-entropy of the labelled cut
+// under a softmax over every cut's log-probability, computed here from the
+// predictions, and the split read from them is the labelled cut.
+TEST(GnnModel, PerCutLossIsTheLabelledCutsCrossEntropy) {
+  Synthetic s = synthetic(48);
+  for (UnitExample& e : s.examples)  // the first element runs the first third
+    for (size_t i = 0; i < e.target.size(); ++i) e.target[i] = 3 * i < e.target.size() ? 1.0 : 0.0;
+  auto model = make_gnn_model({GnnDirection::both, GnnHead::first_element_odds, 16, 2}, 1);
+  TrainingOptions o;
+  o.epochs = 40;
+  o.batch = 8;
+  o.partition_loss = PartitionLoss::per_cut;
+  const TrainingReport r = model->train(s.examples, s.examples, o, nullptr);
+  EXPECT_LT(r.epochs.back().training, 0.5 * r.epochs.front().training);
+  double expected = 0.0;
+  int right = 0;
+  for (const UnitExample& e : s.examples) {
+    const std::vector<double> p = model->predict(*e.graph);
+    const size_t n = p.size();
+    std::vector<double> score(n + 1, 0.0);
+    for (size_t k = 0; k <= n; ++k)
+      for (size_t i = 0; i < n; ++i) score[k] += std::log(i < k ? p[i] : 1.0 - p[i]);
+    const auto labelled = static_cast<size_t>(std::count(e.target.begin(), e.target.end(), 1.0));
+    const double top = *std::max_element(score.begin(), score.end());
+    double sum = 0.0;
+    for (double v : score) sum += std::exp(v - top);
+    expected += top + std::log(sum) - score[labelled];
+    right += split_from_probabilities(p) == static_cast<int>(labelled);
+  }
+  expected /= static_cast<double>(s.examples.size());
+  EXPECT_NEAR(model->loss(s.examples), expected, 1e-3 * expected + 1e-5);
+  EXPECT_GE(right, 44) << "of 48";
 }
 
 // Weight decay and dropout change what training finds, deterministically;

@@ -188,6 +188,7 @@ class TorchGnn final : public GnnModel {
       fail(ErrorKind::invalid_input,
            "GNN training needs a weight decay of at least 0 and a dropout in [0, 1)");
     net_->dropout = o.dropout;
+    per_cut_loss_ = o.partition_loss == PartitionLoss::per_cut;
     torch::set_num_threads(std::max(1, o.threads));
     const auto start = SteadyClock::now();
     if (latency_head()) fit_standardisation(training);
@@ -400,10 +401,31 @@ class TorchGnn final : public GnnModel {
   }
 
   torch::Tensor batch_loss(const Batch& b) const {
-    const torch::Tensor out = net_->forward(b.features, b.adjacency, b.flip).masked_select(b.mask);
+    const torch::Tensor out = net_->forward(b.features, b.adjacency, b.flip);
+    if (!latency_head() && per_cut_loss_) return cut_loss(out, b);
+    const torch::Tensor units = out.masked_select(b.mask);
     const torch::Tensor target = b.target.masked_select(b.mask);
-    return latency_head() ? torch::mse_loss(out, target)
-                          : torch::binary_cross_entropy_with_logits(out, target);
+    return latency_head() ? torch::mse_loss(units, target)
+                          : torch::binary_cross_entropy_with_logits(units, target);
+  }
+
+  // PartitionLoss::per_cut over a batch of per-unit log-odds [B, T]: cut k
+  // of a model scores sum_{i<k} log p_i + sum_{i>=k} log(1 - p_i), for
+  // k = 0..N (cuts past a model's N units do not exist); the loss is the
+  // mean over the models of -log softmax(scores)[labelled cut].
+  static torch::Tensor cut_loss(const torch::Tensor& logits, const Batch& b) {
+    const torch::Tensor mask = b.mask.to(torch::kFloat);
+    const torch::Tensor first = torch::log_sigmoid(logits) * mask;
+    const torch::Tensor second = torch::log_sigmoid(-logits) * mask;
+    const torch::Tensor zero = torch::zeros({logits.size(0), 1});
+    const torch::Tensor first_before = torch::cat({zero, first.cumsum(1)}, 1);
+    const torch::Tensor second_before = torch::cat({zero, second.cumsum(1)}, 1);
+    const torch::Tensor scores = first_before + second.sum(1, true) - second_before;
+    const torch::Tensor lengths = b.mask.sum(1, true);
+    const torch::Tensor cuts = torch::arange(logits.size(1) + 1).unsqueeze(0);
+    const torch::Tensor valid_scores = scores.masked_fill(cuts > lengths, -INFINITY);
+    const torch::Tensor labelled = (b.target * mask).sum(1).round().to(torch::kLong).unsqueeze(1);
+    return (torch::logsumexp(valid_scores, 1) - valid_scores.gather(1, labelled).squeeze(1)).mean();
   }
 
   double mean_loss(const std::vector<Sample>& set) const {
@@ -438,7 +460,8 @@ class TorchGnn final : public GnnModel {
     for (size_t i = 0; i < params.size(); ++i) params[i].copy_(copy[i]);
   }
 
-  mutable Net net_{nullptr};  // evaluation switches the module to eval mode
+  mutable Net net_{nullptr};   // evaluation switches the module to eval mode
+  bool per_cut_loss_ = false;  // the last train()'s PartitionLoss
 };
 
 }  // namespace
