@@ -5,7 +5,7 @@ one run (the acceptance benchmark of the INT8 fidelity issue).
 
   /usr/bin/python3 bench/int8_fidelity.py [MODEL...] [--calib N] [--eval N]
       [--seed S] [--calib-seed S] [--eval-seed S] [--bn-batches B]
-      [--bn-batch-size K] [--bn-seed S] [--calib-method minmax|percentile|mse|entropy]
+      [--bn-batch-size K] [--bn-seed S] [--calib-method minmax|percentile|mse|entropy|histogram]
       [--quant-engine E] [--fx-activations affine|symmetric|symmetric-but-hardswish]
       [--threads 1|2] [--splitinfer PATH] [--out FILE] [--keep DIR]
 
@@ -171,7 +171,7 @@ def parse_args(argv):
                          "mean 0 / var 1, degenerate for several models)")
     ap.add_argument("--bn-batch-size", type=int, default=8)
     ap.add_argument("--bn-seed", type=int, default=3000)
-    ap.add_argument("--calib-method", choices=("minmax", "percentile", "mse", "entropy"), default=None,
+    ap.add_argument("--calib-method", choices=("minmax", "percentile", "mse", "entropy", "histogram"), default=None,
                     help="splitinfer's --calib-method (default: splitinfer's own default)")
     ap.add_argument("--quant-engine", default=None,
                     help="PyTorch quantized engine (default: first supported of "

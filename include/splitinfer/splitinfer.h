@@ -73,16 +73,16 @@ struct PlanOptions {
   // Elements in pipeline order: "cpuN:fp32|int8|bf16" (present here) or
   // "sim:NAME" (simulated: planned, never run).
   std::vector<std::string> devices;
-  std::string objective = "throughput";       // or "latency"
-  std::string schedule = "auto";              // auto, pipeline or data-parallel
-  std::optional<double> min_sqnr_db;          // the fastest schedule at least this faithful to FP32
-  std::vector<int> split;                     // fixed split indices; empty: searched
-  std::string link_mode = "direct";           // or "indirect" (through host memory)
-  std::string link;                           // a link of data/devices.json; empty: measured
-  std::string profile_db;                     // empty: the user's cache directory
-  int profile_reps = 20;                      // repetitions when profiling what the store lacks
-  std::string calibration = "16";             // INT8: N noise inputs, or input files
-  std::string calibration_method = "minmax";  // minmax, percentile, mse or entropy
+  std::string objective = "throughput";  // or "latency"
+  std::string schedule = "auto";         // auto, pipeline or data-parallel
+  std::optional<double> min_sqnr_db;     // the fastest schedule at least this faithful to FP32
+  std::vector<int> split;                // fixed split indices; empty: searched
+  std::string link_mode = "direct";      // or "indirect" (through host memory)
+  std::string link;                      // a link of data/devices.json; empty: measured
+  std::string profile_db;                // empty: the user's cache directory
+  int profile_reps = 20;                 // repetitions when profiling what the store lacks
+  std::string calibration = "16";        // INT8: N noise inputs, or input files
+  std::string calibration_method = "histogram";  // minmax, percentile, mse, entropy, histogram
 };
 
 struct StagePlan {

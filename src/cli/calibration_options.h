@@ -16,8 +16,9 @@ inline void add_calibration_options(CLI::App* cmd, CalibrationOptions& o) {
       ->default_val(kDefaultCalibration);
   cmd->add_option("--calib-method", o.method,
                   "Clip point of each tensor: minmax, percentile (99.99th of |x|), mse (least "
-                  "squared coding error) or entropy (least KL divergence)")
-      ->default_val("minmax");
+                  "squared coding error), entropy (least KL divergence) or histogram (PyTorch's "
+                  "HistogramObserver search)")
+      ->default_val("histogram");
 }
 
 }  // namespace splitinfer::cli

@@ -29,6 +29,7 @@ const char* method_name(CalibrationMethod m) {
     case CalibrationMethod::percentile: return "percentile";
     case CalibrationMethod::mse: return "mse";
     case CalibrationMethod::entropy: return "entropy";
+    case CalibrationMethod::histogram: return "histogram";
   }
   return "?";
 }
@@ -51,11 +52,12 @@ void observe(Observation& o, const Shape& shape, std::span<const float> v) {
 }  // namespace
 
 CalibrationMethod parse_calibration_method(const std::string& name) {
-  for (CalibrationMethod m : {CalibrationMethod::minmax, CalibrationMethod::percentile,
-                              CalibrationMethod::mse, CalibrationMethod::entropy})
+  for (CalibrationMethod m :
+       {CalibrationMethod::minmax, CalibrationMethod::percentile, CalibrationMethod::mse,
+        CalibrationMethod::entropy, CalibrationMethod::histogram})
     if (name == method_name(m)) return m;
   fail(ErrorKind::invalid_input,
-       "calibration method '" + name + "' is not minmax, percentile, mse or entropy");
+       "calibration method '" + name + "' is not minmax, percentile, mse, entropy or histogram");
 }
 
 std::string calibration_method_name(CalibrationMethod method) { return method_name(method); }

@@ -33,7 +33,7 @@ struct QuantParams {
 
 class Calibration {
  public:
-  CalibrationMethod method = CalibrationMethod::minmax;
+  CalibrationMethod method = CalibrationMethod::histogram;
   int samples = 0;                                      // calibration inputs seen
   std::unordered_map<std::string, TensorRange> ranges;  // by tensor name
 
@@ -50,7 +50,7 @@ class Calibration {
 
 // Runs the float model on each input (raw float32 NCHW of the graph's input
 // shape) and records the range of every tensor the backends materialise.
-// "minmax", "percentile", "mse" or "entropy"; invalid_input otherwise.
+// "minmax", "percentile", "mse", "entropy" or "histogram"; invalid_input otherwise.
 CalibrationMethod parse_calibration_method(const std::string& name);
 std::string calibration_method_name(CalibrationMethod method);
 

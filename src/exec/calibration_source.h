@@ -15,7 +15,7 @@ inline constexpr const char* kDefaultCalibration = "16";  // synthetic inputs
 
 struct CalibrationSpec {
   std::string inputs = kDefaultCalibration;  // "N" or "a.bin,b.bin,..."
-  CalibrationMethod method = CalibrationMethod::minmax;
+  CalibrationMethod method = CalibrationMethod::histogram;
 };
 
 // Throws invalid_input for a malformed spec or an input file of the wrong size.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace splitinfer {
 
@@ -16,6 +17,10 @@ constexpr size_t kSearchSample = 16384;
 // 128 levels.
 constexpr int kHistogramBins = 2048;
 constexpr int kLevels = 128;
+// PyTorch's histogram search: the levels of affine 8-bit codes, and how much
+// of the distribution's mass each of its steps sheds.
+constexpr int kAffineLevels = 256;
+constexpr double kHistogramSearchStep = 1e-5;
 
 std::vector<float> thinned(std::span<const float> v) {
   const size_t stride = std::max<size_t>(1, v.size() / kSearchSample);
@@ -114,6 +119,80 @@ float entropy_clip(std::span<const float> v, bool is_unsigned) {
   return top * static_cast<float>(best_bins) / kHistogramBins;
 }
 
+// L2 error of coding a histogram's values in kAffineLevels even steps
+// over bins [first, last] (values outside clamped to the ends): each bin's
+// values are taken as spread evenly over it, as PyTorch's HistogramObserver
+// does.
+double histogram_coding_error(const std::vector<double>& hist, double bin_width, int first,
+                              int last) {
+  const double step = bin_width * (last - first + 1) / kAffineLevels;
+  // Integral of x^2 over [a, b], times the bin's density.
+  auto norm = [](double a, double b, double density) {
+    return density * (b * b * b - a * a * a) / 3.0;
+  };
+  const auto level_of = [&](double x) {
+    return std::clamp(std::floor(x / step), 0.0, static_cast<double>(kAffineLevels - 1));
+  };
+  double error = 0.0;
+  for (size_t i = 0; i < hist.size(); ++i) {
+    if (hist[i] == 0.0) continue;
+    const double begin = (static_cast<double>(i) - first) * bin_width, end = begin + bin_width;
+    const double density = hist[i] / bin_width;
+    const double lb = level_of(begin), le = level_of(end);
+    const double begin_centre = (lb + 0.5) * step, end_centre = (le + 0.5) * step;
+    if (lb == le) {
+      error += norm(begin - begin_centre, end - begin_centre, density);
+    } else {
+      error += norm(begin - begin_centre, step / 2, density);
+      error += (le - lb - 1) * norm(-step / 2, step / 2, density);
+      error += norm(-step / 2, end - end_centre, density);
+    }
+  }
+  return error;
+}
+
+// PyTorch's HistogramObserver search (after caffe2's norm minimisation):
+// from the full range of a 2048-bin histogram, move in whichever end sheds
+// less of the distribution's mass, in steps of 1e-5 of it, as long as the
+// L2 error of 256 even levels over the kept range keeps falling; the first
+// rise stops it, so outliers are clipped only where that pays. Returns the
+// kept range [lo, hi].
+ValueRange histogram_range(std::span<const float> v, ValueRange seen) {
+  if (!(seen.max > seen.min)) return seen;
+  std::vector<double> hist(kHistogramBins, 0.0);
+  const double bin_width = (static_cast<double>(seen.max) - seen.min) / kHistogramBins;
+  for (float x : v)
+    hist[std::min<size_t>(kHistogramBins - 1,
+                          static_cast<size_t>(std::max(0.0, (x - seen.min) / bin_width)))] += 1.0;
+  std::vector<double> cumulative(hist.size());
+  std::partial_sum(hist.begin(), hist.end(), cumulative.begin());
+  const double total = cumulative.back();
+  double alpha = 0.0, beta = 1.0, best = INFINITY;
+  int first = 0, last = kHistogramBins - 1;
+  while (alpha < beta) {
+    const double next_alpha = alpha + kHistogramSearchStep, next_beta = beta - kHistogramSearchStep;
+    int l = first, r = last;
+    while (l < last && cumulative[static_cast<size_t>(l)] < next_alpha * total) ++l;
+    while (r > first && cumulative[static_cast<size_t>(r)] > next_beta * total) --r;
+    int next_first = first, next_last = last;
+    if (l - first > last - r) {
+      next_first = l;
+      alpha = next_alpha;
+    } else {
+      next_last = r;
+      beta = next_beta;
+    }
+    if (next_first == first && next_last == last) continue;
+    const double e = histogram_coding_error(hist, bin_width, next_first, next_last);
+    if (e > best) break;
+    best = e;
+    first = next_first;
+    last = next_last;
+  }
+  return {static_cast<float>(seen.min + bin_width * first),
+          static_cast<float>(seen.min + bin_width * (last + 1))};
+}
+
 }  // namespace
 
 double coding_error(std::span<const float> sample, bool is_unsigned, float clip) {
@@ -154,6 +233,12 @@ Clipping choose_clipping(std::vector<float>& sample, ValueRange seen, Calibratio
       s8 = entropy_clip(scored, false);
       u8 = entropy_clip(scored, true);
       break;
+    case CalibrationMethod::histogram: {
+      const ValueRange kept = histogram_range(sample, seen);
+      s8 = std::max(kept.max, -kept.min);
+      u8 = std::max(kept.max, 0.0f);
+      break;
+    }
   }
   const bool is_unsigned =
       u8 > 0.0f && coding_error(scored, true, u8) <= coding_error(scored, false, s8);

@@ -16,6 +16,7 @@ enum class CalibrationMethod {
   percentile,  // the 99.99th percentile of magnitudes (ignores rare outliers)
   mse,         // the clip that minimises the squared coding error of the sample
   entropy,     // the clip that minimises the KL divergence of the coded histogram (TensorRT)
+  histogram,   // PyTorch's HistogramObserver: greedy L2 search over a histogram
 };
 
 inline constexpr double kCalibrationPercentile = 99.99;

@@ -22,7 +22,7 @@ std::string default_cache_dir();
 // --calib-method).
 struct CalibrationOptions {
   std::string inputs = kDefaultCalibration;
-  std::string method = "minmax";
+  std::string method = "histogram";
 };
 
 // Cached under the profile store's directory; calibrates without a cache when

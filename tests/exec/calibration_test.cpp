@@ -23,7 +23,8 @@ using namespace testing;
 using Ints = std::vector<int64_t>;
 
 constexpr CalibrationMethod kMethods[] = {CalibrationMethod::minmax, CalibrationMethod::percentile,
-                                          CalibrationMethod::mse, CalibrationMethod::entropy};
+                                          CalibrationMethod::mse, CalibrationMethod::entropy,
+                                          CalibrationMethod::histogram};
 
 std::vector<float> gaussian(size_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -58,7 +59,7 @@ TEST(Clipping, MinmaxClipsAtTheExtremesSeenNotTheSamples) {
   EXPECT_FLOAT_EQ(minmax.clip, 12.0f);
 }
 
-TEST(Clipping, PercentileAndEntropyIgnoreARareOutlierMseWeighsIt) {
+TEST(Clipping, PercentileAndEntropyIgnoreARareOutlierMseAndHistogramWeighIt) {
   std::vector<float> v = gaussian(20000, 2);
   v.push_back(40.0f);
   auto clipping = [&](CalibrationMethod m) {
@@ -73,11 +74,31 @@ TEST(Clipping, PercentileAndEntropyIgnoreARareOutlierMseWeighsIt) {
     EXPECT_LT(c.clip, 10.0f);  // and drops the outlier
   }
   // Squared error counts the outlier's clipping: MSE codes the sample with
-  // less error than every other method.
+  // less error than every other method, and the histogram search, which
+  // minimises squared error too, keeps the outlier.
   const double mse_error = coding_error(v, false, clipping(CalibrationMethod::mse).clip);
-  for (CalibrationMethod m :
-       {CalibrationMethod::minmax, CalibrationMethod::percentile, CalibrationMethod::entropy})
+  EXPECT_GT(clipping(CalibrationMethod::histogram).clip, 39.0f);
+  for (CalibrationMethod m : {CalibrationMethod::minmax, CalibrationMethod::percentile,
+                              CalibrationMethod::entropy, CalibrationMethod::histogram})
     EXPECT_LE(mse_error, coding_error(v, false, clipping(m).clip)) << calibration_method_name(m);
+}
+
+TEST(Clipping, HistogramKeepsAnEvenSpreadWhole) {
+  // Evenly spread values have no outliers: clipping any of them only adds
+  // error, so the search stops at once.
+  std::vector<float> v;
+  std::mt19937_64 rng(8);
+  std::uniform_real_distribution<float> uniform(-1.0f, 3.0f);
+  for (int i = 0; i < 20000; ++i) v.push_back(uniform(rng));
+  const Clipping c = choose_clipping(v, range_of(v), CalibrationMethod::histogram);
+  EXPECT_FALSE(c.is_unsigned);
+  EXPECT_GT(c.clip, 2.99f);
+  EXPECT_LE(c.clip, 3.0f);
+  // Non-negative values code in u8, clipped at the top alone.
+  for (float& x : v) x = std::abs(x);
+  const Clipping u = choose_clipping(v, range_of(v), CalibrationMethod::histogram);
+  EXPECT_TRUE(u.is_unsigned);
+  EXPECT_GT(u.clip, 2.99f);
 }
 
 TEST(Clipping, EntropyKeepsATensorThatStartsFarFromZero) {

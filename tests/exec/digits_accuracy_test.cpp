@@ -52,8 +52,9 @@ TEST(DigitsAccuracy, Int8WithEveryCalibrationMethodAndBf16StayWithinHalfAPointOf
   EXPECT_NEAR(fp32_accuracy, trained.test_accuracy, 1.0 / static_cast<double>(split.test.size()));
   EXPECT_GE(fp32_accuracy, 0.95);
 
-  for (CalibrationMethod method : {CalibrationMethod::minmax, CalibrationMethod::percentile,
-                                   CalibrationMethod::mse, CalibrationMethod::entropy}) {
+  for (CalibrationMethod method :
+       {CalibrationMethod::minmax, CalibrationMethod::percentile, CalibrationMethod::mse,
+        CalibrationMethod::entropy, CalibrationMethod::histogram}) {
     const Calibration calibration = calibrate(model, calibration_inputs, method);
     auto int8 = make_backend("cpu0:int8")->compile({&model, 0, units, &calibration});
     EXPECT_TRUE(int8->float_fallbacks().empty());
