@@ -116,6 +116,22 @@ TEST(Int8CodeOps, SqueezeExcitationConcatAddReduceMean) {
   expect_on_codes_and_faithful(h.finish(y), 30.0);
 }
 
+// A mean spans far less than its input: average pooling and ReduceMean
+// code their result at its own calibrated scale. At the input's (standard
+// normal noise, clipped near 4) the means of 49 values (spread about 0.14)
+// would get a step of about 0.03: 19.6-25.3 dB here, against 34.8-37.9.
+TEST(Int8CodeOps, MeansAreCodedAtTheirOwnScale) {
+  for (const bool pool : {true, false}) {
+    SCOPED_TRACE(pool ? "GlobalAveragePool" : "ReduceMean");
+    HandGraph h(41);
+    const int x = h.input({1, 16, 7, 7});
+    const int y = pool ? h.node(OpType::GlobalAveragePool, {x}, {}, "pool")
+                       : h.node(OpType::ReduceMean, {x},
+                                attrs({{"axes", Ints{2, 3}}, {"keepdims", int64_t{1}}}), "mean");
+    expect_on_codes_and_faithful(h.finish(y), 33.0);
+  }
+}
+
 // Sub of two activations stays on codes like Add (its second operand may
 // broadcast); the pooled mean subtracted from the map is the centring step
 // of normalisation layers.

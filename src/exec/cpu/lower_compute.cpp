@@ -653,7 +653,7 @@ void lower_pool(Lowering& l, const Node& node) {
     else if (node.attrs.get_int("count_include_pad", 0) != 0)
       alg = dnnl::algorithm::pooling_avg_include_padding;
   }
-  // Pooling keeps INT8 codes and their scale: max and mean commute with it.
+  // INT8 pools codes: max and mean commute with the scale.
   dnnl::memory src;
   float scale = 1.0f;
   if (l.int8()) {
@@ -683,11 +683,15 @@ void lower_pool(Lowering& l, const Node& node) {
     pad_l = {0, 0};
     alg = dnnl::algorithm::pooling_avg_exclude_padding;
   }
-  const dnnl::memory::desc dst_md(to_dims(y), src.get_desc().data_type(), tag::any);
+  dnnl::primitive_attr attr = partition_attr();
+  const dt type = src.get_desc().data_type();
+  if (l.int8() && alg != dnnl::algorithm::pooling_max)
+    scale = recoded_mean(l, node.outputs[0], type, scale, attr);
+  const dnnl::memory::desc dst_md(to_dims(y), type, tag::any);
   const dnnl::pooling_v2_forward::primitive_desc pd(
       {dnnl::prop_kind::forward_inference, alg, src.get_desc(), dst_md, stride, kernel, dilate,
        pad_l, pad_r},
-      partition_attr(), cpu_engine());
+      attr, cpu_engine());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
   l.add(dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   l.define(node.outputs[0], {dst, scale});

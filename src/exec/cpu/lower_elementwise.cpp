@@ -304,10 +304,12 @@ void lower_reduce_mean(Lowering& l, const Node& node) {
   float scale = 1.0f;
   if (l.int8()) std::tie(type, scale) = l.codes(node.inputs[0]);
   const dnnl::memory src = l.plain(node.inputs[0], type, scale);
+  dnnl::primitive_attr attr = partition_attr();
+  if (l.int8()) scale = recoded_mean(l, node.outputs[0], type, scale, attr);
   const dnnl::memory dst = l.new_memory(plain_desc(kept, type));
   const dnnl::reduction::primitive_desc pd(
-      {dnnl::algorithm::reduction_mean, src.get_desc(), dst.get_desc(), 0.0f, 0.0f},
-      partition_attr(), cpu_engine());
+      {dnnl::algorithm::reduction_mean, src.get_desc(), dst.get_desc(), 0.0f, 0.0f}, attr,
+      cpu_engine());
   l.add(dnnl::reduction(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   const dnnl::memory out(plain_desc(g.output(node).shape, type), cpu_engine(),
                          dst.get_data_handle());

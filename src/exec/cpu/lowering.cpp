@@ -222,6 +222,17 @@ const std::vector<float>* Lowering::channel_means(int tensor) const {
   return calibration_->channel_means(graph_.tensor(tensor).name);
 }
 
+float recoded_mean(const Lowering& l, int mean, dt type, float in_scale,
+                   dnnl::primitive_attr& attr) {
+  const QuantParams q = l.quant(mean);
+  const float clip = q.scale * (q.is_unsigned ? 255.0f : 127.0f);
+  const float scale = clip / (type == dt::u8 ? 255.0f : 127.0f);
+  dnnl::post_ops ops;
+  ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, in_scale / scale, 0.0f);
+  attr.set_post_ops(ops);
+  return scale;
+}
+
 std::pair<dt, float> Lowering::codes(int tensor) {
   const Value& v = value(tensor);
   if (is_integer(v.type())) return {v.type(), v.scale};

@@ -189,6 +189,15 @@ void lower_layer_norm(Lowering& l, const Node& node);
 // kernel (where oneDNN has one for its fusion).
 bool winograd_applies(const Graph& g, const Node& node, dt type);
 
+// An INT8 mean (average pooling, ReduceMean) of `type` codes at `in_scale`
+// written as `type` codes at the mean's own calibrated clip (oneDNN's
+// integer kernels write the type they read): a post-op of `attr` rescales
+// it. A mean spans far less than its input (a global average of 49 values
+// against their largest), so its input's scale would code it in a few
+// levels. Returns the scale of the result.
+float recoded_mean(const Lowering& l, int mean, dt type, float in_scale,
+                   dnnl::primitive_attr& attr);
+
 // The activation a node applies, as a oneDNN eltwise algorithm with alpha
 // and beta; false for nodes that are not a fusable activation. HardSigmoid
 // needs two steps and is described by `second`.
