@@ -719,7 +719,7 @@ void lower_batch_norm(Lowering& l, const Node& node) {
     const float in_scale = in_type == dt::u8 ? 2.0f * code_scale : code_scale;
     src = l.converted(node.inputs[0], dnnl::memory::desc(to_dims(x), dt::s8, tag::nhwc), in_scale);
     const QuantParams q = l.quant(node.outputs[0]);
-    out_scale = q.is_unsigned ? q.scale * 255.0f / 127.0f : q.scale;
+    out_scale = scale_spanning(dt::s8, q);
     for (size_t c = 0; c < gamma.size(); ++c) {
       gamma[c] *= in_scale / out_scale;
       mean[c] /= in_scale;

@@ -222,11 +222,14 @@ const std::vector<float>* Lowering::channel_means(int tensor) const {
   return calibration_->channel_means(graph_.tensor(tensor).name);
 }
 
+float scale_spanning(dt type, const QuantParams& q) {
+  const float clip = q.scale * (q.is_unsigned ? 255.0f : 127.0f);
+  return clip / (type == dt::u8 ? 255.0f : 127.0f);
+}
+
 float recoded_mean(const Lowering& l, int mean, dt type, float in_scale,
                    dnnl::primitive_attr& attr) {
-  const QuantParams q = l.quant(mean);
-  const float clip = q.scale * (q.is_unsigned ? 255.0f : 127.0f);
-  const float scale = clip / (type == dt::u8 ? 255.0f : 127.0f);
+  const float scale = scale_spanning(type, l.quant(mean));
   dnnl::post_ops ops;
   ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, in_scale / scale, 0.0f);
   attr.set_post_ops(ops);

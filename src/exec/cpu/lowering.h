@@ -189,6 +189,10 @@ void lower_layer_norm(Lowering& l, const Node& node);
 // kernel (where oneDNN has one for its fusion).
 bool winograd_applies(const Graph& g, const Node& node, dt type);
 
+// The scale at which `type` codes span the clip of `q` (s8 holds half of
+// u8's range, so a u8 clip coded in s8 takes twice the step).
+float scale_spanning(dt type, const QuantParams& q);
+
 // An INT8 mean (average pooling, ReduceMean) of `type` codes at `in_scale`
 // written as `type` codes at the mean's own calibrated clip (oneDNN's
 // integer kernels write the type they read): a post-op of `attr` rescales
