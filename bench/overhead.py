@@ -1,24 +1,29 @@
 #!/usr/bin/python3
 """Framework overhead: a partition's run time against the sum of its kernels' times.
 
-For each model and precision, R rounds (default 5), each of two runs of
-`splitinfer infer MODEL --reps N`, pinned to core 0 with taskset:
-  kernels    under DNNL_VERBOSE=1, which makes oneDNN print the execution
-             time of every primitive it runs. The kernels of one run are
-             found by difference (N+1 runs minus 1 run, over N); the kernel
-             time of a run is their sum, and the round's figure is the median
-             over the N timed runs.
-  partition  without DNNL_VERBOSE (printing a line per primitive costs about
-             a microsecond each, which is not splitinfer's), the median run
-             time splitinfer reports.
-The overhead is (partition - kernels) / kernels from the fastest round of
-each (load from elsewhere on the machine only ever adds time, and the two
-runs of a round are separate processes): what splitinfer adds around the
-kernels (copying the hand-off in and out, and dispatch, its own and
-oneDNN's: the argument map oneDNN 2.6 builds inside every execute, outside
-the time it prints), and splitinfer's own C++ steps (the INT8 lookup
-tables, data-movement loops such as Pad or Slice), which DNNL_VERBOSE does
-not see and which are therefore counted here as overhead. Every figure is
+For each model and precision, R rounds (default 5), each one process of
+`splitinfer infer MODEL --reps N --kernel-times`, pinned to core 0 with
+taskset. Before each of its N timed runs the process runs the partition
+once untimed with oneDNN's verbose mode switched on, so the two figures
+of a round come from one process, interleaved run by run, and the
+machine's changes of speed (2x, from one second to the next, on the hosts
+this was written on) reach both alike:
+  kernels    the untimed runs: oneDNN prints the execution time of every
+             primitive it runs; the kernel time of a run is their sum.
+  partition  the timed runs, without verbose mode (printing a line per
+             primitive costs about a microsecond each, which is not
+             splitinfer's): splitinfer's own clock around each run.
+Both are means over the N runs with the fastest and slowest 10% dropped,
+not medians: oneDNN's clock ticks in microseconds, and a LeNet-5 kernel
+lasts a few ticks, so medians of its sums sit on that grid (up to 7% of
+LeNet-5's time away from the truth) while means of many readings do not.
+A round's overhead is (partition - kernels) / kernels; the figure is the
+median over the rounds. It is what splitinfer adds around the kernels
+(copying the hand-off in and out, and dispatch, its own and oneDNN's: the
+argument map oneDNN 2.6 builds inside every execute, outside the time it
+prints), and splitinfer's own C++ steps (the INT8 lookup tables,
+data-movement loops such as Pad or Slice), which verbose mode does not see
+and which are therefore counted here as overhead. Every figure is
 measured; the first run of each model (which calibrates INT8) is not
 counted. Prints one JSON line per model and precision, and a summary line
 with the largest overhead.
@@ -35,7 +40,8 @@ choose N so that the runs dominate.
 
 usage: bench/overhead.py [--splitinfer PATH] [--reps N] [--rounds R]
                          [--precision P[,P...]] [--perf N] [MODEL...]
-MODEL defaults to every zoo model (`splitinfer models`); P to fp32,int8.
+MODEL defaults to every zoo model (`splitinfer models`); P to fp32,int8; N to
+about a second's worth of runs (20 to 5000).
 """
 import argparse
 import json
@@ -56,25 +62,42 @@ def infer_argv(splitinfer, model, precision, x, reps):
             x + ".out", "--precision", precision, "--reps", str(reps)]
 
 
-def infer(splitinfer, model, precision, x, reps, verbose):
+def quiet_env():
+    """The environment without DNNL_VERBOSE: --kernel-times alone switches it on."""
     env = dict(os.environ)
-    if verbose:
-        env["DNNL_VERBOSE"] = "1"
-    else:
-        env.pop("DNNL_VERBOSE", None)
-    out = subprocess.run(infer_argv(splitinfer, model, precision, x, reps) + ["--json"],
-                         check=True, capture_output=True, text=True, env=env).stdout
+    env.pop("DNNL_VERBOSE", None)
+    return env
+
+
+def reps_for(splitinfer, model, precision, x, round_s):
+    """Timed runs that fill about `round_s` seconds (20 to 5000). The first
+    call calibrates an INT8 model into the cache."""
+    out = subprocess.run(infer_argv(splitinfer, model, precision, x, 5) + ["--json"],
+                         check=True, capture_output=True, text=True, env=quiet_env()).stdout
+    run_ms = json.loads(out)["run_ms_measured"]
+    return int(min(5000, max(20, 1000.0 * round_s / (2.0 * run_ms))))  # two runs per rep
+
+
+def round_ms(splitinfer, model, precision, x, reps):
+    """(partition ms, sum of kernels ms, kernels per run) of one process."""
+    out = subprocess.run(infer_argv(splitinfer, model, precision, x, reps) +
+                         ["--kernel-times", "--json"],
+                         check=True, capture_output=True, text=True, env=quiet_env()).stdout
     kernels = [float(line.rsplit(",", 1)[1]) for line in out.splitlines()
                if line.startswith("onednn_verbose,exec,")]
-    return kernels, json.loads(out[out.index("{"):])["run_ms_measured"]
+    if len(kernels) % reps:
+        raise RuntimeError(f"{model} {precision}: {len(kernels)} kernel lines over {reps} runs")
+    per_run = len(kernels) // reps
+    sums = np.array(kernels).reshape(reps, per_run).sum(axis=1)
+    partition_ms = json.loads(out[out.index("{"):])["run_ms_trimmed_mean_measured"]
+    return partition_ms, trimmed_mean(sums), per_run
 
 
-def kernel_ms_per_run(splitinfer, model, precision, x, reps):
-    once, _ = infer(splitinfer, model, precision, x, 1, True)
-    many, _ = infer(splitinfer, model, precision, x, reps + 1, True)
-    per_run = (len(many) - len(once)) // reps
-    timed = np.array(many[len(many) - reps * per_run:]).reshape(reps, per_run)
-    return float(np.median(timed.sum(axis=1))), per_run
+def trimmed_mean(values, trim=0.1):
+    """The mean without the lowest and highest `trim` of the values, as splitinfer's."""
+    values = np.sort(values)
+    drop = int(trim * len(values))
+    return float(values[drop:len(values) - drop].mean())
 
 
 # Symbols of splitinfer's per-frame path in a compiled partition.
@@ -122,7 +145,8 @@ def zoo_models(splitinfer):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--splitinfer", default="build/splitinfer")
-    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--reps", type=int, default=0,
+                        help="timed runs per round (default: about a second's worth)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--precision", default="fp32,int8")
     parser.add_argument("--perf", type=int, default=0, metavar="N",
@@ -142,24 +166,22 @@ def main():
             x = os.path.join(tmp, "x.bin")
             np.random.default_rng(0).standard_normal(shape).astype(np.float32).tofile(x)
             for precision in args.precision.split(","):
-                infer(args.splitinfer, model, precision, x, 1, False)  # calibrates INT8
-                kernel_rounds, partition_rounds = [], []
-                for _ in range(args.rounds):
-                    kernel_ms, per_run = kernel_ms_per_run(args.splitinfer, model, precision, x,
-                                                           args.reps)
-                    kernel_rounds.append(kernel_ms)
-                    partition_rounds.append(infer(args.splitinfer, model, precision, x,
-                                                  args.reps, False)[1])
-                kernel_ms = min(kernel_rounds)
-                partition_ms = min(partition_rounds)
+                reps = args.reps or reps_for(args.splitinfer, model, precision, x, 1.0)
+                rounds = [round_ms(args.splitinfer, model, precision, x, reps)
+                          for _ in range(args.rounds)]
+                overheads = [100.0 * (p - k) / k for p, k, _ in rounds]
+                middle = sorted(range(len(rounds)), key=lambda i: overheads[i])[len(rounds) // 2]
+                partition_ms, kernel_ms, per_run = rounds[middle]
                 row = {"model": model, "precision": precision, "partition_ms": partition_ms,
                        "sum_of_kernels_ms": kernel_ms, "kernels_per_run": per_run,
-                       "overhead_percent": 100.0 * (partition_ms - kernel_ms) / kernel_ms,
+                       "overhead_percent": overheads[middle],
                        # the gap spread over the library calls: about what one
                        # dnnl_primitive_execute costs beyond its kernel
                        "gap_us_per_kernel": 1000.0 * (partition_ms - kernel_ms) / per_run,
-                       "kernel_ms_rounds": kernel_rounds, "partition_ms_rounds": partition_rounds,
-                       "rounds": args.rounds, "reps": args.reps, "source": "measured"}
+                       "overhead_percent_rounds": overheads,
+                       "kernel_ms_rounds": [k for _, k, _ in rounds],
+                       "partition_ms_rounds": [p for p, _, _ in rounds],
+                       "rounds": args.rounds, "reps": reps, "source": "measured"}
                 if args.perf:
                     row["perf"] = perf_shares(args.splitinfer, model, precision, x, args.perf,
                                               tmp)

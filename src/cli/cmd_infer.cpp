@@ -7,6 +7,7 @@
 #include "cli/model_options.h"
 #include "common/error.h"
 #include "exec/backend.h"
+#include "exec/cpu/kernel_times.h"
 #include "exec/image_input.h"
 #include "exec/tensor_file.h"
 #include "graph/graph.h"
@@ -22,11 +23,12 @@ struct Options {
   bool precision_given = false;  // --precision on the command line
   CalibrationOptions calibration;
   int reps = 1;
+  bool kernel_times = false;
   bool json = false;
 };
 
 void print_infer(const Options& o, const Graph& graph, const Element& element,
-                 const Handoff& result, double ms, const Partition& partition,
+                 const Handoff& result, const TimingStats& timing, const Partition& partition,
                  const Calibration* calibration) {
   if (o.json) {
     nlohmann::json j{{"model", graph.name},
@@ -34,7 +36,8 @@ void print_infer(const Options& o, const Graph& graph, const Element& element,
                      {"precision", precision_name(element.precision)},
                      {"output", o.output},
                      {"output_shape", result.shape()},
-                     {"run_ms_measured", ms},
+                     {"run_ms_measured", timing.median_ms},
+                     {"run_ms_trimmed_mean_measured", timing.trimmed_mean_ms},
                      {"reps", o.reps},
                      {"float_fallbacks", partition.float_fallbacks()}};
     if (calibration)
@@ -43,8 +46,8 @@ void print_infer(const Options& o, const Graph& graph, const Element& element,
     return;
   }
   std::cout << graph.name << " on " << element.name << ": output "
-            << shape_to_string(result.shape()) << " written to " << o.output << " (" << ms
-            << " ms, measured, "
+            << shape_to_string(result.shape()) << " written to " << o.output << " ("
+            << timing.median_ms << " ms, measured, "
             << (o.reps == 1 ? "first run" : "median of " + std::to_string(o.reps) + " runs")
             << ")\n";
   for (const std::string& f : partition.float_fallbacks())
@@ -76,9 +79,18 @@ void infer_command(const Options& o) {
   // With --reps 1 this is the first run, compile-time caches still cold.
   // The result is written into the same hand-off each time, as a pipeline
   // stage does.
-  const double ms = time_runs([&] { partition->run_into(in, result); }, 0, o.reps).median_ms;
+  const auto run = [&] { partition->run_into(in, result); };
+  // --kernel-times: oneDNN times each kernel in an untimed run before each
+  // timed one, so that both are measured in one process, interleaved.
+  const auto run_printing_kernel_times = [&] {
+    cpu::print_kernel_times(true);
+    run();
+    cpu::print_kernel_times(false);
+  };
+  const TimingStats timing = o.kernel_times ? time_runs(run, 0, o.reps, run_printing_kernel_times)
+                                            : time_runs(run, 0, o.reps);
   write_tensor_file(o.output, result.to_floats());
-  print_infer(o, graph, element, result, ms, *partition, calibration.get());
+  print_infer(o, graph, element, result, timing, *partition, calibration.get());
 }
 
 }  // namespace
@@ -98,6 +110,9 @@ void add_infer_command(CLI::App& app) {
   cmd->add_option("--reps", opt->reps, "Runs to time (the median is reported)")
       ->default_val(1)
       ->check(CLI::Range(1, 100000));
+  cmd->add_flag("--kernel-times", opt->kernel_times,
+                "Before each timed run, run once untimed with oneDNN printing each kernel's "
+                "time (bench/overhead.py)");
   add_calibration_options(cmd, opt->calibration);
   cmd->add_flag("--json", opt->json, "Print one JSON document");
   cmd->callback([opt, cmd] {

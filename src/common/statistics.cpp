@@ -18,6 +18,15 @@ double median(std::vector<double> values) {
   return percentile(values, 0.5);
 }
 
+double trimmed_mean(std::vector<double> values, double trim) {
+  std::sort(values.begin(), values.end());
+  const auto drop = static_cast<size_t>(trim * static_cast<double>(values.size()));
+  if (2 * drop >= values.size()) return 0.0;
+  double sum = 0.0;
+  for (size_t i = drop; i < values.size() - drop; ++i) sum += values[i];
+  return sum / static_cast<double>(values.size() - 2 * drop);
+}
+
 double sqnr_db(std::span<const float> got, std::span<const float> want) {
   double signal = 0.0, noise = 0.0;
   for (size_t i = 0; i < want.size(); ++i) {

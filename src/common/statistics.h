@@ -16,6 +16,12 @@ double percentile(const std::vector<double>& sorted, double p);
 // middle values; 0 when empty.
 double median(std::vector<double> values);
 
+// The mean of the values left after dropping the lowest and the highest
+// `trim` (0..0.5) of them; 0 when none is left. Unlike a median it resolves
+// times finer than a clock's tick: oneDNN times its kernels to about a
+// microsecond, and a mean of many such readings is not bound to that grid.
+double trimmed_mean(std::vector<double> values, double trim);
+
 // Signal-to-quantization-noise ratio in dB of `got` against `want`:
 // 10 log10(sum want^2 / sum (got - want)^2) over want's elements (`got` is at
 // least as long). 200 dB when they are equal: a finite stand-in for infinity

@@ -1,6 +1,6 @@
 // Timing a partition: warm-up runs, then repetitions summarised by their
 // median and 10th/90th percentiles (medians resist the noise of shared
-// machines better than means).
+// machines better than means), and by a mean without either tail.
 #pragma once
 
 #include <functional>
@@ -14,9 +14,12 @@ struct TimingStats {
   double median_ms = 0.0;
   double p10_ms = 0.0;
   double p90_ms = 0.0;
+  double trimmed_mean_ms = 0.0;  // the 10% fastest and slowest dropped
   int reps = 0;
 };
 
-TimingStats time_runs(const std::function<void()>& run, int warmup, int reps);
+// `between`, when given, runs untimed before each timed run.
+TimingStats time_runs(const std::function<void()>& run, int warmup, int reps,
+                      const std::function<void()>& between = {});
 
 }  // namespace splitinfer

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 
 #include "support/run_cli.h"
 
@@ -55,6 +56,27 @@ TEST_F(RunCommands, InferWritesTheOutputInBothPrecisions) {
     EXPECT_TRUE(j["float_fallbacks"].empty()) << j.dump();
     EXPECT_EQ(fs::file_size(out), 10u * sizeof(float));
   }
+}
+
+// bench/overhead.py's measurement: oneDNN times the kernels of the untimed
+// run before each timed one, and only those (lenet5 runs 7 in float32).
+TEST_F(RunCommands, InferKernelTimesPrintsEachKernelOfTheUntimedRuns) {
+  const std::string x = input("x.bin"), out = dir_ + "/y.bin";
+  const auto r =
+      run_cli("infer lenet5 --input " + x + " --output " + out + " --reps 3 --kernel-times --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int kernels = 0;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);)
+    kernels += line.rfind("onednn_verbose,exec,", 0) == 0;
+  EXPECT_EQ(kernels, 3 * 7);
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  EXPECT_GT(j["run_ms_trimmed_mean_measured"].get<double>(), 0.0);
+  EXPECT_GT(j["run_ms_measured"].get<double>(), 0.0);
+  // Without the flag, oneDNN prints nothing.
+  const auto plain = run_cli("infer lenet5 --input " + x + " --output " + out + " --reps 3");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.out.find("onednn_verbose"), std::string::npos) << plain.out;
 }
 
 TEST_F(RunCommands, InferRejectsBadInputWithoutWritingOutput) {

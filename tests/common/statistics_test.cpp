@@ -28,6 +28,16 @@ TEST(Statistics, MedianSortsAndAveragesTheMiddlePairOfAnEvenCount) {
   EXPECT_DOUBLE_EQ(median({}), 0.0);
 }
 
+TEST(Statistics, TrimmedMeanDropsBothTailsAndResolvesBelowTheTick) {
+  // A duration of a third of a clock tick reads 0 or 1 ticks; one reading
+  // was interrupted. The median stays on the grid, the trimmed mean does not.
+  const std::vector<double> ticks = {0, 1, 0, 0, 1, 0, 50, 0, 0, 1, 0};
+  EXPECT_DOUBLE_EQ(median(ticks), 0.0);
+  EXPECT_DOUBLE_EQ(trimmed_mean(ticks, 0.1), 3.0 / 9.0);  // one dropped at each end
+  EXPECT_DOUBLE_EQ(trimmed_mean({2.0, 4.0}, 0.0), 3.0);
+  EXPECT_DOUBLE_EQ(trimmed_mean({2.0, 4.0}, 0.5), 0.0);  // nothing left
+}
+
 TEST(Statistics, SqnrOfAKnownErrorAndOfEqualValues) {
   const std::vector<float> want = {3.0f, -4.0f};  // signal 25
   const std::vector<float> got = {3.5f, -4.0f};   // noise 0.25
