@@ -67,7 +67,17 @@ QuantParams Calibration::params(const std::string& tensor) const {
   if (it == ranges.end())
     fail(ErrorKind::internal, "tensor '" + tensor + "' has no calibrated range");
   const Clipping& c = it->second.clipping;
+  if (c.affine()) {
+    const float scale = (c.clip - c.low) / 255.0f;
+    return {true, scale, static_cast<int32_t>(zero_point_of(c.low, scale))};
+  }
   return {c.is_unsigned, c.clip > 0.0f ? c.clip / (c.is_unsigned ? 255.0f : 127.0f) : 1.0f};
+}
+
+QuantParams symmetric(const QuantParams& q) {
+  if (q.zero_point == 0) return q;
+  const float largest = q.scale * static_cast<float>(std::max(q.zero_point, 255 - q.zero_point));
+  return {false, largest / 127.0f, 0};
 }
 
 const std::vector<float>* Calibration::channel_means(const std::string& tensor) const {
@@ -86,6 +96,7 @@ std::string Calibration::to_json() const {
                          {"max", r.max},
                          {"unsigned", r.clipping.is_unsigned},
                          {"clip", r.clipping.clip},
+                         {"low", r.clipping.low},
                          {"channel_means", r.channel_means}};
   return j.dump();
 }
@@ -97,10 +108,11 @@ Calibration Calibration::from_json(const std::string& text) {
     c.method = parse_calibration_method(j.at("method").get<std::string>());
     c.samples = j.at("samples").get<int>();
     for (const auto& [name, r] : j.at("ranges").items())
-      c.ranges[name] = {r.at("min").get<float>(),
-                        r.at("max").get<float>(),
-                        {r.at("unsigned").get<bool>(), r.at("clip").get<float>()},
-                        r.at("channel_means").get<std::vector<float>>()};
+      c.ranges[name] = {
+          r.at("min").get<float>(),
+          r.at("max").get<float>(),
+          {r.at("unsigned").get<bool>(), r.at("clip").get<float>(), r.at("low").get<float>()},
+          r.at("channel_means").get<std::vector<float>>()};
     return c;
   } catch (const nlohmann::json::exception& e) {
     fail(ErrorKind::invalid_input, std::string("malformed calibration: ") + e.what());

@@ -2,8 +2,9 @@
 // partition materialises, observed by running the float model on calibration
 // inputs, and the type (uint8 or int8) and clip point chosen for it from a
 // sample of its values (exec/clipping.h); the INT8 backend codes the tensor
-// with a symmetric scale (zero point 0). Per-channel means let the backend
-// correct the bias that weight quantization adds to each layer's output.
+// with a symmetric scale (zero point 0), or with a zero point where the
+// calibration chose affine codes and the kernels around the tensor take one. Per-channel means let
+// the backend correct the bias that weight quantization adds to each layer's output.
 #pragma once
 
 #include <cstdint>
@@ -26,10 +27,16 @@ struct TensorRange {
   std::vector<float> channel_means;
 };
 
+// value = scale * (code - zero_point)
 struct QuantParams {
   bool is_unsigned = false;  // uint8 codes 0..255, else int8 -127..127
   float scale = 1.0f;
+  int32_t zero_point = 0;  // non-zero only for uint8 codes
 };
+
+// The symmetric codes of the same clip: s8 over [-m, m], m the larger
+// magnitude of the affine range's ends (the same params when symmetric).
+QuantParams symmetric(const QuantParams& q);
 
 class Calibration {
  public:

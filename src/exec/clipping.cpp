@@ -52,10 +52,10 @@ float mse_clip(std::span<const float> v, bool is_unsigned) {
   const float top = largest_magnitude(v, is_unsigned);
   if (top <= 0.0f) return 0.0f;
   float best = top;
-  double best_error = coding_error(v, is_unsigned, top);
+  double best_error = coding_error(v, {is_unsigned, top});
   for (int i = 1; i < kClipCandidates; ++i) {
     const float clip = top * static_cast<float>(i) / kClipCandidates;
-    const double e = coding_error(v, is_unsigned, clip);
+    const double e = coding_error(v, {is_unsigned, clip});
     if (e < best_error) best_error = e, best = clip;
   }
   return best;
@@ -195,20 +195,26 @@ ValueRange histogram_range(std::span<const float> v, ValueRange seen) {
 
 }  // namespace
 
-double coding_error(std::span<const float> sample, bool is_unsigned, float clip) {
-  if (clip <= 0.0f) {
+double coding_error(std::span<const float> sample, const Clipping& coding) {
+  const float span = coding.clip - coding.low;
+  if (span <= 0.0f) {
     double e = 0.0;
     for (float x : sample) e += static_cast<double>(x) * x;
     return e;
   }
-  const float step = clip / (is_unsigned ? 255.0f : 127.0f);
-  const float lo = is_unsigned ? 0.0f : -128.0f, hi = is_unsigned ? 255.0f : 127.0f;
+  const float step = span / (coding.is_unsigned ? 255.0f : 127.0f);
+  const float zero = coding.affine() ? zero_point_of(coding.low, step) : 0.0f;
+  const float lo = coding.is_unsigned ? 0.0f : -128.0f, hi = coding.is_unsigned ? 255.0f : 127.0f;
   double e = 0.0;
   for (float x : sample) {
-    const double d = x - step * std::clamp(std::nearbyint(x / step), lo, hi);
+    const double d = x - step * (std::clamp(std::nearbyint(x / step) + zero, lo, hi) - zero);
     e += d * d;
   }
   return e;
+}
+
+float zero_point_of(float low, float step) {
+  return std::clamp(std::nearbyint(-low / step), 0.0f, 255.0f);
 }
 
 Clipping choose_clipping(std::vector<float>& sample, ValueRange seen, CalibrationMethod method) {
@@ -216,6 +222,7 @@ Clipping choose_clipping(std::vector<float>& sample, ValueRange seen, Calibratio
   const std::vector<float> scored = thinned(sample);
   const float largest_positive = std::max(seen.max, 0.0f);
   float s8 = 0.0f, u8 = 0.0f;
+  ValueRange kept = seen;  // the range affine codes would cover
   switch (method) {
     case CalibrationMethod::minmax:
       s8 = std::max(largest_positive, -seen.min);
@@ -233,16 +240,26 @@ Clipping choose_clipping(std::vector<float>& sample, ValueRange seen, Calibratio
       s8 = entropy_clip(scored, false);
       u8 = entropy_clip(scored, true);
       break;
-    case CalibrationMethod::histogram: {
-      const ValueRange kept = histogram_range(sample, seen);
+    case CalibrationMethod::histogram:
+      // The search looks for 256 levels over [low, high]: affine codes'
+      // own range.
+      kept = histogram_range(sample, seen);
       s8 = std::max(kept.max, -kept.min);
       u8 = std::max(kept.max, 0.0f);
       break;
-    }
   }
-  const bool is_unsigned =
-      u8 > 0.0f && coding_error(scored, true, u8) <= coding_error(scored, false, s8);
-  return {is_unsigned, is_unsigned ? u8 : s8};
+  const Clipping signed_codes{false, s8}, unsigned_codes{true, u8};
+  const double s8_error = coding_error(scored, signed_codes);
+  const double u8_error = u8 > 0.0f ? coding_error(scored, unsigned_codes) : s8_error + 1.0;
+  const Clipping symmetric = u8_error <= s8_error ? unsigned_codes : signed_codes;
+  // Other methods clip affine codes where they clip symmetric ones.
+  if (method != CalibrationMethod::histogram)
+    kept = {std::max(seen.min, -s8), std::min(seen.max, s8)};
+  const Clipping affine{true, std::max(kept.max, 0.0f), std::min(kept.min, 0.0f)};
+  if (affine.affine() && affine.clip > 0.0f &&
+      coding_error(scored, affine) <= kAffineErrorShare * std::min(s8_error, u8_error))
+    return affine;
+  return symmetric;
 }
 
 }  // namespace splitinfer

@@ -1,9 +1,14 @@
 // Where to clip a tensor's values before coding them in 8 bits, from a
 // sample of the values seen during calibration. Symmetric codes (zero
 // point 0): s8 codes cover [-clip, clip] in 255 steps, u8 codes [0, clip]
-// in 255 steps. Each method gives a clip for both types; the type is the
-// one whose codes reproduce the sample with less squared error, so a tensor
-// that is negative only rarely and slightly still gets u8's finer steps.
+// in 255 steps. Affine codes (a zero point): u8 codes cover [low, clip],
+// low < 0, in 255 steps. Each method gives a clip for each coding; the
+// coding is the symmetric one whose codes reproduce the sample with less
+// squared error, so a tensor that is negative only rarely and slightly
+// still gets u8's finer steps, unless affine codes reproduce it with
+// clearly less error still (kAffineErrorShare): a HardSwish output spans
+// [-0.375, clip], where s8 would spend half its codes on values that
+// never occur.
 #pragma once
 
 #include <span>
@@ -24,7 +29,15 @@ inline constexpr double kCalibrationPercentile = 99.99;
 struct Clipping {
   bool is_unsigned = false;
   float clip = 0.0f;
+  float low = 0.0f;  // below 0: affine u8 codes over [low, clip]
+  bool affine() const { return low < 0.0f; }
 };
+
+// Affine codes are chosen where their error is at most this share of the
+// better symmetric coding's (1 dB or more better): a zero point costs the
+// kernels that read it (oneDNN runs padded convolutions with one on slower
+// kernels), so it has to buy something.
+inline constexpr double kAffineErrorShare = 0.8;
 
 // The smallest and largest of every value a tensor took during calibration.
 struct ValueRange {
@@ -37,7 +50,11 @@ struct ValueRange {
 // calibration inputs themselves produce.
 Clipping choose_clipping(std::vector<float>& sample, ValueRange seen, CalibrationMethod method);
 
-// Sum of squared differences between the sample and its codes at `clip`.
-double coding_error(std::span<const float> sample, bool is_unsigned, float clip);
+// Sum of squared differences between the sample and its codes.
+double coding_error(std::span<const float> sample, const Clipping& coding);
+
+// The code of 0.0 in affine u8 codes of step `step` from `low`: an integer,
+// so that 0.0 (padding, ReLU's floor) is coded exactly.
+float zero_point_of(float low, float step);
 
 }  // namespace splitinfer

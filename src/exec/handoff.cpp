@@ -71,7 +71,7 @@ Handoff Handoff::from_codes(Shape shape, HandoffType type, std::vector<uint8_t> 
 }
 
 std::span<std::byte> Handoff::refill(HandoffType type, const Shape& shape, HandoffLayout layout,
-                                     float scale) {
+                                     float scale, int32_t zero_point) {
   if (layout == HandoffLayout::channels_last && shape.size() != 4)
     fail(ErrorKind::internal,
          "a channels-last hand-off must be 4-D, not " + shape_to_string(shape));
@@ -79,7 +79,7 @@ std::span<std::byte> Handoff::refill(HandoffType type, const Shape& shape, Hando
   type_ = type;
   layout_ = layout;
   scale_ = is_quantized() ? scale : 1.0f;
-  zero_point_ = 0;
+  zero_point_ = is_quantized() ? zero_point : 0;
   const auto n = static_cast<size_t>(numel(shape));
   values_.resize(type == HandoffType::f32 ? n : 0);
   bf16_.resize(type == HandoffType::bf16 ? n : 0);

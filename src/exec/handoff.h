@@ -32,12 +32,12 @@ class Handoff {
   static Handoff from_bf16(Shape shape, std::vector<uint16_t> bits,
                            HandoffLayout layout = HandoffLayout::plain);
 
-  // Makes this a hand-off of `type`, `shape` and `layout` (codes: `scale`,
-  // zero point 0) and returns its stored bytes, uninitialised, for the caller
-  // to fill. The storage it has is kept when large enough, so refilling a
-  // hand-off of the same size allocates nothing.
+  // Makes this a hand-off of `type`, `shape` and `layout` (codes: `scale`
+  // and `zero_point`) and returns its stored bytes, uninitialised, for the
+  // caller to fill. The storage it has is kept when large enough, so
+  // refilling a hand-off of the same size allocates nothing.
   std::span<std::byte> refill(HandoffType type, const Shape& shape, HandoffLayout layout,
-                              float scale = 1.0f);
+                              float scale = 1.0f, int32_t zero_point = 0);
 
   const Shape& shape() const { return shape_; }
   HandoffType type() const { return type_; }

@@ -17,7 +17,8 @@ namespace {
 
 // Bumped whenever what a calibration records changes, retiring old entries.
 constexpr std::string_view kCalibrationFormat =
-    "4: every tensor, unfused, type and clip (minmax at the exact extremes), channel means";
+    "5: every tensor, unfused, type, clip and affine low end (minmax at the exact extremes), "
+    "channel means";
 
 // FNV-1a over the spec and, for input files (directories expanded), their
 // bytes: a changed file is a different calibration; images add the version of

@@ -40,11 +40,22 @@ ValueRange range_of(const std::vector<float>& v) {
 }
 
 TEST(Clipping, MinmaxClipsAtTheLargestMagnitude) {
+  // Symmetric values: symmetric codes, clipped at the largest magnitude.
   std::vector<float> v = gaussian(10000, 1);
   v.push_back(-50.0f);
-  const Clipping c = choose_clipping(v, range_of(v), CalibrationMethod::minmax);
+  v.push_back(50.0f);
+  std::vector<float> copy = v;
+  const Clipping c = choose_clipping(copy, range_of(copy), CalibrationMethod::minmax);
   EXPECT_FALSE(c.is_unsigned);
+  EXPECT_FALSE(c.affine());
   EXPECT_FLOAT_EQ(c.clip, 50.0f);
+  // One-sided: affine codes over the extremes, half the step of s8's.
+  v.pop_back();
+  const float top = range_of(v).max;
+  const Clipping a = choose_clipping(v, range_of(v), CalibrationMethod::minmax);
+  EXPECT_TRUE(a.affine());
+  EXPECT_FLOAT_EQ(a.low, -50.0f);
+  EXPECT_FLOAT_EQ(a.clip, top);
 }
 
 TEST(Clipping, MinmaxClipsAtTheExtremesSeenNotTheSamples) {
@@ -76,24 +87,29 @@ TEST(Clipping, PercentileAndEntropyIgnoreARareOutlierMseAndHistogramWeighIt) {
   // Squared error counts the outlier's clipping: MSE codes the sample with
   // less error than every other method, and the histogram search, which
   // minimises squared error too, keeps the outlier.
-  const double mse_error = coding_error(v, false, clipping(CalibrationMethod::mse).clip);
+  const double mse_error = coding_error(v, {false, clipping(CalibrationMethod::mse).clip});
   EXPECT_GT(clipping(CalibrationMethod::histogram).clip, 39.0f);
   for (CalibrationMethod m : {CalibrationMethod::minmax, CalibrationMethod::percentile,
                               CalibrationMethod::entropy, CalibrationMethod::histogram})
-    EXPECT_LE(mse_error, coding_error(v, false, clipping(m).clip)) << calibration_method_name(m);
+    EXPECT_LE(mse_error, coding_error(v, {false, clipping(m).clip})) << calibration_method_name(m);
 }
 
 TEST(Clipping, HistogramKeepsAnEvenSpreadWhole) {
   // Evenly spread values have no outliers: clipping any of them only adds
-  // error, so the search stops at once.
+  // error, so the search stops at once. Over [-1, 3], affine codes' steps
+  // are 4/255 against symmetric s8's 3/127: their error is 0.44 of it.
   std::vector<float> v;
   std::mt19937_64 rng(8);
   std::uniform_real_distribution<float> uniform(-1.0f, 3.0f);
   for (int i = 0; i < 20000; ++i) v.push_back(uniform(rng));
   const Clipping c = choose_clipping(v, range_of(v), CalibrationMethod::histogram);
-  EXPECT_FALSE(c.is_unsigned);
+  EXPECT_TRUE(c.affine());
+  EXPECT_TRUE(c.is_unsigned);
   EXPECT_GT(c.clip, 2.99f);
   EXPECT_LE(c.clip, 3.0f);
+  EXPECT_LT(c.low, -0.99f);
+  EXPECT_GE(c.low, -1.0f);
+  EXPECT_LT(coding_error(v, c), 0.5 * coding_error(v, {false, c.clip}));
   // Non-negative values code in u8, clipped at the top alone.
   for (float& x : v) x = std::abs(x);
   const Clipping u = choose_clipping(v, range_of(v), CalibrationMethod::histogram);
@@ -118,9 +134,9 @@ TEST(Clipping, MseIsTheBestClipOfItsSearch) {
   std::vector<float> v = gaussian(5000, 3);
   std::vector<float> copy = v;
   const Clipping c = choose_clipping(copy, range_of(copy), CalibrationMethod::mse);
-  const double best = coding_error(v, c.is_unsigned, c.clip);
+  const double best = coding_error(v, c);
   for (float clip : {1.0f, 2.0f, 3.0f, 5.0f, 8.0f})
-    EXPECT_LE(best, coding_error(v, false, clip)) << clip;
+    EXPECT_LE(best, coding_error(v, {false, clip})) << clip;
 }
 
 TEST(Clipping, RareSmallNegativesStillGetUnsignedCodes) {

@@ -6,7 +6,7 @@
 namespace splitinfer::cpu {
 
 uint8_t encode(float value, CodeFormat format) {
-  const float code = std::nearbyint(value / format.scale);
+  const float code = std::nearbyint(value / format.scale) + static_cast<float>(format.zero_point);
   if (format.is_unsigned) return static_cast<uint8_t>(std::clamp(code, 0.0f, 255.0f));
   return static_cast<uint8_t>(static_cast<int8_t>(std::clamp(code, -128.0f, 127.0f)));
 }
@@ -14,7 +14,7 @@ uint8_t encode(float value, CodeFormat format) {
 float decode(uint8_t byte, CodeFormat format) {
   const int code =
       format.is_unsigned ? static_cast<int>(byte) : static_cast<int>(static_cast<int8_t>(byte));
-  return format.scale * static_cast<float>(code);
+  return format.scale * static_cast<float>(code - format.zero_point);
 }
 
 CodeTable make_code_table(CodeFormat in, CodeFormat out, const std::function<float(float)>& f) {

@@ -13,7 +13,8 @@ namespace splitinfer::cpu {
 
 struct CodeFormat {
   bool is_unsigned = false;  // u8 0..255, else s8 -128..127
-  float scale = 1.0f;        // value = scale * code (zero point 0)
+  float scale = 1.0f;        // value = scale * (code - zero_point)
+  int32_t zero_point = 0;
 };
 
 // Indexed by the input code's raw byte; holds the output code's raw byte.

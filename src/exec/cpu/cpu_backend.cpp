@@ -65,10 +65,6 @@ class CpuPartition : public Partition {
       fail(ErrorKind::invalid_input, "input has shape " + shape_to_string(input.shape()) +
                                          ", the partition expects " +
                                          shape_to_string(program_.input_shape));
-    if (input.zero_point() != 0) {  // oneDNN reorders take no zero point: go through floats
-      write_input(Handoff::from_floats(input.shape(), input.to_floats()));
-      return;
-    }
     const dnnl::memory& mem = program_.input.mem;
     const InputReorder& r = input_reorder(input);
     r.from.set_data_handle(const_cast<void*>(raw_data(input)));
@@ -79,15 +75,16 @@ class CpuPartition : public Partition {
     execute(*r.reorder, r.args);  // quantizes, dequantizes, rescales or transposes
   }
 
-  // How a hand-off of one type, layout and scale enters the partition: a
-  // memory over its data (pointed at each frame's) and the reorder into the
-  // partition's input, none when the bytes are already right. A partition's
-  // input comes from one producer, so this is made on the first frame and
-  // kept while its input stays alike.
+  // How a hand-off of one type, layout, scale and zero point enters the
+  // partition: a memory over its data (pointed at each frame's) and the
+  // reorder into the partition's input, none when the bytes are already
+  // right. A partition's input comes from one producer, so this is made on
+  // the first frame and kept while its input stays alike.
   struct InputReorder {
     HandoffType type = HandoffType::f32;
     HandoffLayout layout = HandoffLayout::plain;
     float scale = 1.0f;
+    int32_t zero_point = 0;
     dnnl::memory from;
     std::optional<dnnl::reorder> reorder;
     dnnl::memory scratchpad;
@@ -96,21 +93,23 @@ class CpuPartition : public Partition {
 
   const InputReorder& input_reorder(const Handoff& input) {
     if (input_ && input_->type == input.type() && input_->layout == input.layout() &&
-        input_->scale == input.scale())
+        input_->scale == input.scale() && input_->zero_point == input.zero_point())
       return *input_;
     InputReorder r;
     r.type = input.type();
     r.layout = input.layout();
     r.scale = input.scale();
+    r.zero_point = input.zero_point();
     r.from = dnnl::memory(describe(input), cpu_engine(), DNNL_MEMORY_NONE);
-    const dnnl::memory& mem = program_.input.mem;
-    if (r.from.get_desc() != mem.get_desc() || input.scale() != program_.input.scale) {
-      r.reorder = make_reorder(r.from, mem, input.scale(), program_.input.scale);
+    const Value& to = program_.input;
+    if (r.from.get_desc() != to.mem.get_desc() || r.scale != to.scale ||
+        r.zero_point != to.zero_point) {
+      r.reorder = make_reorder(r.from, to.mem, r.scale, to.scale, r.zero_point, to.zero_point);
       const auto bytes = static_cast<dnnl::memory::dim>(scratchpad_bytes(*r.reorder));
       r.scratchpad =
           dnnl::memory({{std::max<dnnl::memory::dim>(bytes, 1)}, dt::u8, tag::a}, cpu_engine());
       r.args = {{DNNL_ARG_FROM, r.from.get()},
-                {DNNL_ARG_TO, mem.get()},
+                {DNNL_ARG_TO, to.mem.get()},
                 {DNNL_ARG_SCRATCHPAD, r.scratchpad.get()}};
     }
     input_ = std::move(r);
@@ -159,7 +158,7 @@ class CpuPartition : public Partition {
         program_.output_shape.size() == 4 ? HandoffLayout::channels_last : HandoffLayout::plain;
     const std::span<std::byte> bytes =
         output.refill(handoff_type(mem.get_desc().data_type()), program_.output_shape, layout,
-                      program_.output.scale);
+                      program_.output.scale, program_.output.zero_point);
     std::memcpy(bytes.data(), mem.get_data_handle(), bytes.size());
   }
 

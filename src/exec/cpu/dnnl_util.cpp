@@ -77,9 +77,11 @@ std::string describe_kernel(const dnnl::primitive& p) {
 }
 
 dnnl::reorder make_reorder(const dnnl::memory& from, const dnnl::memory& to, float from_scale,
-                           float to_scale) {
+                           float to_scale, int32_t from_zero_point, int32_t to_zero_point) {
   dnnl::primitive_attr attr = partition_attr();
   if (from_scale != to_scale) attr.set_output_scales(0, {from_scale / to_scale});
+  if (from_zero_point != 0) attr.set_zero_points(DNNL_ARG_FROM, 0, {from_zero_point});
+  if (to_zero_point != 0) attr.set_zero_points(DNNL_ARG_TO, 0, {to_zero_point});
   return dnnl::reorder(dnnl::reorder::primitive_desc(from, to, attr));
 }
 

@@ -41,10 +41,11 @@ size_t scratchpad_bytes(const dnnl::primitive& p);
 // types of the memories it has).
 std::string describe_kernel(const dnnl::primitive& p);
 
-// A reorder primitive that converts `from` (codes at scale `from_scale`) into
-// `to` (codes at `to_scale`); scales are 1 for float32. Made with
+// A reorder primitive that converts `from` (codes at scale `from_scale` and
+// zero point `from_zero_point`) into `to` (codes at `to_scale` and
+// `to_zero_point`); scales are 1 and zero points 0 for float32. Made with
 // partition_attr().
 dnnl::reorder make_reorder(const dnnl::memory& from, const dnnl::memory& to, float from_scale,
-                           float to_scale);
+                           float to_scale, int32_t from_zero_point = 0, int32_t to_zero_point = 0);
 
 }  // namespace splitinfer::cpu

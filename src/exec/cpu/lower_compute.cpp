@@ -119,6 +119,28 @@ QuantizedWeights integer_weights(Lowering& l, int input, const std::vector<float
   return q;
 }
 
+// Reading codes with zero point z, an output accumulates sum w * (x - z):
+// z * sum w less per row than the codes give, a constant where no padding
+// (code 0, not z) enters the sum. The bias (in accumulator units) absorbs
+// it, and the kernel stays oneDNN's fastest, which zero points slow.
+void subtract_zero_point(const QuantizedWeights& q, int32_t zero_point, std::vector<float>& bias) {
+  const size_t row = q.codes.size() / bias.size();
+  for (size_t c = 0; c < bias.size(); ++c) {
+    int64_t sum = 0;
+    for (size_t i = c * row; i < (c + 1) * row; ++i) sum += q.codes[i];
+    bias[c] -= static_cast<float>(zero_point * sum);
+  }
+}
+
+// A padded convolution reads its source's zero point from oneDNN, which
+// pads with it: the argument, set on `attr`.
+dnnl::memory zero_point_argument(Lowering& l, dnnl::primitive_attr& attr, int32_t zero_point) {
+  attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+  const dnnl::memory m = l.new_memory({{1}, dt::s32, tag::a});
+  *static_cast<int32_t*>(m.get_data_handle()) = zero_point;
+  return m;
+}
+
 // What follows a convolution or inner product and folds into it.
 struct Epilogue {
   Activation first;
@@ -169,33 +191,33 @@ std::vector<Eltwise> eltwise_steps(const Activation& act) {
   return steps;
 }
 
-// Divides the result of `steps` by the output scale by rewriting the tail
-// rather than appending a step: a trailing clip moves behind the division
-// with scaled bounds, and consecutive linear steps merge. HardSigmoid
-// (linear, clip) then becomes two steps, where oneDNN 2.6's INT8
-// convolutions computed (linear, clip, linear) wrongly.
-void divide_by_output_scale(std::vector<Eltwise>& steps, float output_scale) {
+// Codes the result of `steps` (value / output scale + zero point) by
+// rewriting the tail rather than appending a step: a trailing clip moves
+// behind the coding with its bounds coded too, and consecutive linear steps
+// merge. HardSigmoid (linear, clip) then becomes two steps, where oneDNN
+// 2.6's INT8 convolutions computed (linear, clip, linear) wrongly.
+void code_output(std::vector<Eltwise>& steps, float output_scale, int32_t zero_point) {
   using dnnl::algorithm;
-  const float k = 1.0f / output_scale;
+  const float k = 1.0f / output_scale, z = static_cast<float>(zero_point);
   std::vector<Eltwise> clips;
   while (!steps.empty() && steps.back().alg == algorithm::eltwise_clip) {
     clips.insert(clips.begin(),
-                 {algorithm::eltwise_clip, steps.back().alpha * k, steps.back().beta * k});
+                 {algorithm::eltwise_clip, steps.back().alpha * k + z, steps.back().beta * k + z});
     steps.pop_back();
   }
   if (!steps.empty() && steps.back().alg == algorithm::eltwise_linear) {
     steps.back().alpha *= k;
-    steps.back().beta *= k;
+    steps.back().beta = steps.back().beta * k + z;
   } else {
-    steps.push_back({algorithm::eltwise_linear, k, 0.0f});
+    steps.push_back({algorithm::eltwise_linear, k, z});
   }
   steps.insert(steps.end(), clips.begin(), clips.end());
 }
 
 // Builds the post-ops; `residual_scale` is the real value of one residual
-// code (1 in float32), `output_scale` that of one output code.
+// code (1 in float32), `out` the output's codes in INT8.
 dnnl::post_ops epilogue_ops(const Epilogue& e, dt residual_type, float residual_scale,
-                            float output_scale, bool int8) {
+                            const Codes& out, bool int8) {
   dnnl::post_ops ops;
   std::vector<Eltwise> tail;  // the steps after the residual sum, if any
   if (e.has_first) tail = eltwise_steps(e.first);
@@ -204,7 +226,7 @@ dnnl::post_ops epilogue_ops(const Epilogue& e, dt residual_type, float residual_
     ops.append_sum(residual_scale, 0, int8 ? residual_type : dt::undef);
     tail = e.has_second ? eltwise_steps(e.second) : std::vector<Eltwise>{};
   }
-  if (int8) divide_by_output_scale(tail, output_scale);
+  if (int8) code_output(tail, out.scale, out.zero_point);
   for (const Eltwise& s : tail) ops.append_eltwise(1.0f, s.alg, s.alpha, s.beta);
   return ops;
 }
@@ -219,11 +241,11 @@ dnnl::memory output_with_residual(Lowering& l, const Epilogue& e, const dnnl::me
   if (e.residual == kNoTensor) return l.new_memory(dst);
   const Value& r = l.value(e.residual);
   if (r.mem.get_desc() == dst && residual_desc == dst && r.scale == residual_scale &&
-      l.last_read_by(e.residual, *e.add))
+      r.zero_point == 0 && l.last_read_by(e.residual, *e.add))
     return r.mem;
   dnnl::memory out = l.new_memory(dst);
   const dnnl::memory view(residual_desc, cpu_engine(), out.get_data_handle());
-  l.add(make_reorder(r.mem, view, r.scale, residual_scale),
+  l.add(make_reorder(r.mem, view, r.scale, residual_scale, r.zero_point, 0),
         {{DNNL_ARG_FROM, r.mem}, {DNNL_ARG_TO, view}});
   return out;
 }
@@ -378,25 +400,30 @@ void lower_conv(Lowering& l, const Node& node) {
   const tag wtag = groups == 1 ? tag::oihw : tag::goihw;
 
   const bool int8 = l.int8();
-  dt src_type = l.float_type(), dst_type = l.result_type(e.output), res_type = l.float_type();
-  float s_in = 1.0f, s_out = 1.0f, s_res = 1.0f;
+  Codes in{l.float_type(), 1.0f, 0}, result{l.result_type(e.output), 1.0f, 0};
+  dt res_type = l.float_type();
+  float s_res = 1.0f;
   QuantizedWeights qw;
   dnnl::primitive_attr attr = partition_attr();
+  dnnl::memory src_zero_point;  // oneDNN's, where the source is padded
   if (int8) {
-    std::tie(src_type, s_in) = l.codes(node.inputs[0]);
-    const QuantParams q = l.quant(e.output);
-    dst_type = l.code_type(q);
-    s_out = q.scale;
+    // oneDNN 2.6's integer deconvolutions take no zero point.
+    if (transposed) std::tie(in.type, in.scale) = l.codes(node.inputs[0]);
+    else in = l.affine_codes(node.inputs[0]);
+    result = l.codes_of(l.quant(e.output));
     if (e.residual != kNoTensor) std::tie(res_type, s_res) = l.codes(e.residual);
     // A transposed convolution's output reads, on average over its
     // positions, one in stride_h x stride_w of the weights.
     const float taps_read = transposed ? 1.0f / static_cast<float>(strides[0] * strides[1]) : 1.0f;
-    qw = integer_weights(l, node.inputs[0], w, bias, groups, s_in, taps_read, attr);
+    qw = integer_weights(l, node.inputs[0], w, bias, groups, in.scale, taps_read, attr);
+    const bool padded = std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p != 0; });
+    if (in.zero_point != 0 && !padded) subtract_zero_point(qw, in.zero_point, bias);
+    else if (in.zero_point != 0) src_zero_point = zero_point_argument(l, attr, in.zero_point);
   }
-  attr.set_post_ops(epilogue_ops(e, res_type, s_res, s_out, int8));
+  attr.set_post_ops(epilogue_ops(e, res_type, s_res, result, int8));
 
   const tag act = activation_layout(l, ic, oc, groups);
-  const dnnl::memory::desc src_md(to_dims(x), src_type, act), dst_md(to_dims(y), dst_type, act);
+  const dnnl::memory::desc src_md(to_dims(x), in.type, act), dst_md(to_dims(y), result.type, act);
   const dnnl::memory::desc w_md(wdims, int8 ? dt::s8 : l.float_type(), tag::any);
   const dnnl::memory::desc b_md({oc}, dt::f32, tag::a);
   const WindowKernel k =
@@ -409,15 +436,17 @@ void lower_conv(Lowering& l, const Node& node) {
       int8 ? reorder_now(memory_from({wdims, dt::s8, wtag}, qw.codes.data()), k.weights)
            : reorder_now(memory_from({wdims, dt::f32, wtag}, w.data()), k.weights);
   const dnnl::memory bias_mem = memory_from(b_md, bias.data());
-  const dnnl::memory src = l.converted(node.inputs[0], k.src, s_in);
+  const dnnl::memory src = l.converted(node.inputs[0], k.src, in);
   const dnnl::memory::desc res_md =
       int8 ? dnnl::memory::desc(to_dims(y), res_type, tag::nhwc) : k.dst;
   const dnnl::memory dst = output_with_residual(l, e, k.dst, res_md, s_res);
-  l.add(k.primitive, {{DNNL_ARG_SRC, src},
-                      {DNNL_ARG_WEIGHTS, weights},
-                      {DNNL_ARG_BIAS, bias_mem},
-                      {DNNL_ARG_DST, dst}});
-  l.define(e.output, {dst, s_out});
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
+                                             {DNNL_ARG_WEIGHTS, weights},
+                                             {DNNL_ARG_BIAS, bias_mem},
+                                             {DNNL_ARG_DST, dst}};
+  if (src_zero_point) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = src_zero_point;
+  l.add(k.primitive, std::move(args));
+  l.define(e.output, {dst, result.scale, result.zero_point});
 }
 
 namespace {
@@ -439,37 +468,35 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, int out, s
   const Epilogue e = match_epilogue(l, out, false);
 
   const bool int8 = l.int8();
-  dt src_type = l.float_type(), dst_type = l.result_type(e.output);
-  float s_in = 1.0f, s_out = 1.0f;
+  Codes in{l.float_type(), 1.0f, 0}, result{l.result_type(e.output), 1.0f, 0};
   QuantizedWeights qw;
   dnnl::primitive_attr attr = partition_attr();
   if (int8) {
-    std::tie(src_type, s_in) = l.codes(x_tensor);
-    const QuantParams q = l.quant(e.output);
-    dst_type = l.code_type(q);
-    s_out = q.scale;
-    qw = integer_weights(l, x_tensor, w, bias, 1, s_in, 1.0f, attr);
+    in = l.affine_codes(x_tensor);
+    result = l.codes_of(l.quant(e.output));
+    qw = integer_weights(l, x_tensor, w, bias, 1, in.scale, 1.0f, attr);
+    if (in.zero_point != 0) subtract_zero_point(qw, in.zero_point, bias);
   }
-  attr.set_post_ops(epilogue_ops(e, dt::undef, 1.0f, s_out, int8));
+  attr.set_post_ops(epilogue_ops(e, dt::undef, 1.0f, result, int8));
 
   const Value x = l.value(x_tensor);
   const dnnl::memory::desc x_md = x.mem.get_desc();
   const bool four_d = x_md.dims().size() == 4;
   dnnl::memory src;
   if (four_d) {
-    const bool as_is = x_md.data_type() == src_type && x.scale == s_in;
-    src = as_is
-              ? x.mem
-              : l.converted(x_tensor, {x_md.dims(), src_type, int8 ? tag::nhwc : tag::nchw}, s_in);
+    const bool as_is =
+        x_md.data_type() == in.type && x.scale == in.scale && x.zero_point == in.zero_point;
+    src = as_is ? x.mem
+                : l.converted(x_tensor, {x_md.dims(), in.type, int8 ? tag::nhwc : tag::nchw}, in);
   } else {
     // The source in plain layout, viewed as the [M, K] matrix.
-    src = dnnl::memory({{m, k}, src_type, tag::ab}, cpu_engine(),
-                       l.plain(x_tensor, src_type, s_in).get_data_handle());
+    src = dnnl::memory({{m, k}, in.type, tag::ab}, cpu_engine(),
+                       l.plain(x_tensor, in.type, in.scale, in.zero_point).get_data_handle());
   }
   // The weights' rows read the source's values in its logical (C, H, W) order.
   const dims w_dims = four_d ? dims{n, x_md.dims()[1], x_md.dims()[2], x_md.dims()[3]} : dims{n, k};
   const tag w_tag = four_d ? tag::oihw : tag::ab;
-  const dnnl::memory::desc dst_md({m, n}, dst_type, tag::ab);
+  const dnnl::memory::desc dst_md({m, n}, result.type, tag::ab);
   const dnnl::memory::desc w_md(w_dims, int8 ? dt::s8 : l.float_type(), tag::any);
   const dnnl::memory::desc b_md({n}, dt::f32, tag::a);
   const dnnl::inner_product_forward::primitive_desc pd(
@@ -478,13 +505,13 @@ void lower_inner_product(Lowering& l, const Node& node, int x_tensor, int out, s
       int8 ? reorder_now(memory_from({w_dims, dt::s8, w_tag}, qw.codes.data()), pd.weights_desc())
            : reorder_now(memory_from({w_dims, dt::f32, w_tag}, w.data()), pd.weights_desc());
   const dnnl::memory bias_mem = memory_from(b_md, bias.data());
-  const dnnl::memory dst_plain = l.new_memory(plain_desc(g.tensor(e.output).shape, dst_type));
+  const dnnl::memory dst_plain = l.new_memory(plain_desc(g.tensor(e.output).shape, result.type));
   const dnnl::memory dst(dst_md, cpu_engine(), dst_plain.get_data_handle());
   l.add(dnnl::inner_product_forward(pd), {{DNNL_ARG_SRC, src},
                                           {DNNL_ARG_WEIGHTS, weights},
                                           {DNNL_ARG_BIAS, bias_mem},
                                           {DNNL_ARG_DST, dst}});
-  l.define(e.output, {dst_plain, s_out});
+  l.define(e.output, {dst_plain, result.scale, result.zero_point});
 }
 
 // A constant B of Gemm or MatMul as the [N, K] weight rows an inner product
@@ -653,14 +680,15 @@ void lower_pool(Lowering& l, const Node& node) {
     else if (node.attrs.get_int("count_include_pad", 0) != 0)
       alg = dnnl::algorithm::pooling_avg_include_padding;
   }
-  // INT8 pools codes: max and mean commute with the scale.
+  // INT8 pools codes: max and mean commute with the scale and keep the
+  // zero point, but for the padding an average counts (code 0).
   dnnl::memory src;
-  float scale = 1.0f;
+  Codes in{l.float_type(), 1.0f, 0};
   if (l.int8()) {
-    const auto [type, s] = l.codes(node.inputs[0]);
-    scale = s;
+    if (reads_zero_point(node)) in = l.affine_codes(node.inputs[0]);
+    else std::tie(in.type, in.scale) = l.codes(node.inputs[0]);
     // oneDNN's integer pooling kernels want channels-last.
-    src = l.converted(node.inputs[0], {to_dims(x), type, tag::nhwc}, s);
+    src = l.converted(node.inputs[0], {to_dims(x), in.type, tag::nhwc}, in);
   } else {
     src = l.float_value(node.inputs[0]);
   }
@@ -684,17 +712,17 @@ void lower_pool(Lowering& l, const Node& node) {
     alg = dnnl::algorithm::pooling_avg_exclude_padding;
   }
   dnnl::primitive_attr attr = partition_attr();
-  const dt type = src.get_desc().data_type();
-  if (l.int8() && alg != dnnl::algorithm::pooling_max)
-    scale = recoded_mean(l, node.outputs[0], type, scale, attr);
-  const dnnl::memory::desc dst_md(to_dims(y), type, tag::any);
+  const Codes out = l.int8() && alg != dnnl::algorithm::pooling_max
+                        ? recoded_mean(l, node.outputs[0], in, attr)
+                        : in;
+  const dnnl::memory::desc dst_md(to_dims(y), src.get_desc().data_type(), tag::any);
   const dnnl::pooling_v2_forward::primitive_desc pd(
       {dnnl::prop_kind::forward_inference, alg, src.get_desc(), dst_md, stride, kernel, dilate,
        pad_l, pad_r},
       attr, cpu_engine());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
   l.add(dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-  l.define(node.outputs[0], {dst, scale});
+  l.define(node.outputs[0], {dst, out.scale, out.zero_point});
 }
 
 void lower_batch_norm(Lowering& l, const Node& node) {
@@ -718,8 +746,7 @@ void lower_batch_norm(Lowering& l, const Node& node) {
     const auto [in_type, code_scale] = l.codes(node.inputs[0]);
     const float in_scale = in_type == dt::u8 ? 2.0f * code_scale : code_scale;
     src = l.converted(node.inputs[0], dnnl::memory::desc(to_dims(x), dt::s8, tag::nhwc), in_scale);
-    const QuantParams q = l.quant(node.outputs[0]);
-    out_scale = scale_spanning(dt::s8, q);
+    out_scale = scale_spanning(dt::s8, symmetric(l.quant(node.outputs[0])));
     for (size_t c = 0; c < gamma.size(); ++c) {
       gamma[c] *= in_scale / out_scale;
       mean[c] /= in_scale;

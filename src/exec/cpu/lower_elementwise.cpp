@@ -67,24 +67,23 @@ float activate(const Activation& act, float x) {
 
 namespace {
 
-CodeFormat format_of(dt type, float scale) { return {type == dt::u8, scale}; }
+CodeFormat format_of(const Codes& c) { return {c.type == dt::u8, c.scale, c.zero_point}; }
 
 // out = f(x) on codes: x's codes in the dense hand-off layout, one table
-// lookup per element, the result coded at out's calibrated scale.
+// lookup per element, the result coded at out's calibrated codes.
 void lower_code_function(Lowering& l, int x, int out, const std::function<float(float)>& f) {
   const Shape& shape = l.graph().tensor(x).shape;
-  const auto [in_type, in_scale] = l.codes(x);
-  const dnnl::memory src = l.converted(x, handoff_desc(shape, in_type), in_scale);
-  const QuantParams q = l.quant(out);
-  const dnnl::memory dst = l.new_memory(handoff_desc(shape, l.code_type(q)));
-  const CodeTable table =
-      make_code_table(format_of(in_type, in_scale), {q.is_unsigned, q.scale}, f);
+  const Codes in = l.affine_codes(x);
+  const dnnl::memory src = l.converted(x, handoff_desc(shape, in.type), in);
+  const Codes result = l.codes_of(l.quant(out));
+  const dnnl::memory dst = l.new_memory(handoff_desc(shape, result.type));
+  const CodeTable table = make_code_table(format_of(in), format_of(result), f);
   const size_t n = static_cast<size_t>(numel(shape));
   l.add_custom([table, src, dst, n] {
     apply_code_table(table, static_cast<const uint8_t*>(src.get_data_handle()),
                      static_cast<uint8_t*>(dst.get_data_handle()), n);
   });
-  l.define(out, {dst, q.scale});
+  l.define(out, {dst, result.scale, result.zero_point});
 }
 
 }  // namespace
@@ -96,9 +95,9 @@ void lower_eltwise(Lowering& l, const Node& node) {
   const Value& v = l.value(x);
   if (l.int8()) {
     // Relu and LeakyRelu commute with a positive scale: oneDNN's integer
-    // eltwise applies them to the codes, keeping the scale.
+    // eltwise applies them to codes of zero point 0, keeping the scale.
     const bool scale_free = node.op == OpType::Relu || node.op == OpType::LeakyRelu;
-    if (scale_free && is_integer(v.type())) {
+    if (scale_free && is_integer(v.type()) && v.zero_point == 0) {
       const dnnl::eltwise_forward::primitive_desc pd(
           {dnnl::prop_kind::forward_inference, act.alg, v.mem.get_desc(), act.alpha, act.beta},
           partition_attr(), cpu_engine());
@@ -154,10 +153,11 @@ namespace {
 
 // `tensor` in `type` and plain layout, viewed with leading 1s up to `rank`
 // axes (oneDNN broadcasts operands of equal rank).
-dnnl::memory ranked_plain(Lowering& l, int tensor, size_t rank, dt type, float scale) {
+dnnl::memory ranked_plain(Lowering& l, int tensor, size_t rank, dt type, float scale,
+                          int32_t zero_point = 0) {
   Shape shape = l.graph().tensor(tensor).shape;
   while (shape.size() < rank) shape.insert(shape.begin(), 1);
-  const dnnl::memory plain = l.plain(tensor, type, scale);
+  const dnnl::memory plain = l.plain(tensor, type, scale, zero_point);
   return dnnl::memory(plain_desc(shape, type), cpu_engine(), plain.get_data_handle());
 }
 
@@ -173,31 +173,68 @@ dnnl::algorithm binary_alg(const Node& node) {
 
 bool commutes(const Node& node) { return node.op == OpType::Add || node.op == OpType::Mul; }
 
+// The codes a binary op reads for an operand: its own, zero point
+// included, except the second operand of a product, which is re-coded
+// symmetrically (a zero point on both would add a product of two tensors).
+Codes operand_codes(Lowering& l, const Node& node, int tensor, bool second) {
+  if (reads_zero_point(node) && !(second && node.op == OpType::Mul)) return l.affine_codes(tensor);
+  Codes c;
+  std::tie(c.type, c.scale) = l.codes(tensor);
+  return c;
+}
+
 // Add, Sub or Mul of two activations on codes: oneDNN's binary reads both
 // operands' codes with their scales and writes codes at the output's
-// calibrated scale. The first operand has the output's shape; the second
-// may broadcast (the squeeze-excitation gate [1, C, 1, 1]).
+// calibrated scale and zero point. The first operand has the output's
+// shape; the second may broadcast (the squeeze-excitation gate
+// [1, C, 1, 1]). Zero points za, zb of the operands:
+//   Add, Sub  shift the result by a constant, which the last post-op (the
+//             output's coding) takes off;
+//   Mul       sa (a - za) * sb b = (sa a)(sb b) - za sa sb b: a post-op adds
+//             the second operand re-scaled by -za sa, made by a reorder of
+//             its codes each frame (a gate's C values, for an SE block).
 void lower_binary_codes(Lowering& l, const Node& node, int a, int b) {
   const Shape& out = l.graph().output(node).shape;
-  const auto [a_type, a_scale] = l.codes(a);
-  const auto [b_type, b_scale] = l.codes(b);
-  const dnnl::memory src0 = l.converted(a, handoff_desc(out, a_type), a_scale);
-  const dnnl::memory src1 = l.graph().tensor(b).shape == out
-                                ? l.converted(b, handoff_desc(out, b_type), b_scale)
-                                : ranked_plain(l, b, out.size(), b_type, b_scale);
-  const QuantParams q = l.quant(node.outputs[0]);
-  const dnnl::memory::desc dst_md = handoff_desc(out, l.code_type(q));
+  const Codes ca = operand_codes(l, node, a, false), cb = operand_codes(l, node, b, true);
+  const bool broadcast = l.graph().tensor(b).shape != out;
+  const dnnl::memory src0 = l.converted(a, handoff_desc(out, ca.type), ca);
+  const dnnl::memory src1 = broadcast
+                                ? ranked_plain(l, b, out.size(), cb.type, cb.scale, cb.zero_point)
+                                : l.converted(b, handoff_desc(out, cb.type), cb);
+  const Codes result = l.codes_of(l.quant(node.outputs[0]));
+  const dnnl::memory::desc dst_md = handoff_desc(out, result.type);
   dnnl::primitive_attr attr = partition_attr();
-  attr.set_scales(DNNL_ARG_SRC_0, 0, {a_scale});
-  attr.set_scales(DNNL_ARG_SRC_1, 0, {b_scale});
+  attr.set_scales(DNNL_ARG_SRC_0, 0, {ca.scale});
+  attr.set_scales(DNNL_ARG_SRC_1, 0, {cb.scale});
   dnnl::post_ops ops;
-  ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f / q.scale, 0.0f);
+  std::unordered_map<int, dnnl::memory> args;
+  float shift = 0.0f;  // what the operands' zero points add to the result
+  if (node.op == OpType::Mul && ca.zero_point != 0) {
+    const dnnl::memory::dims dims = src1.get_desc().dims();
+    const dnnl::memory correction =
+        l.new_memory(broadcast ? plain_desc(Shape(dims.begin(), dims.end()), dt::f32)
+                               : handoff_desc(out, dt::f32));
+    l.add(make_reorder(src1, correction, cb.scale,
+                       -1.0f / (ca.scale * static_cast<float>(ca.zero_point))),
+          {{DNNL_ARG_FROM, src1}, {DNNL_ARG_TO, correction}});
+    ops.append_binary(dnnl::algorithm::binary_add, correction.get_desc());
+    args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = correction;
+  } else if (node.op != OpType::Mul) {
+    const float sign = node.op == OpType::Sub ? -1.0f : 1.0f;
+    shift = ca.scale * static_cast<float>(ca.zero_point) +
+            sign * cb.scale * static_cast<float>(cb.zero_point);
+  }
+  ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f / result.scale,
+                     static_cast<float>(result.zero_point) - shift / result.scale);
   attr.set_post_ops(ops);
   const dnnl::binary::primitive_desc pd(
       {binary_alg(node), src0.get_desc(), src1.get_desc(), dst_md}, attr, cpu_engine());
   const dnnl::memory dst = l.new_memory(dst_md);
-  l.add(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
-  l.define(node.outputs[0], {dst, q.scale});
+  args[DNNL_ARG_SRC_0] = src0;
+  args[DNNL_ARG_SRC_1] = src1;
+  args[DNNL_ARG_DST] = dst;
+  l.add(dnnl::binary(pd), std::move(args));
+  l.define(node.outputs[0], {dst, result.scale, result.zero_point});
 }
 
 }  // namespace
@@ -257,29 +294,31 @@ void lower_concat(Lowering& l, const Node& node) {
   const Shape& out = g.output(node).shape;
   int64_t axis = node.attrs.get_int("axis", 0);
   if (axis < 0) axis += static_cast<int64_t>(out.size());
-  // INT8: inputs that already share one type and scale concatenate as they
-  // are; otherwise each is re-coded at the output's calibrated scale.
-  dt type = l.float_type();
-  float scale = 1.0f;
+  // INT8: inputs that already share one type, scale and zero point
+  // concatenate as they are; otherwise each is re-coded at the output's
+  // calibrated codes.
+  Codes codes{l.float_type(), 1.0f, 0};
   if (l.int8()) {
     const Value& first = l.value(node.inputs[0]);
     bool shared = is_integer(first.type());
     for (int t : node.inputs) {
       const Value& v = l.value(t);
-      shared &= v.type() == first.type() && v.scale == first.scale;
+      shared &=
+          v.type() == first.type() && v.scale == first.scale && v.zero_point == first.zero_point;
     }
-    const QuantParams q = l.quant(node.outputs[0]);
-    type = shared ? first.type() : l.code_type(q);
-    scale = shared ? first.scale : q.scale;
+    codes = shared ? Codes{first.type(), first.scale, first.zero_point}
+                   : l.codes_of(l.quant(node.outputs[0]));
   }
   std::vector<dnnl::memory> srcs;
   std::vector<dnnl::memory::desc> descs;
   for (int t : node.inputs) {
     const Shape& shape = g.tensor(t).shape;
-    srcs.push_back(l.int8() ? l.converted(t, handoff_desc(shape, type), scale) : l.plain(t, type));
+    srcs.push_back(l.int8() ? l.converted(t, handoff_desc(shape, codes.type), codes)
+                            : l.plain(t, codes.type));
     descs.push_back(srcs.back().get_desc());
   }
-  const dnnl::memory::desc dst_md = l.int8() ? handoff_desc(out, type) : plain_desc(out, type);
+  const dnnl::memory::desc dst_md =
+      l.int8() ? handoff_desc(out, codes.type) : plain_desc(out, codes.type);
   const dnnl::concat::primitive_desc pd(dst_md, static_cast<int>(axis), descs, cpu_engine(),
                                         partition_attr());
   const dnnl::memory dst = l.new_memory(pd.dst_desc());
@@ -287,7 +326,7 @@ void lower_concat(Lowering& l, const Node& node) {
   for (size_t i = 0; i < srcs.size(); ++i)
     args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = srcs[i];
   l.add(dnnl::concat(pd), std::move(args));
-  l.define(node.outputs[0], {dst, scale});
+  l.define(node.outputs[0], {dst, codes.scale, codes.zero_point});
 }
 
 void lower_reduce_mean(Lowering& l, const Node& node) {
@@ -299,13 +338,14 @@ void lower_reduce_mean(Lowering& l, const Node& node) {
   Shape kept = x;  // the output with reduced axes kept as 1
   for (int64_t a : axes)
     kept[static_cast<size_t>(a < 0 ? a + static_cast<int64_t>(x.size()) : a)] = 1;
-  // A mean commutes with the scale: INT8 averages the codes themselves.
-  dt type = l.float_type();
-  float scale = 1.0f;
-  if (l.int8()) std::tie(type, scale) = l.codes(node.inputs[0]);
-  const dnnl::memory src = l.plain(node.inputs[0], type, scale);
+  // A mean commutes with the scale and keeps the zero point: INT8 averages
+  // the codes themselves.
+  Codes in{l.float_type(), 1.0f, 0};
+  if (l.int8()) in = l.affine_codes(node.inputs[0]);
+  const dnnl::memory src = l.plain(node.inputs[0], in.type, in.scale, in.zero_point);
   dnnl::primitive_attr attr = partition_attr();
-  if (l.int8()) scale = recoded_mean(l, node.outputs[0], type, scale, attr);
+  const Codes mean = l.int8() ? recoded_mean(l, node.outputs[0], in, attr) : in;
+  const dt type = in.type;
   const dnnl::memory dst = l.new_memory(plain_desc(kept, type));
   const dnnl::reduction::primitive_desc pd(
       {dnnl::algorithm::reduction_mean, src.get_desc(), dst.get_desc(), 0.0f, 0.0f}, attr,
@@ -313,7 +353,7 @@ void lower_reduce_mean(Lowering& l, const Node& node) {
   l.add(dnnl::reduction(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   const dnnl::memory out(plain_desc(g.output(node).shape, type), cpu_engine(),
                          dst.get_data_handle());
-  l.define(node.outputs[0], {out, scale});
+  l.define(node.outputs[0], {out, mean.scale, mean.zero_point});
 }
 
 }  // namespace splitinfer::cpu

@@ -1,7 +1,8 @@
 // Ops that only move data: views (Flatten, Reshape, Squeeze, Unsqueeze,
 // Identity, Dropout), Transpose, Pad, Slice, Split and Expand. They work on plain
 // layouts and on INT8 codes as well as floats (moving codes keeps their
-// scale; padding inserts code 0, which is 0.0 under a zero point of 0).
+// scale and zero point; padding inserts code 0, so Pad re-codes codes with
+// a zero point symmetrically first).
 #include <algorithm>
 #include <cstring>
 
@@ -14,10 +15,18 @@ namespace splitinfer::cpu {
 
 namespace {
 
-// The tensor in plain layout and its own type and scale.
+// The tensor in plain layout and its own type, scale and zero point.
 Value plain_value(Lowering& l, int tensor) {
   const Value& v = l.value(tensor);
-  return {l.plain(tensor, v.type(), v.scale), v.scale};
+  return {l.plain(tensor, v.type(), v.scale, v.zero_point), v.scale, v.zero_point};
+}
+
+// The tensor in plain layout with zero point 0: its own type and scale, or
+// codes with a zero point re-coded symmetrically.
+Value plain_without_zero_point(Lowering& l, int tensor) {
+  if (l.value(tensor).zero_point == 0) return plain_value(l, tensor);
+  const auto [type, scale] = l.codes(tensor);
+  return {l.plain(tensor, type, scale), scale};
 }
 
 std::vector<int64_t> row_major_strides(const Shape& shape) {
@@ -73,7 +82,7 @@ void lower_view(Lowering& l, const Node& node) {
   const Value v = plain_value(l, node.inputs[0]);
   const Shape& out = l.graph().output(node).shape;
   const dnnl::memory view(plain_desc(out, v.type()), cpu_engine(), v.mem.get_data_handle());
-  l.define(node.outputs[0], {view, v.scale});
+  l.define(node.outputs[0], {view, v.scale, v.zero_point});
 }
 
 void lower_transpose(Lowering& l, const Node& node) {
@@ -90,7 +99,7 @@ void lower_transpose(Lowering& l, const Node& node) {
                               v.mem.get_data_handle());
   const dnnl::memory dst = l.new_memory(plain_desc(l.graph().output(node).shape, v.type()));
   l.add(make_reorder(permuted, dst, 1.0f, 1.0f), {{DNNL_ARG_FROM, permuted}, {DNNL_ARG_TO, dst}});
-  l.define(node.outputs[0], {dst, v.scale});
+  l.define(node.outputs[0], {dst, v.scale, v.zero_point});
 }
 
 namespace {
@@ -112,7 +121,7 @@ void lower_pad(Lowering& l, const Node& node) {
   const PadMode mode = pad_mode(node);
   const float fill = node.attrs.get_float("value", 0.0f);
   // Non-zero fill values have no code under a symmetric INT8 scale.
-  const Value v = int8_on_codes(l.graph(), node) ? plain_value(l, node.inputs[0])
+  const Value v = int8_on_codes(l.graph(), node) ? plain_without_zero_point(l, node.inputs[0])
                                                  : Value{l.plain_f32(node.inputs[0]), 1.0f};
   const Shape& in = l.graph().tensor(node.inputs[0]).shape;
   const Shape& out = l.graph().output(node).shape;
@@ -153,7 +162,7 @@ void lower_pad(Lowering& l, const Node& node) {
       }
     }
   });
-  l.define(node.outputs[0], {dst, v.scale});
+  l.define(node.outputs[0], {dst, v.scale, v.zero_point});
 }
 
 void lower_slice(Lowering& l, const Node& node) {
@@ -187,7 +196,7 @@ void lower_slice(Lowering& l, const Node& node) {
       return from;
     });
   });
-  l.define(node.outputs[0], {dst, v.scale});
+  l.define(node.outputs[0], {dst, v.scale, v.zero_point});
 }
 
 void lower_split(Lowering& l, const Node& node) {
@@ -211,7 +220,7 @@ void lower_split(Lowering& l, const Node& node) {
         return from;
       });
     });
-    l.define(out_id, {dst, v.scale});
+    l.define(out_id, {dst, v.scale, v.zero_point});
     offset += out[static_cast<size_t>(axis)];
   }
 }
@@ -234,7 +243,7 @@ void lower_expand(Lowering& l, const Node& node) {
       return from;
     });
   });
-  l.define(node.outputs[0], {dst, v.scale});
+  l.define(node.outputs[0], {dst, v.scale, v.zero_point});
 }
 
 }  // namespace splitinfer::cpu

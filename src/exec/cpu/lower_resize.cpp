@@ -169,7 +169,7 @@ void lower_resize(Lowering& l, const Node& node) {
 
   const Value& v = l.value(node.inputs[0]);
   if (rows.taps == 1 && cols.taps == 1) {  // nearest, in the value's own type
-    const dnnl::memory src = l.plain(node.inputs[0], v.type(), v.scale);
+    const dnnl::memory src = l.plain(node.inputs[0], v.type(), v.scale, v.zero_point);
     const dnnl::memory dst = l.new_memory(plain_desc(out, v.type()));
     const size_t bytes = type_size(v.type());
     l.add_custom([=] {
@@ -177,7 +177,7 @@ void lower_resize(Lowering& l, const Node& node) {
                      static_cast<std::byte*>(dst.get_data_handle()), bytes, planes, in_h, in_w,
                      rows, cols);
     });
-    l.define(node.outputs[0], {dst, v.scale});
+    l.define(node.outputs[0], {dst, v.scale, v.zero_point});
     return;
   }
   if (l.int8()) {  // weighs the codes

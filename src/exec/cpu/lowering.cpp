@@ -46,7 +46,7 @@ Program Lowering::run() {
   const Tensor& in = graph_.tensor(input_tensor_);
   if (int8()) {
     const QuantParams q = quant(input_tensor_);
-    program_.input = {new_memory(handoff_desc(in.shape, code_type(q))), q.scale};
+    program_.input = {new_memory(handoff_desc(in.shape, code_type(q))), q.scale, q.zero_point};
   } else {
     program_.input = {new_memory(handoff_desc(in.shape, float_type())), 1.0f};
   }
@@ -65,11 +65,9 @@ Program Lowering::run() {
   // and at the model's output.
   const Shape& out = program_.output_shape;
   if (int8()) {
-    const Value& v = value(output_tensor_);
-    const QuantParams q =
-        is_integer(v.type()) ? QuantParams{v.type() == dt::u8, v.scale} : quant(output_tensor_);
-    program_.output = {converted(output_tensor_, handoff_desc(out, code_type(q)), q.scale),
-                       q.scale};
+    const Codes c = affine_codes(output_tensor_);
+    program_.output = {converted(output_tensor_, handoff_desc(out, c.type), c), c.scale,
+                       c.zero_point};
   } else {
     program_.output = {
         converted(output_tensor_, handoff_desc(out, result_type(output_tensor_)), 1.0f), 1.0f};
@@ -176,13 +174,13 @@ dnnl::memory Lowering::new_memory(const dnnl::memory::desc& desc) {
   return program_.buffers.back();
 }
 
-dnnl::memory Lowering::plain(int tensor, dt type, float scale) {
+dnnl::memory Lowering::plain(int tensor, dt type, float scale, int32_t zero_point) {
   const Value& v = value(tensor);
   const dnnl::memory::desc want = plain_desc(graph_.tensor(tensor).shape, type);
-  if (v.mem.get_desc() == want && v.scale == scale) return v.mem;
-  const auto key = std::make_tuple(tensor, static_cast<int>(type), scale);
+  if (v.mem.get_desc() == want && v.scale == scale && v.zero_point == zero_point) return v.mem;
+  const auto key = std::make_tuple(tensor, static_cast<int>(type), scale, zero_point);
   if (const auto it = plain_cache_.find(key); it != plain_cache_.end()) return it->second;
-  const dnnl::memory out = converted(tensor, want, scale);
+  const dnnl::memory out = converted(tensor, want, scale, zero_point);
   plain_cache_[key] = out;
   return out;
 }
@@ -206,16 +204,28 @@ void Lowering::define_float32_result(int tensor, const dnnl::memory& values) {
   define(tensor, {rounded, 1.0f});
 }
 
-dnnl::memory Lowering::converted(int tensor, const dnnl::memory::desc& desc, float scale) {
+dnnl::memory Lowering::converted(int tensor, const dnnl::memory::desc& desc, float scale,
+                                 int32_t zero_point) {
   const Value& v = value(tensor);
-  if (v.mem.get_desc() == desc && v.scale == scale) return v.mem;
+  if (v.mem.get_desc() == desc && v.scale == scale && v.zero_point == zero_point) return v.mem;
   dnnl::memory out = new_memory(desc);
-  add(make_reorder(v.mem, out, v.scale, scale), {{DNNL_ARG_FROM, v.mem}, {DNNL_ARG_TO, out}});
+  add(make_reorder(v.mem, out, v.scale, scale, v.zero_point, zero_point),
+      {{DNNL_ARG_FROM, v.mem}, {DNNL_ARG_TO, out}});
   return out;
 }
 
 QuantParams Lowering::quant(int tensor) const {
-  return calibration_->params(graph_.tensor(tensor).name);
+  return tensor_codes(graph_, *calibration_, tensor);
+}
+
+QuantParams tensor_codes(const Graph& g, const Calibration& calibration, int tensor) {
+  const QuantParams q = calibration.params(g.tensor(tensor).name);
+  if (q.zero_point == 0) return q;
+  for (const Node& n : g.nodes)
+    if (std::find(n.inputs.begin(), n.inputs.end(), tensor) != n.inputs.end() &&
+        !reads_zero_point(n))
+      return symmetric(q);
+  return q;
 }
 
 const std::vector<float>* Lowering::channel_means(int tensor) const {
@@ -227,20 +237,74 @@ float scale_spanning(dt type, const QuantParams& q) {
   return clip / (type == dt::u8 ? 255.0f : 127.0f);
 }
 
-float recoded_mean(const Lowering& l, int mean, dt type, float in_scale,
-                   dnnl::primitive_attr& attr) {
-  const float scale = scale_spanning(type, l.quant(mean));
+bool reads_zero_point(const Node& node) {
+  switch (node.op) {
+    case OpType::Conv:
+    case OpType::Gemm:
+    case OpType::MatMul:  // a linear layer's inner product (else float32, which converts)
+    case OpType::MaxPool:
+    case OpType::GlobalAveragePool:
+    case OpType::ReduceMean:
+    case OpType::Relu:  // on codes as a table when they have a zero point
+    case OpType::LeakyRelu:
+    case OpType::Clip:
+    case OpType::Sigmoid:
+    case OpType::Tanh:
+    case OpType::HardSigmoid:
+    case OpType::HardSwish:
+    case OpType::Erf:
+    case OpType::Add:
+    case OpType::Sub:
+    case OpType::Mul:  // the first operand (lower_binary_codes)
+    case OpType::Concat:
+    case OpType::Flatten:
+    case OpType::Reshape:
+    case OpType::Squeeze:
+    case OpType::Unsqueeze:
+    case OpType::Identity:
+    case OpType::Dropout:
+    case OpType::Transpose:
+    case OpType::Slice:
+    case OpType::Split:
+    case OpType::Expand: return true;
+    // Padding with the average's zeros counts code 0, not the zero point.
+    case OpType::AveragePool: return node.attrs.get_int("count_include_pad", 0) == 0;
+    default: return false;
+  }
+}
+
+Codes recoded_mean(const Lowering& l, int mean, const Codes& in, dnnl::primitive_attr& attr) {
+  const QuantParams q = l.quant(mean);
+  Codes out{in.type, 0.0f, 0};
+  if (in.zero_point == 0) {
+    // Means of s8 codes are coded symmetrically, of zero-based u8 codes
+    // from 0 (they are not negative).
+    out.scale = scale_spanning(in.type, symmetric(q));
+  } else if (q.zero_point != 0 || q.is_unsigned) {
+    out = {dt::u8, q.scale, q.zero_point};
+  } else {  // a symmetric clip in u8 codes: zero in the middle
+    out = {dt::u8, 2.0f * q.scale * 127.0f / 255.0f, 128};
+  }
+  const float k = in.scale / out.scale;
   dnnl::post_ops ops;
-  ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, in_scale / scale, 0.0f);
+  ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, k,
+                     static_cast<float>(out.zero_point) - k * static_cast<float>(in.zero_point));
   attr.set_post_ops(ops);
-  return scale;
+  return out;
 }
 
 std::pair<dt, float> Lowering::codes(int tensor) {
   const Value& v = value(tensor);
-  if (is_integer(v.type())) return {v.type(), v.scale};
-  const QuantParams q = quant(tensor);
+  if (is_integer(v.type()) && v.zero_point == 0) return {v.type(), v.scale};
+  const QuantParams q =
+      is_integer(v.type()) ? symmetric({true, v.scale, v.zero_point}) : symmetric(quant(tensor));
   return {code_type(q), q.scale};
+}
+
+Codes Lowering::affine_codes(int tensor) {
+  const Value& v = value(tensor);
+  if (is_integer(v.type())) return {v.type(), v.scale, v.zero_point};
+  return codes_of(quant(tensor));
 }
 
 void Lowering::add(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args) {

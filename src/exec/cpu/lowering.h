@@ -27,11 +27,20 @@
 namespace splitinfer::cpu {
 
 // A tensor as the partition holds it: memory in some layout and type, and the
-// scale of its codes (1 for float32).
+// scale and zero point of its codes (1 and 0 for float32):
+// value = scale * (code - zero_point).
 struct Value {
   dnnl::memory mem;
   float scale = 1.0f;
+  int32_t zero_point = 0;
   dt type() const { return mem.get_desc().data_type(); }
+};
+
+// The codes an INT8 kernel reads or writes.
+struct Codes {
+  dt type = dt::s8;
+  float scale = 1.0f;
+  int32_t zero_point = 0;
 };
 
 struct Step {
@@ -92,9 +101,10 @@ class Lowering {
   const Value& value(int tensor);
   bool has_value(int tensor) const { return values_.count(tensor) != 0; }
   void define(int tensor, Value v);
-  // The tensor in plain layout with the given type and scale, converting
-  // once per (tensor, type, scale) with a reorder step.
-  dnnl::memory plain(int tensor, dt type, float scale = 1.0f);
+  // The tensor in plain layout with the given type, scale and zero point,
+  // converting once per (tensor, type, scale, zero point) with a reorder
+  // step.
+  dnnl::memory plain(int tensor, dt type, float scale = 1.0f, int32_t zero_point = 0);
   dnnl::memory plain_f32(int tensor) { return plain(tensor, dt::f32); }
   // The tensor in float_type(): its own memory (any layout) when it has
   // that type, else a plain converted copy.
@@ -102,13 +112,25 @@ class Lowering {
   // Defines `tensor` as values a C++ kernel computed in float32, rounded
   // once to bfloat16 where the partition keeps that between layers.
   void define_float32_result(int tensor, const dnnl::memory& values);
-  // The tensor converted to an exact descriptor and scale.
-  dnnl::memory converted(int tensor, const dnnl::memory::desc& desc, float scale);
-  // INT8 type and scale chosen for a tensor from the calibration.
+  // The tensor converted to an exact descriptor, scale and zero point.
+  dnnl::memory converted(int tensor, const dnnl::memory::desc& desc, float scale,
+                         int32_t zero_point = 0);
+  dnnl::memory converted(int tensor, const dnnl::memory::desc& desc, const Codes& codes) {
+    return converted(tensor, desc, codes.scale, codes.zero_point);
+  }
+  // INT8 codes chosen for a tensor from the calibration: affine ones only
+  // where the calibration chose them and every op that reads the tensor
+  // takes a zero point (reads_zero_point), else symmetric ones of the same
+  // clip. Every op that writes a tensor at quant() writes the zero point.
   QuantParams quant(int tensor) const;
-  // The codes an INT8 op reads for a tensor: the value's own codes when it
-  // has them, else the float value quantized at its calibrated scale.
+  // The symmetric codes an INT8 op reads for a tensor: the value's own codes
+  // when it has them (re-coded symmetrically when they have a zero point),
+  // else the float value quantized at its calibrated symmetric scale.
   std::pair<dt, float> codes(int tensor);
+  // The codes an op that takes a zero point reads: the value's own, else
+  // the float value quantized as quant() says.
+  Codes affine_codes(int tensor);
+  Codes codes_of(const QuantParams& q) const { return {code_type(q), q.scale, q.zero_point}; }
   // Per-channel means of a tensor over the calibration inputs, if known.
   const std::vector<float>* channel_means(int tensor) const;
   dt code_type(const QuantParams& q) const { return q.is_unsigned ? dt::u8 : dt::s8; }
@@ -157,7 +179,7 @@ class Lowering {
   std::vector<int> consumer_node_;   // per tensor: its last consumer node index
   std::vector<bool> fused_;          // per node
   std::unordered_map<int, Value> values_;
-  std::map<std::tuple<int, int, float>, dnnl::memory> plain_cache_;
+  std::map<std::tuple<int, int, float, int32_t>, dnnl::memory> plain_cache_;
   bool has_winograd_ = false;
   size_t scratchpad_bytes_ = 0;
   Program program_;
@@ -189,18 +211,26 @@ void lower_layer_norm(Lowering& l, const Node& node);
 // kernel (where oneDNN has one for its fusion).
 bool winograd_applies(const Graph& g, const Node& node, dt type);
 
-// The scale at which `type` codes span the clip of `q` (s8 holds half of
-// u8's range, so a u8 clip coded in s8 takes twice the step).
+// The scale at which `type` codes span the clip of symmetric `q` (s8 holds
+// half of u8's range, so a u8 clip coded in s8 takes twice the step).
 float scale_spanning(dt type, const QuantParams& q);
 
-// An INT8 mean (average pooling, ReduceMean) of `type` codes at `in_scale`
-// written as `type` codes at the mean's own calibrated clip (oneDNN's
-// integer kernels write the type they read): a post-op of `attr` rescales
-// it. A mean spans far less than its input (a global average of 49 values
+// Whether `node`'s INT8 kernels read codes with a zero point as they are
+// (other readers re-code them symmetrically first).
+bool reads_zero_point(const Node& node);
+
+// The codes INT8 partitions give `tensor` (Lowering::quant): decided by the
+// whole graph's readers, so that every partition, and a hand-off's two
+// sides, decide alike.
+QuantParams tensor_codes(const Graph& g, const Calibration& calibration, int tensor);
+
+// An INT8 mean (average pooling, ReduceMean) of `in` codes written as codes
+// of the same type at the mean's own calibrated clip (oneDNN's integer
+// kernels write the type they read): a post-op of `attr` rescales it. A
+// mean spans far less than its input (a global average of 49 values
 // against their largest), so its input's scale would code it in a few
-// levels. Returns the scale of the result.
-float recoded_mean(const Lowering& l, int mean, dt type, float in_scale,
-                   dnnl::primitive_attr& attr);
+// levels. Returns the codes of the result.
+Codes recoded_mean(const Lowering& l, int mean, const Codes& in, dnnl::primitive_attr& attr);
 
 // The activation a node applies, as a oneDNN eltwise algorithm with alpha
 // and beta; false for nodes that are not a fusable activation. HardSigmoid
