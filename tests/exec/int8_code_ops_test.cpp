@@ -252,6 +252,22 @@ TEST(Int8CodeOps, ZeroPointsWhereValuesAreOneSided) {
   EXPECT_GE(with_zero_points, without + 1.0) << with_zero_points << " against " << without;
   // And every partition start, the hand-offs carrying zero points.
   expect_on_codes_and_faithful(g, 30.0);
+
+  // A float32 partition takes such a hand-off as its values: the same
+  // output as from the hand-off dequantized first.
+  int affine_handoffs = 0;
+  const std::vector<float> in = synthetic_calibration_inputs(g, 1, kTestSeed)[0];
+  for (int split = 1; split < unit_count(g); ++split) {
+    const Handoff codes = run_input(*compile("cpu0:int8", g, 0, split, &affine), g, in);
+    if (codes.zero_point() == 0) continue;
+    ++affine_handoffs;
+    auto suffix = compile("cpu1:fp32", g, split, unit_count(g), nullptr);
+    const std::vector<float> direct = suffix->run(codes).to_floats();
+    const std::vector<float> via_floats =
+        suffix->run(Handoff::from_floats(codes.shape(), codes.to_floats())).to_floats();
+    EXPECT_GE(ref::sqnr_db(direct, via_floats), 100.0) << "split " << split;
+  }
+  EXPECT_GT(affine_handoffs, 0);
 }
 
 }  // namespace
