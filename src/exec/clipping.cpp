@@ -252,9 +252,12 @@ Clipping choose_clipping(std::vector<float>& sample, ValueRange seen, Calibratio
   const double s8_error = coding_error(scored, signed_codes);
   const double u8_error = u8 > 0.0f ? coding_error(scored, unsigned_codes) : s8_error + 1.0;
   const Clipping symmetric = u8_error <= s8_error ? unsigned_codes : signed_codes;
-  // Other methods clip affine codes where they clip symmetric ones.
-  if (method != CalibrationMethod::histogram)
-    kept = {std::max(seen.min, -s8), std::min(seen.max, s8)};
+  // Affine codes where the method gives a range of values: the histogram
+  // search's, or minmax's extremes. Percentile, mse and entropy search a
+  // clip of magnitudes, symmetric by construction (their clip applied to
+  // the seen range cost mobilenet_v3_small 1.2 dB with percentile).
+  if (method != CalibrationMethod::histogram && method != CalibrationMethod::minmax)
+    return symmetric;
   const Clipping affine{true, std::max(kept.max, 0.0f), std::min(kept.min, 0.0f)};
   if (affine.affine() && affine.clip > 0.0f &&
       coding_error(scored, affine) <= kAffineErrorShare * std::min(s8_error, u8_error))

@@ -2,13 +2,14 @@
 // sample of the values seen during calibration. Symmetric codes (zero
 // point 0): s8 codes cover [-clip, clip] in 255 steps, u8 codes [0, clip]
 // in 255 steps. Affine codes (a zero point): u8 codes cover [low, clip],
-// low < 0, in 255 steps. Each method gives a clip for each coding; the
-// coding is the symmetric one whose codes reproduce the sample with less
+// low < 0, in 255 steps. Each method gives a clip for each symmetric
+// coding; the coding is the one whose codes reproduce the sample with less
 // squared error, so a tensor that is negative only rarely and slightly
-// still gets u8's finer steps, unless affine codes reproduce it with
-// clearly less error still (kAffineErrorShare): a HardSwish output spans
-// [-0.375, clip], where s8 would spend half its codes on values that
-// never occur.
+// still gets u8's finer steps. The methods that give a range of values
+// (histogram, minmax) also offer affine codes over it, chosen where they
+// reproduce the sample with clearly less error still (kAffineErrorShare):
+// a HardSwish output spans [-0.375, clip], where s8 would spend half its
+// codes on values that never occur.
 #pragma once
 
 #include <span>

@@ -250,22 +250,27 @@ TEST(Int8CodeOps, ZeroPointsWhereValuesAreOneSided) {
   };
   const double with_zero_points = sqnr(affine), without = sqnr(symmetric_only);
   EXPECT_GE(with_zero_points, without + 1.0) << with_zero_points << " against " << without;
-  // And every partition start, the hand-offs carrying zero points.
-  expect_on_codes_and_faithful(g, 30.0);
-
-  // A float32 partition takes such a hand-off as its values: the same
-  // output as from the hand-off dequantized first.
+  EXPECT_GE(with_zero_points, 30.0);
+  // Split where a hand-off carries a zero point: an INT8 suffix gives the
+  // unsplit partition's output, and a float32 suffix takes the codes as
+  // their values (the same output as from them dequantized first).
   int affine_handoffs = 0;
   const std::vector<float> in = synthetic_calibration_inputs(g, 1, kTestSeed)[0];
+  const std::vector<float> whole =
+      run_input(*compile("cpu0:int8", g, 0, unit_count(g), &affine), g, in).to_floats();
   for (int split = 1; split < unit_count(g); ++split) {
+    SCOPED_TRACE("split " + std::to_string(split));
     const Handoff codes = run_input(*compile("cpu0:int8", g, 0, split, &affine), g, in);
     if (codes.zero_point() == 0) continue;
     ++affine_handoffs;
-    auto suffix = compile("cpu1:fp32", g, split, unit_count(g), nullptr);
-    const std::vector<float> direct = suffix->run(codes).to_floats();
+    auto int8_suffix = compile("cpu1:int8", g, split, unit_count(g), &affine);
+    EXPECT_TRUE(int8_suffix->float_fallbacks().empty()) << join(int8_suffix->float_fallbacks());
+    EXPECT_EQ(int8_suffix->run(codes).to_floats(), whole);
+    auto fp32_suffix = compile("cpu1:fp32", g, split, unit_count(g), nullptr);
+    const std::vector<float> direct = fp32_suffix->run(codes).to_floats();
     const std::vector<float> via_floats =
-        suffix->run(Handoff::from_floats(codes.shape(), codes.to_floats())).to_floats();
-    EXPECT_GE(ref::sqnr_db(direct, via_floats), 100.0) << "split " << split;
+        fp32_suffix->run(Handoff::from_floats(codes.shape(), codes.to_floats())).to_floats();
+    EXPECT_GE(ref::sqnr_db(direct, via_floats), 100.0);
   }
   EXPECT_GT(affine_handoffs, 0);
 }
