@@ -275,5 +275,24 @@ TEST(Int8CodeOps, ZeroPointsWhereValuesAreOneSided) {
   EXPECT_GT(affine_handoffs, 0);
 }
 
+// The product of a map with a zero point and a full-size one (not a
+// broadcast gate): the correction term is a whole map, re-scaled each frame.
+TEST(Int8CodeOps, ZeroPointTimesAFullSizeMap) {
+  HandGraph h(43);
+  const int x = h.input({1, 8, 10, 10});
+  const int a = h.node(OpType::HardSwish, {conv(h, x, 8, 16, 3, "conv_a")}, {}, "hs");
+  const int b = h.node(OpType::Sigmoid, {conv(h, x, 8, 16, 1, "conv_b")}, {}, "sig");
+  const Graph g = h.finish(h.node(OpType::Mul, {a, b}, {}, "product"));
+  const Calibration cal = calibrate(g, synthetic_calibration_inputs(g, 16, kCalibrationSeed),
+                                    CalibrationMethod::histogram);
+  ASSERT_GT(cpu::tensor_codes(g, cal, a).zero_point, 0);
+  auto p = compile("cpu0:int8", g, 0, unit_count(g), &cal);
+  EXPECT_TRUE(p->float_fallbacks().empty()) << join(p->float_fallbacks());
+  for (const auto& in : synthetic_calibration_inputs(g, 3, kTestSeed)) {
+    const double sqnr = ref::sqnr_db(run_input(*p, g, in).to_floats(), ref::reference_run(g, in));
+    EXPECT_GE(sqnr, 30.0) << sqnr << " dB";
+  }
+}
+
 }  // namespace
 }  // namespace splitinfer
