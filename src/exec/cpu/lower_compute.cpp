@@ -401,17 +401,16 @@ void lower_conv(Lowering& l, const Node& node) {
 
   const bool int8 = l.int8();
   Codes in{l.float_type(), 1.0f, 0}, result{l.result_type(e.output), 1.0f, 0};
-  dt res_type = l.float_type();
-  float s_res = 1.0f;
+  Codes res{l.float_type(), 1.0f, 0};  // the residual's
   QuantizedWeights qw;
   dnnl::primitive_attr attr = partition_attr();
   dnnl::memory src_zero_point;  // oneDNN's, where the source is padded
   if (int8) {
     // oneDNN 2.6's integer deconvolutions take no zero point.
-    if (transposed) std::tie(in.type, in.scale) = l.codes(node.inputs[0]);
+    if (transposed) in = l.codes(node.inputs[0]);
     else in = l.affine_codes(node.inputs[0]);
     result = l.codes_of(l.quant(e.output));
-    if (e.residual != kNoTensor) std::tie(res_type, s_res) = l.codes(e.residual);
+    if (e.residual != kNoTensor) res = l.codes(e.residual);
     // A transposed convolution's output reads, on average over its
     // positions, one in stride_h x stride_w of the weights.
     const float taps_read = transposed ? 1.0f / static_cast<float>(strides[0] * strides[1]) : 1.0f;
@@ -420,7 +419,7 @@ void lower_conv(Lowering& l, const Node& node) {
     if (in.zero_point != 0 && !padded) subtract_zero_point(qw, in.zero_point, bias);
     else if (in.zero_point != 0) src_zero_point = zero_point_argument(l, attr, in.zero_point);
   }
-  attr.set_post_ops(epilogue_ops(e, res_type, s_res, result, int8));
+  attr.set_post_ops(epilogue_ops(e, res.type, res.scale, result, int8));
 
   const tag act = activation_layout(l, ic, oc, groups);
   const dnnl::memory::desc src_md(to_dims(x), in.type, act), dst_md(to_dims(y), result.type, act);
@@ -438,8 +437,8 @@ void lower_conv(Lowering& l, const Node& node) {
   const dnnl::memory bias_mem = memory_from(b_md, bias.data());
   const dnnl::memory src = l.converted(node.inputs[0], k.src, in);
   const dnnl::memory::desc res_md =
-      int8 ? dnnl::memory::desc(to_dims(y), res_type, tag::nhwc) : k.dst;
-  const dnnl::memory dst = output_with_residual(l, e, k.dst, res_md, s_res);
+      int8 ? dnnl::memory::desc(to_dims(y), res.type, tag::nhwc) : k.dst;
+  const dnnl::memory dst = output_with_residual(l, e, k.dst, res_md, res.scale);
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
                                              {DNNL_ARG_WEIGHTS, weights},
                                              {DNNL_ARG_BIAS, bias_mem},
@@ -686,7 +685,7 @@ void lower_pool(Lowering& l, const Node& node) {
   Codes in{l.float_type(), 1.0f, 0};
   if (l.int8()) {
     if (reads_zero_point(node)) in = l.affine_codes(node.inputs[0]);
-    else std::tie(in.type, in.scale) = l.codes(node.inputs[0]);
+    else in = l.codes(node.inputs[0]);
     // oneDNN's integer pooling kernels want channels-last.
     src = l.converted(node.inputs[0], {to_dims(x), in.type, tag::nhwc}, in);
   } else {
@@ -743,8 +742,8 @@ void lower_batch_norm(Lowering& l, const Node& node) {
   if (on_codes) {
     // A float input (after a fallback) is coded at its calibrated scale. s8
     // holds half of u8's range: a u8 input is re-coded at twice its scale.
-    const auto [in_type, code_scale] = l.codes(node.inputs[0]);
-    const float in_scale = in_type == dt::u8 ? 2.0f * code_scale : code_scale;
+    const Codes in = l.codes(node.inputs[0]);
+    const float in_scale = in.type == dt::u8 ? 2.0f * in.scale : in.scale;
     src = l.converted(node.inputs[0], dnnl::memory::desc(to_dims(x), dt::s8, tag::nhwc), in_scale);
     out_scale = scale_spanning(dt::s8, symmetric(l.quant(node.outputs[0])));
     for (size_t c = 0; c < gamma.size(); ++c) {

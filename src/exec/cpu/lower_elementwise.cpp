@@ -177,10 +177,8 @@ bool commutes(const Node& node) { return node.op == OpType::Add || node.op == Op
 // included, except the second operand of a product, which is re-coded
 // symmetrically (a zero point on both would add a product of two tensors).
 Codes operand_codes(Lowering& l, const Node& node, int tensor, bool second) {
-  if (reads_zero_point(node) && !(second && node.op == OpType::Mul)) return l.affine_codes(tensor);
-  Codes c;
-  std::tie(c.type, c.scale) = l.codes(tensor);
-  return c;
+  const bool affine = reads_zero_point(node) && !(second && node.op == OpType::Mul);
+  return affine ? l.affine_codes(tensor) : l.codes(tensor);
 }
 
 // Add, Sub or Mul of two activations on codes: oneDNN's binary reads both

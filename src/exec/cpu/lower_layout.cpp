@@ -25,8 +25,8 @@ Value plain_value(Lowering& l, int tensor) {
 // codes with a zero point re-coded symmetrically.
 Value plain_without_zero_point(Lowering& l, int tensor) {
   if (l.value(tensor).zero_point == 0) return plain_value(l, tensor);
-  const auto [type, scale] = l.codes(tensor);
-  return {l.plain(tensor, type, scale), scale};
+  const Codes c = l.codes(tensor);
+  return {l.plain(tensor, c.type, c.scale), c.scale};
 }
 
 std::vector<int64_t> row_major_strides(const Shape& shape) {

@@ -181,9 +181,9 @@ void lower_resize(Lowering& l, const Node& node) {
     return;
   }
   if (l.int8()) {  // weighs the codes
-    const auto codes = l.codes(node.inputs[0]);
-    const dt type = codes.first;
-    const float code_scale = codes.second;
+    const Codes codes = l.codes(node.inputs[0]);
+    const dt type = codes.type;
+    const float code_scale = codes.scale;
     const dnnl::memory src = l.plain(node.inputs[0], type, code_scale);
     const dnnl::memory dst = l.new_memory(plain_desc(out, type));
     l.add_custom([=] {

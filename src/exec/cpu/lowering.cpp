@@ -293,12 +293,11 @@ Codes recoded_mean(const Lowering& l, int mean, const Codes& in, dnnl::primitive
   return out;
 }
 
-std::pair<dt, float> Lowering::codes(int tensor) {
+Codes Lowering::codes(int tensor) {
   const Value& v = value(tensor);
-  if (is_integer(v.type()) && v.zero_point == 0) return {v.type(), v.scale};
-  const QuantParams q =
-      is_integer(v.type()) ? symmetric({true, v.scale, v.zero_point}) : symmetric(quant(tensor));
-  return {code_type(q), q.scale};
+  if (is_integer(v.type()) && v.zero_point == 0) return {v.type(), v.scale, 0};
+  return codes_of(is_integer(v.type()) ? symmetric({true, v.scale, v.zero_point})
+                                       : symmetric(quant(tensor)));
 }
 
 Codes Lowering::affine_codes(int tensor) {

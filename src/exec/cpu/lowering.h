@@ -123,10 +123,11 @@ class Lowering {
   // takes a zero point (reads_zero_point), else symmetric ones of the same
   // clip. Every op that writes a tensor at quant() writes the zero point.
   QuantParams quant(int tensor) const;
-  // The symmetric codes an INT8 op reads for a tensor: the value's own codes
-  // when it has them (re-coded symmetrically when they have a zero point),
-  // else the float value quantized at its calibrated symmetric scale.
-  std::pair<dt, float> codes(int tensor);
+  // The symmetric codes (zero point 0) an INT8 op reads for a tensor: the
+  // value's own codes when it has them (re-coded symmetrically when they
+  // have a zero point), else the float value quantized at its calibrated
+  // symmetric scale.
+  Codes codes(int tensor);
   // The codes an op that takes a zero point reads: the value's own, else
   // the float value quantized as quant() says.
   Codes affine_codes(int tensor);
