@@ -6,6 +6,7 @@ one run (the acceptance benchmark of the INT8 fidelity issue).
   /usr/bin/python3 bench/int8_fidelity.py [MODEL...] [--calib N] [--eval N]
       [--seed S] [--calib-seed S] [--eval-seed S] [--bn-batches B]
       [--bn-batch-size K] [--bn-seed S] [--calib-method minmax|percentile|mse|entropy|histogram]
+      [--equalize]
       [--quant-engine E] [--fx-activations affine|symmetric|symmetric-but-hardswish]
       [--threads 1|2] [--splitinfer PATH] [--out FILE] [--keep DIR]
 
@@ -45,7 +46,8 @@ Per model:
              same histogram clipping; `symmetric-but-hardswish` is
              `symmetric` with the outputs of HardSwish left affine.
   splitinfer `splitinfer infer MODEL.onnx --input X.bin --output Y.bin
-             --precision fp32|int8 [--calib c0.bin,c1.bin,... --calib-method M]
+             --precision fp32|int8 [--calib c0.bin,c1.bin,... --calib-method M
+             --equalize]
              --json`, one process per evaluation input, on a copy of the binary
              taken at the start (sha256 recorded) with SPLITINFER_CACHE_DIR in
              a fresh temporary directory, so no calibration cached by another
@@ -173,6 +175,8 @@ def parse_args(argv):
     ap.add_argument("--bn-seed", type=int, default=3000)
     ap.add_argument("--calib-method", choices=("minmax", "percentile", "mse", "entropy", "histogram"), default=None,
                     help="splitinfer's --calib-method (default: splitinfer's own default)")
+    ap.add_argument("--equalize", action="store_true",
+                    help="splitinfer's --equalize (cross-layer equalization) on its INT8 runs")
     ap.add_argument("--quant-engine", default=None,
                     help="PyTorch quantized engine (default: first supported of "
                          + ", ".join(PREFERRED_QUANT_ENGINES) + ")")
@@ -359,13 +363,18 @@ class SplitinferError(Exception):
     pass
 
 
-def si_infer(exe, onnx_path, x_path, y_path, precision, calib_arg, calib_method, env):
+def int8_options(a):
+    """splitinfer's INT8 options from the command line: --calib-method and --equalize."""
+    return (["--calib-method", a.calib_method] if a.calib_method else []) + \
+        (["--equalize"] if a.equalize else [])
+
+
+def si_infer(exe, onnx_path, x_path, y_path, precision, calib_arg, int8_flags, env):
     cmd = [exe, "infer", onnx_path, "--input", x_path, "--output", y_path,
            "--precision", precision, "--json"]
     if precision == "int8":
         cmd += ["--calib", calib_arg]
-        if calib_method:
-            cmd += ["--calib-method", calib_method]
+        cmd += int8_flags
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise SplitinferError(f"splitinfer infer --precision {precision} exited {r.returncode}: "
@@ -378,7 +387,7 @@ def si_infer(exe, onnx_path, x_path, y_path, precision, calib_arg, calib_method,
     return doc
 
 
-def si_run(exe, onnx_path, eval_paths, work, tag, precision, calib_arg, calib_method, env,
+def si_run(exe, onnx_path, eval_paths, work, tag, precision, calib_arg, int8_flags, env,
            expected_numel):
     """Runs every evaluation input; returns (outputs, first JSON document, seconds of the
     first run, seconds of the others)."""
@@ -389,7 +398,7 @@ def si_run(exe, onnx_path, eval_paths, work, tag, precision, calib_arg, calib_me
     for i, x_path in enumerate(eval_paths):
         y_path = os.path.join(work, f"{tag}.{precision}.{i}.out.bin")
         t0 = time.perf_counter()
-        doc = si_infer(exe, onnx_path, x_path, y_path, precision, calib_arg, calib_method, env)
+        doc = si_infer(exe, onnx_path, x_path, y_path, precision, calib_arg, int8_flags, env)
         dt = time.perf_counter() - t0
         if i == 0:
             first_doc, first_s = doc, dt
@@ -484,7 +493,7 @@ def run_model(name, a, ctx):
         try:
             outs, doc, first_s, rest_s = si_run(
                 ctx["exe"], onnx_path, ctx["eval_paths"], ctx["work"], name, precision,
-                ctx["calib_arg"], a.calib_method, ctx["env"], refs[0].size)
+                ctx["calib_arg"], int8_options(a), ctx["env"], refs[0].size)
             si[precision] = outs
             entry = dict(engine=f"splitinfer-{precision}", device=doc.get("device"),
                          **metrics(refs, outs))
@@ -499,6 +508,7 @@ def run_model(name, a, ctx):
                     "inputs": len(ctx["calib_paths"]),
                     "files": "the same arrays PyTorch FX calibrates on",
                     "method": a.calib_method,
+                    "equalize": a.equalize,
                     # what splitinfer's --json says it used
                     "reported_method": reported.get("method"),
                     "reported_input_files": len(str(reported.get("inputs", "")).split(","))
@@ -717,7 +727,8 @@ def main(argv):
                      "input": "numpy default_rng(seed).standard_normal((1,3,224,224)) float32",
                      "bn_reestimation": {"batches": a.bn_batches, "batch_size": a.bn_batch_size,
                                          "seed": a.bn_seed},
-                     "splitinfer_calib_method": a.calib_method, "quant_engine": qe,
+                     "splitinfer_calib_method": a.calib_method,
+                     "splitinfer_equalize": a.equalize, "quant_engine": qe,
                      "fx_activations": a.fx_activations,
                      "torch_threads": torch.get_num_threads(), "onnx_opset": OPSET,
                      "min_sqnr_db": MIN_SQNR_DB},

@@ -264,18 +264,20 @@ PYBIND11_MODULE(_splitinfer, m) {
   m.def(
       "_load",
       [](const std::string& model, uint64_t seed, const std::string& weights,
-         const std::vector<std::string>& input_shapes) {
+         const std::vector<std::string>& input_shapes, bool equalize) {
         py::gil_scoped_release release;
-        return Model::load(model, {seed, weights, input_shapes});
+        return Model::load(model, {seed, weights, input_shapes, equalize});
       },
-      "model"_a, "seed"_a = 0, "weights"_a = "", "input_shapes"_a = std::vector<std::string>{});
+      "model"_a, "seed"_a = 0, "weights"_a = "", "input_shapes"_a = std::vector<std::string>{},
+      "equalize"_a = false);
   m.def(
       "_from_onnx",
       [](const py::bytes& data, const std::string& name,
-         const std::vector<std::string>& input_shapes) {
+         const std::vector<std::string>& input_shapes, bool equalize) {
         std::string bytes = data;
         py::gil_scoped_release release;
-        return Model::from_onnx(bytes, name, {0, "", input_shapes});
+        return Model::from_onnx(bytes, name, {0, "", input_shapes, equalize});
       },
-      "data"_a, "name"_a = "memory.onnx", "input_shapes"_a = std::vector<std::string>{});
+      "data"_a, "name"_a = "memory.onnx", "input_shapes"_a = std::vector<std::string>{},
+      "equalize"_a = false);
 }

@@ -46,6 +46,9 @@ struct LoadOptions {
   // Fixes an ONNX input's symbolic dimensions: "NAME=1x3x640x640", or
   // "1x3x640x640" for a model with one input (the command line's --input-shape).
   std::vector<std::string> input_shapes;
+  // Cross-layer equalization of the weights before INT8 calibration (the
+  // command line's --equalize); the float function is unchanged.
+  bool equalize = false;
 };
 
 struct TensorInfo {

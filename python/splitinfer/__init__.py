@@ -28,21 +28,22 @@ __all__ = ["Error", "FrameSource", "Future", "Model", "Pipeline", "Plan", "Sched
            "StagePlan", "StageStats", "Stats", "VideoSource", "from_onnx", "load"]
 
 
-def load(model, seed=0, weights=None, input_shapes=None):
+def load(model, seed=0, weights=None, input_shapes=None, equalize=False):
     """A zoo model by name (`splitinfer models`) or an .onnx file by path.
 
     seed: a zoo model's random weights; weights: an ONNX file with a zoo
     model's weights; input_shapes: ["NAME=1x3x640x640"] or ["1x3x640x640"],
-    fixing an ONNX input's symbolic dimensions.
+    fixing an ONNX input's symbolic dimensions; equalize: cross-layer
+    equalization of the weights before INT8 calibration (`--equalize`).
     """
     from ._splitinfer import _load
-    return _load(str(model), seed, weights or "", list(input_shapes or []))
+    return _load(str(model), seed, weights or "", list(input_shapes or []), bool(equalize))
 
 
-def from_onnx(data, name="memory.onnx", input_shapes=None):
+def from_onnx(data, name="memory.onnx", input_shapes=None, equalize=False):
     """An ONNX model from bytes in memory; `name` stands for it in messages."""
     from ._splitinfer import _from_onnx
-    return _from_onnx(bytes(data), name, list(input_shapes or []))
+    return _from_onnx(bytes(data), name, list(input_shapes or []), bool(equalize))
 
 
 def _pipeline(self, plan, queue=2, max_in_flight=0):

@@ -6,6 +6,7 @@
 #include "api/model_impl.h"
 #include "common/error.h"
 #include "common/on_own_thread.h"
+#include "graph/equalization.h"
 #include "graph/stats.h"
 #include "graph/units.h"
 #include "onnx/input_shapes.h"
@@ -60,6 +61,7 @@ Model Model::load(const std::string& model, const LoadOptions& options) {
   request.seed = options.seed;
   if (!options.weights.empty()) request.weights = options.weights;
   request.input_shapes = options.input_shapes;
+  request.equalize = options.equalize;
   return Model(std::make_shared<Impl>(load_model(request)));
 }
 
@@ -68,8 +70,9 @@ Model Model::from_onnx(const std::string& bytes, const std::string& name,
   if (!options.weights.empty())
     fail(ErrorKind::invalid_input,
          "weights apply to zoo models; an ONNX model brings its own weights");
-  return Model(std::make_shared<Impl>(
-      import_onnx_bytes(bytes, name, parse_input_shapes(options.input_shapes))));
+  Graph graph = import_onnx_bytes(bytes, name, parse_input_shapes(options.input_shapes));
+  if (options.equalize) equalize_cross_layer(graph);
+  return Model(std::make_shared<Impl>(std::move(graph)));
 }
 
 ModelInfo Model::inspect() const {

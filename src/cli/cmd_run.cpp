@@ -308,7 +308,8 @@ void print_run(const Options& o, const nlohmann::json& doc) {
 
 void run_command(const Options& o) {
   const api::Model model = api::Model::load(
-      o.request.model, {o.request.seed, o.request.weights.value_or(""), o.request.input_shapes});
+      o.request.model,
+      {o.request.seed, o.request.weights.value_or(""), o.request.input_shapes, o.request.equalize});
   const Graph& graph = model.impl().graph;
   const std::vector<std::string> elements = comma_list(o.planning.devices);
   const std::vector<int> given =

@@ -16,6 +16,10 @@ inline void add_model_options(CLI::App* cmd, ModelRequest& request) {
   cmd->add_option("--input-shape", request.input_shapes,
                   "Fix an ONNX input's symbolic dimensions: NAME=1x3x640x640 (repeatable), or "
                   "1x3x640x640 for a model with one input");
+  cmd->add_flag("--equalize", request.equalize,
+                "Cross-layer equalization before INT8 calibration: rescale the channels between "
+                "convolutions joined by ReLU or max pooling so their weight ranges match (the "
+                "float function is unchanged)");
 }
 
 }  // namespace splitinfer::cli

@@ -1,13 +1,16 @@
 #include "source/model_source.h"
 
 #include "common/error.h"
+#include "graph/equalization.h"
 #include "graph/zoo/zoo.h"
 #include "onnx/onnx_import.h"
 #include "onnx/onnx_weights.h"
 
 namespace splitinfer {
 
-Graph load_model(const ModelRequest& request) {
+namespace {
+
+Graph load_graph(const ModelRequest& request) {
   if (!is_zoo_model(request.model)) {
     const bool looks_like_path = request.model.find('/') != std::string::npos ||
                                  request.model.find('.') != std::string::npos;
@@ -27,6 +30,14 @@ Graph load_model(const ModelRequest& request) {
   }
   return build_zoo_model(
       request.model, request.need_weights ? std::optional<uint64_t>(request.seed) : std::nullopt);
+}
+
+}  // namespace
+
+Graph load_model(const ModelRequest& request) {
+  Graph graph = load_graph(request);
+  if (request.equalize) equalize_cross_layer(graph);
+  return graph;
 }
 
 }  // namespace splitinfer

@@ -17,6 +17,7 @@ struct ModelRequest {
   uint64_t seed = 0;                      // zoo weights when none are loaded
   std::optional<std::string> weights;     // ONNX file holding a zoo model's weights
   std::vector<std::string> input_shapes;  // --input-shape values (onnx/input_shapes.h)
+  bool equalize = false;                  // cross-layer equalization (graph/equalization.h)
 };
 
 Graph load_model(const ModelRequest& request);

@@ -58,6 +58,32 @@ TEST_F(RunCommands, InferWritesTheOutputInBothPrecisions) {
   }
 }
 
+std::vector<float> read_floats(const std::string& path) {
+  std::vector<float> v(fs::file_size(path) / sizeof(float));
+  std::ifstream(path, std::ios::binary)
+      .read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * 4));
+  return v;
+}
+
+// --equalize rescales LeNet-5's conv1 -> conv2 weights: another float32
+// output, equal up to rounding; INT8 calibrates and runs on the new weights.
+TEST_F(RunCommands, InferEqualizedKeepsTheFloatOutput) {
+  const std::string x = input("x.bin");
+  const auto infer = [&](const std::string& flags) {
+    const std::string out = dir_ + "/y.bin";
+    const auto r = run_cli("infer lenet5 --input " + x + " --output " + out + " " + flags);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return read_floats(out);
+  };
+  const std::vector<float> plain = infer("--precision fp32"),
+                           equalized = infer("--precision fp32 --equalize");
+  ASSERT_EQ(plain.size(), 10u);
+  ASSERT_EQ(equalized.size(), 10u);
+  EXPECT_NE(plain, equalized);
+  for (size_t i = 0; i < plain.size(); ++i) EXPECT_NEAR(equalized[i], plain[i], 1e-4) << i;
+  EXPECT_EQ(infer("--precision int8 --equalize").size(), 10u);
+}
+
 // bench/overhead.py's measurement: oneDNN times the kernels of the untimed
 // run before each timed one, and only those (lenet5 runs 7 in float32).
 TEST_F(RunCommands, InferKernelTimesPrintsEachKernelOfTheUntimedRuns) {

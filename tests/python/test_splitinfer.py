@@ -133,6 +133,20 @@ def test_from_onnx_bytes_equals_the_zoo_model(lenet, cli, tmp_path):
     assert splitinfer.load(str(path)).infer(x).tobytes() == lenet.infer(x).tobytes()
 
 
+def test_equalize_keeps_the_float_function(lenet, cli, tmp_path):
+    # LeNet-5's conv1 -> ReLU -> pool -> conv2 is rescaled: new weights, the
+    # same function up to float rounding, on loading by name and from bytes.
+    x = frames(lenet, 1)[0]
+    want = lenet.infer(x)
+    path = tmp_path / "lenet5.onnx"
+    subprocess.run([cli, "export", "lenet5", "-o", str(path)], check=True, capture_output=True)
+    for model in (splitinfer.load("lenet5", equalize=True),
+                  splitinfer.from_onnx(path.read_bytes(), equalize=True)):
+        got = model.infer(x)
+        assert got.tobytes() != want.tobytes()
+        assert np.allclose(got, want, rtol=1e-4, atol=1e-5 * np.abs(want).max())
+
+
 def cli_error(cli, *args):
     done = subprocess.run([cli, *args], capture_output=True, text=True)
     assert done.returncode == 3
