@@ -13,6 +13,17 @@ this was written on) reach both alike:
   partition  the timed runs, without verbose mode (printing a line per
              primitive costs about a microsecond each, which is not
              splitinfer's): splitinfer's own clock around each run.
+A second process per round, `infer --step-times`, times the same runs by
+splitinfer's own clock instead (row key "outside_library_calls"):
+  calls      the untimed runs: the steady clock read around every library
+             call (each oneDNN execute, the input's reorder included, and
+             splitinfer's C++ kernels), summed per run, less the clock's own
+             reading time (the median of 1001 back-to-back readings);
+  partition  the timed runs, as above.
+Nothing is printed between calls, so this figure has no verbose-mode
+disturbance; it counts oneDNN's dispatch inside execute (the argument map
+it builds) with the call, not as overhead, and splitinfer's C++ kernels as
+kernels. The two figures bracket what is splitinfer's.
 Both are means over the N runs with the fastest and slowest 10% dropped,
 not medians: oneDNN's clock ticks in microseconds, and a LeNet-5 kernel
 lasts a few ticks, so medians of its sums sit on that grid (up to 7% of
@@ -93,6 +104,25 @@ def round_ms(splitinfer, model, precision, x, reps):
     return partition_ms, trimmed_mean(sums), per_run
 
 
+def calls_round_ms(splitinfer, model, precision, x, reps):
+    """(partition ms, library calls ms, calls per run) of one process, by
+    splitinfer's clock around each call (`infer --step-times`)."""
+    out = subprocess.run(infer_argv(splitinfer, model, precision, x, reps) +
+                         ["--step-times", "--json"],
+                         check=True, capture_output=True, text=True, env=quiet_env()).stdout
+    doc = json.loads(out)
+    return (doc["run_ms_trimmed_mean_measured"], doc["library_calls_ms_trimmed_mean_measured"],
+            doc["library_calls_per_run"])
+
+
+def median_round(rounds):
+    """The round of median overhead and every round's overhead (percent), of
+    (partition ms, kernels ms, kernels per run) rounds."""
+    overheads = [100.0 * (p - k) / k for p, k, _ in rounds]
+    middle = sorted(range(len(rounds)), key=lambda i: overheads[i])[len(rounds) // 2]
+    return rounds[middle], overheads
+
+
 def trimmed_mean(values, trim=0.1):
     """The mean without the lowest and highest `trim` of the values, as splitinfer's."""
     values = np.sort(values)
@@ -156,7 +186,7 @@ def main():
     if args.perf and shutil.which("perf") is None:
         parser.error("--perf needs Linux perf (Debian package linux-perf) on the PATH")
     models = args.models or zoo_models(args.splitinfer)
-    worst = None
+    worst = worst_calls = None
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["SPLITINFER_CACHE_DIR"] = os.path.join(tmp, "cache")
         for model in models:
@@ -167,11 +197,12 @@ def main():
             np.random.default_rng(0).standard_normal(shape).astype(np.float32).tofile(x)
             for precision in args.precision.split(","):
                 reps = args.reps or reps_for(args.splitinfer, model, precision, x, 1.0)
-                rounds = [round_ms(args.splitinfer, model, precision, x, reps)
-                          for _ in range(args.rounds)]
-                overheads = [100.0 * (p - k) / k for p, k, _ in rounds]
-                middle = sorted(range(len(rounds)), key=lambda i: overheads[i])[len(rounds) // 2]
-                partition_ms, kernel_ms, per_run = rounds[middle]
+                rounds, call_rounds = [], []
+                for _ in range(args.rounds):  # the two clocks' processes alternate
+                    rounds.append(round_ms(args.splitinfer, model, precision, x, reps))
+                    call_rounds.append(calls_round_ms(args.splitinfer, model, precision, x, reps))
+                (partition_ms, kernel_ms, per_run), overheads = median_round(rounds)
+                (call_partition_ms, calls_ms, calls), call_overheads = median_round(call_rounds)
                 row = {"model": model, "precision": precision, "partition_ms": partition_ms,
                        "sum_of_kernels_ms": kernel_ms, "kernels_per_run": per_run,
                        "overhead_percent": overheads[middle],
@@ -181,6 +212,11 @@ def main():
                        "overhead_percent_rounds": overheads,
                        "kernel_ms_rounds": [k for _, k, _ in rounds],
                        "partition_ms_rounds": [p for p, _, _ in rounds],
+                       "outside_library_calls": {
+                           "partition_ms": call_partition_ms, "library_calls_ms": calls_ms,
+                           "calls_per_run": calls,
+                           "overhead_percent": 100.0 * (call_partition_ms - calls_ms) / calls_ms,
+                           "overhead_percent_rounds": call_overheads},
                        "rounds": args.rounds, "reps": reps, "source": "measured"}
                 if args.perf:
                     row["perf"] = perf_shares(args.splitinfer, model, precision, x, args.perf,
@@ -188,9 +224,16 @@ def main():
                 print(json.dumps(row), flush=True)
                 if worst is None or row["overhead_percent"] > worst["overhead_percent"]:
                     worst = row
+                calls_percent = row["outside_library_calls"]["overhead_percent"]
+                if worst_calls is None or calls_percent > worst_calls[0]:
+                    worst_calls = (calls_percent, model, precision)
     print(json.dumps({"largest_overhead_percent": worst["overhead_percent"],
                       "model": worst["model"], "precision": worst["precision"],
-                      "target_percent": 5.0, "target_met": worst["overhead_percent"] <= 5.0}))
+                      "largest_outside_library_calls_percent": worst_calls[0],
+                      "outside_library_calls_model": worst_calls[1],
+                      "outside_library_calls_precision": worst_calls[2],
+                      "target_percent": 5.0, "target_met": worst["overhead_percent"] <= 5.0,
+                      "target_met_outside_library_calls": worst_calls[0] <= 5.0}))
 
 
 if __name__ == "__main__":

@@ -24,12 +24,20 @@ struct Options {
   CalibrationOptions calibration;
   int reps = 1;
   bool kernel_times = false;
+  bool step_times = false;
   bool json = false;
+};
+
+// --step-times: the library calls of the untimed runs, by splitinfer's clock.
+struct StepTimeSummary {
+  double trimmed_mean_ms = 0.0;  // the calls of a run, the clock's own readings taken off
+  int64_t calls_per_run = 0;
+  double clock_reading_ns = 0.0;
 };
 
 void print_infer(const Options& o, const Graph& graph, const Element& element,
                  const Handoff& result, const TimingStats& timing, const Partition& partition,
-                 const Calibration* calibration) {
+                 const Calibration* calibration, const StepTimeSummary* steps) {
   if (o.json) {
     nlohmann::json j{{"model", graph.name},
                      {"device", element.name},
@@ -42,6 +50,11 @@ void print_infer(const Options& o, const Graph& graph, const Element& element,
                      {"float_fallbacks", partition.float_fallbacks()}};
     if (calibration)
       j["calibration"] = {{"inputs", o.calibration.inputs}, {"method", o.calibration.method}};
+    if (steps) {
+      j["library_calls_ms_trimmed_mean_measured"] = steps->trimmed_mean_ms;
+      j["library_calls_per_run"] = steps->calls_per_run;
+      j["clock_reading_ns_measured"] = steps->clock_reading_ns;
+    }
     std::cout << j.dump(2) << "\n";
     return;
   }
@@ -87,10 +100,27 @@ void infer_command(const Options& o) {
     run();
     cpu::print_kernel_times(false);
   };
-  const TimingStats timing = o.kernel_times ? time_runs(run, 0, o.reps, run_printing_kernel_times)
-                                            : time_runs(run, 0, o.reps);
+  // --step-times: likewise, splitinfer's clock around each library call.
+  StepTimeSummary steps;
+  std::vector<double> step_ms;
+  const auto run_timing_steps = [&] {
+    cpu::StepTimes times;
+    cpu::time_steps(&times);
+    run();
+    cpu::time_steps(nullptr);
+    steps.calls_per_run = times.steps;
+    step_ms.push_back((times.ns - static_cast<double>(times.steps) * steps.clock_reading_ns) / 1e6);
+  };
+  TimingStats timing;
+  if (o.kernel_times) timing = time_runs(run, 0, o.reps, run_printing_kernel_times);
+  else if (o.step_times) {
+    steps.clock_reading_ns = cpu::clock_reading_ns();
+    timing = time_runs(run, 0, o.reps, run_timing_steps);
+    steps.trimmed_mean_ms = trimmed_mean(step_ms, kTrimmedShare);
+  } else timing = time_runs(run, 0, o.reps);
   write_tensor_file(o.output, result.to_floats());
-  print_infer(o, graph, element, result, timing, *partition, calibration.get());
+  print_infer(o, graph, element, result, timing, *partition, calibration.get(),
+              o.step_times ? &steps : nullptr);
 }
 
 }  // namespace
@@ -113,6 +143,10 @@ void add_infer_command(CLI::App& app) {
   cmd->add_flag("--kernel-times", opt->kernel_times,
                 "Before each timed run, run once untimed with oneDNN printing each kernel's "
                 "time (bench/overhead.py)");
+  cmd->add_flag("--step-times", opt->step_times,
+                "Before each timed run, run once untimed with splitinfer's clock around each "
+                "library call (bench/overhead.py)")
+      ->excludes("--kernel-times");
   add_calibration_options(cmd, opt->calibration);
   cmd->add_flag("--json", opt->json, "Print one JSON document");
   cmd->callback([opt, cmd] {

@@ -21,8 +21,8 @@ TimingStats time_runs(const std::function<void()>& run, int warmup, int reps,
     ms.push_back(ms_since(start));
   }
   std::sort(ms.begin(), ms.end());
-  return {percentile(ms, 0.5), percentile(ms, 0.1), percentile(ms, 0.9), trimmed_mean(ms, 0.1),
-          reps};
+  return {percentile(ms, 0.5), percentile(ms, 0.1), percentile(ms, 0.9),
+          trimmed_mean(ms, kTrimmedShare), reps};
 }
 
 }  // namespace splitinfer

@@ -10,11 +10,14 @@
 
 namespace splitinfer {
 
+// The share of the fastest and of the slowest runs a trimmed mean drops.
+inline constexpr double kTrimmedShare = 0.1;
+
 struct TimingStats {
   double median_ms = 0.0;
   double p10_ms = 0.0;
   double p90_ms = 0.0;
-  double trimmed_mean_ms = 0.0;  // the 10% fastest and slowest dropped
+  double trimmed_mean_ms = 0.0;  // kTrimmedShare of the fastest and slowest dropped
   int reps = 0;
 };
 

@@ -105,6 +105,26 @@ TEST_F(RunCommands, InferKernelTimesPrintsEachKernelOfTheUntimedRuns) {
   EXPECT_EQ(plain.out.find("onednn_verbose"), std::string::npos) << plain.out;
 }
 
+// The other clock of bench/overhead.py: splitinfer's own around each library
+// call of the untimed runs, nothing printed; not with --kernel-times.
+TEST_F(RunCommands, InferStepTimesTimesEachLibraryCall) {
+  const std::string x = input("x.bin"), out = dir_ + "/y.bin";
+  const auto r =
+      run_cli("infer lenet5 --input " + x + " --output " + out + " --reps 3 --step-times --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);          // nothing else on stdout
+  EXPECT_EQ(j["library_calls_per_run"].get<int>(), 7);  // as oneDNN's verbose lines count them
+  EXPECT_GT(j["library_calls_ms_trimmed_mean_measured"].get<double>(), 0.0);
+  EXPECT_GT(j["clock_reading_ns_measured"].get<double>(), 0.0);
+  const auto plain = run_cli("infer lenet5 --input " + x + " --output " + out + " --json");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_FALSE(nlohmann::json::parse(plain.out).contains("library_calls_per_run"));
+  EXPECT_EQ(
+      run_cli("infer lenet5 --input " + x + " --output " + out + " --step-times --kernel-times")
+          .exit_code,
+      2);
+}
+
 TEST_F(RunCommands, InferRejectsBadInputWithoutWritingOutput) {
   const std::string out = dir_ + "/y.bin";
   expect_error(run_cli("infer lenet5 --input " + input("short.bin", 100) + " --output " + out),

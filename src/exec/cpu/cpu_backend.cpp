@@ -5,12 +5,14 @@
 #include "exec/cpu/cpu_backend.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <optional>
 
 #include "common/error.h"
 #include "exec/calibration.h"
 #include "exec/cpu/cpu_features.h"
+#include "exec/cpu/kernel_times.h"
 #include "exec/cpu/lowering.h"
 
 namespace splitinfer::cpu {
@@ -31,11 +33,13 @@ class CpuPartition : public Partition {
   // of its input layout: no allocation and no primitive creation here once
   // `output` has held a result (tests/exec/steady_state_test.cpp).
   void run_into(const Handoff& input, Handoff& output) override {
-    write_input(input);
-    for (Step& step : program_.steps) {
-      if (step.custom) step.custom();
-      else execute(step.primitive, step.exec_args);
-    }
+    StepTimes* const times = step_times();  // bench/overhead.py's clock; null otherwise
+    write_input(input, times);
+    for (Step& step : program_.steps)
+      timed(times, [&] {
+        if (step.custom) step.custom();
+        else execute(step.primitive, step.exec_args);
+      });
     stream_.wait();
     read_output(output);
   }
@@ -60,7 +64,17 @@ class CpuPartition : public Partition {
            "a oneDNN primitive failed (status " + std::to_string(status) + ")");
   }
 
-  void write_input(const Handoff& input) {
+  template <typename F>
+  static void timed(StepTimes* times, F&& step) {
+    if (!times) return step();
+    const auto start = std::chrono::steady_clock::now();
+    step();
+    times->ns +=
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+    ++times->steps;
+  }
+
+  void write_input(const Handoff& input, StepTimes* times) {
     if (program_.input_shape != input.shape())
       fail(ErrorKind::invalid_input, "input has shape " + shape_to_string(input.shape()) +
                                          ", the partition expects " +
@@ -72,7 +86,8 @@ class CpuPartition : public Partition {
       std::memcpy(mem.get_data_handle(), r.from.get_data_handle(), mem.get_desc().get_size());
       return;
     }
-    execute(*r.reorder, r.args);  // quantizes, dequantizes, rescales or transposes
+    // quantizes, dequantizes, rescales or transposes
+    timed(times, [&] { execute(*r.reorder, r.args); });
   }
 
   // How a hand-off of one type, layout, scale and zero point enters the
