@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "exec/clipping.h"
+#include "exec/quant_params.h"
 #include "graph/graph.h"
 
 namespace splitinfer {
@@ -26,17 +27,6 @@ struct TensorRange {
   // tensors of rank below 2.
   std::vector<float> channel_means;
 };
-
-// value = scale * (code - zero_point)
-struct QuantParams {
-  bool is_unsigned = false;  // uint8 codes 0..255, else int8 -127..127
-  float scale = 1.0f;
-  int32_t zero_point = 0;  // non-zero only for uint8 codes
-};
-
-// The symmetric codes of the same clip: s8 over [-m, m], m the larger
-// magnitude of the affine range's ends (the same params when symmetric).
-QuantParams symmetric(const QuantParams& q);
 
 class Calibration {
  public:

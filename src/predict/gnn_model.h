@@ -81,9 +81,10 @@ class GnnModel {
 
   // Targets are ms (latency head) or 1 / 0 for "the first element runs the
   // unit" (partition head).
-  // Trains with Adam from the current weights and keeps the weights of the
-  // epoch with the lowest validation loss (mean squared error of
-  // standardised log latency, or binary cross-entropy). `on_epoch` is called
+  // Trains with Adam (AdamW with a weight decay) from the current weights and
+  // keeps the weights of the epoch with the lowest validation loss (mean
+  // squared error of standardised log latency, or the partition loss of
+  // `options`: per unit or per cut, PartitionLoss). `on_epoch` is called
   // after every epoch. Throws an invalid_input Error for no examples, a
   // graph without nodes, features of the wrong width, a target per unit
   // missing, or a latency target <= 0.

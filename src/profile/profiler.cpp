@@ -30,9 +30,8 @@ Handoff as_int8_codes(const Graph& graph, int t, const Handoff& made,
   const std::string& name = graph.tensor(t).name;
   if (!calibration.has(name)) return made;
   const QuantParams q = cpu::tensor_codes(graph, calibration, t);
-  const cpu::CodeFormat format{q.is_unsigned, q.scale, q.zero_point};
   std::vector<uint8_t> codes;
-  for (float v : made.to_floats()) codes.push_back(cpu::encode(v, format));
+  for (float v : made.to_floats()) codes.push_back(cpu::encode(v, q));
   return Handoff::from_codes(made.shape(), q.is_unsigned ? HandoffType::u8 : HandoffType::s8,
                              std::move(codes), q.scale, q.zero_point);
 }

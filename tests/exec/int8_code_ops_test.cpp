@@ -59,7 +59,7 @@ void expect_on_codes_and_faithful(const Graph& g, double min_sqnr_db) {
 }
 
 TEST(Int8CodeTable, IsExactForEveryInputCode) {
-  const cpu::CodeFormat in{false, 0.05f}, out{true, 1.0f / 255.0f};
+  const QuantParams in{false, 0.05f}, out{true, 1.0f / 255.0f};
   const cpu::CodeTable t =
       cpu::make_code_table(in, out, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
   for (int code = -128; code <= 127; ++code) {

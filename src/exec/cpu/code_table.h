@@ -9,24 +9,21 @@
 #include <cstdint>
 #include <functional>
 
-namespace splitinfer::cpu {
+#include "exec/quant_params.h"
 
-struct CodeFormat {
-  bool is_unsigned = false;  // u8 0..255, else s8 -128..127
-  float scale = 1.0f;        // value = scale * (code - zero_point)
-  int32_t zero_point = 0;
-};
+namespace splitinfer::cpu {
 
 // Indexed by the input code's raw byte; holds the output code's raw byte.
 using CodeTable = std::array<uint8_t, 256>;
 
-CodeTable make_code_table(CodeFormat in, CodeFormat out, const std::function<float(float)>& f);
+CodeTable make_code_table(QuantParams in, QuantParams out, const std::function<float(float)>& f);
 
 // dst[i] = table[src[i]] for n bytes (src and dst may be the same buffer).
 void apply_code_table(const CodeTable& table, const uint8_t* src, uint8_t* dst, size_t n);
 
-// The code of `value` in `format`: round to nearest even, saturated.
-uint8_t encode(float value, CodeFormat format);
-float decode(uint8_t byte, CodeFormat format);
+// The code of `value` in `format`: round to nearest even, saturated (s8 to
+// -128..127).
+uint8_t encode(float value, QuantParams format);
+float decode(uint8_t byte, QuantParams format);
 
 }  // namespace splitinfer::cpu

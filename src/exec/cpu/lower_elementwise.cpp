@@ -67,7 +67,7 @@ float activate(const Activation& act, float x) {
 
 namespace {
 
-CodeFormat format_of(const Codes& c) { return {c.type == dt::u8, c.scale, c.zero_point}; }
+QuantParams format_of(const Codes& c) { return {c.type == dt::u8, c.scale, c.zero_point}; }
 
 // out = f(x) on codes: x's codes in the dense hand-off layout, one table
 // lookup per element, the result coded at out's calibrated codes.
