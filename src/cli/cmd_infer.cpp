@@ -37,7 +37,8 @@ struct StepTimeSummary {
 
 void print_infer(const Options& o, const Graph& graph, const Element& element,
                  const Handoff& result, const TimingStats& timing, const Partition& partition,
-                 const Calibration* calibration, const StepTimeSummary* steps) {
+                 const Calibration* calibration, const StepTimeSummary* steps,
+                 const Equalization& equalized) {
   if (o.json) {
     nlohmann::json j{{"model", graph.name},
                      {"device", element.name},
@@ -50,6 +51,8 @@ void print_infer(const Options& o, const Graph& graph, const Element& element,
                      {"float_fallbacks", partition.float_fallbacks()}};
     if (calibration)
       j["calibration"] = {{"inputs", o.calibration.inputs}, {"method", o.calibration.method}};
+    if (o.request.equalize)
+      j["equalized"] = {{"convolutions", equalized.pairs}, {"sweeps", equalized.sweeps}};
     if (steps) {
       j["library_calls_ms_trimmed_mean_measured"] = steps->trimmed_mean_ms;
       j["library_calls_per_run"] = steps->calls_per_run;
@@ -63,6 +66,9 @@ void print_infer(const Options& o, const Graph& graph, const Element& element,
             << timing.median_ms << " ms, measured, "
             << (o.reps == 1 ? "first run" : "median of " + std::to_string(o.reps) + " runs")
             << ")\n";
+  if (o.request.equalize)
+    std::cout << "  cross-layer equalization rescaled the channels of " << equalized.pairs
+              << " convolutions (" << equalized.sweeps << " sweeps)\n";
   for (const std::string& f : partition.float_fallbacks())
     std::cout << "  runs in float32 (no " << precision_name(element.precision) << " kernel): " << f
               << "\n";
@@ -78,7 +84,8 @@ void infer_command(const Options& o) {
   const Element& element = backend->element();
   ModelRequest request = o.request;
   request.need_weights = true;
-  const Graph graph = load_model(request);
+  Equalization equalized;
+  const Graph graph = load_model(request, &equalized);
   const Shape& in_shape = graph.tensor(graph.inputs.at(0)).shape;
   const std::vector<float> input = read_input_file(o.input, in_shape);
 
@@ -120,7 +127,7 @@ void infer_command(const Options& o) {
   } else timing = time_runs(run, 0, o.reps);
   write_tensor_file(o.output, result.to_floats());
   print_infer(o, graph, element, result, timing, *partition, calibration.get(),
-              o.step_times ? &steps : nullptr);
+              o.step_times ? &steps : nullptr, equalized);
 }
 
 }  // namespace

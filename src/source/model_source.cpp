@@ -1,7 +1,6 @@
 #include "source/model_source.h"
 
 #include "common/error.h"
-#include "graph/equalization.h"
 #include "graph/zoo/zoo.h"
 #include "onnx/onnx_import.h"
 #include "onnx/onnx_weights.h"
@@ -34,9 +33,12 @@ Graph load_graph(const ModelRequest& request) {
 
 }  // namespace
 
-Graph load_model(const ModelRequest& request) {
+Graph load_model(const ModelRequest& request, Equalization* equalized) {
   Graph graph = load_graph(request);
-  if (request.equalize) equalize_cross_layer(graph);
+  if (request.equalize) {
+    const Equalization e = equalize_cross_layer(graph);
+    if (equalized) *equalized = e;
+  }
   return graph;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "graph/equalization.h"
 #include "graph/graph.h"
 
 namespace splitinfer {
@@ -20,6 +21,7 @@ struct ModelRequest {
   bool equalize = false;                  // cross-layer equalization (graph/equalization.h)
 };
 
-Graph load_model(const ModelRequest& request);
+// With `equalized`, what the cross-layer equalization of request.equalize did.
+Graph load_model(const ModelRequest& request, Equalization* equalized = nullptr);
 
 }  // namespace splitinfer

@@ -82,6 +82,10 @@ TEST_F(RunCommands, InferEqualizedKeepsTheFloatOutput) {
   EXPECT_NE(plain, equalized);
   for (size_t i = 0; i < plain.size(); ++i) EXPECT_NEAR(equalized[i], plain[i], 1e-4) << i;
   EXPECT_EQ(infer("--precision int8 --equalize").size(), 10u);
+  const auto r =
+      run_cli("infer lenet5 --input " + x + " --output " + dir_ + "/y.bin --equalize --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["equalized"]["convolutions"], 1);  // conv1 into conv2
 }
 
 // bench/overhead.py's measurement: oneDNN times the kernels of the untimed
