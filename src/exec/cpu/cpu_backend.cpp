@@ -5,10 +5,10 @@
 #include "exec/cpu/cpu_backend.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <optional>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "exec/calibration.h"
 #include "exec/cpu/cpu_features.h"
@@ -67,10 +67,9 @@ class CpuPartition : public Partition {
   template <typename F>
   static void timed(StepTimes* times, F&& step) {
     if (!times) return step();
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = SteadyClock::now();
     step();
-    times->ns +=
-        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+    times->ms += ms_since(start);
     ++times->steps;
   }
 

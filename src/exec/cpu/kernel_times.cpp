@@ -3,9 +3,9 @@
 #include <dnnl.h>
 
 #include <atomic>
-#include <chrono>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/statistics.h"
 
@@ -26,13 +26,9 @@ void time_steps(StepTimes* into) { g_step_times.store(into, std::memory_order_re
 
 StepTimes* step_times() { return g_step_times.load(std::memory_order_relaxed); }
 
-double clock_reading_ns() {
-  using Clock = std::chrono::steady_clock;
+double clock_reading_ms() {
   std::vector<double> gaps(1001);
-  for (double& gap : gaps) {
-    const auto t0 = Clock::now();
-    gap = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
-  }
+  for (double& gap : gaps) gap = ms_since(SteadyClock::now());
   return median(std::move(gaps));
 }
 

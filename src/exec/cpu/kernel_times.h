@@ -18,7 +18,7 @@ void print_kernel_times(bool on);
 // Nothing is printed between steps, so a run of a few microseconds is timed
 // without the disturbance of oneDNN's verbose lines.
 struct StepTimes {
-  double ns = 0.0;    // summed durations
+  double ms = 0.0;    // summed durations
   int64_t steps = 0;  // steps timed
 };
 
@@ -29,7 +29,7 @@ void time_steps(StepTimes* into);
 StepTimes* step_times();
 
 // The steady clock's own share of a timed step: the median of many
-// back-to-back readings' differences, in nanoseconds.
-double clock_reading_ns();
+// back-to-back readings' differences, in milliseconds.
+double clock_reading_ms();
 
 }  // namespace splitinfer::cpu
