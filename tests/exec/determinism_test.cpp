@@ -9,11 +9,14 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/on_own_thread.h"
 #include "exec/backend.h"
 #include "exec/calibration.h"
+#include "exec/cpu/cpu_features.h"
+#include "graph/builder.h"
 #include "graph/graph.h"
 #include "graph/zoo/zoo.h"
 
@@ -21,7 +24,8 @@ namespace splitinfer {
 namespace {
 
 struct Case {
-  Graph graph = build_zoo_model("resnet18", 3);
+  explicit Case(Graph g) : graph(std::move(g)) {}
+  Graph graph;
   Calibration calibration =
       calibrate(graph, synthetic_calibration_inputs(graph, 4, 100), CalibrationMethod::percentile);
   Handoff input = Handoff::from_floats(graph.tensor(graph.inputs.at(0)).shape,
@@ -34,7 +38,7 @@ struct Case {
 };
 
 const Case& resnet18() {
-  static const Case c;
+  static const Case c(build_zoo_model("resnet18", 3));
   return c;
 }
 
@@ -111,6 +115,49 @@ TEST(Determinism, Fp32SuffixIsThreadIndependent) {
 
 TEST(Determinism, Int8SuffixIsThreadIndependent) {
   expect_thread_independent("cpu0:int8", 11, resnet18().units);
+}
+
+// Convolutions whose input channels are no multiple of 4 (1, 18, 33, 50),
+// where oneDNN's AMX convolutions block INT8 and BF16 differently.
+Case odd_channel_case() {
+  GraphBuilder b("odd_channels", 7);
+  int x = b.input("input", {1, 1, 56, 56});
+  const int64_t widths[] = {18, 33, 50, 66};
+  for (int i = 0; i < 4; ++i) {
+    const std::string name = "conv" + std::to_string(i);
+    x = b.relu(b.conv(x, name, widths[i], i % 2 ? 1 : 3, 1, i % 2 ? 0 : 1), name + ".relu");
+  }
+  x = b.flatten(b.global_avg_pool(x, "avgpool"), "", "flatten");
+  b.output(b.linear(x, "fc", 10));
+  return Case(b.finish());
+}
+
+// Partitions of two precisions compiled at the same moment on two threads,
+// as the profiler compiles an INT8 and a BF16 element's ranges. oneDNN 2.6
+// chooses an AMX convolution's blocking through a static that all threads
+// share (brg_blocking_t::last_ic_block_size: 4 for INT8, 2 for BF16); two
+// created together could take each other's and write past their buffers,
+// which crashed `predict dataset --devices cpu0:int8,cpu1:bf16` about one
+// run in three.
+TEST(Determinism, Int8AndBf16CompiledTogetherAgree) {
+  if (!cpu::offers(cpu::this_cpu(), Precision::bf16)) GTEST_SKIP() << "needs a BF16 element";
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs cpu0 and cpu1";
+  const Case c = odd_channel_case();
+  const std::string elements[2] = {"cpu0:int8", "cpu1:bf16"};
+  const auto output = [&](int e) {
+    return bytes_of(c.compile(elements[e], 0, c.units)->run(c.input));
+  };
+  const std::vector<uint8_t> want[2] = {output(0), output(1)};  // each compiled alone
+  int mismatches[2] = {0, 0};
+  std::thread compilers[2];
+  for (int e = 0; e < 2; ++e)
+    compilers[e] = std::thread([&, e] {
+      enter_element(parse_element(elements[e]));
+      for (int round = 0; round < 300; ++round) mismatches[e] += output(e) != want[e];
+    });
+  for (auto& t : compilers) t.join();
+  EXPECT_EQ(mismatches[0], 0) << elements[0];
+  EXPECT_EQ(mismatches[1], 0) << elements[1];
 }
 
 }  // namespace

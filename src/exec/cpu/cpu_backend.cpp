@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <optional>
 
 #include "common/clock.h"
@@ -118,6 +119,7 @@ class CpuPartition : public Partition {
     const Value& to = program_.input;
     if (r.from.get_desc() != to.mem.get_desc() || r.scale != to.scale ||
         r.zero_point != to.zero_point) {
+      const std::lock_guard lock(primitive_creation_mutex());
       r.reorder = make_reorder(r.from, to.mem, r.scale, to.scale, r.zero_point, to.zero_point);
       const auto bytes = static_cast<dnnl::memory::dim>(scratchpad_bytes(*r.reorder));
       r.scratchpad =

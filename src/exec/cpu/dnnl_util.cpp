@@ -54,6 +54,11 @@ dnnl::primitive_attr partition_attr() {
   return attr;
 }
 
+std::mutex& primitive_creation_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
 size_t scratchpad_bytes(const dnnl::primitive& p) {
   const dnnl_memory_desc_t* md =
       dnnl_primitive_desc_query_md(p.get_primitive_desc(), dnnl_query_scratchpad_md, 0);

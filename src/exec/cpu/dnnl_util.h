@@ -2,6 +2,7 @@
 #pragma once
 
 #include <dnnl.hpp>
+#include <mutex>
 #include <string>
 
 #include "graph/tensor.h"
@@ -33,6 +34,14 @@ bool is_integer(dt type);
 // compiled on one thread and run on another (and was a source of
 // nondeterministic INT8 outputs in pipelined runs).
 dnnl::primitive_attr partition_attr();
+
+// Held while oneDNN primitives are created: one thread at a time. oneDNN 2.6
+// (Debian's libdnnl) chooses an AMX convolution's blocking through a static
+// that every thread shares (brg_blocking_t::last_ic_block_size, 4 for INT8
+// and 2 for BF16; thread_local from oneDNN 2.7 on), so an INT8 and a BF16
+// convolution created at once on two threads could take each other's
+// blocking and write past their buffers. Running primitives needs no lock.
+std::mutex& primitive_creation_mutex();
 
 // Bytes of scratchpad a primitive created with partition_attr() needs.
 size_t scratchpad_bytes(const dnnl::primitive& p);

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include "common/error.h"
 #include "exec/cpu/int8_coverage.h"
 
 namespace splitinfer::cpu {
 
-Program lower(const LoweringRequest& request) { return Lowering(request).run(); }
+Program lower(const LoweringRequest& request) {
+  const std::lock_guard lock(primitive_creation_mutex());
+  return Lowering(request).run();
+}
 
 Lowering::Lowering(const LoweringRequest& request)
     : graph_(*request.graph),
