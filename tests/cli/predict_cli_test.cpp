@@ -133,6 +133,41 @@ TEST_F(PredictCli, RetrainsThePartitionModelAloneAndScoresTheValidationModels) {
   EXPECT_NE(ev["predictions"], doc["predictions"]);
 }
 
+// The committed predictors of each pair, scored on their committed dataset,
+// give the Table 2 that docs/predict.md publishes from docs/predict/.../eval.json.
+TEST_F(PredictCli, CommittedPredictorsReproduceThePublishedTable2) {
+  const std::string root = SPLITINFER_SOURCE_DIR;
+  struct Pair {
+    std::string dataset, predictors, published;
+  };
+  for (const Pair& pair :
+       {Pair{"data/predict/dataset.json.gz", "data/predict/gnn", "docs/predict/eval.json"},
+        Pair{"data/predict/int8-bf16/dataset.json.gz", "data/predict/int8-bf16/gnn",
+             "docs/predict/int8-bf16/eval.json"}}) {
+    SCOPED_TRACE(pair.predictors);
+    const auto r = run_cli("predict eval --json --dataset " + root + "/" + pair.dataset +
+                           " --predictors " + root + "/" + pair.predictors);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json now = json::parse(r.out);
+    const json published = json::parse(std::ifstream(root + "/" + pair.published));
+    EXPECT_EQ(now["predictions"], published["predictions"]);
+    for (const char* predictor :
+         {"latency_model", "partition_model", "tree_baseline", "anchored_latency_model"})
+      for (const char* metric : {"layerwise_accuracy", "mape_partition_index", "mape_latency",
+                                 "agreement", "chosen_split_objective_mape"}) {
+        const json& a = now[predictor][metric];
+        const json& b = published[predictor][metric];
+        if (b.is_null()) {
+          EXPECT_TRUE(a.is_null()) << predictor << " " << metric;
+          continue;
+        }
+        EXPECT_NEAR(a.get<double>(), b.get<double>(), 1e-6) << predictor << " " << metric;
+      }
+    EXPECT_EQ(now["constant_baseline"]["score"]["agreement"],
+              published["constant_baseline"]["score"]["agreement"]);
+  }
+}
+
 TEST_F(PredictCli, PlanWithTheGnnPlannerProfilesNothing) {
   const std::string out = train();
   const auto r = run_cli(
