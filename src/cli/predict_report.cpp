@@ -56,6 +56,9 @@ json evaluation_json(const predict::Evaluation& ev) {
           {"tree_baseline", score_json(ev.tree_baseline, ev.test_models, ev.objective)},
           {"anchored_latency_model",
            score_json(ev.anchored_latency_model, ev.test_models, ev.objective)},
+          {"measured_unit_sums", score_json(ev.measured_unit_sums, ev.test_models, ev.objective)},
+          {"anchored_measured_unit_sums",
+           score_json(ev.anchored_measured_unit_sums, ev.test_models, ev.objective)},
           {"constant_baseline",
            {{"element", ev.constant_element == 0 ? "first" : "second"},
             {"split", ev.constant_element == 0 ? "N" : "0"},
@@ -119,8 +122,18 @@ void print_evaluation(std::ostream& out, const predict::Evaluation& ev) {
       << ev.anchored_latency_model.curve_mape[1] << " %, within +-10% "
       << ev.anchored_latency_model.within_10_percent[0] << " / "
       << ev.anchored_latency_model.within_10_percent[1] << " %, chosen split's " << quantity
-      << " MAPE " << ev.anchored_latency_model.chosen_objective_mape << " %\n"
-      << std::setprecision(3) << "inference per model: latency models " << g.inference_ms
+      << " MAPE " << ev.anchored_latency_model.chosen_objective_mape << " %\n";
+  const auto reference = [&](const char* name, const predict::PredictorScore& r) {
+    out << "  " << name << ": partition-time MAPE " << r.curve_mape[0] << " / " << r.curve_mape[1]
+        << " %, within +-10% " << r.within_10_percent[0] << " / " << r.within_10_percent[1]
+        << " %, layerwise accuracy " << r.metrics.layerwise_accuracy << ", agreement "
+        << r.metrics.agreement << " %\n";
+  };
+  out << "reference, not a predictor: each test model's measured unit times (each unit alone) "
+      << "summed into its curves\n";
+  reference("plain", ev.measured_unit_sums);
+  reference("anchored", ev.anchored_measured_unit_sums);
+  out << std::setprecision(3) << "inference per model: latency models " << g.inference_ms
       << " ms, partition model " << ev.partition_model.inference_ms << " ms, tree "
       << b.inference_ms << " ms\n";
   out.unsetf(std::ios::fixed);

@@ -46,17 +46,16 @@ struct TimeErrors {
 
 }  // namespace
 
-PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, bool tree,
-                               const std::vector<int64_t>& cut_elements, const Link& link,
-                               Objective objective,
-                               const std::optional<std::array<double, 2>>& whole_model_ms) {
+PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vector<double>, 2> ms,
+                                  const std::vector<int64_t>& cut_elements, const Link& link,
+                                  Objective objective,
+                                  const std::optional<std::array<double, 2>>& whole_model_ms) {
   PredictedCurves c;
-  for (size_t e = 0; e < 2; ++e) {
-    c.ms[e] =
-        tree ? accumulated_curve(set.tree[e].predict(graph), e) : set.latency[e]->predict(graph);
-    if (!whole_model_ms || c.ms[e].empty()) continue;
+  c.ms = std::move(ms);
+  for (size_t e = 0; e < 2 && whole_model_ms; ++e) {
+    if (c.ms[e].empty()) continue;
     const double predicted_whole = e == 0 ? c.ms[e].back() : c.ms[e].front();
-    for (double& ms : c.ms[e]) ms *= (*whole_model_ms)[e] / predicted_whole;
+    for (double& ms_i : c.ms[e]) ms_i *= (*whole_model_ms)[e] / predicted_whole;
   }
   const auto& elements = set.manifest.elements;
   const CurveCostSource costs(elements[0], c.ms[0], elements[1], c.ms[1]);
@@ -65,6 +64,17 @@ PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, 
   c.split = best.cuts.at(0);
   c.objective_ms = best.objective_ms(objective);
   return c;
+}
+
+PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, bool tree,
+                               const std::vector<int64_t>& cut_elements, const Link& link,
+                               Objective objective,
+                               const std::optional<std::array<double, 2>>& whole_model_ms) {
+  std::array<std::vector<double>, 2> ms;
+  for (size_t e = 0; e < 2; ++e)
+    ms[e] =
+        tree ? accumulated_curve(set.tree[e].predict(graph), e) : set.latency[e]->predict(graph);
+  return split_over_curves(set, std::move(ms), cut_elements, link, objective, whole_model_ms);
 }
 
 int predict_partition(const PredictorSet& set, const UnitGraph& graph) {
@@ -78,10 +88,11 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
   ev.objective = set.manifest.objective;
   ev.test_models = static_cast<int>(test.size());
   // Latency model, partition model, tree, the two constants (split N, split
-  // 0), and the anchored latency model.
-  std::array<std::vector<SplitOutcome>, 6> outcomes;
+  // 0), the anchored latency model, and the measured unit times summed, plain
+  // and anchored.
+  std::array<std::vector<SplitOutcome>, 8> outcomes;
   std::array<double, 3> inference_ms{};
-  TimeErrors gnn_errors, tree_errors, anchored_errors;
+  TimeErrors gnn_errors, tree_errors, anchored_errors, unit_sum_errors, anchored_unit_sum_errors;
   for (const ModelRecord* r : test) {
     const std::vector<int64_t> cuts = cut_elements(*r);
     TestPrediction p{r->seed, r->units, best_split(*r, ev.objective), 0, 0, 0};
@@ -101,13 +112,21 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
     const std::array whole{first_element_curve(*r).back(), second_element_curve(*r).front()};
     const PredictedCurves anchored =
         predict_curves(set, r->graph, false, cuts, link, ev.objective, whole);
+    const std::array unit_sums{accumulated_curve(r->unit_ms[0], 0),
+                               accumulated_curve(r->unit_ms[1], 1)};
+    const PredictedCurves unit_sum = split_over_curves(set, unit_sums, cuts, link, ev.objective);
+    const PredictedCurves anchored_unit_sum =
+        split_over_curves(set, unit_sums, cuts, link, ev.objective, whole);
 
     const std::vector<double>& curve = objective_curve(*r, ev.objective);
     gnn_errors.add(gnn, *r, curve);
     tree_errors.add(tree, *r, curve);
     anchored_errors.add(anchored, *r, curve);
+    unit_sum_errors.add(unit_sum, *r, curve);
+    anchored_unit_sum_errors.add(anchored_unit_sum, *r, curve);
     const std::array predicted{
-        p.latency_model_split, p.partition_model_split, p.tree_split, r->units, 0, anchored.split};
+        p.latency_model_split, p.partition_model_split, p.tree_split,           r->units, 0,
+        anchored.split,        unit_sum.split,          anchored_unit_sum.split};
     for (size_t i = 0; i < outcomes.size(); ++i)
       outcomes[i].push_back({r->units, p.best_split, predicted[i], curve});
     ev.predictions.push_back(p);
@@ -126,6 +145,8 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
   ev.partition_model = score(1, nullptr);
   ev.tree_baseline = score(2, &tree_errors);
   ev.anchored_latency_model = score(5, &anchored_errors);
+  ev.measured_unit_sums = score(6, &unit_sum_errors);
+  ev.anchored_measured_unit_sums = score(7, &anchored_unit_sum_errors);
   const PredictorScore first = score(3, nullptr), second = score(4, nullptr);
   ev.constant_element = second.metrics.mape_latency < first.metrics.mape_latency ? 1 : 0;
   ev.constant_baseline = ev.constant_element == 0 ? first : second;

@@ -37,6 +37,13 @@ PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, 
                                Objective objective,
                                const std::optional<std::array<double, 2>>& whole_model_ms = {});
 
+// The best split over two given curves (as PredictedCurves::ms), each first
+// scaled to its element's `whole_model_ms` where given.
+PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vector<double>, 2> ms,
+                                  const std::vector<int64_t>& cut_elements, const Link& link,
+                                  Objective objective,
+                                  const std::optional<std::array<double, 2>>& whole_model_ms = {});
+
 // The partition model's split.
 int predict_partition(const PredictorSet& set, const UnitGraph& graph);
 
@@ -72,6 +79,11 @@ struct Evaluation {
   // The latency models anchored on each test model's two measured whole-model
   // times (predict_curves' whole_model_ms).
   PredictorScore anchored_latency_model;
+  // A reference, not a predictor: each test model's own measured times of its
+  // units alone, summed into the two curves, plain and anchored as above.
+  // What a predictor that knew every unit's time exactly, and added them up,
+  // would score: the partition times are not the sums of their units' times.
+  PredictorScore measured_unit_sums, anchored_measured_unit_sums;
   // The trivial predictor: always the whole model on one element, the one
   // whose constant costs less of the objective over the test models.
   PredictorScore constant_baseline;

@@ -4,8 +4,10 @@
 // one-line errors for bad input.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "predict/dataset_file.h"
@@ -152,7 +154,8 @@ TEST_F(PredictCli, CommittedPredictorsReproduceThePublishedTable2) {
     const json published = json::parse(std::ifstream(root + "/" + pair.published));
     EXPECT_EQ(now["predictions"], published["predictions"]);
     for (const char* predictor :
-         {"latency_model", "partition_model", "tree_baseline", "anchored_latency_model"})
+         {"latency_model", "partition_model", "tree_baseline", "anchored_latency_model",
+          "measured_unit_sums", "anchored_measured_unit_sums"})
       for (const char* metric : {"layerwise_accuracy", "mape_partition_index", "mape_latency",
                                  "agreement", "chosen_split_objective_mape"}) {
         const json& a = now[predictor][metric];
@@ -166,6 +169,37 @@ TEST_F(PredictCli, CommittedPredictorsReproduceThePublishedTable2) {
     EXPECT_EQ(now["constant_baseline"]["score"]["agreement"],
               published["constant_baseline"]["score"]["agreement"]);
   }
+}
+
+// The reference beside the predictors is each test model's own measured unit
+// times added up: recomputed here from the records, partition by partition.
+TEST_F(PredictCli, TheMeasuredUnitSumsReferenceAddsEachModelsOwnUnitTimes) {
+  const std::string root = SPLITINFER_SOURCE_DIR;
+  const auto r = run_cli("predict eval --json --dataset " + kDataset + " --predictors " + root +
+                         "/data/predict/gnn");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json ev = json::parse(r.out);
+  std::map<uint64_t, const predict::ModelRecord*> by_seed;
+  const predict::Dataset dataset = predict::load_dataset(kDataset);
+  for (const auto& m : dataset.models) by_seed[m.seed] = &m;
+  double first_error = 0.0, second_error = 0.0;
+  int64_t partitions = 0;
+  for (const json& p : ev["predictions"]) {
+    const predict::ModelRecord& m = *by_seed.at(p["seed"].get<uint64_t>());
+    const size_t n = m.unit_ms[0].size();
+    for (size_t i = 0; i < n; ++i) {
+      double prefix = 0.0, suffix = 0.0;
+      for (size_t j = 0; j <= i; ++j) prefix += m.unit_ms[0][j];
+      for (size_t j = i; j < n; ++j) suffix += m.unit_ms[1][j];
+      first_error += std::abs(prefix - m.first_ms[i + 1]) / m.first_ms[i + 1];
+      second_error += std::abs(suffix - m.second_ms[i]) / m.second_ms[i];
+    }
+    partitions += static_cast<int64_t>(n);
+  }
+  const json& mape = ev["measured_unit_sums"]["partition_time_mape"];
+  EXPECT_NEAR(mape["first"].get<double>(), 100.0 * first_error / partitions, 1e-9);
+  EXPECT_NEAR(mape["second"].get<double>(), 100.0 * second_error / partitions, 1e-9);
+  EXPECT_GT(mape["second"].get<double>(), 1.0);  // the times do not add up exactly
 }
 
 TEST_F(PredictCli, PlanWithTheGnnPlannerProfilesNothing) {
