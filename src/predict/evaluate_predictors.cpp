@@ -44,12 +44,12 @@ struct TimeErrors {
   }
 };
 
-}  // namespace
-
+// The best split over two curves (as PredictedCurves::ms), each first scaled
+// to its element's `whole_model_ms` where given.
 PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vector<double>, 2> ms,
                                   const std::vector<int64_t>& cut_elements, const Link& link,
                                   Objective objective,
-                                  const std::optional<std::array<double, 2>>& whole_model_ms) {
+                                  const std::optional<std::array<double, 2>>& whole_model_ms = {}) {
   PredictedCurves c;
   c.ms = std::move(ms);
   for (size_t e = 0; e < 2 && whole_model_ms; ++e) {
@@ -65,6 +65,8 @@ PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vecto
   c.objective_ms = best.objective_ms(objective);
   return c;
 }
+
+}  // namespace
 
 PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, bool tree,
                                const std::vector<int64_t>& cut_elements, const Link& link,

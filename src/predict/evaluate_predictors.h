@@ -37,13 +37,6 @@ PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, 
                                Objective objective,
                                const std::optional<std::array<double, 2>>& whole_model_ms = {});
 
-// The best split over two given curves (as PredictedCurves::ms), each first
-// scaled to its element's `whole_model_ms` where given.
-PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vector<double>, 2> ms,
-                                  const std::vector<int64_t>& cut_elements, const Link& link,
-                                  Objective objective,
-                                  const std::optional<std::array<double, 2>>& whole_model_ms = {});
-
 // The partition model's split.
 int predict_partition(const PredictorSet& set, const UnitGraph& graph);
 
