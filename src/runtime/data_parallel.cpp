@@ -50,36 +50,30 @@ class DataParallelRun {
       std::vector<std::jthread> workers;
       workers.reserve(replicas_.size());
       for (size_t r = 0; r < replicas_.size(); ++r) {
-        {
-          std::lock_guard lock(mutex_);
-          ++running_;
-        }
         try {
           workers.emplace_back([this, r] { work(r); });
         } catch (const std::system_error& e) {
-          {
-            std::lock_guard lock(mutex_);
-            --running_;
-          }
           abort_run({r, replicas_[r].name, 0, std::string("cannot start its worker: ") + e.what()});
           break;
         }
       }
-      deliver();
-    }  // joins the workers: none is left waiting once delivery has ended
+    }  // joins the workers, which deliver every frame they leave deliverable
     result_.wall_ms = ms_since(start_);
     return std::move(result_);
   }
 
  private:
   // Replica r's worker: take the next frame, run it, leave it in the reorder
-  // buffer; until the frames run out, the stop flag is seen or the run fails.
+  // buffer and deliver what has become deliverable; until the frames run
+  // out, the stop flag is seen or the run fails.
   void work(size_t r) {
     uint64_t seq = 0;
     try {
       if (replicas_[r].enter) replicas_[r].enter();
+      // Kept from frame to frame: copying the next frame into it reuses its
+      // storage instead of allocating a frame's worth of memory each time.
+      Handoff input;
       for (;;) {
-        Handoff input;
         Clock::time_point entered;
         {
           // One taker at a time, so that the source sees frames in order;
@@ -111,32 +105,28 @@ class DataParallelRun {
         const auto begin = Clock::now();
         Handoff output = replicas_[r].partition->run(input);
         result_.stage_ms[r].push_back(ms_since(begin));
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
         if (aborted_) break;
         slots_[seq % window_] = Finished{std::move(output), r, entered};
-        if (seq == next_deliver_) ready_.notify_one();
+        deliver(lock);
       }
     } catch (const std::exception& e) {
       abort_run({r, replicas_[r].name, seq, e.what()});
     } catch (...) {
       abort_run({r, replicas_[r].name, seq, "unknown exception"});
     }
-    std::lock_guard lock(mutex_);
-    if (--running_ == 0) ready_.notify_one();
   }
 
-  // On the calling thread: hands the finished frames to the sink in frame
-  // order until every worker has exited and nothing is left, or the run fails.
-  void deliver() {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      ready_.wait(lock, [&] {
-        return aborted_ || slots_[next_deliver_ % window_].has_value() || running_ == 0;
-      });
-      if (aborted_) return;
+  // On whichever worker finds the next frame in order finished and nobody
+  // delivering: hands it and those after it that are finished to the sink,
+  // in frame order, one call at a time. Delivering on the workers spares
+  // the cores a third thread woken for every frame. A frame another worker
+  // leaves meanwhile is seen when the lock is taken again.
+  void deliver(std::unique_lock<std::mutex>& lock) {
+    if (delivering_) return;
+    delivering_ = true;
+    while (!aborted_ && slots_[next_deliver_ % window_]) {
       std::optional<Finished>& slot = slots_[next_deliver_ % window_];
-      // Every frame taken was left in its slot before its worker exited.
-      if (!slot) return;
       Finished frame = std::move(*slot);
       slot.reset();
       const uint64_t seq = next_deliver_;
@@ -145,20 +135,20 @@ class DataParallelRun {
         sink_(seq, frame.output);
       } catch (const std::exception& e) {
         abort_run({frame.replica, replicas_[frame.replica].name, seq, e.what()});
-        return;
       } catch (...) {
         abort_run({frame.replica, replicas_[frame.replica].name, seq, "unknown exception"});
-        return;
       }
       const auto done = Clock::now();
+      lock.lock();
+      if (aborted_) break;
       result_.latency_ms.push_back(ms_between(frame.entered, done));
       result_.completion_ms.push_back(ms_between(start_, done));
       if (replica_of_) replica_of_->push_back(frame.replica);
       ++result_.frames_done;
-      lock.lock();
       ++next_deliver_;
       room_.notify_all();
     }
+    delivering_ = false;
   }
 
   // Keeps the first failure, drops what waits in the reorder buffer and
@@ -171,7 +161,6 @@ class DataParallelRun {
       aborted_ = true;
       for (auto& slot : slots_) slot.reset();
       room_.notify_all();
-      ready_.notify_all();
     }
     if (options_.on_failure) options_.on_failure(*result_.failure);
   }
@@ -185,19 +174,19 @@ class DataParallelRun {
   const size_t window_;  // frames taken and not yet delivered, at most
 
   // result_.stage_ms[r] belongs to worker r; latency_ms, completion_ms and
-  // frames_done to the delivering thread; stopped and failure to the lock.
+  // frames_done to the delivering worker, under the lock, as are stopped and
+  // failure.
   PipelineResult result_;
   Clock::time_point start_;
 
-  std::mutex take_mutex_;          // held by the one worker taking a frame
-  std::mutex mutex_;               // guards everything below
-  std::condition_variable room_;   // workers: a frame may be taken
-  std::condition_variable ready_;  // the deliverer: the next frame is in, or all is over
+  std::mutex take_mutex_;                       // held by the one worker taking a frame
+  std::mutex mutex_;                            // guards everything below
+  std::condition_variable room_;                // workers: a frame may be taken
   std::vector<std::optional<Finished>> slots_;  // frame seq in slot seq % window_
   uint64_t next_take_ = 0;
   bool ended_ = false;  // every frame has been taken, or the source ended the stream
   uint64_t next_deliver_ = 0;
-  size_t running_ = 0;  // workers not yet exited
+  bool delivering_ = false;  // a worker is handing frames to the sink
   bool aborted_ = false;
 };
 

@@ -3,9 +3,9 @@
 // Each worker takes the next frame number when it is done with its last one
 // (pull: a replica never waits while there is a frame it could start), and the
 // outputs leave in frame order through a bounded reorder buffer, handed to the
-// sink on the calling thread. In steady state the period is that of the
-// replicas' combined rate, 1 / sum(1 / t_r), as long as the reorder buffer is
-// deep enough for the slowest replica's lag (see PipelineOptions below).
+// sink by the worker that finds the next frame in order finished. In steady state the period is
+// that of the replicas' combined rate, 1 / sum(1 / t_r), as long as the reorder buffer is deep
+// enough for the slowest replica's lag (see PipelineOptions below).
 //
 // The same types as the pipeline (runtime/pipeline.h): a replica is a
 // PipelineStage whose partition is the whole model (split_runner's
@@ -26,7 +26,10 @@ namespace splitinfer {
 //    time and in frame order (a source waiting for a frame delays no
 //    delivery), and its result is copied before the next call, as the
 //    pipeline's first stage does;
-//  - sink(seq, output) is called on the calling thread, in frame order;
+//  - sink(seq, output) is called in frame order, one call at a time, on a
+//    worker: the one that left the next frame in order finished, or that was
+//    delivering already (no thread of its own is woken for every frame); a
+//    worker blocked in the sink takes no new frame meanwhile;
 //  - options.queue_capacity sizes the reorder buffer: it holds up to
 //    queue_capacity x replicas finished outputs waiting for an earlier frame,
 //    so at most (queue_capacity + 1) x replicas frames are in flight; a worker
