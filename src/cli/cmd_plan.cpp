@@ -85,6 +85,9 @@ nlohmann::json plan_document(const Graph& graph, const Planning& planning, const
   if (s.choice().kind == ScheduleKind::data_parallel) {
     schedule["elements"] = planning.elements;
     schedule["whole_model_ms"] = s.data_parallel.whole_ms;
+    schedule["whole_model_basis"] = nlohmann::json::array();
+    for (CostBasis b : s.data_parallel.basis)
+      schedule["whole_model_basis"].push_back(std::string(cost_basis_name(b)));
   }
   if (s.choice().kind == ScheduleKind::hybrid)
     schedule["stages"] = hybrid_json(*s.hybrid, planning.elements)["stages"];

@@ -138,18 +138,26 @@ nlohmann::json measure_rematch(const api::Model& model, const Options& o, const 
 nlohmann::json data_parallel_json(const ScheduleMeasurements& m,
                                   const std::vector<std::string>& elements, const Schedules& s) {
   double rate = 0.0;
-  nlohmann::json frames = nlohmann::json::object(), speedup = nlohmann::json::object();
+  nlohmann::json frames = nlohmann::json::object(), speedup = nlohmann::json::object(),
+                 frame_ms = nlohmann::json::object(), frame_ms_predicted = nlohmann::json::object();
   const PipelineResult& result = m.data_parallel.result;
   for (size_t r = 0; r < elements.size(); ++r) {
     const double ms = m.alone.at(elements[r]);
     rate += 1.0 / ms;
-    frames[elements[r]] = r < result.stage_ms.size() ? result.stage_ms[r].size() : 0;
+    const bool ran = r < result.stage_ms.size() && !result.stage_ms[r].empty();
+    frames[elements[r]] = ran ? result.stage_ms[r].size() : 0;
+    if (ran) frame_ms[elements[r]] = median(result.stage_ms[r]);
+    frame_ms_predicted[elements[r]] = {
+        {"ms", s.data_parallel.whole_ms.at(r)},
+        {"basis", std::string(cost_basis_name(s.data_parallel.basis.at(r)))}};
     speedup[elements[r]] = ms / m.data_parallel.period_ms;
   }
   return {{"period_ms_measured", m.data_parallel.period_ms},
           {"period_ms_predicted", s.data_parallel.period_ms},
           {"period_ms_from_alone", 1.0 / rate},
           {"frames_per_element", frames},
+          {"frame_ms_measured", frame_ms},
+          {"frame_ms_predicted", frame_ms_predicted},
           {"speedup_over", speedup},
           {"agreement_with_fp32", agreement_json(m.data_parallel_agreement)}};
 }

@@ -8,6 +8,7 @@ namespace splitinfer::cli {
 std::string_view basis_word(CostBasis basis) {
   switch (basis) {
     case CostBasis::measured_partition:
+    case CostBasis::measured_beside_partners:
     case CostBasis::measured_unit_sum: return "measured";
     case CostBasis::imported: return "imported";
     case CostBasis::simulated: return "simulated";

@@ -17,8 +17,11 @@ class CombinedCostSource : public CostSource {
   int unit_count() const override { return unit_count_; }
   bool knows(const std::string& element) const override;
   StageEstimate stage(const std::string& element, int first, int last) const override;
+  StageEstimate whole_beside(const std::string& element,
+                             const std::vector<std::string>& partners) const override;
 
  private:
+  const CostSource& source_of(const std::string& element) const;
   int unit_count_;
   std::vector<std::unique_ptr<CostSource>> sources_;
 };

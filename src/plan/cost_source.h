@@ -5,16 +5,18 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace splitinfer {
 
 // How a stage time was obtained; every figure the planner prints says it.
 enum class CostBasis {
-  measured_partition,  // the unit range was timed as one partition
-  measured_unit_sum,   // sum of per-unit timings (misses fusion and cache effects)
-  imported,            // measured elsewhere and imported into the profile store
-  simulated,           // a cost model of an element that is not attached
-  predicted,           // a learned predictor
+  measured_partition,        // the unit range was timed as one partition
+  measured_beside_partners,  // the whole model, timed while its partners ran theirs
+  measured_unit_sum,         // sum of per-unit timings (misses fusion and cache effects)
+  imported,                  // measured elsewhere and imported into the profile store
+  simulated,                 // a cost model of an element that is not attached
+  predicted,                 // a learned predictor
 };
 
 std::string_view cost_basis_name(CostBasis basis);
@@ -35,6 +37,12 @@ class CostSource {
   // (0 <= first < last <= unit_count()). Throws an Error naming the element
   // when it has no estimate.
   virtual StageEstimate stage(const std::string& element, int first, int last) const = 0;
+  // Time of the whole model on `element` while every element of `partners`
+  // runs the whole model at the same time (data-parallel replicas, which
+  // share caches and memory). A source that has no such figure answers the
+  // time alone, stage(element, 0, unit_count()), and says so in its basis.
+  virtual StageEstimate whole_beside(const std::string& element,
+                                     const std::vector<std::string>& partners) const;
 };
 
 }  // namespace splitinfer

@@ -113,7 +113,10 @@ Plan best_chain_plan(const PlanProblem& problem);
 // elements that share a device (sharing_groups) time-share it, one frame per
 // mean whole-model time of its elements.
 struct DataParallelPlan {
-  std::vector<double> whole_ms;  // per chain element, with its cost basis below
+  // Per chain element, the whole model's time that sets the period, with its
+  // cost basis: beside its partners where they run at once and the source
+  // has that figure, alone otherwise.
+  std::vector<double> whole_ms;
   std::vector<CostBasis> basis;
   double period_ms = 0.0;
   double latency_ms = 0.0;  // unloaded, of the slowest element: a frame may land there

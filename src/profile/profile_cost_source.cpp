@@ -47,4 +47,12 @@ StageEstimate ProfileCostSource::stage(const std::string& element, int first, in
   return {sum, r.imported ? CostBasis::imported : CostBasis::measured_unit_sum};
 }
 
+StageEstimate ProfileCostSource::whole_beside(const std::string& element,
+                                              const std::vector<std::string>& partners) const {
+  const ProfileKey key{model_hash_, model_name_, element, machine_, unit_count_};
+  if (const auto t = store_.find_beside(key, partners_key(partners)))
+    return {t->median_ms, CostBasis::measured_beside_partners};
+  return stage(element, 0, unit_count_);
+}
+
 }  // namespace splitinfer

@@ -1,7 +1,7 @@
 // Stage times from the profile store: the unit range timed as one partition
 // where it was measured (every prefix and suffix is), the sum of its units'
 // medians otherwise, and imported profiles where nothing was measured on this
-// machine.
+// machine; and the whole model timed beside its partners where it was.
 #pragma once
 
 #include <map>
@@ -23,6 +23,9 @@ class ProfileCostSource : public CostSource {
   int unit_count() const override { return unit_count_; }
   bool knows(const std::string& element) const override;
   StageEstimate stage(const std::string& element, int first, int last) const override;
+  // Measured on this machine beside exactly these partners, else alone.
+  StageEstimate whole_beside(const std::string& element,
+                             const std::vector<std::string>& partners) const override;
 
  private:
   struct Ranges {

@@ -7,6 +7,8 @@
 #include <set>
 #include <thread>
 
+#include "common/error.h"
+#include "common/on_own_thread.h"
 #include "exec/backend.h"
 #include "graph/graph.h"
 #include "profile/model_hash.h"
@@ -70,6 +72,31 @@ ModelProfile measure_one(const Graph& graph, const ElementProfileJob& job,
   return profile_model(graph, *backend, job.calibration, input, o);
 }
 
+std::vector<float> input_or_noise(const Graph& graph, const std::vector<float>& input) {
+  return input.empty() ? synthetic_calibration_inputs(graph, 1, 12345).front() : input;
+}
+
+// Runs `measure(i)` for every job on a thread of its own, all at once; the
+// first failure is rethrown after every thread has ended, and breaks
+// `barrier` so that nobody waits for the failed one.
+void on_threads_together(size_t count, BusyBarrier& barrier,
+                         const std::function<void(size_t)>& measure) {
+  std::vector<std::exception_ptr> errors(count);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < count; ++i)
+    threads.emplace_back([&, i] {
+      try {
+        measure(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+        barrier.break_barrier();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
 }  // namespace
 
 std::vector<RangeTiming> profile_ranges(const ModelProfile& p, int n) {
@@ -93,20 +120,23 @@ bool has_complete_profile(const ProfileStore& store, const ProfileKey& key, int 
   return true;
 }
 
+bool measurable_together(const std::vector<ElementProfileJob>& jobs) {
+  std::set<int> cores;
+  for (const auto& job : jobs) {
+    const int core = parse_element(job.element).core;
+    if (core < 0 || !cores.insert(core).second) return false;
+  }
+  return jobs.size() > 1;
+}
+
 void measure_into_store(const Graph& graph, const std::vector<ElementProfileJob>& jobs,
                         const std::vector<float>& input, const ProfileOptions& options,
                         ProfileStore& store, const std::string& machine) {
-  const std::vector<float> x =
-      input.empty() ? synthetic_calibration_inputs(graph, 1, 12345).front() : input;
+  const std::vector<float> x = input_or_noise(graph, input);
   std::vector<ModelProfile> profiles(jobs.size());
-  std::vector<std::exception_ptr> errors(jobs.size());
-  std::set<int> cores;
-  bool distinct = true;
-  for (const auto& job : jobs)
-    distinct = cores.insert(parse_element(job.element).core).second && distinct;
   BusyBarrier barrier(static_cast<int>(jobs.size()));
   std::mutex alone_mutex;
-  const bool together = distinct && !cores.count(-1) && jobs.size() > 1;
+  const bool together = measurable_together(jobs);
   auto measure = [&](size_t i) {
     ProfileOptions o = options;
     if (together) {
@@ -125,26 +155,46 @@ void measure_into_store(const Graph& graph, const std::vector<ElementProfileJob>
       };
       o.suffix_first = i % 2 == 1;
     }
-    try {
-      profiles[i] = measure_one(graph, jobs[i], x, o);
-    } catch (...) {
-      errors[i] = std::current_exception();
-      barrier.break_barrier();
-    }
+    profiles[i] = measure_one(graph, jobs[i], x, o);
   };
-  if (together) {
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < jobs.size(); ++i) threads.emplace_back(measure, i);
-    for (auto& t : threads) t.join();
-  } else {
-    for (size_t i = 0; i < jobs.size(); ++i) std::thread(measure, i).join();
-  }
-  for (const auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  if (together) on_threads_together(jobs.size(), barrier, measure);
+  else
+    for (size_t i = 0; i < jobs.size(); ++i) on_own_thread([&] { measure(i); });
   const int n = static_cast<int>(graph.units.size());
   for (size_t i = 0; i < jobs.size(); ++i)
     store.put({structure_hash(graph), graph.name, jobs[i].element, machine, n},
               profile_ranges(profiles[i], n));
+}
+
+void measure_beside_partners(const Graph& graph, const std::vector<ElementProfileJob>& jobs,
+                             const std::vector<float>& input, const ProfileOptions& options,
+                             ProfileStore& store, const std::string& machine) {
+  if (!measurable_together(jobs))
+    fail(ErrorKind::invalid_input,
+         "timing the whole model beside partners needs two or more elements, each on a core "
+         "of its own");
+  const std::vector<float> x = input_or_noise(graph, input);
+  const int n = static_cast<int>(graph.units.size());
+  std::vector<TimingStats> times(jobs.size());
+  BusyBarrier barrier(static_cast<int>(jobs.size()));
+  on_threads_together(jobs.size(), barrier, [&](size_t i) {
+    const auto backend = make_backend(jobs[i].element);
+    enter_element(backend->element());
+    const auto whole = backend->compile({&graph, 0, n, jobs[i].calibration});
+    const Handoff frame = Handoff::from_floats(graph.tensor(graph.inputs.at(0)).shape, x);
+    const auto run = [&] { whole->run(frame); };
+    if (options.progress) options.progress("whole model beside its partners");
+    barrier.arrive(run);  // whoever is ready first runs until all are
+    times[i] = time_runs(run, options.warmup, options.reps);
+    barrier.arrive(run);
+  });
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    std::vector<std::string> partners;
+    for (const auto& other : jobs)
+      if (other.element != jobs[i].element) partners.push_back(other.element);
+    store.put_beside({structure_hash(graph), graph.name, jobs[i].element, machine, n},
+                     partners_key(partners), range(0, n, times[i]));
+  }
 }
 
 }  // namespace splitinfer

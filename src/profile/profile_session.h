@@ -39,4 +39,17 @@ void measure_into_store(const Graph& graph, const std::vector<ElementProfileJob>
                         const std::vector<float>& input, const ProfileOptions& options,
                         ProfileStore& store, const std::string& machine);
 
+// Whether `jobs` can be measured at once, each element beside the others:
+// two or more, each on a core of its own (no `cpu:*`, which spans them all).
+bool measurable_together(const std::vector<ElementProfileJob>& jobs);
+
+// Times the whole model on every element while all the others run their
+// whole model at the same time, as the replicas of a data-parallel schedule
+// do, and stores each under the others' names (ProfileStore::put_beside).
+// The elements start timing together, and whoever finishes first keeps
+// running until the last is done. Requires measurable_together(jobs).
+void measure_beside_partners(const Graph& graph, const std::vector<ElementProfileJob>& jobs,
+                             const std::vector<float>& input, const ProfileOptions& options,
+                             ProfileStore& store, const std::string& machine);
+
 }  // namespace splitinfer

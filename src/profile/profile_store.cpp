@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -17,7 +18,7 @@ namespace {
 constexpr int kApplicationId = 0x53504C50;
 // PRAGMA user_version; a file of another version is refused, never migrated
 // silently. Bump it with every change to kSchema.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 2000;
 
 // The CHECKs keep the file consistent whatever writes to it; each is one line
@@ -42,6 +43,23 @@ CREATE TABLE range_timing (
   CHECK (0 <= p10_ms AND p10_ms <= median_ms AND median_ms <= p90_ms),
   CHECK (reps >= 0),
   CHECK (source IN ('measured', 'imported'))
+) WITHOUT ROWID;
+CREATE TABLE whole_beside_partners (
+  model_hash TEXT NOT NULL,
+  element TEXT NOT NULL,
+  machine TEXT NOT NULL,
+  partners TEXT NOT NULL,
+  model_name TEXT NOT NULL,
+  unit_count INTEGER NOT NULL,
+  median_ms REAL NOT NULL,
+  p10_ms REAL NOT NULL,
+  p90_ms REAL NOT NULL,
+  reps INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  PRIMARY KEY (model_hash, element, machine, partners),
+  CHECK (partners <> '' AND partners <> element),
+  CHECK (0 <= p10_ms AND p10_ms <= median_ms AND median_ms <= p90_ms),
+  CHECK (reps > 0)
 ) WITHOUT ROWID;
 )sql";
 
@@ -147,7 +165,7 @@ void check_ours(const Header& h, const std::string& path) {
   if (h.user_version != kSchemaVersion)
     fail(ErrorKind::io, path + ": profile database has schema version " +
                             std::to_string(h.user_version) + ", this splitinfer reads version " +
-                            std::to_string(kSchemaVersion));
+                            std::to_string(kSchemaVersion) + " (move it away to profile again)");
 }
 
 // Root may write any file; a file that nobody may write is still meant to
@@ -173,6 +191,35 @@ constexpr const char* kSelect =
     "SELECT first_unit, last_unit, median_ms, p10_ms, p90_ms, reps, source FROM range_timing "
     "WHERE model_hash = ?1 AND element = ?2 AND machine = ?3";
 
+// A statement on the timing of key.element beside `partners`, bound as
+// parameters ?1 to ?4.
+Statement prepare_beside(sqlite3* db, const std::string& path, const char* sql,
+                         const ProfileKey& key, const std::string& partners) {
+  Statement s = prepare(db, path, sql);
+  bind_key(s.get(), key);
+  bind_text(s.get(), 4, partners);
+  return s;
+}
+
+// Binds a timing's median, p10 and p90 to parameters `first` to first + 2,
+// its reps to first + 3.
+void bind_times(sqlite3_stmt* s, int first, const RangeTiming& r) {
+  sqlite3_bind_double(s, first, r.median_ms);  // NaN binds as NULL: NOT NULL rejects it
+  sqlite3_bind_double(s, first + 1, r.p10_ms);
+  sqlite3_bind_double(s, first + 2, r.p90_ms);
+  sqlite3_bind_int(s, first + 3, r.reps);
+}
+
+// Runs an insert; a row that the schema's CHECKs reject is invalid input,
+// named by `what` (whose timing it is).
+void step_write(sqlite3_stmt* s, sqlite3* db, const std::string& path, const std::string& what) {
+  const int rc = sqlite3_step(s);
+  if ((rc & 0xff) == SQLITE_CONSTRAINT)
+    fail(ErrorKind::invalid_input,
+         path + ": cannot store the timing of " + what + " (" + one_line(sqlite3_errmsg(db)) + ")");
+  if (rc != SQLITE_DONE) fail_sqlite(path, db, rc);
+}
+
 RangeTiming read_row(sqlite3_stmt* s) {
   RangeTiming r;
   r.first_unit = sqlite3_column_int(s, 0);
@@ -191,6 +238,13 @@ std::string env(const char* name) {
 }
 
 }  // namespace
+
+std::string partners_key(std::vector<std::string> partners) {
+  std::sort(partners.begin(), partners.end());
+  std::string key;
+  for (const std::string& p : partners) key += (key.empty() ? "" : ",") + p;
+  return key;
+}
 
 void ProfileStore::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
@@ -286,19 +340,12 @@ void ProfileStore::put(const ProfileKey& key, const std::vector<RangeTiming>& ti
     sqlite3_bind_int(s.get(), 5, r.last_unit);
     bind_text(s.get(), 6, key.model_name);
     sqlite3_bind_int(s.get(), 7, key.unit_count);
-    sqlite3_bind_double(s.get(), 8, r.median_ms);  // NaN binds as NULL: NOT NULL rejects it
-    sqlite3_bind_double(s.get(), 9, r.p10_ms);
-    sqlite3_bind_double(s.get(), 10, r.p90_ms);
-    sqlite3_bind_int(s.get(), 11, r.reps);
+    bind_times(s.get(), 8, r);
     bind_text(s.get(), 12, r.source);
     sqlite3_bind_int64(s.get(), 13, now);
-    const int rc = sqlite3_step(s.get());
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-      fail(ErrorKind::invalid_input,
-           path_ + ": cannot store the timing of units [" + std::to_string(r.first_unit) + ", " +
-               std::to_string(r.last_unit) + ") of " + key.model_name + " on " + key.element +
-               " (" + one_line(sqlite3_errmsg(db)) + ")");
-    if (rc != SQLITE_DONE) fail_sqlite(path_, db, rc);
+    step_write(s.get(), db, path_,
+               "units [" + std::to_string(r.first_unit) + ", " + std::to_string(r.last_unit) +
+                   ") of " + key.model_name + " on " + key.element);
   }
   t.commit();
 }
@@ -328,11 +375,53 @@ std::optional<RangeTiming> ProfileStore::find(const ProfileKey& key, int first_u
 void ProfileStore::erase(const ProfileKey& key) {
   require_writable();
   sqlite3* db = db_.get();
-  Statement s = prepare(db, path_,
-                        "DELETE FROM range_timing WHERE model_hash = ?1 AND element = ?2 AND "
-                        "machine = ?3");
-  bind_key(s.get(), key);
-  step(s.get(), db, path_);
+  Transaction t(db, path_);
+  for (const char* table : {"range_timing", "whole_beside_partners"}) {
+    Statement s = prepare(db, path_,
+                          (std::string("DELETE FROM ") + table +
+                           " WHERE model_hash = ?1 AND element = ?2 AND machine = ?3")
+                              .c_str());
+    bind_key(s.get(), key);
+    step(s.get(), db, path_);
+  }
+  t.commit();
+}
+
+void ProfileStore::put_beside(const ProfileKey& key, const std::string& partners,
+                              const RangeTiming& whole) {
+  require_writable();
+  sqlite3* db = db_.get();
+  Statement s = prepare_beside(
+      db, path_,
+      "INSERT OR REPLACE INTO whole_beside_partners (model_hash, element, machine, partners, "
+      "model_name, unit_count, median_ms, p10_ms, p90_ms, reps, created) VALUES (?1, ?2, ?3, ?4, "
+      "?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+      key, partners);
+  bind_text(s.get(), 5, key.model_name);
+  sqlite3_bind_int(s.get(), 6, key.unit_count);
+  bind_times(s.get(), 7, whole);
+  sqlite3_bind_int64(s.get(), 11, std::time(nullptr));
+  step_write(s.get(), db, path_,
+             key.model_name + " on " + key.element + " beside '" + partners + "'");
+}
+
+std::optional<RangeTiming> ProfileStore::find_beside(const ProfileKey& key,
+                                                     const std::string& partners) const {
+  sqlite3* db = db_.get();
+  Statement s = prepare_beside(db, path_,
+                               "SELECT median_ms, p10_ms, p90_ms, reps, unit_count FROM "
+                               "whole_beside_partners WHERE model_hash = ?1 AND element = ?2 AND "
+                               "machine = ?3 AND partners = ?4",
+                               key, partners);
+  if (!step(s.get(), db, path_)) return std::nullopt;
+  RangeTiming r;
+  r.median_ms = sqlite3_column_double(s.get(), 0);
+  r.p10_ms = sqlite3_column_double(s.get(), 1);
+  r.p90_ms = sqlite3_column_double(s.get(), 2);
+  r.reps = sqlite3_column_int(s.get(), 3);
+  r.last_unit = sqlite3_column_int(s.get(), 4);
+  r.source = "measured";
+  return r;
 }
 
 }  // namespace splitinfer

@@ -6,6 +6,11 @@
 // partition: [i, i+1) is one unit, [0, i) the prefix and [i, N) the suffix of
 // split i, [0, N) the whole model. Partition timings are stored next to the
 // unit timings because sums of units miss fusion and cache effects.
+//
+// A second table keeps the whole model's time on an element while its
+// partners (other elements, each on a core of its own) run their whole model
+// at the same time: what each replica of a data-parallel schedule takes,
+// slower than alone because the replicas share caches and memory.
 #pragma once
 
 #include <memory>
@@ -37,6 +42,10 @@ struct ProfileKey {
   int unit_count = 0;
 };
 
+// The other elements of a whole-model-beside-partners timing, as the store
+// keys them: sorted, comma-separated.
+std::string partners_key(std::vector<std::string> partners);
+
 class ProfileStore {
  public:
   // $SPLITINFER_CACHE_DIR, else $XDG_CACHE_HOME/splitinfer, else
@@ -64,8 +73,16 @@ class ProfileStore {
   // All ranges stored for `key`, ordered by first and last unit.
   std::vector<RangeTiming> get(const ProfileKey& key) const;
   std::optional<RangeTiming> find(const ProfileKey& key, int first_unit, int last_unit) const;
-  // Removes every range of `key` (profiling again with --force).
+  // Removes every range of `key` and its timings beside partners (profiling
+  // again with --force).
   void erase(const ProfileKey& key);
+
+  // The whole model's timing on key.element beside `partners` (the other
+  // elements' names as partners_key joins them), replacing
+  // an earlier one. invalid_input for an empty list or a timing the schema
+  // rejects.
+  void put_beside(const ProfileKey& key, const std::string& partners, const RangeTiming& whole);
+  std::optional<RangeTiming> find_beside(const ProfileKey& key, const std::string& partners) const;
 
  private:
   struct Closer {

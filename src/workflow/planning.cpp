@@ -23,6 +23,25 @@ namespace splitinfer {
 
 namespace {
 
+ElementProfileJob profile_job(const std::string& element, const Calibration* calibration) {
+  return parse_element(element).precision == Precision::int8
+             ? ElementProfileJob{element, calibration, nullptr}
+             // Beside an INT8 element, a float one receives its codes.
+             : ElementProfileJob{element, nullptr, calibration};
+}
+
+ProfileOptions profiling_options(const Graph& graph, const PlanningOptions& o) {
+  ProfileOptions po;
+  po.reps = o.reps;
+  auto mutex = std::make_shared<std::mutex>();
+  if (isatty(STDERR_FILENO))
+    po.progress = [mutex, &graph](const std::string& what) {
+      std::lock_guard lock(*mutex);
+      std::cerr << "\rprofiling " << graph.name << ": " << what << "\033[K" << std::flush;
+    };
+  return po;
+}
+
 // Profiles the real elements whose profile (with every split) is missing.
 std::vector<std::string> profile_missing(const Graph& graph, int n,
                                          const std::vector<std::string>& real,
@@ -32,21 +51,11 @@ std::vector<std::string> profile_missing(const Graph& graph, int n,
   for (const std::string& e : real) {
     const ProfileKey key{structure_hash(graph), graph.name, e, machine_id(), n};
     if (o.reprofile || !has_complete_profile(store, key, n, true))
-      jobs.push_back(parse_element(e).precision == Precision::int8
-                         ? ElementProfileJob{e, calibration, nullptr}
-                         // Beside an INT8 element, a float one receives its codes.
-                         : ElementProfileJob{e, nullptr, calibration});
+      jobs.push_back(profile_job(e, calibration));
   }
   if (jobs.empty()) return {};
-  ProfileOptions po;
-  po.reps = o.reps;
-  auto mutex = std::make_shared<std::mutex>();
-  if (isatty(STDERR_FILENO))
-    po.progress = [mutex, &graph](const std::string& what) {
-      std::lock_guard lock(*mutex);
-      std::cerr << "\rprofiling " << graph.name << ": " << what << "\033[K" << std::flush;
-    };
-  else
+  const ProfileOptions po = profiling_options(graph, o);
+  if (!po.progress)
     std::cerr << "profiling " << graph.name << " on " << jobs.size()
               << " element(s); stored for later runs\n";
   measure_into_store(graph, jobs, {}, po, store, machine_id());
@@ -54,6 +63,29 @@ std::vector<std::string> profile_missing(const Graph& graph, int n,
   std::vector<std::string> names;
   for (const auto& j : jobs) names.push_back(j.element);
   return names;
+}
+
+// Times the whole model on each element beside the others, which the
+// data-parallel schedule's period needs, where the store lacks it for
+// exactly these elements (or when profiling again).
+void time_beside_partners_if_missing(const Graph& graph, int n,
+                                     const std::vector<std::string>& real, const PlanningOptions& o,
+                                     ProfileStore& store, const Calibration* calibration) {
+  std::vector<ElementProfileJob> jobs;
+  for (const std::string& e : real) jobs.push_back(profile_job(e, calibration));
+  if (!measurable_together(jobs)) return;
+  bool missing = o.reprofile;
+  for (const std::string& e : real) {
+    std::vector<std::string> partners;
+    for (const std::string& other : real)
+      if (other != e) partners.push_back(other);
+    const ProfileKey key{structure_hash(graph), graph.name, e, machine_id(), n};
+    missing = missing || !store.find_beside(key, partners_key(partners));
+  }
+  if (!missing) return;
+  const ProfileOptions po = profiling_options(graph, o);
+  measure_beside_partners(graph, jobs, {}, po, store, machine_id());
+  if (po.progress) std::cerr << "\r\033[K" << std::flush;
 }
 
 }  // namespace
@@ -128,6 +160,8 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
     p->calibration = std::make_unique<Calibration>(calibration_for(graph, o.calibration));
   if (!real.empty())
     p->profiled_now = profile_missing(graph, n, real, o, *p->store, p->calibration.get());
+  if (!p->simulated)
+    time_beside_partners_if_missing(graph, n, real, o, *p->store, p->calibration.get());
   if (o.link.empty() && !p->simulated) {
     for (size_t i = 0; i < real.size(); ++i)
       for (size_t j = i + 1; j < real.size(); ++j) {

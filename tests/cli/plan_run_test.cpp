@@ -93,6 +93,28 @@ TEST_F(PlanRun, ThreeElementChainUsesTheDynamicProgram) {
   EXPECT_EQ(j["stages"].size(), 3u);
 }
 
+// Data-parallel replicas on cores of their own are priced from the whole
+// model timed beside each other (measured once, then read from the store);
+// replicas that take turns on one core are priced from their times alone.
+TEST_F(PlanRun, DataParallelReplicasArePricedFromTimesBesideTheirPartners) {
+  const std::string cmd = "plan lenet5 --schedule data-parallel --json" + db();
+  const auto r = run_cli(cmd + " --devices cpu0:int8,cpu1:fp32");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["schedule"]["kind"], "data_parallel");
+  EXPECT_EQ(j["schedule"]["whole_model_basis"],
+            nlohmann::json({"measured beside its partners", "measured beside its partners"}));
+  const auto& ms = j["schedule"]["whole_model_ms"];
+  EXPECT_NEAR(j["schedule"]["period_ms"].get<double>(),
+              1.0 / (1.0 / ms[0].get<double>() + 1.0 / ms[1].get<double>()), 1e-9);
+  const auto again = nlohmann::json::parse(run_cli(cmd + " --devices cpu0:int8,cpu1:fp32").out);
+  EXPECT_EQ(again["schedule"]["whole_model_ms"], ms);  // from the store, not measured again
+  const auto shared = run_cli(cmd + " --devices cpu0:int8,cpu0:fp32");
+  ASSERT_EQ(shared.exit_code, 0) << shared.err;
+  EXPECT_EQ(nlohmann::json::parse(shared.out)["schedule"]["whole_model_basis"],
+            nlohmann::json({"measured partition", "measured partition"}));
+}
+
 TEST_F(PlanRun, StagesThatShareACoreAddUpInThePeriod) {
   const auto r = run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32,cpu0:fp32 --json" + db());
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -199,6 +199,45 @@ TEST(PlanDataParallel, DevicesAddTheirRatesAndSharedDevicesTimeShare) {
   EXPECT_NEAR(sim.period_ms, 1.0 / (2 / 6.5 + 1 / 9.5), 1e-12);
 }
 
+// Whole-model times beside partners: "a" 8 ms, "b" 7 ms (alone 6.5 each);
+// records which partners each element was asked about.
+class BesideCosts : public TableCosts {
+ public:
+  BesideCosts() : TableCosts({{"a", {1, 2, 3}}, {"b", {2, 2, 2}}, {"c", {3, 3, 3}}}, 0.5) {}
+  StageEstimate whole_beside(const std::string& e,
+                             const std::vector<std::string>& partners) const override {
+    asked[e] = partners;
+    return {e == "a" ? 8.0 : 7.0, CostBasis::measured_beside_partners};
+  }
+  mutable std::map<std::string, std::vector<std::string>> asked;
+};
+
+// Replicas that run at once slow each other down: the period is priced from
+// each one's time beside the others, the latency (one frame, unloaded) from
+// its time alone. Replicas that take turns on one device are priced alone.
+TEST(PlanDataParallel, ReplicasOnDevicesOfTheirOwnArePricedBesideTheirPartners) {
+  const BesideCosts costs;
+  const std::vector<int64_t> cuts{0, 10, 10, 10};
+  const DataParallelPlan two = evaluate_data_parallel(
+      problem(costs, {{"a", Precision::int8, "cpu0"}, {"b", Precision::fp32, "cpu1"}}, cuts,
+              LinkMode::direct, Objective::throughput));
+  EXPECT_EQ(two.whole_ms, (std::vector<double>{8.0, 7.0}));
+  EXPECT_EQ(two.basis, (std::vector<CostBasis>{CostBasis::measured_beside_partners,
+                                               CostBasis::measured_beside_partners}));
+  EXPECT_NEAR(two.period_ms, 1.0 / (1.0 / 8.0 + 1.0 / 7.0), 1e-12);
+  EXPECT_NEAR(two.latency_ms, 6.5, 1e-12);
+  EXPECT_EQ(costs.asked.at("a"), std::vector<std::string>{"b"});
+  EXPECT_EQ(costs.asked.at("b"), std::vector<std::string>{"a"});
+
+  costs.asked.clear();
+  const DataParallelPlan shared = evaluate_data_parallel(
+      problem(costs, {{"a", Precision::int8, "cpu0"}, {"c", Precision::fp32, "cpu0"}}, cuts,
+              LinkMode::direct, Objective::throughput));
+  EXPECT_TRUE(costs.asked.empty());
+  EXPECT_NEAR(shared.period_ms, (6.5 + 9.5) / 2, 1e-12);
+  EXPECT_EQ(shared.basis, (std::vector<CostBasis>{CostBasis::simulated, CostBasis::simulated}));
+}
+
 }  // namespace
 }  // namespace splitinfer
 

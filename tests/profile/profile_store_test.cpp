@@ -107,6 +107,38 @@ TEST(ProfileStore, KeepsElementsMachinesAndModelsApart) {
   EXPECT_EQ(store.get(key("cpu1:fp32")).size(), 1u);
 }
 
+// The whole model timed beside partners is kept per partner set, apart from
+// the ranges, and goes with them on erase.
+TEST(ProfileStore, WholeModelBesidePartnersIsKeptPerPartnerSet) {
+  TempDir dir;
+  ProfileStore store(dir.file("p.sqlite"));
+  store.put(key(), {timing(0, 12, 3.0)});
+  EXPECT_EQ(partners_key({"cpu2:fp32", "cpu1:int8"}), "cpu1:int8,cpu2:fp32");
+  store.put_beside(key(), partners_key({"cpu1:int8"}), timing(0, 12, 3.3));
+  store.put_beside(key(), partners_key({"cpu2:fp32", "cpu1:int8"}), timing(0, 12, 3.6));
+  const auto one = store.find_beside(key(), "cpu1:int8");
+  ASSERT_TRUE(one);
+  expect_same(*one, timing(0, 12, 3.3));
+  EXPECT_DOUBLE_EQ(store.find_beside(key(), "cpu1:int8,cpu2:fp32")->median_ms, 3.6);
+  EXPECT_FALSE(store.find_beside(key(), "cpu1:fp32"));
+  EXPECT_FALSE(store.find_beside(key("cpu1:int8"), "cpu1:int8"));
+  // The ranges are untouched: [0, N) is still the time alone.
+  EXPECT_DOUBLE_EQ(store.find(key(), 0, 12)->median_ms, 3.0);
+  store.put_beside(key(), "cpu1:int8", timing(0, 12, 3.1));  // replaces
+  EXPECT_DOUBLE_EQ(store.find_beside(key(), "cpu1:int8")->median_ms, 3.1);
+  expect_error([&] { store.put_beside(key(), "", timing(0, 12, 1.0)); }, ErrorKind::invalid_input,
+               {"beside ''"});
+  expect_error([&] { store.put_beside(key(), "cpu0:int8", timing(0, 12, 1.0)); },
+               ErrorKind::invalid_input, {"beside 'cpu0:int8'"});
+  RangeTiming inverted = timing(0, 12, 1.0);
+  inverted.p90_ms = 0.5;
+  expect_error([&] { store.put_beside(key(), "cpu1:int8", inverted); }, ErrorKind::invalid_input,
+               {"lenet5", "cpu0:int8"});
+  store.erase(key());
+  EXPECT_FALSE(store.find_beside(key(), "cpu1:int8"));
+  EXPECT_FALSE(store.find_beside(key(), "cpu1:int8,cpu2:fp32"));
+}
+
 TEST(ProfileStore, PersistsAcrossReopenAndCreatesItsDirectory) {
   TempDir dir;
   const std::string path = (dir.path() / "a" / "b" / "profiles.sqlite").string();
@@ -182,7 +214,7 @@ TEST(ProfileStoreBadFiles, OtherSchemaVersionIsRefused) {
   RawConnection(path).exec("PRAGMA user_version = 7");
   const std::string before = read_bytes(path);
   expect_error([&] { ProfileStore store(path); }, ErrorKind::io,
-               {path, "schema version 7", "version 1"});
+               {path, "schema version 7", "version 2", "move it away"});
   EXPECT_EQ(read_bytes(path), before);
 }
 
