@@ -17,7 +17,7 @@ Reported per row, every figure measured unless it says predicted:
                    pipeline, data-parallel, and the range over every split
                    (target 0.9-1.1)
 A fresh cache directory per bench run: the profiles the planner uses are
-measured in the same run (--reps).
+measured in the same run (--reps, default 20 as in plan and run).
 
 usage: bench/schedules.py [--splitinfer PATH] [--frames N] [--sweep-frames N]
                           [--reps N] [--pairs A,B ...] [MODEL...]
@@ -81,7 +81,7 @@ def main():
     parser.add_argument("--splitinfer", default="build/splitinfer")
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--sweep-frames", type=int, default=60)
-    parser.add_argument("--reps", type=int, default=10)
+    parser.add_argument("--reps", type=int, default=20)  # plan and run's own default
     parser.add_argument("--pairs", nargs="*", default=["cpu0:int8,cpu1:fp32", "cpu0:int8,cpu1:int8"])
     parser.add_argument("models", nargs="*", default=["resnet18", "resnet50", "mobilenet_v2"])
     args = parser.parse_args()

@@ -124,6 +124,9 @@ void print_schedules(const Graph& graph, const Options& o, const Planning& plann
                "period "
             << dp.period_ms << " ms, latency up to " << dp.latency_ms << " ms; "
             << fidelity_text(dp) << "\n";
+  for (size_t e = 0; e < planning.elements.size(); ++e)
+    std::cout << "  " << planning.elements[e] << " whole model " << s.data_parallel.whole_ms[e]
+              << " ms [" << cost_basis_name(s.data_parallel.basis[e]) << "]\n";
   if (s.hybrid) print_hybrid(*s.hybrid, planning.elements);
   const ScheduleKind kind = s.choice().kind;
   const bool split_pays = s.best_of(ScheduleKind::pipeline) == s.chosen;

@@ -47,7 +47,8 @@ bool measurable_together(const std::vector<ElementProfileJob>& jobs);
 // whole model at the same time, as the replicas of a data-parallel schedule
 // do, and stores each under the others' names (ProfileStore::put_beside).
 // The elements start timing together, and whoever finishes first keeps
-// running until the last is done. Requires measurable_together(jobs).
+// running until the last is done; twice, the faster median kept. Requires
+// measurable_together(jobs).
 void measure_beside_partners(const Graph& graph, const std::vector<ElementProfileJob>& jobs,
                              const std::vector<float>& input, const ProfileOptions& options,
                              ProfileStore& store, const std::string& machine);
