@@ -131,22 +131,28 @@ class DataParallelRun {
       slot.reset();
       const uint64_t seq = next_deliver_;
       lock.unlock();
+      bool delivered = true;
       try {
         sink_(seq, frame.output);
       } catch (const std::exception& e) {
+        delivered = false;
         abort_run({frame.replica, replicas_[frame.replica].name, seq, e.what()});
       } catch (...) {
+        delivered = false;
         abort_run({frame.replica, replicas_[frame.replica].name, seq, "unknown exception"});
       }
       const auto done = Clock::now();
       lock.lock();
-      if (aborted_) break;
-      result_.latency_ms.push_back(ms_between(frame.entered, done));
-      result_.completion_ms.push_back(ms_between(start_, done));
-      if (replica_of_) replica_of_->push_back(frame.replica);
-      ++result_.frames_done;
-      ++next_deliver_;
-      room_.notify_all();
+      // A frame the sink took counts as delivered even when another
+      // replica failed meanwhile.
+      if (delivered) {
+        result_.latency_ms.push_back(ms_between(frame.entered, done));
+        result_.completion_ms.push_back(ms_between(start_, done));
+        if (replica_of_) replica_of_->push_back(frame.replica);
+        ++result_.frames_done;
+        ++next_deliver_;
+        room_.notify_all();
+      }
     }
     delivering_ = false;
   }
