@@ -2,6 +2,8 @@
 
 #include <future>
 
+#include "common/clock.h"
+
 namespace splitinfer::cli {
 
 namespace {
@@ -43,6 +45,8 @@ PipelineMeasurement run_plan(const api::Model& model, const api::Plan& plan,
   api::Pipeline pipeline = model.pipeline(plan, {o.queue, 0});
   std::vector<std::future<api::Tensor>> kept;
   PipelineMeasurement m;
+  const double cpu_before = thread_cpu_ms();
+  int submitted = 0;
   for (int i = 0; i < o.frames; ++i) {
     if (o.stop && o.stop->load()) {
       m.result.stopped = true;
@@ -52,7 +56,9 @@ PipelineMeasurement run_plan(const api::Model& model, const api::Plan& plan,
         pipeline.submit(frames[static_cast<size_t>(i) % frames.size()]);
     if (o.one_at_a_time) result.wait();
     if (first_outputs && kept.size() < frames.size()) kept.push_back(std::move(result));
+    ++submitted;
   }
+  if (submitted > 0) m.producer_cpu_ms_per_frame = (thread_cpu_ms() - cpu_before) / submitted;
   pipeline.close();  // throws a failed stage's Error
   if (first_outputs)
     for (std::future<api::Tensor>& f : kept) first_outputs->push_back(f.get().values);

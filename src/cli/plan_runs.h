@@ -26,7 +26,9 @@ struct PlanRunOptions {
 
 // Submits the frames to a pipeline of `plan` and collects the results: the
 // measurement (period, per-frame latency from submission to result, each
-// stage's times per frame; `stopped` when `stop` ended the submissions), and
+// stage's times per frame, the submitting thread's CPU per frame, copying
+// each frame into the API's included; `stopped` when `stop` ended the
+// submissions), and
 // the outputs of the first frames.size() frames when `first_outputs` is
 // given. A failed stage is its stage_failed Error.
 PipelineMeasurement run_plan(const api::Model& model, const api::Plan& plan,

@@ -36,6 +36,10 @@ std::vector<Handoff> input_frames(const Graph& graph, const std::string& path);
 struct PipelineMeasurement {
   PipelineResult result;
   double period_ms = 0.0;  // steady state, the first 10% of frames (at most 10) skipped
+  // CPU the thread that fed the frames spent per frame, where one did
+  // (cli::run_plan): on a machine whose cores all run stages, it is taken
+  // from them.
+  double producer_cpu_ms_per_frame = 0.0;
 };
 
 // `count` frames through the stages, cycling over `frames`; the outputs of

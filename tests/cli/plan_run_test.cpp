@@ -138,6 +138,13 @@ TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
   EXPECT_FALSE(j["interrupted"].get<bool>());
   EXPECT_GT(j["period_ms_measured"].get<double>(), 0.0);
   EXPECT_GT(j["period_ms_predicted"].get<double>(), 0.0);
+  // The thread that submitted the frames spent CPU on each (copying it in);
+  // it cannot have spent much more per frame than the run took per frame.
+  for (const auto& figures : {j, j["data_parallel"]}) {
+    EXPECT_GT(figures["producer_cpu_ms_per_frame"].get<double>(), 0.0);
+    EXPECT_LT(figures["producer_cpu_ms_per_frame"].get<double>(),
+              2.0 * figures["period_ms_measured"].get<double>());
+  }
   EXPECT_LE(j["latency_ms_p50"].get<double>(), j["latency_ms_p99"].get<double>());
   // Latency twice: one frame in flight at a time, and the saturated pipeline.
   EXPECT_GT(j["latency_ms_unloaded_p50"].get<double>(), 0.0);
