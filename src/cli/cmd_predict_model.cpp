@@ -102,8 +102,8 @@ void run(const Options& o) {
   // times (two runs' worth of measurement).
   std::optional<predict::PredictedCurves> anchored;
   if (measured)
-    anchored = predict::predict_curves(
-        set, unit_graph, false, problem.cut_elements, problem.link, problem.objective,
+    anchored = predict::split_over_curves(
+        set, gnn.ms, problem.cut_elements, problem.link, problem.objective,
         std::array{measured->curves[0].back(), measured->curves[1].front()});
 
   const std::array<std::pair<const char*, int>, 3> splits = {{{"latency_model", gnn.split},

@@ -44,12 +44,12 @@ struct TimeErrors {
   }
 };
 
-// The best split over two curves (as PredictedCurves::ms), each first scaled
-// to its element's `whole_model_ms` where given.
+}  // namespace
+
 PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vector<double>, 2> ms,
                                   const std::vector<int64_t>& cut_elements, const Link& link,
                                   Objective objective,
-                                  const std::optional<std::array<double, 2>>& whole_model_ms = {}) {
+                                  const std::optional<std::array<double, 2>>& whole_model_ms) {
   PredictedCurves c;
   c.ms = std::move(ms);
   for (size_t e = 0; e < 2 && whole_model_ms; ++e) {
@@ -66,17 +66,14 @@ PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vecto
   return c;
 }
 
-}  // namespace
-
 PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, bool tree,
                                const std::vector<int64_t>& cut_elements, const Link& link,
-                               Objective objective,
-                               const std::optional<std::array<double, 2>>& whole_model_ms) {
+                               Objective objective) {
   std::array<std::vector<double>, 2> ms;
   for (size_t e = 0; e < 2; ++e)
     ms[e] =
         tree ? accumulated_curve(set.tree[e].predict(graph), e) : set.latency[e]->predict(graph);
-  return split_over_curves(set, std::move(ms), cut_elements, link, objective, whole_model_ms);
+  return split_over_curves(set, std::move(ms), cut_elements, link, objective);
 }
 
 int predict_partition(const PredictorSet& set, const UnitGraph& graph) {
@@ -113,7 +110,7 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
     p.tree_split = tree.split;
     const std::array whole{first_element_curve(*r).back(), second_element_curve(*r).front()};
     const PredictedCurves anchored =
-        predict_curves(set, r->graph, false, cuts, link, ev.objective, whole);
+        split_over_curves(set, gnn.ms, cuts, link, ev.objective, whole);
     const std::array unit_sums{accumulated_curve(r->unit_ms[0], 0),
                                accumulated_curve(r->unit_ms[1], 1)};
     const PredictedCurves unit_sum = split_over_curves(set, unit_sums, cuts, link, ev.objective);

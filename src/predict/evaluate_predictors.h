@@ -28,14 +28,21 @@ struct PredictedCurves {
 
 // The latency models' curves (`tree` false) or the tree baseline's, and the
 // best split over them for `objective`, handing over `cut_elements` over
-// `link` in direct mode. With `whole_model_ms` (the whole model timed once on
-// each element), each curve is first scaled so that its whole-model point
-// equals that time: two measured runs tell the predictor how fast each
-// element is on a machine it never trained on.
+// `link` in direct mode.
 PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, bool tree,
                                const std::vector<int64_t>& cut_elements, const Link& link,
-                               Objective objective,
-                               const std::optional<std::array<double, 2>>& whole_model_ms = {});
+                               Objective objective);
+
+// The best split over two given curves (as PredictedCurves::ms), in the same
+// way. With `whole_model_ms` (the whole model timed once on each element),
+// each curve is first scaled so that its whole-model point equals that time:
+// two measured runs tell the predictor how fast each element is on a machine
+// it never trained on (predicted curves are anchored without predicting them
+// again).
+PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vector<double>, 2> ms,
+                                  const std::vector<int64_t>& cut_elements, const Link& link,
+                                  Objective objective,
+                                  const std::optional<std::array<double, 2>>& whole_model_ms = {});
 
 // The partition model's split.
 int predict_partition(const PredictorSet& set, const UnitGraph& graph);
@@ -70,7 +77,7 @@ struct Evaluation {
   int test_models = 0;
   PredictorScore latency_model, partition_model, tree_baseline;
   // The latency models anchored on each test model's two measured whole-model
-  // times (predict_curves' whole_model_ms).
+  // times (split_over_curves' whole_model_ms).
   PredictorScore anchored_latency_model;
   // A reference, not a predictor: each test model's own measured times of its
   // units alone, summed into the two curves, plain and anchored as above.
