@@ -97,6 +97,14 @@ void on_threads_together(size_t count, BusyBarrier& barrier,
     if (e) std::rethrow_exception(e);
 }
 
+// The store's key of `element`'s timing beside the other `elements`.
+std::string partners_of(const std::vector<std::string>& elements, const std::string& element) {
+  std::vector<std::string> partners;
+  for (const std::string& other : elements)
+    if (other != element) partners.push_back(other);
+  return partners_key(partners);
+}
+
 }  // namespace
 
 std::vector<RangeTiming> profile_ranges(const ModelProfile& p, int n) {
@@ -117,6 +125,16 @@ bool has_complete_profile(const ProfileStore& store, const ProfileKey& key, int 
   if (splits)
     for (int i = 1; i < n; ++i)
       if (!store.find(key, 0, i) || !store.find(key, i, n)) return false;
+  return true;
+}
+
+bool has_beside_partners(const ProfileStore& store, const Graph& graph,
+                         const std::vector<std::string>& elements, const std::string& machine) {
+  const int n = static_cast<int>(graph.units.size());
+  for (const std::string& e : elements)
+    if (!store.find_beside({structure_hash(graph), graph.name, e, machine, n},
+                           partners_of(elements, e)))
+      return false;
   return true;
 }
 
@@ -193,13 +211,11 @@ void measure_beside_partners(const Graph& graph, const std::vector<ElementProfil
     }
     barrier.arrive(run);
   });
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    std::vector<std::string> partners;
-    for (const auto& other : jobs)
-      if (other.element != jobs[i].element) partners.push_back(other.element);
-    store.put_beside({structure_hash(graph), graph.name, jobs[i].element, machine, n},
-                     partners_key(partners), range(0, n, times[i]));
-  }
+  std::vector<std::string> elements;
+  for (const auto& job : jobs) elements.push_back(job.element);
+  for (size_t i = 0; i < jobs.size(); ++i)
+    store.put_beside({structure_hash(graph), graph.name, elements[i], machine, n},
+                     partners_of(elements, elements[i]), range(0, n, times[i]));
 }
 
 }  // namespace splitinfer

@@ -39,6 +39,11 @@ void measure_into_store(const Graph& graph, const std::vector<ElementProfileJob>
                         const std::vector<float>& input, const ProfileOptions& options,
                         ProfileStore& store, const std::string& machine);
 
+// The store holds the whole model timed on every one of `elements` beside
+// all the others (measure_beside_partners).
+bool has_beside_partners(const ProfileStore& store, const Graph& graph,
+                         const std::vector<std::string>& elements, const std::string& machine);
+
 // Whether `jobs` can be measured at once, each element beside the others:
 // two or more, each on a core of its own (no `cpu:*`, which spans them all).
 bool measurable_together(const std::vector<ElementProfileJob>& jobs);

@@ -68,21 +68,14 @@ std::vector<std::string> profile_missing(const Graph& graph, int n,
 // Times the whole model on each element beside the others, which the
 // data-parallel schedule's period needs, where the store lacks it for
 // exactly these elements (or when profiling again).
-void time_beside_partners_if_missing(const Graph& graph, int n,
-                                     const std::vector<std::string>& real, const PlanningOptions& o,
-                                     ProfileStore& store, const Calibration* calibration) {
+void time_beside_partners_if_missing(const Graph& graph, const std::vector<std::string>& real,
+                                     const PlanningOptions& o, ProfileStore& store,
+                                     const Calibration* calibration) {
   std::vector<ElementProfileJob> jobs;
   for (const std::string& e : real) jobs.push_back(profile_job(e, calibration));
-  if (!measurable_together(jobs)) return;
-  bool missing = o.reprofile;
-  for (const std::string& e : real) {
-    std::vector<std::string> partners;
-    for (const std::string& other : real)
-      if (other != e) partners.push_back(other);
-    const ProfileKey key{structure_hash(graph), graph.name, e, machine_id(), n};
-    missing = missing || !store.find_beside(key, partners_key(partners));
-  }
-  if (!missing) return;
+  if (!measurable_together(jobs) ||
+      (!o.reprofile && has_beside_partners(store, graph, real, machine_id())))
+    return;
   const ProfileOptions po = profiling_options(graph, o);
   measure_beside_partners(graph, jobs, {}, po, store, machine_id());
   if (po.progress) std::cerr << "\r\033[K" << std::flush;
@@ -161,7 +154,7 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
   if (!real.empty())
     p->profiled_now = profile_missing(graph, n, real, o, *p->store, p->calibration.get());
   if (!p->simulated)
-    time_beside_partners_if_missing(graph, n, real, o, *p->store, p->calibration.get());
+    time_beside_partners_if_missing(graph, real, o, *p->store, p->calibration.get());
   if (o.link.empty() && !p->simulated) {
     for (size_t i = 0; i < real.size(); ++i)
       for (size_t j = i + 1; j < real.size(); ++j) {
