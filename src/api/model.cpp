@@ -38,16 +38,19 @@ ScheduleCandidate public_candidate(const Candidate& c) {
 
 }  // namespace
 
-Handoff input_handoff(const Graph& graph, Tensor frame) {
+Handoff input_handoff(const Graph& graph, std::shared_ptr<const Tensor> frame) {
+  if (!frame) fail(ErrorKind::invalid_input, "the frame is a null pointer");
   const Shape& want = graph.tensor(graph.inputs.at(0)).shape;
   int64_t count = 1;
-  for (int64_t d : frame.shape) count = d < 0 ? -1 : count * d;
-  if (frame.shape != want || count != static_cast<int64_t>(frame.values.size()))
+  for (int64_t d : frame->shape) count = d < 0 ? -1 : count * d;
+  if (frame->shape != want || count != static_cast<int64_t>(frame->values.size()))
     fail(ErrorKind::invalid_input,
-         "frame has shape " + shape_to_string(frame.shape) + " and " +
-             std::to_string(frame.values.size()) + " values; " + graph.name + "'s input '" +
+         "frame has shape " + shape_to_string(frame->shape) + " and " +
+             std::to_string(frame->values.size()) + " values; " + graph.name + "'s input '" +
              graph.tensor(graph.inputs.at(0)).name + "' is " + shape_to_string(want));
-  return Handoff::from_floats(std::move(frame.shape), std::move(frame.values));
+  Shape shape = frame->shape;
+  const std::span<const float> values = frame->values;
+  return Handoff::borrowing_floats(std::move(shape), values, std::move(frame));
 }
 
 Tensor to_tensor(const Handoff& output) { return {output.shape(), output.to_floats()}; }
@@ -88,7 +91,7 @@ ModelInfo Model::inspect() const {
 
 Tensor Model::infer(const Tensor& input, const std::string& element) const {
   const Graph& graph = impl_->graph;
-  Handoff in = input_handoff(graph, input);
+  Handoff in = input_handoff(graph, std::make_shared<const Tensor>(input));
   std::lock_guard lock(impl_->infer_mutex);
   auto found = impl_->compiled.find(element);
   Handoff out;

@@ -32,9 +32,10 @@ struct Model::Impl {
   std::map<std::string, Compiled> compiled;
 };
 
-// The frame as the model's input hand-off; throws an invalid_input Error
-// naming both shapes when the frame's is not the model input's.
-Handoff input_handoff(const Graph& graph, Tensor frame);
+// The frame as the model's input hand-off, which reads the frame's values
+// in place and keeps the frame alive; throws an invalid_input Error naming
+// both shapes when the frame's is not the model input's.
+Handoff input_handoff(const Graph& graph, std::shared_ptr<const Tensor> frame);
 
 // An output hand-off as float32 values in plain order.
 Tensor to_tensor(const Handoff& output);

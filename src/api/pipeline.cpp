@@ -31,6 +31,15 @@ Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
 Pipeline::~Pipeline() = default;
 
 std::future<Tensor> Pipeline::submit(Tensor frame) {
+  return submit(std::make_shared<const Tensor>(std::move(frame)));
+}
+
+void Pipeline::submit(Tensor frame,
+                      std::function<void(uint64_t frame, const Tensor& result)> on_result) {
+  submit(std::make_shared<const Tensor>(std::move(frame)), std::move(on_result));
+}
+
+std::future<Tensor> Pipeline::submit(std::shared_ptr<const Tensor> frame) {
   auto promise = std::make_shared<std::promise<Tensor>>();
   std::future<Tensor> result = promise->get_future();
   impl_->stream.submit(input_handoff(impl_->model->graph, std::move(frame)),
@@ -41,7 +50,7 @@ std::future<Tensor> Pipeline::submit(Tensor frame) {
   return result;
 }
 
-void Pipeline::submit(Tensor frame,
+void Pipeline::submit(std::shared_ptr<const Tensor> frame,
                       std::function<void(uint64_t frame, const Tensor& result)> on_result) {
   if (!on_result) fail(ErrorKind::invalid_input, "submit() was given an empty callback");
   // A lost frame is not called back: close() reports the failure.

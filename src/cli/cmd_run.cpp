@@ -83,7 +83,7 @@ nlohmann::json agreement_json(const Fidelity& f) {
 nlohmann::json measure_sweep(const api::Model& model, const Options& o, const Planning& planning,
                              const std::vector<Handoff>& frames, const InterruptGuard& interrupt) {
   nlohmann::json sweep = nlohmann::json::array();
-  const std::vector<api::Tensor> tensors = as_tensors(frames);
+  const SharedFrames tensors = as_tensors(frames);
   for (int s = 0; s <= planning.problem.unit_count() && !interrupt.interrupted(); ++s) {
     const PipelineMeasurement sm =
         run_plan(model, pipeline_plan(model.impl().graph, planning, {s}), tensors,

@@ -33,14 +33,15 @@ api::Plan data_parallel_plan(const Graph& graph, const Planning& planning) {
   return plan;
 }
 
-std::vector<api::Tensor> as_tensors(const std::vector<Handoff>& frames) {
-  std::vector<api::Tensor> tensors;
-  for (const Handoff& h : frames) tensors.push_back({h.shape(), h.to_floats()});
+SharedFrames as_tensors(const std::vector<Handoff>& frames) {
+  SharedFrames tensors;
+  for (const Handoff& h : frames)
+    tensors.push_back(std::make_shared<const api::Tensor>(api::Tensor{h.shape(), h.to_floats()}));
   return tensors;
 }
 
 PipelineMeasurement run_plan(const api::Model& model, const api::Plan& plan,
-                             const std::vector<api::Tensor>& frames, const PlanRunOptions& o,
+                             const SharedFrames& frames, const PlanRunOptions& o,
                              std::vector<std::vector<float>>* first_outputs) {
   api::Pipeline pipeline = model.pipeline(plan, {o.queue, 0});
   std::vector<std::future<api::Tensor>> kept;

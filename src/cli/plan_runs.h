@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <vector>
 
 #include "runtime/split_runner.h"
@@ -24,18 +25,22 @@ struct PlanRunOptions {
   const std::atomic<bool>* stop = nullptr;  // no more submissions once set
 };
 
+// Frames kept for the whole run and submitted again and again: the API
+// reads them in place (Pipeline::submit of a shared frame), as an
+// application submitting from its own buffers does.
+using SharedFrames = std::vector<std::shared_ptr<const api::Tensor>>;
+
 // Submits the frames to a pipeline of `plan` and collects the results: the
 // measurement (period, per-frame latency from submission to result, each
-// stage's times per frame, the submitting thread's CPU per frame, copying
-// each frame into the API's included; `stopped` when `stop` ended the
-// submissions), and
-// the outputs of the first frames.size() frames when `first_outputs` is
-// given. A failed stage is its stage_failed Error.
+// stage's times per frame, the submitting thread's CPU per frame; `stopped`
+// when `stop` ended the submissions), and the outputs of the first
+// frames.size() frames when `first_outputs` is given. A failed stage is its
+// stage_failed Error.
 PipelineMeasurement run_plan(const api::Model& model, const api::Plan& plan,
-                             const std::vector<api::Tensor>& frames, const PlanRunOptions& options,
+                             const SharedFrames& frames, const PlanRunOptions& options,
                              std::vector<std::vector<float>>* first_outputs);
 
 // Hand-offs as the API's tensors.
-std::vector<api::Tensor> as_tensors(const std::vector<Handoff>& frames);
+SharedFrames as_tensors(const std::vector<Handoff>& frames);
 
 }  // namespace splitinfer::cli

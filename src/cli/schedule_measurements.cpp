@@ -16,7 +16,7 @@ void measure_pipeline_at(const api::Model& model, const Planning& planning,
                          ScheduleMeasurements& m) {
   const Graph& graph = model.impl().graph;
   const api::Plan plan = pipeline_plan(graph, planning, cuts);
-  const std::vector<api::Tensor> tensors = as_tensors(frames);
+  const SharedFrames tensors = as_tensors(frames);
   m.pipeline =
       run_plan(model, plan, tensors, {o.frames, o.queue, false, o.stop}, &m.pipeline_outputs);
   // The reference the pipelined frames must match bit for bit: the same

@@ -39,13 +39,14 @@ SourceMeasurement measure_source(const api::Model& model, const Planning& planni
   const api::Plan plan = pipeline_plan(model.impl().graph, planning, stages.cuts);
   SourceMeasurement m;
   m.path = path;
-  std::vector<api::Tensor> kept;
+  SharedFrames kept;
   {
     api::FrameSourceOptions one_ahead;
     one_ahead.prefetch = 1;
     api::FrameSource first(path, model, one_ahead);
     while (kept.size() < kMemoryFrames)
-      if (std::optional<api::Tensor> frame = first.next()) kept.push_back(std::move(*frame));
+      if (std::optional<api::Tensor> frame = first.next())
+        kept.push_back(std::make_shared<const api::Tensor>(std::move(*frame)));
       else break;
   }
   const auto idlest = std::min_element(

@@ -5,7 +5,7 @@
 namespace splitinfer::cli {
 
 Rematch rematch(const api::Model& model, const Contender& chosen, const Contender& best,
-                const std::string& best_name, const std::vector<api::Tensor>& frames, int rounds) {
+                const std::string& best_name, const SharedFrames& frames, int rounds) {
   Rematch r;
   r.best = best_name;
   std::vector<double> ratios;

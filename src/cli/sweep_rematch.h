@@ -32,7 +32,7 @@ struct Contender {
 // from round to round. The chosen one's stop flag stops after the round in
 // flight; the rounds finished so far are reported.
 Rematch rematch(const api::Model& model, const Contender& chosen, const Contender& best,
-                const std::string& best_name, const std::vector<api::Tensor>& frames, int rounds);
+                const std::string& best_name, const SharedFrames& frames, int rounds);
 
 nlohmann::json rematch_json(const Rematch& r, int frames_per_round);
 

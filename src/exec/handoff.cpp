@@ -45,6 +45,17 @@ Handoff Handoff::from_floats(Shape shape, std::vector<float> values, HandoffLayo
   return h;
 }
 
+Handoff Handoff::borrowing_floats(Shape shape, std::span<const float> values,
+                                  std::shared_ptr<const void> owner) {
+  check_storage(shape, HandoffLayout::plain, values.size(), "floats");
+  if (!owner) fail(ErrorKind::internal, "borrowed floats need an owner");
+  Handoff h;
+  h.shape_ = std::move(shape);
+  h.owner_ = std::move(owner);
+  h.borrowed_ = values;
+  return h;
+}
+
 Handoff Handoff::from_bf16(Shape shape, std::vector<uint16_t> bits, HandoffLayout layout) {
   check_storage(shape, layout, bits.size(), "bfloat16 values");
   Handoff h;
@@ -75,6 +86,8 @@ std::span<std::byte> Handoff::refill(HandoffType type, const Shape& shape, Hando
   if (layout == HandoffLayout::channels_last && shape.size() != 4)
     fail(ErrorKind::internal,
          "a channels-last hand-off must be 4-D, not " + shape_to_string(shape));
+  owner_.reset();
+  borrowed_ = {};
   shape_ = shape;
   type_ = type;
   layout_ = layout;
@@ -107,7 +120,7 @@ int64_t Handoff::bytes() const {
 
 float Handoff::value_at(int64_t stored) const {
   const auto i = static_cast<size_t>(stored);
-  if (type_ == HandoffType::f32) return values_[i];
+  if (type_ == HandoffType::f32) return floats()[i];
   if (type_ == HandoffType::bf16) return bf16_to_float(bf16_[i]);
   const int32_t code = type_ == HandoffType::s8 ? static_cast<int8_t>(codes_[i]) : codes_[i];
   return scale_ * static_cast<float>(code - zero_point_);
@@ -123,7 +136,7 @@ std::vector<float> Handoff::to_floats() const {
 }
 
 std::vector<float> Handoff::stored_floats() const {
-  if (type_ == HandoffType::f32) return values_;
+  if (type_ == HandoffType::f32) return {floats().begin(), floats().end()};
   const int64_t n = elements();
   std::vector<float> out(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = value_at(i);

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -31,6 +32,12 @@ class Handoff {
                             int32_t zero_point, HandoffLayout layout = HandoffLayout::plain);
   static Handoff from_bf16(Shape shape, std::vector<uint16_t> bits,
                            HandoffLayout layout = HandoffLayout::plain);
+  // Float32 values this hand-off reads where they lie, without a copy:
+  // `owner` keeps them alive and unchanged for as long as the hand-off, or
+  // a copy of it, holds them (copying such a hand-off copies the pointer).
+  // How a frame the application submits reaches the first stage.
+  static Handoff borrowing_floats(Shape shape, std::span<const float> values,
+                                  std::shared_ptr<const void> owner);
 
   // Makes this a hand-off of `type`, `shape` and `layout` (codes: `scale`
   // and `zero_point`) and returns its stored bytes, uninitialised, for the
@@ -49,7 +56,9 @@ class Handoff {
   int64_t bytes() const;
 
   // The stored values in layout() order.
-  std::span<const float> floats() const { return values_; }      // f32 only
+  std::span<const float> floats() const {  // f32 only
+    return owner_ ? borrowed_ : std::span<const float>(values_);
+  }
   std::span<const uint8_t> codes() const { return codes_; }      // s8/u8 only, raw bytes
   std::span<const uint16_t> bf16_bits() const { return bf16_; }  // bf16 only
   float scale() const { return scale_; }
@@ -68,6 +77,8 @@ class Handoff {
   HandoffType type_ = HandoffType::f32;
   HandoffLayout layout_ = HandoffLayout::plain;
   std::vector<float> values_;
+  std::shared_ptr<const void> owner_;  // set: the floats are borrowed_, not values_
+  std::span<const float> borrowed_;
   std::vector<uint8_t> codes_;
   std::vector<uint16_t> bf16_;
   float scale_ = 1.0f;

@@ -71,7 +71,9 @@ class DataParallelRun {
     try {
       if (replicas_[r].enter) replicas_[r].enter();
       // Kept from frame to frame: copying the next frame into it reuses its
-      // storage instead of allocating a frame's worth of memory each time.
+      // storage instead of allocating a frame's worth of memory each time
+      // (a frame the application submitted is borrowed: only its pointer
+      // is copied).
       Handoff input;
       for (;;) {
         Clock::time_point entered;
@@ -92,14 +94,16 @@ class DataParallelRun {
             seq = next_take_;
             entered = Clock::now();
           }
+          // Copied outside mutex_, so that a delivering worker never
+          // waits for the copy.
           const Handoff* in = source_(seq);
+          if (in) input = *in;
           std::lock_guard lock(mutex_);
           if (!in) {
             ended_ = true;  // the stream has ended
             room_.notify_all();
             break;
           }
-          input = *in;
           ended_ = ++next_take_ >= frames_;
         }
         const auto begin = Clock::now();

@@ -49,6 +49,7 @@ std::exception_ptr FrameStream::end() {
   room_.notify_all();
   if (runner_.joinable()) runner_.join();
   std::lock_guard lock(mutex_);
+  current_ = Handoff();  // lets a borrowed last frame go back to its owner
   return error_;
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -136,6 +137,45 @@ TEST_F(ApiTest, DataParallelOutputsComeFromOneOfItsElements) {
   }
   pipeline.close();
   ASSERT_EQ(pipeline.stats().stages.size(), 2u);
+}
+
+// A frame submitted by shared pointer is read in place: the same outputs as
+// frames submitted by value (a pipeline's, or infer() on the replica's
+// element under data-parallel), and the pipeline lets every frame go by the
+// time close() returns.
+TEST_F(ApiTest, SharedFramesGiveTheSameOutputsAndAreLetGoByClose) {
+  const si::Model model = si::Model::load("lenet5");
+  std::vector<std::shared_ptr<const si::Tensor>> kept;
+  for (uint32_t i = 0; i < 4; ++i)
+    kept.push_back(std::make_shared<const si::Tensor>(frame(model, i)));
+  for (const std::string schedule : {"pipeline", "data-parallel"}) {
+    const si::Plan plan =
+        plan_of(model, schedule == "pipeline" ? std::vector<int>{3} : std::vector<int>{}, schedule);
+    // What each kept frame may give.
+    std::vector<std::vector<std::vector<float>>> allowed(kept.size());
+    si::Pipeline by_value = model.pipeline(plan);
+    for (size_t k = 0; k < kept.size(); ++k) {
+      if (schedule == "pipeline") {
+        allowed[k].push_back(by_value.submit(*kept[k]).get().values);
+      } else {
+        allowed[k].push_back(model.infer(*kept[k], "cpu0:int8").values);
+        allowed[k].push_back(model.infer(*kept[k], "cpu1:fp32").values);
+      }
+    }
+    by_value.close();
+    si::Pipeline shared = model.pipeline(plan);
+    std::vector<std::future<si::Tensor>> got;
+    for (uint32_t i = 0; i < 20; ++i) got.push_back(shared.submit(kept[i % kept.size()]));
+    shared.close();
+    for (const auto& f : kept) EXPECT_EQ(f.use_count(), 1) << schedule;
+    for (uint32_t i = 0; i < 20; ++i) {
+      const std::vector<std::vector<float>>& may = allowed[i % kept.size()];
+      EXPECT_NE(std::find(may.begin(), may.end(), got[i].get().values), may.end())
+          << schedule << ", frame " << i;
+    }
+  }
+  si::Pipeline pipeline = model.pipeline(plan_of(model, {2}));
+  EXPECT_THROW(pipeline.submit(std::shared_ptr<const si::Tensor>()), splitinfer::Error);
 }
 
 // A callback that throws fails its stage: the frames lost get the Error, and

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <vector>
 
 #include "common/error.h"
@@ -44,6 +45,27 @@ TEST(Handoff, ChannelsLastReadsBackInPlainOrder) {
       Handoff::from_codes(shape, HandoffType::u8, codes, 2.0f, 0, HandoffLayout::channels_last)
           .to_floats(),
       want);
+}
+
+// A borrowed frame is read where it lies, its owner kept by the hand-off
+// and by every copy of it, and let go when the hand-off is refilled.
+TEST(Handoff, BorrowedFloatsAreReadInPlaceAndKeepTheirOwner) {
+  auto frame = std::make_shared<const std::vector<float>>(std::vector<float>{1, 2, 3, 4, 5, 6});
+  Handoff h = Handoff::borrowing_floats({2, 3}, *frame, frame);
+  EXPECT_EQ(h.floats().data(), frame->data());
+  EXPECT_EQ(h.to_floats(), *frame);
+  EXPECT_EQ(h.bytes(), 24);
+  Handoff copy;
+  copy = h;
+  EXPECT_EQ(copy.floats().data(), frame->data());
+  EXPECT_EQ(frame.use_count(), 3);
+  h.refill(HandoffType::f32, {2}, HandoffLayout::plain);
+  EXPECT_EQ(h.floats().size(), 2u);
+  EXPECT_NE(h.floats().data(), frame->data());
+  copy = Handoff();
+  EXPECT_EQ(frame.use_count(), 1);
+  EXPECT_THROW(Handoff::borrowing_floats({2, 2}, *frame, frame), Error);
+  EXPECT_THROW(Handoff::borrowing_floats({2, 3}, *frame, nullptr), Error);
 }
 
 TEST(Handoff, RejectsMismatchedSizesAndLayouts) {
