@@ -120,6 +120,11 @@ void add_predict_train(CLI::App* predict_cmd) {
                   "cut among all of a model's cuts)")
       ->default_val("unit")
       ->check(CLI::IsMember({"unit", "cut"}));
+  cmd->add_option("--label-tolerance", t.label_tolerance,
+                  "Soft labels for the partition model: every split weighted by exp(-(its "
+                  "objective / the best's - 1) / T); 0: the best split's labels")
+      ->default_val(t.label_tolerance)
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--retrain-partition-of", opt->retrain_partition_of,
                   "Load the predictors of this folder and train only their partition model "
                   "again (on the same split), e.g. to compare its regularisation");

@@ -61,9 +61,11 @@ std::unique_ptr<GnnModel> train_gnn(
   m.training[name] = report_json(report);
   m.training[name]["weight_decay"] = options.weight_decay;
   m.training[name]["dropout"] = options.dropout;
-  if (head == GnnHead::first_element_odds)
+  if (head == GnnHead::first_element_odds) {
     m.training[name]["loss"] =
         options.partition_loss == PartitionLoss::per_cut ? "per_cut" : "per_unit";
+    m.training[name]["label_tolerance"] = o.label_tolerance;
+  }
   return model;
 }
 
@@ -71,8 +73,10 @@ std::unique_ptr<GnnModel> train_partition(const ModelSplit& split, const Predict
                                           const TrainingProgress& progress, PredictorManifest& m) {
   return train_gnn(
       "partition", GnnDirection::both, GnnHead::first_element_odds,
-      [&](const ModelRecord& r) { return first_element_labels(r, o.objective); }, split, o,
-      progress, m);
+      [&](const ModelRecord& r) {
+        return first_element_soft_labels(r, o.objective, o.label_tolerance);
+      },
+      split, o, progress, m);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ struct PredictorTraining {
   double partition_weight_decay = 0.0;
   double partition_dropout = 0.0;
   PartitionLoss partition_loss = PartitionLoss::per_unit;
+  double label_tolerance = 0.0;  // first_element_soft_labels; 0: the best split's labels
   TreeOptions tree;
   Objective objective = Objective::throughput;  // the partition model's labels
   double validation_fraction = 0.15;

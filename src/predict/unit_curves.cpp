@@ -43,6 +43,25 @@ std::vector<double> first_element_labels(const ModelRecord& r, Objective objecti
   return labels;
 }
 
+std::vector<double> first_element_soft_labels(const ModelRecord& r, Objective objective,
+                                              double tolerance) {
+  if (tolerance <= 0) return first_element_labels(r, objective);
+  const std::vector<double>& cost = objective_curve(r, objective);
+  const double best = cost.at(static_cast<size_t>(best_split(r, objective)));
+  // weight[k] of split k = 0..N; unit i is on the first element for k > i.
+  std::vector<double> weight(cost.size());
+  double total = 0.0;
+  for (size_t k = 0; k < cost.size(); ++k)
+    total += weight[k] = std::exp(-(cost[k] / best - 1.0) / tolerance);
+  std::vector<double> labels(static_cast<size_t>(r.units), 0.0);
+  double after = total - weight[0];
+  for (size_t i = 0; i < labels.size(); ++i) {
+    labels[i] = std::clamp(after / total, 0.0, 1.0);
+    after -= weight[i + 1];
+  }
+  return labels;
+}
+
 std::vector<int64_t> cut_elements(const ModelRecord& r) {
   std::vector<int64_t> elements(r.handoff_bytes.size(), 0);
   for (size_t k = 1; k + 1 < r.handoff_bytes.size(); ++k)

@@ -25,6 +25,14 @@ std::vector<double> accumulated_curve(const std::vector<double>& unit_ms, size_t
 // Unit i: 1 when the best split for `objective` runs it on the first element.
 std::vector<double> first_element_labels(const ModelRecord& record, Objective objective);
 
+// Unit i: the probability that the first element runs it when a split is
+// drawn with weight exp(-(objective / best objective - 1) / tolerance): splits
+// within a few `tolerance`s of the best count almost as much as the best,
+// which measurements that repeat to within several percent cannot tell apart.
+// A tolerance of 0 gives first_element_labels.
+std::vector<double> first_element_soft_labels(const ModelRecord& record, Objective objective,
+                                              double tolerance);
+
 // The record's best split and its true objective at every split index.
 int best_split(const ModelRecord& record, Objective objective);
 const std::vector<double>& objective_curve(const ModelRecord& record, Objective objective);

@@ -226,6 +226,21 @@ TEST(GnnModel, BadWeightFilesAreErrors) {
   std::filesystem::remove_all(dir);
 }
 
+// Soft labels (first_element_soft_labels) train the per-unit loss; the
+// per-cut loss needs one labelled cut, so 0 or 1 only; nothing outside [0, 1].
+TEST(GnnModel, PartitionTargetsAreProbabilities) {
+  auto model = make_gnn_model({GnnDirection::both, GnnHead::first_element_odds, 8, 1}, 1);
+  std::mt19937 rng(1);
+  const UnitGraph g = random_chain(3, rng);
+  TrainingOptions o;
+  o.epochs = 1;
+  EXPECT_NO_THROW(model->train({{&g, {0.9, 0.5, 0.1}}}, {}, o, nullptr));
+  EXPECT_THROW(model->train({{&g, {1.5, 0.5, 0.0}}}, {}, o, nullptr), Error);
+  o.partition_loss = PartitionLoss::per_cut;
+  EXPECT_THROW(model->train({{&g, {0.9, 0.5, 0.1}}}, {}, o, nullptr), Error);
+  EXPECT_NO_THROW(model->train({{&g, {1.0, 0.0, 0.0}}}, {}, o, nullptr));
+}
+
 TEST(GnnModel, BadExamplesAreErrors) {
   auto model = make_gnn_model({}, 1);
   const TrainingOptions o;

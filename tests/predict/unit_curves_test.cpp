@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "common/error.h"
 #include "common/precision.h"
 #include "graph/graph.h"
@@ -33,6 +35,26 @@ TEST(UnitCurves, TargetsComeFromThePrefixAndSuffixTimes) {
   EXPECT_EQ(first_element_labels(r, Objective::latency), (std::vector<double>{1.0, 1.0, 0.0}));
   EXPECT_EQ(cut_elements(r), (std::vector<int64_t>{0, 100, 40, 0}));
   EXPECT_EQ(&objective_curve(r, Objective::throughput), &r.period_ms);
+}
+
+// Periods 9, 7, 3, 6 at splits 0..3, best 3: weights exp(-(p / 3 - 1) / t).
+TEST(UnitCurves, SoftLabelsWeighEverySplitByHowCloseItIsToTheBest) {
+  const ModelRecord r = three_units();
+  EXPECT_EQ(first_element_soft_labels(r, Objective::throughput, 0.0),
+            first_element_labels(r, Objective::throughput));
+  const double t = 0.5;
+  std::vector<double> w;
+  for (double p : r.period_ms) w.push_back(std::exp(-(p / 3.0 - 1.0) / t));
+  const double total = w[0] + w[1] + w[2] + w[3];
+  const std::vector<double> soft = first_element_soft_labels(r, Objective::throughput, t);
+  ASSERT_EQ(soft.size(), 3u);
+  EXPECT_NEAR(soft[0], (w[1] + w[2] + w[3]) / total, 1e-12);
+  EXPECT_NEAR(soft[1], (w[2] + w[3]) / total, 1e-12);
+  EXPECT_NEAR(soft[2], w[3] / total, 1e-12);
+  // A tight tolerance leaves the best split's labels, nearly.
+  const std::vector<double> tight = first_element_soft_labels(r, Objective::throughput, 0.01);
+  EXPECT_GT(tight[1], 0.999);
+  EXPECT_LT(tight[2], 0.001);
 }
 
 TEST(UnitCurves, UnitTimesAccumulateIntoPrefixAndSuffixCurves) {

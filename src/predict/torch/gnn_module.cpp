@@ -381,8 +381,10 @@ class TorchGnn final : public GnnModel {
                "a GNN latency target is not a positive time: " + std::to_string(v));
         acc[i] = static_cast<float>((std::log(v) - mean) / std);
       } else {
-        if (v != 0.0 && v != 1.0)
-          fail(ErrorKind::invalid_input, "a GNN partition target is neither 0 nor 1");
+        if (per_cut_loss_ ? v != 0.0 && v != 1.0 : !(v >= 0.0 && v <= 1.0))
+          fail(ErrorKind::invalid_input, per_cut_loss_
+                                             ? "a GNN partition target is neither 0 nor 1"
+                                             : "a GNN partition target is outside [0, 1]");
         acc[i] = static_cast<float>(v);
       }
     }
