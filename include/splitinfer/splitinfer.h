@@ -158,8 +158,8 @@ class SPLITINFER_API Pipeline {
   // The same for a frame the pipeline reads where it lies, without copying
   // it: the pipeline holds `frame` (which must not change meanwhile) until
   // its first stage has read it (in practice, until the next frame enters)
-  // and lets it go at the latest when close() returns. For frames an application keeps, e.g. a ring
-  // of camera buffers, or submits more than once.
+  // and lets it go at the latest when close() returns. For frames an
+  // application keeps, e.g. a ring of camera buffers, or submits again.
   std::future<Tensor> submit(std::shared_ptr<const Tensor> frame);
   void submit(std::shared_ptr<const Tensor> frame,
               std::function<void(uint64_t frame, const Tensor& result)> on_result);
