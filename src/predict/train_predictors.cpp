@@ -69,6 +69,16 @@ std::unique_ptr<GnnModel> train_gnn(
   return model;
 }
 
+// Checked before any training starts: soft labels only fit the per-unit
+// loss (the per-cut loss needs one labelled cut), and the latency models
+// take minutes to train before the partition model would find out.
+void check_partition_training(const PredictorTraining& o) {
+  if (o.label_tolerance > 0 && o.partition_loss == PartitionLoss::per_cut)
+    fail(ErrorKind::invalid_input,
+         "soft labels (a label tolerance above 0) need the per-unit partition loss, not the "
+         "per-cut one");
+}
+
 std::unique_ptr<GnnModel> train_partition(const ModelSplit& split, const PredictorTraining& o,
                                           const TrainingProgress& progress, PredictorManifest& m) {
   return train_gnn(
@@ -126,6 +136,7 @@ std::vector<const ModelRecord*> models_by_seed(const Dataset& dataset,
 
 PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset_path,
                               const PredictorTraining& o, const TrainingProgress& progress) {
+  check_partition_training(o);
   const ModelSplit split =
       split_by_model(dataset, o.validation_fraction, o.test_fraction, o.gnn.seed);
   PredictorSet set;
@@ -156,6 +167,7 @@ PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset
 
 void retrain_partition(PredictorSet& set, const Dataset& dataset, const PredictorTraining& o,
                        const TrainingProgress& progress) {
+  check_partition_training(o);
   PredictorManifest& m = set.manifest;
   if (m.objective != o.objective)
     fail(ErrorKind::invalid_input,

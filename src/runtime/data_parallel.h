@@ -3,9 +3,10 @@
 // Each worker takes the next frame number when it is done with its last one
 // (pull: a replica never waits while there is a frame it could start), and the
 // outputs leave in frame order through a bounded reorder buffer, handed to the
-// sink by the worker that finds the next frame in order finished. In steady state the period is
-// that of the replicas' combined rate, 1 / sum(1 / t_r), as long as the reorder buffer is deep
-// enough for the slowest replica's lag (see PipelineOptions below).
+// sink by the worker that finds the next frame in order finished. In steady
+// state the period is that of the replicas' combined rate, 1 / sum(1 / t_r),
+// as long as the reorder buffer is deep enough for the slowest replica's lag
+// (see PipelineOptions below).
 //
 // The same types as the pipeline (runtime/pipeline.h): a replica is a
 // PipelineStage whose partition is the whole model (split_runner's

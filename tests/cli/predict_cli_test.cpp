@@ -256,6 +256,10 @@ TEST_F(PredictCli, BadInputIsAOneLineError) {
   expect_one_line_error(run_cli("predict train --dataset " + dir_ + "/missing.json.gz"), 3,
                         "missing.json.gz");
   expect_one_line_error(run_cli("predict lenet6 --predictors " + out), 3, "lenet6");
+  expect_one_line_error(run_cli("predict train --dataset " + kDataset + " --out " + dir_ +
+                                "/soft --partition-loss cut --label-tolerance 0.05"),
+                        3, "need the per-unit partition loss");
+  EXPECT_FALSE(fs::exists(dir_ + "/soft"));
 
   // A truncated weights file and a corrupt manifest name the file at fault.
   fs::resize_file(out + "/partition.pt", fs::file_size(out + "/partition.pt") / 3);
