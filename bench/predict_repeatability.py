@@ -17,6 +17,11 @@ machine's measurements. Reported, all measured:
                    when the machine's speed between the two sittings is
                    taken out
   whole ratio      the new whole-model times over the committed ones
+  split            the new measurement's best split on the paper's objective
+                   (the pipeline's period) scored against the committed best
+                   with the four Table 2 metrics (src/predict/split_metrics.h),
+                   beside the constant predictor on the same models: the
+                   ceiling of any split predictor's figures on this machine
 
 usage: bench/predict_repeatability.py [--splitinfer PATH] [--dataset PATH]
                                       [--models N] [--first-seed S]
@@ -57,6 +62,27 @@ def score(pairs, scale):
         rows.append({"mape_percent": 100 * statistics.fmean(errors),
                      "within_10_percent": 100 * sum(x <= 0.1 for x in errors) / len(errors)})
     return rows
+
+
+def table2(pairs, predicted_split):
+    """The four Table 2 metrics (%) of src/predict/split_metrics.h on the
+    committed period curves: layerwise accuracy, partition-index MAPE, period
+    MAPE at the predicted split, and agreement on whether splitting pays."""
+    units = correct = 0
+    index_errors, period_errors, agreeing = [], [], 0
+    for committed, new in pairs:
+        n, period = committed["units"], committed["period_ms"]
+        best, chosen = committed["best_throughput_split"], predicted_split(committed, new)
+        pays = lambda k: period[k] < min(period[0], period[n])  # noqa: E731
+        units += n
+        correct += n - abs(chosen - best)
+        index_errors.append(abs(chosen - best) / n)
+        period_errors.append(abs(period[chosen] - period[best]) / period[best])
+        agreeing += pays(chosen) == pays(best)
+    return {"layerwise_accuracy": 100 * correct / units,
+            "mape_partition_index": 100 * statistics.fmean(index_errors),
+            "mape_period": 100 * statistics.fmean(period_errors),
+            "agreement": 100 * agreeing / len(pairs)}
 
 
 def main():
@@ -100,6 +126,11 @@ def main():
         "plain": score(pairs, lambda e, c, n: 1.0),
         "anchored": score(pairs, lambda e, c, n: wholes(c)[e] / wholes(n)[e]),
         "shift_removed": score(pairs, lambda e, c, n: 1.0 / shift[e]),
+        "split": {
+            "measured_again": table2(pairs, lambda c, n: n["best_throughput_split"]),
+            "constant": min((table2(pairs, lambda c, n, k=k: k * c["units"]) for k in (1, 0)),
+                            key=lambda t: t["mape_period"]),
+        },
         "whole_ratio": [{"median": shift[e],
                          "p10": statistics.quantiles([r[e] for r in ratios], n=10)[0],
                          "p90": statistics.quantiles([r[e] for r in ratios], n=10)[-1]}
@@ -120,6 +151,12 @@ def main():
     for e, w in enumerate(result["whole_ratio"]):
         print(f"whole-model time again / committed, {committed['elements'][e]}: median "
               f"{w['median']:.3f}, p10 {w['p10']:.3f}, p90 {w['p90']:.3f}")
+    print(f"\n| {len(pairs)} models, best split (period) | layerwise | index MAPE "
+          f"| period MAPE | agreement |")
+    print("|---|---:|---:|---:|---:|")
+    for name, t in result["split"].items():
+        print(f"| {name} | {t['layerwise_accuracy']:.2f} | {t['mape_partition_index']:.2f} "
+              f"| {t['mape_period']:.2f} | {t['agreement']:.2f} |")
     print(f"\nwritten: {path}")
 
 

@@ -61,9 +61,7 @@ void print_training(const Options& o, const predict::PredictorSet& set,
   }
   const auto& tr = set.manifest.training;
   double seconds = 0.0;
-  for (const char* model :
-       {"first_latency", "second_latency", "partition", "tree_first", "tree_second"})
-    seconds += tr[model]["seconds"].get<double>();
+  for (const auto& report : tr) seconds += report["seconds"].get<double>();
   std::cout << "trained on " << set.manifest.training_seeds.size() << " models (validation "
             << set.manifest.validation_seeds.size() << ", test " << set.manifest.test_seeds.size()
             << ") in " << format_duration(seconds) << "; saved to " << o.out << "\n";
@@ -125,6 +123,16 @@ void add_predict_train(CLI::App* predict_cmd) {
                   "objective / the best's - 1) / T); 0: the best split's labels")
       ->default_val(t.label_tolerance)
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--partition-time-weight", t.partition_time_weight,
+                  "Above 0: the partition model also learns each unit's prefix time on the "
+                  "first element and suffix time on the second, this weight on their error")
+      ->default_val(t.partition_time_weight)
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--partition-models", t.partition_models,
+                  "Train an ensemble of N partition models, member i from seed --seed + i, "
+                  "their per-unit probabilities averaged")
+      ->default_val(t.partition_models)
+      ->check(CLI::Range(1, predict::kMaxPartitionModels));
   cmd->add_option("--retrain-partition-of", opt->retrain_partition_of,
                   "Load the predictors of this folder and train only their partition model "
                   "again (on the same split), e.g. to compare its regularisation");

@@ -77,7 +77,13 @@ PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, 
 }
 
 int predict_partition(const PredictorSet& set, const UnitGraph& graph) {
-  return split_from_probabilities(set.partition->predict(graph));
+  std::vector<double> mean = set.partition.at(0)->predict(graph);
+  for (size_t i = 1; i < set.partition.size(); ++i) {
+    const std::vector<double> p = set.partition[i]->predict(graph);
+    for (size_t u = 0; u < mean.size(); ++u) mean[u] += p.at(u);
+  }
+  for (double& p : mean) p /= static_cast<double>(set.partition.size());
+  return split_from_probabilities(mean);
 }
 
 Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const ModelRecord*>& test,

@@ -44,7 +44,8 @@ PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vecto
                                   Objective objective,
                                   const std::optional<std::array<double, 2>>& whole_model_ms = {});
 
-// The partition model's split.
+// The partition model's split: from its per-unit probabilities, averaged
+// over the members of an ensemble.
 int predict_partition(const PredictorSet& set, const UnitGraph& graph);
 
 struct PredictorScore {

@@ -29,8 +29,14 @@ enum class GnnDirection { forward = 0, reverse = 1, both = 2 };
 
 // What the last linear layer predicts per unit.
 enum class GnnHead {
-  latency_ms = 0,         // regression on log(ms), standardised by the training targets
-  first_element_odds = 1  // classification: log-odds that the first element runs the unit
+  latency_ms = 0,          // regression on log(ms), standardised by the training targets
+  first_element_odds = 1,  // classification: log-odds that the first element runs the unit
+  // The same classification, its network trained at once to predict each
+  // unit's prefix time on the first element and suffix time on the second
+  // (two more outputs, accumulated as the latency head's): the split
+  // depends on how the two compare, and the times supervise every unit
+  // where the labels say little. Predicts the probabilities only.
+  first_element_odds_and_times = 2
 };
 
 struct GnnArchitecture {
@@ -60,6 +66,10 @@ struct TrainingOptions {
   double weight_decay = 0.0;
   double dropout = 0.0;
   PartitionLoss partition_loss = PartitionLoss::per_unit;  // partition head only
+  // first_element_odds_and_times: the weight of the two times' mean squared
+  // error (standardised log ms) beside the partition loss. The validation
+  // loss that picks the kept epoch is the partition loss alone.
+  double time_loss_weight = 1.0;
 };
 
 struct EpochLoss {
@@ -80,7 +90,9 @@ class GnnModel {
   virtual const GnnArchitecture& architecture() const = 0;
 
   // Targets are ms (latency head) or 1 / 0 for "the first element runs the
-  // unit" (partition head).
+  // unit" (partition head); with the times, 3N per model: the N labels, the
+  // N prefix times [0, i] on the first element, the N suffix times [i, N)
+  // on the second (ms).
   // Trains with Adam (AdamW with a weight decay) from the current weights and
   // keeps the weights of the epoch with the lowest validation loss (mean
   // squared error of standardised log latency, or the partition loss of

@@ -19,16 +19,21 @@ constexpr uintmax_t kMaxManifestBytes = uintmax_t{16} << 20;
 
 constexpr std::array<const char*, 2> kLatencyFiles = {"first_latency.pt", "second_latency.pt"};
 constexpr std::array<const char*, 2> kTreeFiles = {"tree_first.json", "tree_second.json"};
-constexpr const char* kPartitionFile = "partition.pt";
 constexpr const char* kManifestFile = "manifest.json";
 
-std::string in_folder(const std::string& folder, const char* file) {
+std::string in_folder(const std::string& folder, const std::string& file) {
   return (std::filesystem::path(folder) / file).string();
 }
 
+// partition.pt, partition_2.pt, ...: the first keeps the name of a set
+// without an ensemble.
+std::string partition_file(size_t member) {
+  return member == 0 ? "partition.pt" : "partition_" + std::to_string(member + 1) + ".pt";
+}
+
 // A loaded model must have the architecture its file name promises.
-void expect(const GnnModel& model, GnnDirection direction, GnnHead head, const std::string& path) {
-  if (model.architecture().direction != direction || model.architecture().head != head)
+void expect(bool as_named, const std::string& path) {
+  if (!as_named)
     fail(ErrorKind::invalid_input, path + " holds a different kind of GNN than its name says");
 }
 
@@ -58,7 +63,8 @@ void save_predictors(const std::string& folder, const PredictorSet& set) {
     set.latency[e]->save(in_folder(folder, kLatencyFiles[e]));
     set.tree[e].save(in_folder(folder, kTreeFiles[e]));
   }
-  set.partition->save(in_folder(folder, kPartitionFile));
+  for (size_t i = 0; i < set.partition.size(); ++i)
+    set.partition[i]->save(in_folder(folder, partition_file(i)));
   const PredictorManifest& m = set.manifest;
   const json doc = {{"format", kFormat},
                     {"version", kVersion},
@@ -69,6 +75,7 @@ void save_predictors(const std::string& folder, const PredictorSet& set) {
                     {"training_seeds", m.training_seeds},
                     {"validation_seeds", m.validation_seeds},
                     {"test_seeds", m.test_seeds},
+                    {"partition_models", set.partition.size()},
                     {"training", m.training}};
   write_file_atomically(in_folder(folder, kManifestFile), doc.dump(1) + "\n");
 }
@@ -106,12 +113,20 @@ PredictorSet load_predictors(const std::string& folder) {
   for (size_t e = 0; e < 2; ++e) {
     const std::string weights = in_folder(folder, kLatencyFiles[e]);
     set.latency[e] = load_gnn_model(weights);
-    expect(*set.latency[e], kDirections[e], GnnHead::latency_ms, weights);
+    const GnnArchitecture& a = set.latency[e]->architecture();
+    expect(a.direction == kDirections[e] && a.head == GnnHead::latency_ms, weights);
     set.tree[e] = TreeCurveModel::load(in_folder(folder, kTreeFiles[e]));
   }
-  const std::string weights = in_folder(folder, kPartitionFile);
-  set.partition = load_gnn_model(weights);
-  expect(*set.partition, GnnDirection::both, GnnHead::first_element_odds, weights);
+  // Sets saved before ensembles have one partition model and no count.
+  const int members = doc.contains("partition_models") ? in.get<int>("partition_models") : 1;
+  if (members < 1 || members > kMaxPartitionModels)
+    in.reject("\"partition_models\" must be 1 to " + std::to_string(kMaxPartitionModels));
+  for (size_t i = 0; i < static_cast<size_t>(members); ++i) {
+    const std::string weights = in_folder(folder, partition_file(i));
+    set.partition.push_back(load_gnn_model(weights));
+    const GnnArchitecture& a = set.partition.back()->architecture();
+    expect(a.direction == GnnDirection::both && a.head != GnnHead::latency_ms, weights);
+  }
   return set;
 }
 

@@ -6,7 +6,9 @@
 //                        training times and losses
 //   first_latency.pt     GNN latency model of the first element (forward)
 //   second_latency.pt    GNN latency model of the second element (reverse)
-//   partition.pt         GNN partition model (both directions)
+//   partition.pt         GNN partition model (both directions); with an
+//   partition_2.pt ...   ensemble, its further members (manifest:
+//                        "partition_models")
 //   tree_first.json      tree baseline of the first element (XGBoost)
 //   tree_second.json     tree baseline of the second element
 #pragma once
@@ -35,10 +37,15 @@ struct PredictorManifest {
   nlohmann::json training;  // per predictor: seconds, epochs, losses
 };
 
+// Larger partition ensembles are refused: each member costs a prediction.
+inline constexpr int kMaxPartitionModels = 64;
+
 struct PredictorSet {
   PredictorManifest manifest;
   std::array<std::unique_ptr<GnnModel>, 2> latency;  // per element
-  std::unique_ptr<GnnModel> partition;
+  // One partition model, or an ensemble of them trained from different
+  // seeds whose per-unit probabilities are averaged (predict_partition).
+  std::vector<std::unique_ptr<GnnModel>> partition;
   std::array<TreeCurveModel, 2> tree;  // per element
 };
 

@@ -41,17 +41,22 @@ json report_json(const TrainingReport& r) {
 }
 
 // One GNN trained on `split`, its report recorded in `m` under `name`. The
-// partition model takes its own regularisation.
+// partition model takes its own regularisation. `seed` draws the weights
+// and the batch order.
 std::unique_ptr<GnnModel> train_gnn(
     const std::string& name, GnnDirection direction, GnnHead head,
     const std::function<std::vector<double>(const ModelRecord&)>& target, const ModelSplit& split,
-    const PredictorTraining& o, const TrainingProgress& progress, PredictorManifest& m) {
-  auto model = make_gnn_model({direction, head, o.hidden, o.gcn_layers}, o.gnn.seed);
+    const PredictorTraining& o, uint64_t seed, const TrainingProgress& progress,
+    PredictorManifest& m) {
+  auto model = make_gnn_model({direction, head, o.hidden, o.gcn_layers}, seed);
   TrainingOptions options = o.gnn;
-  if (head == GnnHead::first_element_odds) {
+  options.seed = seed;
+  const bool partition = head != GnnHead::latency_ms;
+  if (partition) {
     options.weight_decay = o.partition_weight_decay;
     options.dropout = o.partition_dropout;
     options.partition_loss = o.partition_loss;
+    options.time_loss_weight = o.partition_time_weight;
   }
   const TrainingReport report =
       model->train(examples(split.training, target), examples(split.validation, target), options,
@@ -61,7 +66,8 @@ std::unique_ptr<GnnModel> train_gnn(
   m.training[name] = report_json(report);
   m.training[name]["weight_decay"] = options.weight_decay;
   m.training[name]["dropout"] = options.dropout;
-  if (head == GnnHead::first_element_odds) {
+  if (partition) {
+    m.training[name]["time_loss_weight"] = o.partition_time_weight;
     m.training[name]["loss"] =
         options.partition_loss == PartitionLoss::per_cut ? "per_cut" : "per_unit";
     m.training[name]["label_tolerance"] = o.label_tolerance;
@@ -77,16 +83,32 @@ void check_partition_training(const PredictorTraining& o) {
     fail(ErrorKind::invalid_input,
          "soft labels (a label tolerance above 0) need the per-unit partition loss, not the "
          "per-cut one");
+  if (o.partition_models < 1)
+    fail(ErrorKind::invalid_input, "an ensemble needs at least one partition model");
 }
 
-std::unique_ptr<GnnModel> train_partition(const ModelSplit& split, const PredictorTraining& o,
-                                          const TrainingProgress& progress, PredictorManifest& m) {
-  return train_gnn(
-      "partition", GnnDirection::both, GnnHead::first_element_odds,
-      [&](const ModelRecord& r) {
-        return first_element_soft_labels(r, o.objective, o.label_tolerance);
-      },
-      split, o, progress, m);
+std::vector<std::unique_ptr<GnnModel>> train_partition(const ModelSplit& split,
+                                                       const PredictorTraining& o,
+                                                       const TrainingProgress& progress,
+                                                       PredictorManifest& m) {
+  // A retrained ensemble replaces every member's report, however many the old one had.
+  for (auto it = m.training.begin(); it != m.training.end();)
+    it = it.key().rfind("partition", 0) == 0 ? m.training.erase(it) : std::next(it);
+  const bool with_times = o.partition_time_weight > 0;
+  const auto targets = [&](const ModelRecord& r) {
+    std::vector<double> t = first_element_soft_labels(r, o.objective, o.label_tolerance);
+    if (!with_times) return t;
+    for (const std::vector<double>& curve : {first_element_curve(r), second_element_curve(r)})
+      t.insert(t.end(), curve.begin(), curve.end());
+    return t;
+  };
+  std::vector<std::unique_ptr<GnnModel>> members;
+  for (int i = 0; i < o.partition_models; ++i)
+    members.push_back(
+        train_gnn(i == 0 ? "partition" : "partition_" + std::to_string(i + 1), GnnDirection::both,
+                  with_times ? GnnHead::first_element_odds_and_times : GnnHead::first_element_odds,
+                  targets, split, o, o.gnn.seed + static_cast<uint64_t>(i), progress, m));
+  return members;
 }
 
 }  // namespace
@@ -150,9 +172,9 @@ PredictorSet train_predictors(const Dataset& dataset, const std::string& dataset
   m.test_seeds = seeds_of(split.test);
 
   set.latency[0] = train_gnn("first_latency", GnnDirection::forward, GnnHead::latency_ms,
-                             first_element_curve, split, o, progress, m);
+                             first_element_curve, split, o, o.gnn.seed, progress, m);
   set.latency[1] = train_gnn("second_latency", GnnDirection::reverse, GnnHead::latency_ms,
-                             second_element_curve, split, o, progress, m);
+                             second_element_curve, split, o, o.gnn.seed, progress, m);
   set.partition = train_partition(split, o, progress, m);
 
   for (size_t e = 0; e < 2; ++e) {

@@ -23,6 +23,12 @@ struct PredictorTraining {
   double partition_dropout = 0.0;
   PartitionLoss partition_loss = PartitionLoss::per_unit;
   double label_tolerance = 0.0;  // first_element_soft_labels; 0: the best split's labels
+  // Above 0: the partition model also learns each unit's prefix and suffix
+  // times, with this weight on their error (GnnHead::first_element_odds_and_times).
+  double partition_time_weight = 0.0;
+  // An ensemble of this many partition models, member i trained from seed
+  // gnn.seed + i (weights and batch order), their probabilities averaged.
+  int partition_models = 1;
   TreeOptions tree;
   Objective objective = Objective::throughput;  // the partition model's labels
   double validation_fraction = 0.15;
@@ -46,7 +52,7 @@ std::vector<const ModelRecord*> models_by_seed(const Dataset& dataset,
                                                const std::vector<uint64_t>& seeds);
 
 // Reports one finished epoch: the predictor's name ("first_latency",
-// "second_latency", "partition"), the epoch (1-based), the epochs in all.
+// "second_latency", "partition", "partition_2" ...), the epoch (1-based), the epochs in all.
 using TrainingProgress = std::function<void(const std::string&, int, int, const EpochLoss&)>;
 
 // Trains everything on `dataset` (loaded from `dataset_path`, recorded in

@@ -135,6 +135,42 @@ TEST_F(PredictCli, RetrainsThePartitionModelAloneAndScoresTheValidationModels) {
   EXPECT_NE(ev["predictions"], doc["predictions"]);
 }
 
+// An ensemble of partition models: one weights file per member, each
+// member's training report in the manifest, every member loaded to score;
+// retrained with fewer members, the extra reports go.
+TEST_F(PredictCli, TrainsAnEnsembleOfPartitionModels) {
+  const std::string first = train();
+  const std::string ensemble = dir_ + "/ensemble";
+  const auto r =
+      run_cli("predict train --dataset " + kDataset + " --retrain-partition-of " + first +
+              " --epochs 2 --hidden 8 --partition-models 3 --json --out " + ensemble);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* file : {"partition.pt", "partition_2.pt", "partition_3.pt"})
+    EXPECT_TRUE(fs::exists(ensemble + "/" + file)) << file;
+  const json manifest = json::parse(std::ifstream(ensemble + "/manifest.json"));
+  EXPECT_EQ(manifest["partition_models"], 3);
+  for (const char* member : {"partition", "partition_2", "partition_3"})
+    EXPECT_TRUE(manifest["training"].contains(member)) << member;
+  const auto v = run_cli("predict eval --json --dataset " + kDataset + " --predictors " + ensemble);
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ(json::parse(v.out)["predictions"], json::parse(r.out)["predictions"]);
+
+  const std::string single = dir_ + "/single";
+  ASSERT_EQ(run_cli("predict train --dataset " + kDataset + " --retrain-partition-of " + ensemble +
+                    " --epochs 2 --hidden 8 --out " + single)
+                .exit_code,
+            0);
+  const json one = json::parse(std::ifstream(single + "/manifest.json"));
+  EXPECT_EQ(one["partition_models"], 1);
+  EXPECT_TRUE(one["training"].contains("partition"));
+  EXPECT_FALSE(one["training"].contains("partition_2"));
+
+  // A member's file missing is named.
+  fs::remove(ensemble + "/partition_3.pt");
+  expect_one_line_error(run_cli("predict lenet5 --predictors " + ensemble + db()), 3,
+                        "partition_3.pt");
+}
+
 // The committed predictors of each pair, scored on their committed dataset,
 // give the Table 2 that docs/predict.md publishes from docs/predict/.../eval.json.
 TEST_F(PredictCli, CommittedPredictorsReproduceThePublishedTable2) {

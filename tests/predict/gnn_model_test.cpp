@@ -241,6 +241,73 @@ TEST(GnnModel, PartitionTargetsAreProbabilities) {
   EXPECT_NO_THROW(model->train({{&g, {1.0, 0.0, 0.0}}}, {}, o, nullptr));
 }
 
+// GnnHead::first_element_odds_and_times: the labels are followed by each
+// unit's prefix and suffix times; the times enter the training loss (a
+// weight of 0 trains to other weights than 1) but not the validation loss
+// that keeps an epoch, which is the labels' alone; the model predicts
+// probabilities, and its weights load back to the same predictions.
+TEST(GnnModel, PartitionWithTimesLearnsTheTimesBesideTheLabels) {
+  Synthetic s = synthetic(32);
+  for (UnitExample& e : s.examples) {
+    const std::vector<double> prefix = prefix_cost(*e.graph);
+    const size_t n = prefix.size();
+    std::vector<double> target(n);
+    for (size_t i = 0; i < n; ++i) target[i] = 2 * prefix[i] < prefix.back() ? 1.0 : 0.0;
+    target.insert(target.end(), prefix.begin(), prefix.end());
+    for (size_t i = 0; i < n; ++i) target.push_back(prefix.back() - (i ? prefix[i - 1] : 0.0));
+    e.target = target;
+  }
+  const GnnArchitecture with_times{GnnDirection::both, GnnHead::first_element_odds_and_times, 16,
+                                   2};
+  TrainingOptions o;
+  o.epochs = 20;
+  o.batch = 8;
+  auto model = make_gnn_model(with_times, 1);
+  const TrainingReport r = model->train(s.examples, s.examples, o, nullptr);
+  EXPECT_LT(r.epochs.back().training, 0.5 * r.epochs.front().training);
+  // The kept epoch's validation loss is the labels' cross-entropy, recomputed here.
+  double cross_entropy = 0.0;
+  size_t units = 0;
+  for (const UnitExample& e : s.examples) {
+    const std::vector<double> p = model->predict(*e.graph);
+    for (size_t i = 0; i < p.size(); ++i, ++units) {
+      EXPECT_GE(p[i], 0.0);
+      EXPECT_LE(p[i], 1.0);
+      cross_entropy -= std::log(e.target[i] == 1.0 ? p[i] : 1.0 - p[i]);
+    }
+  }
+  cross_entropy /= static_cast<double>(units);
+  const double kept = r.epochs[static_cast<size_t>(r.best_epoch - 1)].validation;
+  EXPECT_NEAR(kept, cross_entropy, 1e-3 * cross_entropy);
+  EXPECT_NEAR(model->loss(s.examples), kept, 1e-4);
+
+  o.time_loss_weight = 0.0;
+  auto labels_only = make_gnn_model(with_times, 1);
+  labels_only->train(s.examples, s.examples, o, nullptr);
+  EXPECT_NE(labels_only->predict(s.graphs[0]), model->predict(s.graphs[0]));
+
+  const std::string dir = testing::make_temp_dir();
+  model->save(dir + "/m.pt");
+  const auto loaded = load_gnn_model(dir + "/m.pt");
+  EXPECT_EQ(loaded->architecture().head, GnnHead::first_element_odds_and_times);
+  EXPECT_EQ(loaded->predict(s.graphs[1]), model->predict(s.graphs[1]));
+  std::filesystem::remove_all(dir);
+
+  // Three targets per unit, the times positive.
+  std::vector<double> labels(
+      s.examples[0].target.begin(),
+      s.examples[0].target.begin() + static_cast<std::ptrdiff_t>(s.graphs[0].features.size()));
+  try {
+    model->train({{&s.graphs[0], labels}}, {}, o, nullptr);
+    ADD_FAILURE() << "trained on labels without times";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("3 per unit"), std::string::npos) << e.what();
+  }
+  std::vector<double> zero_time = s.examples[0].target;
+  zero_time.back() = 0.0;
+  EXPECT_THROW(model->train({{&s.graphs[0], zero_time}}, {}, o, nullptr), Error);
+}
+
 TEST(GnnModel, BadExamplesAreErrors) {
   auto model = make_gnn_model({}, 1);
   const TrainingOptions o;

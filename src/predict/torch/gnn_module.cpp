@@ -33,14 +33,15 @@ struct NetImpl : torch::nn::Module {
     if (a.direction != GnnDirection::forward)
       against = register_module("lstm_against", torch::nn::LSTM(lstm_options));
     const int lstm_width = a.direction == GnnDirection::both ? 2 * a.hidden : a.hidden;
-    head = register_module("head", torch::nn::Linear(lstm_width, 1));
+    head = register_module("head", torch::nn::Linear(lstm_width, with_times() ? 3 : 1));
     target_mean = register_buffer("target_mean", torch::zeros({1}));
     target_std = register_buffer("target_std", torch::ones({1}));
   }
 
   // x: [B, T, F] node features; adjacency: [B, T, T] normalised;
   // flip: [B, T, hidden] indices reversing each model within its length.
-  // Returns [B, T]: standardised log cumulative ms, or log-odds.
+  // Returns [B, T]: standardised log cumulative ms, or log-odds; with the
+  // times [B, T, 3]: log-odds, standardised log prefix and suffix ms.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& adjacency,
                         const torch::Tensor& flip) {
     torch::Tensor h = log_scaled(x);
@@ -63,8 +64,15 @@ struct NetImpl : torch::nn::Module {
     }
     const torch::Tensor backwards =
         std::get<0>(against->forward(h.gather(1, flip))).gather(1, flip);
-    return head->forward(torch::cat({std::get<0>(along->forward(h)), backwards}, 2)).squeeze(-1);
+    const torch::Tensor out =
+        head->forward(torch::cat({std::get<0>(along->forward(h)), backwards}, 2));
+    if (!with_times()) return out.squeeze(-1);
+    const torch::Tensor prefix = cumulative(out.select(2, 1));
+    const torch::Tensor suffix = cumulative(out.select(2, 2).gather(1, unflip)).gather(1, unflip);
+    return torch::stack({out.select(2, 0), prefix, suffix}, 2);
   }
+
+  bool with_times() const { return arch.head == GnnHead::first_element_odds_and_times; }
 
   // Sizes span four decades and a unit's cost is near a product of them
   // (kernel area x channels x elements), so the sizes enter on a log scale,
@@ -80,7 +88,11 @@ struct NetImpl : torch::nn::Module {
   // the LSTM; the cumulative latency is their log-sum-exp so far, so the
   // curve rises by construction. Log-odds pass through.
   torch::Tensor accumulated(const torch::Tensor& out) const {
-    if (arch.head != GnnHead::latency_ms) return out;
+    return arch.head == GnnHead::latency_ms ? cumulative(out) : out;
+  }
+
+  // Standardised log cumulative ms along dimension 1 from per-unit outputs.
+  torch::Tensor cumulative(const torch::Tensor& out) const {
     constexpr double kTypicalUnitsLog = 2.3;  // about ten units to a typical cumulative time
     const torch::Tensor increments = target_mean - kTypicalUnitsLog + target_std * out;
     return (torch::logcumsumexp(increments, 1) - target_mean) / target_std;
@@ -100,12 +112,14 @@ struct Sample {
   torch::Tensor features;   // [T, F]
   torch::Tensor adjacency;  // [T, T]
   torch::Tensor target;     // [T]: standardised log ms, or 0 / 1
+  torch::Tensor times;      // [T, 2] with the times: standardised log prefix and suffix ms
   int64_t length = 0;
 };
 
 // A padded batch.
 struct Batch {
   torch::Tensor features, adjacency, flip, target, mask;
+  torch::Tensor times;  // [B, T, 2], with the times only
 };
 
 void check_graph(const UnitGraph& g) {
@@ -150,8 +164,8 @@ Batch make_batch(const std::vector<const Sample*>& samples, int64_t hidden) {
   int64_t t = 0;
   for (const Sample* s : samples) t = std::max(t, s->length);
   Batch batch{torch::zeros({b, t, kNodeFeatureCount}), torch::zeros({b, t, t}),
-              torch::empty({b, t}, torch::kLong), torch::zeros({b, t}),
-              torch::zeros({b, t}, torch::kBool)};
+              torch::empty({b, t}, torch::kLong),      torch::zeros({b, t}),
+              torch::zeros({b, t}, torch::kBool),      {}};
   auto flip = batch.flip.accessor<int64_t, 2>();
   for (int64_t i = 0; i < b; ++i) {
     const Sample& s = *samples[static_cast<size_t>(i)];
@@ -159,6 +173,10 @@ Batch make_batch(const std::vector<const Sample*>& samples, int64_t hidden) {
     batch.features[i].narrow(0, 0, n).copy_(s.features);
     batch.adjacency[i].narrow(0, 0, n).narrow(1, 0, n).copy_(s.adjacency);
     if (s.target.defined()) batch.target[i].narrow(0, 0, n).copy_(s.target);
+    if (s.times.defined()) {
+      if (!batch.times.defined()) batch.times = torch::zeros({b, t, 2});
+      batch.times[i].narrow(0, 0, n).copy_(s.times);
+    }
     batch.mask[i].narrow(0, 0, n).fill_(true);
     for (int64_t j = 0; j < t; ++j) flip[i][j] = j < n ? n - 1 - j : j;
   }
@@ -184,14 +202,16 @@ class TorchGnn final : public GnnModel {
     if (training.empty()) fail(ErrorKind::invalid_input, "GNN training needs at least one model");
     if (o.epochs < 1 || o.batch < 1 || !(o.learning_rate > 0))
       fail(ErrorKind::invalid_input, "GNN training needs positive epochs, batch and learning rate");
-    if (!(o.weight_decay >= 0) || !(o.dropout >= 0 && o.dropout < 1))
+    if (!(o.weight_decay >= 0) || !(o.dropout >= 0 && o.dropout < 1) || !(o.time_loss_weight >= 0))
       fail(ErrorKind::invalid_input,
-           "GNN training needs a weight decay of at least 0 and a dropout in [0, 1)");
+           "GNN training needs a weight decay and a time loss weight of at least 0 and a "
+           "dropout in [0, 1)");
     net_->dropout = o.dropout;
     per_cut_loss_ = o.partition_loss == PartitionLoss::per_cut;
+    time_loss_weight_ = o.time_loss_weight;
     torch::set_num_threads(std::max(1, o.threads));
     const auto start = SteadyClock::now();
-    if (latency_head()) fit_standardisation(training);
+    if (latency_head() || net_->with_times()) fit_standardisation(training);
     const std::vector<Sample> train_set = samples(training);
     const std::vector<Sample> validation_set = samples(validation.empty() ? training : validation);
 
@@ -213,7 +233,7 @@ class TorchGnn final : public GnnModel {
       for (const std::vector<const Sample*>& members :
            epoch_batches(train_set, order, o.batch, rng)) {
         optimiser.zero_grad();
-        const torch::Tensor loss = batch_loss(make_batch(members, net_->arch.hidden));
+        const torch::Tensor loss = batch_loss(make_batch(members, net_->arch.hidden), true);
         loss.backward();
         torch::nn::utils::clip_grad_norm_(net_->parameters(), 5.0);
         optimiser.step();
@@ -247,6 +267,7 @@ class TorchGnn final : public GnnModel {
     const Sample s = sample(graph, nullptr);
     const Batch b = make_batch({&s}, net_->arch.hidden);
     torch::Tensor out = net_->forward(b.features, b.adjacency, b.flip)[0];
+    if (net_->with_times()) out = out.select(1, 0);
     out = latency_head() ? (out * net_->target_std + net_->target_mean).exp() : torch::sigmoid(out);
     out = out.to(torch::kDouble).contiguous();
     return std::vector<double>(out.data_ptr<double>(), out.data_ptr<double>() + out.numel());
@@ -285,7 +306,7 @@ class TorchGnn final : public GnnModel {
       if (header.dim() != 1 || header.numel() != 5 || header.scalar_type() != torch::kLong)
         fail(ErrorKind::invalid_input, path + " is not a splitinfer GNN weights file");
       const auto h = header.accessor<int64_t, 1>();
-      if (h[0] < 0 || h[0] > 2 || h[1] < 0 || h[1] > 1 || h[2] < 1 || h[2] > 4096 || h[3] < 1 ||
+      if (h[0] < 0 || h[0] > 2 || h[1] < 0 || h[1] > 2 || h[2] < 1 || h[2] > 4096 || h[3] < 1 ||
           h[3] > 64)
         fail(ErrorKind::invalid_input, path + " describes an unknown GNN architecture");
       if (h[4] != kNodeFeatureCount)
@@ -340,11 +361,13 @@ class TorchGnn final : public GnnModel {
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(rate);
   }
 
+  // The mean and deviation of log ms over every time target (the latency
+  // head's, or the times after the labels).
   void fit_standardisation(const std::vector<UnitExample>& examples) {
     double sum = 0.0, sum_sq = 0.0;
     int64_t count = 0;
     for (const UnitExample& e : examples)
-      for (double ms : e.target) {
+      for (double ms : time_targets(e)) {
         if (!(ms > 0) || !std::isfinite(ms))
           fail(ErrorKind::invalid_input,
                "a GNN latency target is not a positive time: " + std::to_string(ms));
@@ -364,12 +387,10 @@ class TorchGnn final : public GnnModel {
     Sample s{feature_tensor(g),
              normalised_adjacency(g, net_->arch.direction),
              {},
+             {},
              static_cast<int64_t>(g.features.size())};
     if (!target) return s;
-    if (target->size() != g.features.size())
-      fail(ErrorKind::invalid_input, "a GNN example has " + std::to_string(target->size()) +
-                                         " targets for " + std::to_string(g.features.size()) +
-                                         " units");
+    check_target_count(*target, g.features.size());
     s.target = torch::empty({s.length});
     auto acc = s.target.accessor<float, 1>();
     const double mean = net_->target_mean.item<double>(), std = net_->target_std.item<double>();
@@ -388,7 +409,38 @@ class TorchGnn final : public GnnModel {
         acc[i] = static_cast<float>(v);
       }
     }
+    if (!net_->with_times()) return s;
+    s.times = torch::empty({s.length, 2});
+    auto times = s.times.accessor<float, 2>();
+    for (int64_t i = 0; i < s.length; ++i)
+      for (int64_t c = 0; c < 2; ++c) {
+        const double ms = (*target)[static_cast<size_t>((c + 1) * s.length + i)];
+        if (!(ms > 0) || !std::isfinite(ms))
+          fail(ErrorKind::invalid_input,
+               "a GNN time target is not a positive time: " + std::to_string(ms));
+        times[i][c] = static_cast<float>((std::log(ms) - mean) / std);
+      }
     return s;
+  }
+
+  // One target per unit, three with the times (a label and two times).
+  void check_target_count(const std::vector<double>& target, size_t units) const {
+    const size_t per_unit = net_->with_times() ? 3 : 1;
+    if (target.size() != per_unit * units)
+      fail(ErrorKind::invalid_input,
+           "a GNN example has " + std::to_string(target.size()) + " targets for " +
+               std::to_string(units) + " units" +
+               (per_unit == 3 ? " (3 per unit: a label and two times)" : ""));
+  }
+
+  // The targets that are times: all of the latency head's, the 2N after the
+  // labels with the times.
+  std::vector<double> time_targets(const UnitExample& e) const {
+    if (!net_->with_times()) return e.target;
+    if (!e.graph) fail(ErrorKind::invalid_input, "a GNN example has no graph");
+    const size_t n = e.graph->features.size();
+    check_target_count(e.target, n);
+    return {e.target.begin() + static_cast<std::ptrdiff_t>(n), e.target.end()};
   }
 
   std::vector<Sample> samples(const std::vector<UnitExample>& examples) const {
@@ -402,13 +454,28 @@ class TorchGnn final : public GnnModel {
     return out;
   }
 
-  torch::Tensor batch_loss(const Batch& b) const {
-    const torch::Tensor out = net_->forward(b.features, b.adjacency, b.flip);
-    if (!latency_head() && per_cut_loss_) return cut_loss(out, b);
-    const torch::Tensor units = out.masked_select(b.mask);
-    const torch::Tensor target = b.target.masked_select(b.mask);
-    return latency_head() ? torch::mse_loss(units, target)
-                          : torch::binary_cross_entropy_with_logits(units, target);
+  // The head's loss, and in training (`with_times`) the times' weighted
+  // mean squared error beside it.
+  torch::Tensor batch_loss(const Batch& b, bool with_times) const {
+    torch::Tensor out = net_->forward(b.features, b.adjacency, b.flip);
+    torch::Tensor times;
+    if (net_->with_times()) {
+      times = out.narrow(2, 1, 2);
+      out = out.select(2, 0);
+    }
+    torch::Tensor loss;
+    if (!latency_head() && per_cut_loss_) {
+      loss = cut_loss(out, b);
+    } else {
+      const torch::Tensor units = out.masked_select(b.mask);
+      const torch::Tensor target = b.target.masked_select(b.mask);
+      loss = latency_head() ? torch::mse_loss(units, target)
+                            : torch::binary_cross_entropy_with_logits(units, target);
+    }
+    if (!with_times || !times.defined()) return loss;
+    const torch::Tensor mask = b.mask.unsqueeze(2).expand_as(times);
+    return loss + time_loss_weight_ *
+                      torch::mse_loss(times.masked_select(mask), b.times.masked_select(mask));
   }
 
   // PartitionLoss::per_cut over a batch of per-unit log-odds [B, T]: cut k
@@ -443,7 +510,7 @@ class TorchGnn final : public GnnModel {
         members.push_back(&set[i]);
         chunk_units += set[i].length;
       }
-      sum += batch_loss(make_batch(members, net_->arch.hidden)).item<double>() * chunk_units;
+      sum += batch_loss(make_batch(members, net_->arch.hidden), false).item<double>() * chunk_units;
       units += chunk_units;
     }
     return sum / units;
@@ -462,8 +529,9 @@ class TorchGnn final : public GnnModel {
     for (size_t i = 0; i < params.size(); ++i) params[i].copy_(copy[i]);
   }
 
-  mutable Net net_{nullptr};   // evaluation switches the module to eval mode
-  bool per_cut_loss_ = false;  // the last train()'s PartitionLoss
+  mutable Net net_{nullptr};       // evaluation switches the module to eval mode
+  bool per_cut_loss_ = false;      // the last train()'s PartitionLoss
+  double time_loss_weight_ = 1.0;  // and its time loss weight
 };
 
 }  // namespace
