@@ -306,6 +306,10 @@ TEST(GnnModel, PartitionWithTimesLearnsTheTimesBesideTheLabels) {
   std::vector<double> zero_time = s.examples[0].target;
   zero_time.back() = 0.0;
   EXPECT_THROW(model->train({{&s.graphs[0], zero_time}}, {}, o, nullptr), Error);
+  // The suffix times need the reverse direction, the prefix times the forward one.
+  EXPECT_THROW(
+      make_gnn_model({GnnDirection::forward, GnnHead::first_element_odds_and_times, 8, 1}, 1),
+      Error);
 }
 
 TEST(GnnModel, BadExamplesAreErrors) {

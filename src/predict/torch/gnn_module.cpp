@@ -190,6 +190,9 @@ class TorchGnn final : public GnnModel {
     if (arch.hidden < 1 || arch.gcn_layers < 1)
       fail(ErrorKind::invalid_input,
            "a GNN needs a positive width and at least one graph convolution");
+    if (arch.head == GnnHead::first_element_odds_and_times && arch.direction != GnnDirection::both)
+      fail(ErrorKind::invalid_input,
+           "a GNN that predicts prefix and suffix times needs both directions");
     torch::manual_seed(seed);
     net_ = Net(arch);
   }
@@ -307,7 +310,7 @@ class TorchGnn final : public GnnModel {
         fail(ErrorKind::invalid_input, path + " is not a splitinfer GNN weights file");
       const auto h = header.accessor<int64_t, 1>();
       if (h[0] < 0 || h[0] > 2 || h[1] < 0 || h[1] > 2 || h[2] < 1 || h[2] > 4096 || h[3] < 1 ||
-          h[3] > 64)
+          h[3] > 64 || (h[1] == 2 && h[0] != 2))
         fail(ErrorKind::invalid_input, path + " describes an unknown GNN architecture");
       if (h[4] != kNodeFeatureCount)
         fail(ErrorKind::invalid_input, path + " was trained on " + std::to_string(h[4]) +
