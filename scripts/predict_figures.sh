@@ -17,9 +17,9 @@
 # committed predictors, with the partition model's options chosen on the
 # validation models: for the first pair an ensemble of three with the times
 # beside the labels, --partition-time-weight 30 --partition-models 3; for the
-# second soft labels, --label-tolerance 0.05). For the first pair it also trains the partition model on the
-# latency objective (train-latency.json, its Table 2, with the default
-# options; those predictors are not kept).
+# second soft labels, --label-tolerance 0.05). For the first pair it also
+# trains the partition model on the latency objective (train-latency.json,
+# its Table 2, with the default options; those predictors are not kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/splitinfer

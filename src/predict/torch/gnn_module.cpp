@@ -371,9 +371,7 @@ class TorchGnn final : public GnnModel {
     int64_t count = 0;
     for (const UnitExample& e : examples)
       for (double ms : time_targets(e)) {
-        if (!(ms > 0) || !std::isfinite(ms))
-          fail(ErrorKind::invalid_input,
-               "a GNN latency target is not a positive time: " + std::to_string(ms));
+        check_time(ms);
         sum += std::log(ms);
         sum_sq += std::log(ms) * std::log(ms);
         ++count;
@@ -397,13 +395,14 @@ class TorchGnn final : public GnnModel {
     s.target = torch::empty({s.length});
     auto acc = s.target.accessor<float, 1>();
     const double mean = net_->target_mean.item<double>(), std = net_->target_std.item<double>();
+    const auto standardised = [&](double ms) {
+      check_time(ms);
+      return static_cast<float>((std::log(ms) - mean) / std);
+    };
     for (int64_t i = 0; i < s.length; ++i) {
       const double v = (*target)[static_cast<size_t>(i)];
       if (latency_head()) {
-        if (!(v > 0) || !std::isfinite(v))
-          fail(ErrorKind::invalid_input,
-               "a GNN latency target is not a positive time: " + std::to_string(v));
-        acc[i] = static_cast<float>((std::log(v) - mean) / std);
+        acc[i] = standardised(v);
       } else {
         if (per_cut_loss_ ? v != 0.0 && v != 1.0 : !(v >= 0.0 && v <= 1.0))
           fail(ErrorKind::invalid_input, per_cut_loss_
@@ -416,14 +415,16 @@ class TorchGnn final : public GnnModel {
     s.times = torch::empty({s.length, 2});
     auto times = s.times.accessor<float, 2>();
     for (int64_t i = 0; i < s.length; ++i)
-      for (int64_t c = 0; c < 2; ++c) {
-        const double ms = (*target)[static_cast<size_t>((c + 1) * s.length + i)];
-        if (!(ms > 0) || !std::isfinite(ms))
-          fail(ErrorKind::invalid_input,
-               "a GNN time target is not a positive time: " + std::to_string(ms));
-        times[i][c] = static_cast<float>((std::log(ms) - mean) / std);
-      }
+      for (int64_t c = 0; c < 2; ++c)
+        times[i][c] = standardised((*target)[static_cast<size_t>((c + 1) * s.length + i)]);
     return s;
+  }
+
+  // Every time target, the latency head's and the times beside the labels.
+  static void check_time(double ms) {
+    if (!(ms > 0) || !std::isfinite(ms))
+      fail(ErrorKind::invalid_input,
+           "a GNN time target is not a positive time: " + std::to_string(ms));
   }
 
   // One target per unit, three with the times (a label and two times).
