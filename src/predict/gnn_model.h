@@ -99,7 +99,8 @@ class GnnModel {
   // `options`: per unit or per cut, PartitionLoss). `on_epoch` is called
   // after every epoch. Throws an invalid_input Error for no examples, a
   // graph without nodes, features of the wrong width, a target per unit
-  // missing, or a latency target <= 0.
+  // missing, a time target (latency, or a time beside the labels) <= 0, or
+  // a partition target outside [0, 1] (0 or 1 for the per-cut loss).
   virtual TrainingReport train(const std::vector<UnitExample>& training,
                                const std::vector<UnitExample>& validation,
                                const TrainingOptions& options,
@@ -116,7 +117,9 @@ class GnnModel {
   virtual void save(const std::string& path) const = 0;
 };
 
-// A model with fresh weights drawn from `seed`.
+// A model with fresh weights drawn from `seed`. Throws an invalid_input
+// Error for a width or a number of convolutions below 1, or the times head
+// without both directions.
 std::unique_ptr<GnnModel> make_gnn_model(const GnnArchitecture& architecture, uint64_t seed);
 
 // A model saved by GnnModel::save. Throws an io Error for a missing file and
