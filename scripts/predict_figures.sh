@@ -13,11 +13,11 @@
 # instead of cpu0:int8 -> cpu1:fp32 (data/predict, docs/predict).
 #
 # --retrain trains the predictors again before evaluating them (`predict
-# train`, about 10 minutes, on the pipeline's throughput objective: the
+# train`, 20 to 30 minutes, on the pipeline's throughput objective: the
 # committed predictors, with the partition model's options chosen on the
-# validation models: for the first pair an ensemble of three with the times
-# beside the labels, --partition-time-weight 30 --partition-models 3; for the
-# second soft labels, --label-tolerance 0.05). For the first pair it also
+# validation models: an ensemble of three with the times beside the labels,
+# --partition-time-weight 30 --partition-models 3, for the second pair on
+# soft labels, --label-tolerance 0.05). For the first pair it also
 # trains the partition model on the latency objective (train-latency.json,
 # its Table 2, with the default options; those predictors are not kept).
 set -euo pipefail
@@ -36,7 +36,7 @@ if [ "${1:-}" = "--pair" ]; then
   out=docs/predict/int8-bf16
   devices=cpu0:int8,cpu1:bf16
   latency_table=no
-  training=(--label-tolerance 0.05)
+  training=(--label-tolerance 0.05 "${training[@]}")
   shift 2
 fi
 mkdir -p "$out"

@@ -7,6 +7,15 @@
 
 namespace splitinfer::cli {
 
+void add_partition_objective_weight(CLI::App* cmd, double* weight) {
+  cmd->add_option("--partition-objective-weight", *weight,
+                  "How much a partition model that predicts times weighs the objective they give "
+                  "each cut against its probabilities when it reads its split (0: the "
+                  "probabilities alone)")
+      ->default_val(*weight)
+      ->check(CLI::NonNegativeNumber);
+}
+
 void add_predict_command(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("predict", "Learned predictors of unit latencies and of the split index");

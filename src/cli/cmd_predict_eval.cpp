@@ -23,6 +23,7 @@ struct Options {
   std::string plot;
   std::optional<uint64_t> plot_seed;
   std::string on = "test";  // or "validation", to choose training options without the test set
+  double partition_objective_weight = predict::kPartitionObjectiveWeight;
   bool json = false;
 };
 
@@ -62,6 +63,7 @@ void add_predict_eval(CLI::App* predict_cmd) {
                   "without looking at the test models")
       ->default_val(opt->on)
       ->check(CLI::IsMember({"test", "validation"}));
+  add_partition_objective_weight(cmd, &opt->partition_objective_weight);
   cmd->add_flag("--json", opt->json, "Print one JSON document");
   cmd->callback([opt] {
     const Options& o = *opt;
@@ -74,13 +76,14 @@ void add_predict_eval(CLI::App* predict_cmd) {
         set,
         predict::models_by_seed(dataset, o.on == "validation" ? set.manifest.validation_seeds
                                                               : set.manifest.test_seeds),
-        dataset.link);
+        dataset.link, o.partition_objective_weight);
     if (!o.plot.empty()) plot_test_model(o, set, dataset);
     if (o.json) {
       nlohmann::json doc = evaluation_json(ev);
       doc["scored_on"] = o.on;
       doc["predictors"] = o.predictors;
       doc["dataset"] = o.dataset;
+      doc["partition_objective_weight"] = o.partition_objective_weight;
       std::cout << doc.dump(2) << "\n";
       return;
     }

@@ -33,6 +33,7 @@ struct Options {
   std::string objective;  // empty: the partition model's
   std::string db;
   std::string plot;
+  double partition_objective_weight = predict::kPartitionObjectiveWeight;
   bool json = false;
 };
 
@@ -87,7 +88,8 @@ void run(const Options& o) {
       set, unit_graph, false, problem.cut_elements, problem.link, problem.objective);
   const predict::PredictedCurves tree = predict::predict_curves(
       set, unit_graph, true, problem.cut_elements, problem.link, problem.objective);
-  const int partition = predict::predict_partition(set, unit_graph);
+  const int partition = predict::predict_partition(set, unit_graph, problem.cut_elements,
+                                                   problem.link, o.partition_objective_weight);
 
   const ProfileStore store(o.db.empty() ? ProfileStore::default_path() : o.db);
   const std::optional<Measured> measured = measured_profile(graph, problem, store);
@@ -178,6 +180,7 @@ void add_predict_model(CLI::App* predict_cmd) {
                           "Profile store to compare with (default: the user's cache directory)");
   predict_cmd->add_option("--plot", opt->plot,
                           "SVG of the predicted (and measured) curves (Figure 9)");
+  add_partition_objective_weight(predict_cmd, &opt->partition_objective_weight);
   predict_cmd->add_flag("--json", opt->json, "Print one JSON document");
   predict_cmd->callback([opt, predict_cmd] {
     if (!predict_cmd->get_subcommands().empty()) return;  // a subcommand ran instead

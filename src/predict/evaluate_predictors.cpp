@@ -44,6 +44,16 @@ struct TimeErrors {
   }
 };
 
+// Every split over two curves, the best first for `objective` (rank_splits).
+std::vector<Plan> ranked_splits(const PredictorSet& set,
+                                const std::array<std::vector<double>, 2>& ms,
+                                const std::vector<int64_t>& cut_elements, const Link& link,
+                                Objective objective) {
+  const auto& elements = set.manifest.elements;
+  const CurveCostSource costs(elements[0], ms[0], elements[1], ms[1]);
+  return rank_splits(costs, predictor_chain(set.manifest), cut_elements, link, objective);
+}
+
 }  // namespace
 
 PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vector<double>, 2> ms,
@@ -57,10 +67,7 @@ PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vecto
     const double predicted_whole = e == 0 ? c.ms[e].back() : c.ms[e].front();
     for (double& ms_i : c.ms[e]) ms_i *= (*whole_model_ms)[e] / predicted_whole;
   }
-  const auto& elements = set.manifest.elements;
-  const CurveCostSource costs(elements[0], c.ms[0], elements[1], c.ms[1]);
-  const Plan best =
-      rank_splits(costs, predictor_chain(set.manifest), cut_elements, link, objective).front();
+  const Plan best = ranked_splits(set, c.ms, cut_elements, link, objective).front();
   c.split = best.cuts.at(0);
   c.objective_ms = best.objective_ms(objective);
   return c;
@@ -76,18 +83,39 @@ PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, 
   return split_over_curves(set, std::move(ms), cut_elements, link, objective);
 }
 
-int predict_partition(const PredictorSet& set, const UnitGraph& graph) {
-  std::vector<double> mean = set.partition.at(0)->predict(graph);
-  for (size_t i = 1; i < set.partition.size(); ++i) {
-    const std::vector<double> p = set.partition[i]->predict(graph);
-    for (size_t u = 0; u < mean.size(); ++u) mean[u] += p.at(u);
+int predict_partition(const PredictorSet& set, const UnitGraph& graph,
+                      const std::vector<int64_t>& cut_elements, const Link& link,
+                      double objective_weight) {
+  const size_t n = graph.features.size();
+  std::vector<double> probability(n, 0.0);
+  std::array<std::vector<double>, 2> log_ms{std::vector<double>(n, 0.0),
+                                            std::vector<double>(n, 0.0)};
+  size_t timed = 0;  // members that predict times
+  for (const auto& member : set.partition) {
+    const std::vector<double> out = member->predict(graph);
+    const bool times = member->architecture().head == GnnHead::first_element_odds_and_times;
+    if (out.size() != (times ? 3 : 1) * n)
+      fail(ErrorKind::invalid_input, "a partition model predicted " + std::to_string(out.size()) +
+                                         " values for " + std::to_string(n) + " units");
+    for (size_t u = 0; u < n; ++u)
+      probability[u] += out[u] / static_cast<double>(set.partition.size());
+    if (!times) continue;
+    ++timed;
+    for (size_t e = 0; e < 2; ++e)
+      for (size_t u = 0; u < n; ++u) log_ms[e][u] += std::log(out[(e + 1) * n + u]);
   }
-  for (double& p : mean) p /= static_cast<double>(set.partition.size());
-  return split_from_probabilities(mean);
+  if (timed == 0 || objective_weight == 0.0) return split_from_probabilities(probability);
+  std::array<std::vector<double>, 2> ms;
+  for (size_t e = 0; e < 2; ++e)
+    for (double sum : log_ms[e]) ms[e].push_back(std::exp(sum / static_cast<double>(timed)));
+  std::vector<double> objective(n + 1, 0.0);
+  for (const Plan& plan : ranked_splits(set, ms, cut_elements, link, set.manifest.objective))
+    objective.at(static_cast<size_t>(plan.cuts.at(0))) = plan.objective_ms(set.manifest.objective);
+  return split_from_probabilities(probability, objective, objective_weight);
 }
 
 Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const ModelRecord*>& test,
-                               const Link& link) {
+                               const Link& link, double partition_objective_weight) {
   if (test.empty()) fail(ErrorKind::invalid_input, "no test models to evaluate the predictors on");
   Evaluation ev;
   ev.objective = set.manifest.objective;
@@ -106,7 +134,8 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
     const PredictedCurves gnn = predict_curves(set, r->graph, false, cuts, link, ev.objective);
     inference_ms[0] += ms_since(start);
     start = SteadyClock::now();
-    p.partition_model_split = predict_partition(set, r->graph);
+    p.partition_model_split =
+        predict_partition(set, r->graph, cuts, link, partition_objective_weight);
     inference_ms[1] += ms_since(start);
     start = SteadyClock::now();
     const PredictedCurves tree = predict_curves(set, r->graph, true, cuts, link, ev.objective);

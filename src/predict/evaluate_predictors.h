@@ -44,9 +44,23 @@ PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vecto
                                   Objective objective,
                                   const std::optional<std::array<double, 2>>& whole_model_ms = {});
 
+// How much a partition model that predicts times (GnnHead::
+// first_element_odds_and_times) weighs the objective its own times give
+// each cut against its per-unit probabilities (split_from_probabilities).
+// Chosen on the validation models of both element pairs, where every
+// weight from 30 to 70 scored better on all four metrics of Table 2 than
+// the probabilities alone (docs/predict.md).
+inline constexpr double kPartitionObjectiveWeight = 50.0;
+
 // The partition model's split: from its per-unit probabilities, averaged
-// over the members of an ensemble.
-int predict_partition(const PredictorSet& set, const UnitGraph& graph);
+// over the members of an ensemble, and, from members that predict times,
+// the objective (the manifest's: period or latency) their times give each
+// cut with `link` handing over `cut_elements`, weighed by `objective_weight`
+// (the members' times averaged on a log scale). A weight of 0 reads the
+// probabilities alone.
+int predict_partition(const PredictorSet& set, const UnitGraph& graph,
+                      const std::vector<int64_t>& cut_elements, const Link& link,
+                      double objective_weight = kPartitionObjectiveWeight);
 
 struct PredictorScore {
   SplitMetrics metrics;
@@ -92,8 +106,10 @@ struct Evaluation {
   std::vector<TestPrediction> predictions;
 };
 
-// Throws an invalid_input Error for no test models.
+// The partition model reads its split with `partition_objective_weight`
+// (predict_partition). Throws an invalid_input Error for no test models.
 Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const ModelRecord*>& test,
-                               const Link& link);
+                               const Link& link,
+                               double partition_objective_weight = kPartitionObjectiveWeight);
 
 }  // namespace splitinfer::predict

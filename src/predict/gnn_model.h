@@ -110,7 +110,10 @@ class GnnModel {
   virtual double loss(const std::vector<UnitExample>& examples) const = 0;
 
   // Per unit: the predicted ms (latency head) or the probability that the
-  // first element runs it (partition head).
+  // first element runs it (partition head); with the times, 3N values laid
+  // out as the training targets: the N probabilities, the N prefix times
+  // [0, i] on the first element, the N suffix times [i, N) on the second
+  // (ms).
   virtual std::vector<double> predict(const UnitGraph& graph) const = 0;
 
   // Writes the weights with the architecture, atomically. Throws an io Error.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "common/error.h"
@@ -69,22 +70,39 @@ std::vector<int64_t> cut_elements(const ModelRecord& r) {
   return elements;
 }
 
-int split_from_probabilities(const std::vector<double>& p) {
-  // Clamped so that one confident unit cannot veto a split on its own.
-  constexpr double kFloor = 1e-6;
-  double score = 0.0;  // k = 0: every unit on the second element
-  for (double q : p) {
+int split_from_probabilities(const std::vector<double>& p, const std::vector<double>& objective_ms,
+                             double objective_weight) {
+  for (double q : p)
     if (!(q >= 0.0 && q <= 1.0))
       fail(ErrorKind::invalid_input,
            "a first-element probability " + std::to_string(q) + " is outside [0, 1]");
-    score += std::log(std::max(1.0 - q, kFloor));
+  const bool weighed = !objective_ms.empty();
+  if (weighed && objective_ms.size() != p.size() + 1)
+    fail(ErrorKind::invalid_input, "a split needs the objective at every one of the " +
+                                       std::to_string(p.size() + 1) + " cuts, not " +
+                                       std::to_string(objective_ms.size()));
+  if (!(objective_weight >= 0.0))
+    fail(ErrorKind::invalid_input, "the objective's weight must be 0 or more");
+  double lowest = std::numeric_limits<double>::infinity();
+  for (double ms : objective_ms) {
+    if (!(ms > 0.0 && std::isfinite(ms)))
+      fail(ErrorKind::invalid_input, "a predicted objective of " + std::to_string(ms) + " ms");
+    lowest = std::min(lowest, ms);
   }
-  double best = score;
+  // Clamped so that one confident unit cannot veto a split on its own.
+  constexpr double kFloor = 1e-6;
+  double likelihood = 0.0;  // k = 0: every unit on the second element
+  for (double q : p) likelihood += std::log(std::max(1.0 - q, kFloor));
+  const auto score = [&](size_t k) {
+    return weighed ? likelihood - objective_weight * std::log(objective_ms[k] / lowest)
+                   : likelihood;
+  };
+  double best = score(0);
   int best_k = 0;
   for (size_t k = 1; k <= p.size(); ++k) {
-    score += std::log(std::max(p[k - 1], kFloor)) - std::log(std::max(1.0 - p[k - 1], kFloor));
-    if (score > best) {
-      best = score;
+    likelihood += std::log(std::max(p[k - 1], kFloor)) - std::log(std::max(1.0 - p[k - 1], kFloor));
+    if (score(k) > best) {
+      best = score(k);
       best_k = static_cast<int>(k);
     }
   }

@@ -269,11 +269,19 @@ TEST(GnnModel, PartitionWithTimesLearnsTheTimesBesideTheLabels) {
   double cross_entropy = 0.0;
   size_t units = 0;
   for (const UnitExample& e : s.examples) {
+    // The N probabilities, then the N prefix and N suffix times (ms).
     const std::vector<double> p = model->predict(*e.graph);
-    for (size_t i = 0; i < p.size(); ++i, ++units) {
+    const size_t n = e.graph->features.size();
+    ASSERT_EQ(p.size(), 3 * n);
+    for (size_t i = 0; i < n; ++i, ++units) {
       EXPECT_GE(p[i], 0.0);
       EXPECT_LE(p[i], 1.0);
       cross_entropy -= std::log(e.target[i] == 1.0 ? p[i] : 1.0 - p[i]);
+    }
+    for (size_t i = n; i < 3 * n; ++i) EXPECT_GT(p[i], 0.0);
+    for (size_t i = 1; i < n; ++i) {  // accumulated along the chain, so monotone
+      EXPECT_GE(p[n + i], p[n + i - 1]);
+      EXPECT_LE(p[2 * n + i], p[2 * n + i - 1]);
     }
   }
   cross_entropy /= static_cast<double>(units);

@@ -73,6 +73,36 @@ TEST(UnitCurves, SplitFromProbabilitiesIsTheMostLikelyCut) {
   EXPECT_THROW(split_from_probabilities({0.5, 1.5}), Error);
 }
 
+TEST(UnitCurves, SplitFromProbabilitiesWeighsAPredictedObjective) {
+  // The labels alone split at 3 (log-likelihood 4 log 0.9 = -0.42) rather
+  // than at 2 (3 log 0.9 + log 0.1 = -2.62); the objective is 3 ms at cut 3
+  // and 2 ms at cut 2, so a weight w costs cut 3 w log 1.5 = 0.405 w more:
+  // split 3 while 0.405 w < 2.2, split 2 beyond.
+  const std::vector<double> p = {0.9, 0.9, 0.9, 0.1};
+  const std::vector<double> period = {4.0, 3.0, 2.0, 3.0, 4.0};
+  EXPECT_EQ(split_from_probabilities(p, period, 0.0), 3);
+  EXPECT_EQ(split_from_probabilities(p, period, 5.0), 3);
+  EXPECT_EQ(split_from_probabilities(p, period, 6.0), 2);
+  EXPECT_EQ(split_from_probabilities(p, period, 50.0), 2);
+  // Only ratios of the objective count.
+  std::vector<double> slower = period;
+  for (double& ms : slower) ms *= 10.0;
+  EXPECT_EQ(split_from_probabilities(p, slower, 6.0), 2);
+  EXPECT_EQ(split_from_probabilities(p, slower, 5.0), 3);
+  const auto error_of = [&](const std::vector<double>& objective, double weight) {
+    try {
+      split_from_probabilities(p, objective, weight);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of({4.0, 3.0, 2.0, 3.0}, 1.0).find("every one of the 5 cuts, not 4"),
+            std::string::npos);
+  EXPECT_NE(error_of({4.0, 3.0, 0.0, 3.0, 4.0}, 1.0).find("objective of 0"), std::string::npos);
+  EXPECT_NE(error_of(period, -1.0).find("weight must be 0 or more"), std::string::npos);
+}
+
 TEST(CurveCostSource, PricesPrefixesAndSuffixesOnly) {
   const CurveCostSource costs("a", {1.0, 3.0, 6.0}, "b", {9.0, 7.0, 2.0});
   EXPECT_EQ(costs.unit_count(), 3);

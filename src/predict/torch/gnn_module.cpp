@@ -270,8 +270,13 @@ class TorchGnn final : public GnnModel {
     const Sample s = sample(graph, nullptr);
     const Batch b = make_batch({&s}, net_->arch.hidden);
     torch::Tensor out = net_->forward(b.features, b.adjacency, b.flip)[0];
-    if (net_->with_times()) out = out.select(1, 0);
-    out = latency_head() ? (out * net_->target_std + net_->target_mean).exp() : torch::sigmoid(out);
+    const auto ms = [&](const torch::Tensor& standardised) {
+      return (standardised * net_->target_std + net_->target_mean).exp();
+    };
+    if (net_->with_times())  // [N, 3] -> the N probabilities, then N prefix and N suffix ms
+      out = torch::cat(
+          {torch::sigmoid(out.select(1, 0)), ms(out.select(1, 1)), ms(out.select(1, 2))});
+    else out = latency_head() ? ms(out) : torch::sigmoid(out);
     out = out.to(torch::kDouble).contiguous();
     return std::vector<double>(out.data_ptr<double>(), out.data_ptr<double>() + out.numel());
   }
