@@ -88,8 +88,8 @@ void run(const Options& o) {
       set, unit_graph, false, problem.cut_elements, problem.link, problem.objective);
   const predict::PredictedCurves tree = predict::predict_curves(
       set, unit_graph, true, problem.cut_elements, problem.link, problem.objective);
-  const int partition = predict::predict_partition(set, unit_graph, problem.cut_elements,
-                                                   problem.link, o.partition_objective_weight);
+  const predict::PartitionPrediction partition = predict::predict_partition(
+      set, unit_graph, problem.cut_elements, problem.link, o.partition_objective_weight);
 
   const ProfileStore store(o.db.empty() ? ProfileStore::default_path() : o.db);
   const std::optional<Measured> measured = measured_profile(graph, problem, store);
@@ -109,7 +109,7 @@ void run(const Options& o) {
         std::array{measured->curves[0].back(), measured->curves[1].front()});
 
   const std::array<std::pair<const char*, int>, 3> splits = {{{"latency_model", gnn.split},
-                                                              {"partition_model", partition},
+                                                              {"partition_model", partition.split},
                                                               {"tree_baseline", tree.split}}};
   if (o.json) {
     json doc = {{"model", graph.name},
@@ -126,9 +126,13 @@ void run(const Options& o) {
         doc[name]["objective_ms_measured"] = measured->objective[static_cast<size_t>(k)];
       }
     }
-    // The curve predictors also predict the objective at their split.
+    // The curve predictors, and a partition model with the times, also
+    // predict the objective at their split (the partition model its own
+    // objective only).
     doc["latency_model"]["objective_ms_predicted"] = gnn.objective_ms;
     doc["tree_baseline"]["objective_ms_predicted"] = tree.objective_ms;
+    if (partition.times && problem.objective == set.manifest.objective)
+      doc["partition_model"]["objective_ms_predicted"] = partition.times->objective_ms;
     if (measured) {
       doc["anchored_latency_model"] = {
           {"split", anchored->split},

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <iomanip>
+#include <utility>
+#include <vector>
 
 #include "common/atomic_file.h"
 
@@ -105,15 +107,26 @@ void print_evaluation(std::ostream& out, const predict::Evaluation& ev) {
       << ", the better of the two constants\n";
   const auto& g = ev.latency_model;
   const auto& b = ev.tree_baseline;
+  // The predictors that predict times: the partition model only when trained with them.
+  std::vector<std::pair<const char*, const predict::PredictorScore*>> timed = {{"GNN", &g}};
+  if (!std::isnan(ev.partition_model.chosen_objective_mape))
+    timed.emplace_back("partition model", &ev.partition_model);
+  timed.emplace_back("tree", &b);
+  const auto separator = [](size_t i) { return i ? ", " : ": "; };
   out << std::setprecision(2) << "partition-time MAPE (first / second element, predicted vs "
-      << "measured): GNN " << g.curve_mape[0] << " / " << g.curve_mape[1] << " %, tree "
-      << b.curve_mape[0] << " / " << b.curve_mape[1] << " %\n"
-      << "partition times within +-10%: GNN " << g.within_10_percent[0] << " / "
-      << g.within_10_percent[1] << " %, tree " << b.within_10_percent[0] << " / "
-      << b.within_10_percent[1] << " %\n"
-      << "predicted vs measured " << quantity << " of the chosen split, MAPE: GNN "
-      << g.chosen_objective_mape << " %, tree " << b.chosen_objective_mape << " %\n"
-      << "latency models anchored on two measured runs per model (the whole model on each "
+      << "measured)";
+  for (size_t i = 0; i < timed.size(); ++i)
+    out << separator(i) << timed[i].first << " " << timed[i].second->curve_mape[0] << " / "
+        << timed[i].second->curve_mape[1] << " %";
+  out << "\npartition times within +-10%";
+  for (size_t i = 0; i < timed.size(); ++i)
+    out << separator(i) << timed[i].first << " " << timed[i].second->within_10_percent[0] << " / "
+        << timed[i].second->within_10_percent[1] << " %";
+  out << "\npredicted vs measured " << quantity << " of the chosen split, MAPE";
+  for (size_t i = 0; i < timed.size(); ++i)
+    out << separator(i) << timed[i].first << " " << timed[i].second->chosen_objective_mape << " %";
+  out << "\n";
+  out << "latency models anchored on two measured runs per model (the whole model on each "
       << "element):\n  layerwise accuracy " << ev.anchored_latency_model.metrics.layerwise_accuracy
       << ", MAPE of partition index " << ev.anchored_latency_model.metrics.mape_partition_index
       << ", MAPE of " << quantity << " " << ev.anchored_latency_model.metrics.mape_latency

@@ -83,9 +83,9 @@ PredictedCurves predict_curves(const PredictorSet& set, const UnitGraph& graph, 
   return split_over_curves(set, std::move(ms), cut_elements, link, objective);
 }
 
-int predict_partition(const PredictorSet& set, const UnitGraph& graph,
-                      const std::vector<int64_t>& cut_elements, const Link& link,
-                      double objective_weight) {
+PartitionPrediction predict_partition(const PredictorSet& set, const UnitGraph& graph,
+                                      const std::vector<int64_t>& cut_elements, const Link& link,
+                                      double objective_weight) {
   const size_t n = graph.features.size();
   std::vector<double> probability(n, 0.0);
   std::array<std::vector<double>, 2> log_ms{std::vector<double>(n, 0.0),
@@ -104,14 +104,16 @@ int predict_partition(const PredictorSet& set, const UnitGraph& graph,
     for (size_t e = 0; e < 2; ++e)
       for (size_t u = 0; u < n; ++u) log_ms[e][u] += std::log(out[(e + 1) * n + u]);
   }
-  if (timed == 0 || objective_weight == 0.0) return split_from_probabilities(probability);
-  std::array<std::vector<double>, 2> ms;
+  if (timed == 0) return {split_from_probabilities(probability), std::nullopt};
+  PredictedCurves times;
   for (size_t e = 0; e < 2; ++e)
-    for (double sum : log_ms[e]) ms[e].push_back(std::exp(sum / static_cast<double>(timed)));
+    for (double sum : log_ms[e]) times.ms[e].push_back(std::exp(sum / static_cast<double>(timed)));
   std::vector<double> objective(n + 1, 0.0);
-  for (const Plan& plan : ranked_splits(set, ms, cut_elements, link, set.manifest.objective))
+  for (const Plan& plan : ranked_splits(set, times.ms, cut_elements, link, set.manifest.objective))
     objective.at(static_cast<size_t>(plan.cuts.at(0))) = plan.objective_ms(set.manifest.objective);
-  return split_from_probabilities(probability, objective, objective_weight);
+  times.split = split_from_probabilities(probability, objective, objective_weight);
+  times.objective_ms = objective[static_cast<size_t>(times.split)];
+  return {times.split, times};
 }
 
 Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const ModelRecord*>& test,
@@ -125,7 +127,8 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
   // and anchored.
   std::array<std::vector<SplitOutcome>, 8> outcomes;
   std::array<double, 3> inference_ms{};
-  TimeErrors gnn_errors, tree_errors, anchored_errors, unit_sum_errors, anchored_unit_sum_errors;
+  TimeErrors gnn_errors, partition_errors, tree_errors, anchored_errors, unit_sum_errors,
+      anchored_unit_sum_errors;
   for (const ModelRecord* r : test) {
     const std::vector<int64_t> cuts = cut_elements(*r);
     TestPrediction p{r->seed, r->units, best_split(*r, ev.objective), 0, 0, 0};
@@ -134,13 +137,14 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
     const PredictedCurves gnn = predict_curves(set, r->graph, false, cuts, link, ev.objective);
     inference_ms[0] += ms_since(start);
     start = SteadyClock::now();
-    p.partition_model_split =
+    const PartitionPrediction partition =
         predict_partition(set, r->graph, cuts, link, partition_objective_weight);
     inference_ms[1] += ms_since(start);
     start = SteadyClock::now();
     const PredictedCurves tree = predict_curves(set, r->graph, true, cuts, link, ev.objective);
     inference_ms[2] += ms_since(start);
 
+    p.partition_model_split = partition.split;
     p.latency_model_split = gnn.split;
     p.tree_split = tree.split;
     const std::array whole{first_element_curve(*r).back(), second_element_curve(*r).front()};
@@ -155,6 +159,7 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
     const std::vector<double>& curve = objective_curve(*r, ev.objective);
     gnn_errors.add(gnn, *r, curve);
     tree_errors.add(tree, *r, curve);
+    if (partition.times) partition_errors.add(*partition.times, *r, curve);
     anchored_errors.add(anchored, *r, curve);
     unit_sum_errors.add(unit_sum, *r, curve);
     anchored_unit_sum_errors.add(anchored_unit_sum, *r, curve);
@@ -176,7 +181,8 @@ Evaluation evaluate_predictors(const PredictorSet& set, const std::vector<const 
     return s;
   };
   ev.latency_model = score(0, &gnn_errors);
-  ev.partition_model = score(1, nullptr);
+  // Every member set predicts times for every model or for none.
+  ev.partition_model = score(1, partition_errors.models > 0 ? &partition_errors : nullptr);
   ev.tree_baseline = score(2, &tree_errors);
   ev.anchored_latency_model = score(5, &anchored_errors);
   ev.measured_unit_sums = score(6, &unit_sum_errors);

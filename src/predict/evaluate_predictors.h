@@ -52,20 +52,30 @@ PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vecto
 // the probabilities alone (docs/predict.md).
 inline constexpr double kPartitionObjectiveWeight = 50.0;
 
-// The partition model's split: from its per-unit probabilities, averaged
-// over the members of an ensemble, and, from members that predict times,
-// the objective (the manifest's: period or latency) their times give each
-// cut with `link` handing over `cut_elements`, weighed by `objective_weight`
-// (the members' times averaged on a log scale). A weight of 0 reads the
-// probabilities alone.
-int predict_partition(const PredictorSet& set, const UnitGraph& graph,
-                      const std::vector<int64_t>& cut_elements, const Link& link,
-                      double objective_weight = kPartitionObjectiveWeight);
+// The partition model's split, and the times it predicts when it predicts
+// any.
+struct PartitionPrediction {
+  int split = 0;
+  // From the members that predict times: their curves, averaged on a log
+  // scale, and the objective they give at `split` (the partition model's
+  // split, which need not be the curves' own best).
+  std::optional<PredictedCurves> times;
+};
+
+// The split comes from the per-unit probabilities, averaged over the members
+// of an ensemble, and, from members that predict times, the objective (the
+// manifest's: period or latency) their times give each cut with `link`
+// handing over `cut_elements`, weighed by `objective_weight`. A weight of 0
+// reads the probabilities alone.
+PartitionPrediction predict_partition(const PredictorSet& set, const UnitGraph& graph,
+                                      const std::vector<int64_t>& cut_elements, const Link& link,
+                                      double objective_weight = kPartitionObjectiveWeight);
 
 struct PredictorScore {
   SplitMetrics metrics;
   // Absolute accuracy, as the latency-predictor literature reports it; NaN
-  // for predictors that predict no time (the partition model, the constant).
+  // for predictors that predict no time (the constant, a partition model
+  // without the times).
   // Per element, over every unit of every test model: the mean
   // |predicted - true| / true of a partition's time (units 0..i on the
   // first element, i..N-1 on the second; PerfSAGE's metric), and the

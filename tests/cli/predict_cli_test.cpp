@@ -58,7 +58,8 @@ void expect_table2_scores(const json& doc, int test_models) {
   const json& constant = doc["constant_baseline"];
   EXPECT_TRUE(constant["split"] == "N" || constant["split"] == "0") << constant.dump();
   EXPECT_TRUE(constant["score"]["mape_latency"].is_number());
-  // Absolute accuracy of the predicted times; none for the partition model.
+  // Absolute accuracy of the predicted times; none for a partition model
+  // trained without them.
   ASSERT_TRUE(doc["anchored_latency_model"]["layerwise_accuracy"].is_number());
   for (const char* predictor : {"latency_model", "tree_baseline", "anchored_latency_model"}) {
     const json& s = doc[predictor];
@@ -169,6 +170,34 @@ TEST_F(PredictCli, TrainsAnEnsembleOfPartitionModels) {
   fs::remove(ensemble + "/partition_3.pt");
   expect_one_line_error(run_cli("predict lenet5 --predictors " + ensemble + db()), 3,
                         "partition_3.pt");
+}
+
+TEST_F(PredictCli, APartitionModelWithTheTimesIsScoredOnThemToo) {
+  const std::string first = train();
+  const std::string timed = dir_ + "/timed";
+  ASSERT_EQ(run_cli("predict train --dataset " + kDataset + " --retrain-partition-of " + first +
+                    " --epochs 2 --hidden 8 --partition-time-weight 1 --out " + timed)
+                .exit_code,
+            0);
+  const auto eval = [&](const std::string& weight) {
+    return run_cli("predict eval --json --dataset " + kDataset + " --predictors " + timed +
+                   " --partition-objective-weight " + weight);
+  };
+  const auto r = eval("50");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json doc = json::parse(r.out);
+  EXPECT_EQ(doc["partition_objective_weight"], 50.0);
+  const json& partition = doc["partition_model"];
+  for (const char* e : {"first", "second"}) {
+    EXPECT_GE(partition["partition_time_mape"][e].get<double>(), 0.0);
+    EXPECT_LE(partition["partition_time_within_10_percent"][e].get<double>(), 100.0);
+  }
+  EXPECT_GE(partition["chosen_split_objective_mape"].get<double>(), 0.0);
+  expect_one_line_error(eval("-1"), 2, "--partition-objective-weight");
+
+  const auto m = run_cli("predict lenet5 --json --predictors " + timed + db());
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_GT(json::parse(m.out)["partition_model"]["objective_ms_predicted"].get<double>(), 0.0);
 }
 
 // The committed predictors of each pair, scored on their committed dataset,

@@ -61,9 +61,14 @@ UnitGraph graph_of(size_t units) {
 // prefix [0, k) and the suffix [k, N).
 const Link kFreeLink{"free", 0.0, 1e12, "spec"};
 
-int split_of(const PredictorSet& set, size_t units, double weight = kPartitionObjectiveWeight) {
+PartitionPrediction predicted(const PredictorSet& set, size_t units,
+                              double weight = kPartitionObjectiveWeight) {
   return predict_partition(set, graph_of(units), std::vector<int64_t>(units + 1, 0), kFreeLink,
                            weight);
+}
+
+int split_of(const PredictorSet& set, size_t units, double weight = kPartitionObjectiveWeight) {
+  return predicted(set, units, weight).split;
 }
 
 TEST(PartitionEnsemble, SplitsWhereTheMeanProbabilityPutsTheCut) {
@@ -95,8 +100,18 @@ TEST(PartitionEnsemble, WeighsThePeriodItsOwnTimesPredict) {
   EXPECT_EQ(split_of(ensemble_of({sure}, {balanced}), 4), 2);
   EXPECT_EQ(split_of(ensemble_of({sure}, {balanced}), 4, 5.0), 3);
   EXPECT_EQ(split_of(ensemble_of({sure}, {balanced}), 4, 0.0), 3);
-  // Without times, the weight changes nothing.
+  // The times and the period they predict at the chosen split come back.
+  const PartitionPrediction with_times = predicted(ensemble_of({sure}, {balanced}), 4, 5.0);
+  ASSERT_TRUE(with_times.times);
+  EXPECT_EQ(with_times.times->split, 3);
+  EXPECT_NEAR(with_times.times->objective_ms, 3.0, 1e-6);
+  for (size_t u = 0; u < 4; ++u) {  // averaged on a log scale, so equal up to rounding
+    EXPECT_NEAR(with_times.times->ms[0][u], balanced[u], 1e-9);
+    EXPECT_NEAR(with_times.times->ms[1][u], balanced[4 + u], 1e-9);
+  }
+  // Without times, the weight changes nothing and no times come back.
   EXPECT_EQ(split_of(ensemble_of({sure}), 4, 1000.0), 3);
+  EXPECT_FALSE(predicted(ensemble_of({sure}), 4).times);
   // The members' times average on a log scale: a second timed member whose
   // first element is 4x slower (prefix 4..16) moves the balance to cut 1
   // (geometric means: prefix 2, 4, 6, 8; periods 4, 3, 4, 6, 8).
