@@ -48,8 +48,8 @@ PredictedCurves split_over_curves(const PredictorSet& set, std::array<std::vecto
 // first_element_odds_and_times) weighs the objective its own times give
 // each cut against its per-unit probabilities (split_from_probabilities).
 // Chosen on the validation models of both element pairs, where every
-// weight from 30 to 70 scored better on all four metrics of Table 2 than
-// the probabilities alone (docs/predict.md).
+// weight from 10 up scored better on all four metrics of Table 2 than the
+// probabilities alone and 30 to 70 was a plateau (docs/predict.md).
 inline constexpr double kPartitionObjectiveWeight = 50.0;
 
 // The partition model's split, and the times it predicts when it predicts
@@ -66,7 +66,8 @@ struct PartitionPrediction {
 // of an ensemble, and, from members that predict times, the objective (the
 // manifest's: period or latency) their times give each cut with `link`
 // handing over `cut_elements`, weighed by `objective_weight`. A weight of 0
-// reads the probabilities alone.
+// reads the probabilities alone. Throws an invalid_input Error for a member
+// that predicts the wrong number of values for `graph`.
 PartitionPrediction predict_partition(const PredictorSet& set, const UnitGraph& graph,
                                       const std::vector<int64_t>& cut_elements, const Link& link,
                                       double objective_weight = kPartitionObjectiveWeight);
