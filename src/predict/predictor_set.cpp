@@ -25,11 +25,7 @@ std::string in_folder(const std::string& folder, const std::string& file) {
   return (std::filesystem::path(folder) / file).string();
 }
 
-// partition.pt, partition_2.pt, ...: the first keeps the name of a set
-// without an ensemble.
-std::string partition_file(size_t member) {
-  return member == 0 ? "partition.pt" : "partition_" + std::to_string(member + 1) + ".pt";
-}
+std::string partition_file(size_t member) { return partition_member_name(member) + ".pt"; }
 
 // A loaded model must have the architecture its file name promises.
 void expect(bool as_named, const std::string& path) {
@@ -38,6 +34,10 @@ void expect(bool as_named, const std::string& path) {
 }
 
 }  // namespace
+
+std::string partition_member_name(size_t member) {
+  return member == 0 ? "partition" : "partition_" + std::to_string(member + 1);
+}
 
 std::vector<ChainElement> predictor_chain(const PredictorManifest& manifest) {
   std::vector<ChainElement> chain;

@@ -40,6 +40,11 @@ struct PredictorManifest {
 // Larger partition ensembles are refused: each member costs a prediction.
 inline constexpr int kMaxPartitionModels = 64;
 
+// Member i of the partition models by name: "partition", "partition_2", ...
+// (the first keeps the name of a set without an ensemble). The manifest's
+// training reports use it, and the weights files add ".pt".
+std::string partition_member_name(size_t member);
+
 struct PredictorSet {
   PredictorManifest manifest;
   std::array<std::unique_ptr<GnnModel>, 2> latency;  // per element

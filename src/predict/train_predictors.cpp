@@ -105,7 +105,7 @@ std::vector<std::unique_ptr<GnnModel>> train_partition(const ModelSplit& split,
   std::vector<std::unique_ptr<GnnModel>> members;
   for (int i = 0; i < o.partition_models; ++i)
     members.push_back(
-        train_gnn(i == 0 ? "partition" : "partition_" + std::to_string(i + 1), GnnDirection::both,
+        train_gnn(partition_member_name(static_cast<size_t>(i)), GnnDirection::both,
                   with_times ? GnnHead::first_element_odds_and_times : GnnHead::first_element_odds,
                   targets, split, o, o.gnn.seed + static_cast<uint64_t>(i), progress, m));
   return members;
