@@ -37,6 +37,7 @@ struct Options {
   int reps = 10;
   int frames = 100;
   int alone_frames = 20;
+  int rounds = 3;
   CalibrationOptions calibration;
   bool json = false;
 };
@@ -136,7 +137,7 @@ class Table1Builder {
     std::vector<PipelineStage> fp32 = build_stages(graph, {"cpu0:fp32"}, {}, nullptr);
     const ScheduleMeasurements m =
         measure_schedules(model, *p, plan.cuts, frames, outputs_in_turn(fp32, frames),
-                          {o_.frames, o_.alone_frames, 2, nullptr});
+                          {o_.frames, o_.alone_frames, 2, nullptr, o_.rounds});
     const double first = m.alone.at(pair[0]), second = m.alone.at(pair[1]);
     result.measured = SplitResult{plan.cuts[0], first / m.pipeline.period_ms,
                                   second / m.pipeline.period_ms, m.pipeline.period_ms, "measured"};
@@ -206,9 +207,14 @@ void add_report_command(CLI::App& app) {
   cmd->add_option("--reps", opt->reps, "Repetitions when profiling what the store lacks")
       ->default_val(10)
       ->check(CLI::Range(1, 100000));
-  cmd->add_option("--frames", opt->frames, "Frames per pipeline run")
+  cmd->add_option("--frames", opt->frames, "Frames per schedule run")
       ->default_val(100)
       ->check(CLI::Range(2, 1000000));
+  cmd->add_option("--rounds", opt->rounds,
+                  "Rounds in which the split's pipeline and data-parallel take turns; each "
+                  "period is the median of its rounds")
+      ->default_val(3)
+      ->check(CLI::Range(1, 1000));
   add_calibration_options(cmd, opt->calibration);
   cmd->add_flag("--json", opt->json, "Print the table as one JSON document");
   cmd->callback([opt] {

@@ -37,6 +37,7 @@ struct Options {
   int alone_frames = 30;
   int sweep_frames = 40;
   int rematch_rounds = 5;
+  int rounds = 3;
   size_t queue = 2;
   bool sweep = false;
   bool json = false;
@@ -153,6 +154,7 @@ nlohmann::json data_parallel_json(const ScheduleMeasurements& m,
     speedup[elements[r]] = ms / m.data_parallel.period_ms;
   }
   return {{"period_ms_measured", m.data_parallel.period_ms},
+          {"period_ms_measured_rounds", m.data_parallel_rounds_ms},
           {"period_ms_predicted", s.data_parallel.period_ms},
           {"producer_cpu_ms_per_frame", m.data_parallel.producer_cpu_ms_per_frame},
           {"period_ms_from_alone", 1.0 / rate},
@@ -212,6 +214,7 @@ nlohmann::json run_document(const Graph& graph, const Options& o, const Planning
       {"interrupted", m.stopped()},
       {"stages", stage_rows},
       {"period_ms_measured", pipeline_ms},
+      {"period_ms_measured_rounds", m.pipeline_rounds_ms},
       {"period_ms_predicted", plan.period_ms},
       {"producer_cpu_ms_per_frame", m.pipeline.producer_cpu_ms_per_frame},
       {"latency_ms_p50", percentile(latencies, 0.5)},
@@ -246,8 +249,8 @@ nlohmann::json run_document(const Graph& graph, const Options& o, const Planning
 void print_run(const Options& o, const nlohmann::json& doc) {
   std::cout << std::fixed << std::setprecision(3) << doc["model"].get<std::string>() << " split at "
             << doc["split"].dump() << " over " << o.planning.devices << " ("
-            << doc["split_source"].get<std::string>() << "), " << doc["frames"] << " frames, queue "
-            << o.queue << "\n";
+            << doc["split_source"].get<std::string>() << "), " << doc["frames"] << " frames in "
+            << doc["period_ms_measured_rounds"].size() << " rounds, queue " << o.queue << "\n";
   for (const auto& row : doc["stages"])
     std::cout << "  " << std::left << std::setw(12) << row["element"].get<std::string>()
               << std::right << " units " << row["units"][0] << ".."
@@ -255,7 +258,8 @@ void print_run(const Options& o, const nlohmann::json& doc) {
               << (row.contains("ms_measured") ? row["ms_measured"].get<double>() : 0.0)
               << " ms, predicted " << row["ms_predicted"].get<double>() << " ms\n";
   const double period = doc["period_ms_measured"].get<double>();
-  std::cout << "  period: measured " << period << " ms, predicted "
+  std::cout << "  period: measured " << period << " ms (median of "
+            << doc["period_ms_measured_rounds"].size() << " rounds), predicted "
             << doc["period_ms_predicted"].get<double>() << " ms\n  latency unloaded (one frame "
             << "in flight): p50 " << doc["latency_ms_unloaded_p50"].get<double>() << " ms, p99 "
             << doc["latency_ms_unloaded_p99"].get<double>() << " ms (measured), predicted "
@@ -342,7 +346,7 @@ void run_command(const Options& o) {
 
   const ScheduleMeasurements m =
       measure_schedules(model, *planning, s.pipeline_to_run().cuts, frames, reference,
-                        {o.frames, o.alone_frames, o.queue, &interrupt.flag()});
+                        {o.frames, o.alone_frames, o.queue, &interrupt.flag(), o.rounds});
   if (!o.output.empty()) {
     std::vector<float> values;
     for (const std::vector<float>& v : m.pipeline_outputs)
@@ -378,9 +382,14 @@ void add_run_command(CLI::App& app) {
   add_schedule_options(cmd, opt->schedule);
   cmd->add_option("--split", opt->split, "auto (the planner's) or split indices, e.g. 10 or 5,12")
       ->default_val("auto");
-  cmd->add_option("--frames", opt->frames, "Frames through each schedule")
+  cmd->add_option("--frames", opt->frames, "Frames through each schedule in each round")
       ->default_val(200)
       ->check(CLI::Range(1, 100000000));
+  cmd->add_option("--rounds", opt->rounds,
+                  "Rounds in which the pipeline and data-parallel take turns; each period is "
+                  "the median of its rounds")
+      ->default_val(3)
+      ->check(CLI::Range(1, 1000));
   cmd->add_option("--alone-frames", opt->alone_frames, "Frames for each element alone")
       ->default_val(30)
       ->check(CLI::Range(1, 1000000));

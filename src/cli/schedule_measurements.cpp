@@ -10,37 +10,56 @@ namespace splitinfer::cli {
 
 namespace {
 
-void measure_pipeline_at(const api::Model& model, const Planning& planning,
-                         const std::vector<int>& cuts, const std::vector<Handoff>& frames,
-                         const std::vector<std::vector<float>>& reference, const MeasureOptions& o,
-                         ScheduleMeasurements& m) {
-  const Graph& graph = model.impl().graph;
-  const api::Plan plan = pipeline_plan(graph, planning, cuts);
-  const SharedFrames tensors = as_tensors(frames);
-  m.pipeline =
-      run_plan(model, plan, tensors, {o.frames, o.queue, false, o.stop}, &m.pipeline_outputs);
-  // The reference the pipelined frames must match bit for bit: the same
-  // partitions compiled apart and run one after another.
-  std::vector<PipelineStage> stages =
-      build_stages(graph, planning.elements, cuts, planning.calibration.get());
-  const std::vector<Handoff> compared(
-      frames.begin(), frames.begin() + static_cast<long>(m.pipeline_outputs.size()));
-  m.bit_exact_with_stages_in_turn = m.pipeline_outputs == outputs_in_turn(stages, compared);
-  m.pipeline_agreement = compare_outputs(m.pipeline_outputs, reference);
-  if (m.pipeline.result.stopped) return;
-  m.pipeline_unloaded =
-      run_plan(model, plan, tensors, {std::min(o.frames, 30), o.queue, true, o.stop}, nullptr);
+// One more round of a schedule into the measurement of all its rounds: the
+// period the median of the rounds' periods, frames, latencies and stage
+// times pooled, the feeding thread's CPU per frame averaged over frames.
+void add_round(const PipelineMeasurement& round, PipelineMeasurement& all,
+               std::vector<double>& round_periods) {
+  round_periods.push_back(round.period_ms);
+  all.period_ms = median(round_periods);
+  PipelineResult& sum = all.result;
+  const PipelineResult& r = round.result;
+  const auto before = static_cast<double>(sum.frames_done);
+  sum.frames_done += r.frames_done;
+  if (sum.frames_done > 0)
+    all.producer_cpu_ms_per_frame =
+        (all.producer_cpu_ms_per_frame * before +
+         round.producer_cpu_ms_per_frame * static_cast<double>(r.frames_done)) /
+        static_cast<double>(sum.frames_done);
+  sum.stopped = sum.stopped || r.stopped;
+  sum.latency_ms.insert(sum.latency_ms.end(), r.latency_ms.begin(), r.latency_ms.end());
+  sum.wall_ms += r.wall_ms;
+  if (sum.stage_ms.size() < r.stage_ms.size()) sum.stage_ms.resize(r.stage_ms.size());
+  for (size_t k = 0; k < r.stage_ms.size(); ++k)
+    sum.stage_ms[k].insert(sum.stage_ms[k].end(), r.stage_ms[k].begin(), r.stage_ms[k].end());
 }
 
-void measure_data_parallel_on(const api::Model& model, const Planning& planning,
-                              const std::vector<Handoff>& frames,
-                              const std::vector<std::vector<float>>& reference,
-                              const MeasureOptions& o, ScheduleMeasurements& m) {
+// The schedules of a measurement as the API runs them, each round through a
+// pipeline of its own.
+struct Contenders {
+  api::Plan pipeline, data_parallel;
+  PlanRunOptions pipeline_options, data_parallel_options;
+};
+
+// One round of the pipeline; the first keeps its outputs.
+void pipeline_round(const api::Model& model, const Contenders& c, const SharedFrames& tensors,
+                    ScheduleMeasurements& m) {
+  const bool first = m.pipeline_rounds_ms.empty();
+  add_round(run_plan(model, c.pipeline, tensors, c.pipeline_options,
+                     first ? &m.pipeline_outputs : nullptr),
+            m.pipeline, m.pipeline_rounds_ms);
+}
+
+// One round of data-parallel; the first keeps its outputs for the agreement.
+void data_parallel_round(const api::Model& model, const Contenders& c, const SharedFrames& tensors,
+                         const std::vector<std::vector<float>>& reference,
+                         ScheduleMeasurements& m) {
+  const bool first = m.data_parallel_rounds_ms.empty();
   std::vector<std::vector<float>> outputs;
-  m.data_parallel =
-      run_plan(model, data_parallel_plan(model.impl().graph, planning), as_tensors(frames),
-               {o.frames, data_parallel_queue(m.alone, o.queue), false, o.stop}, &outputs);
-  m.data_parallel_agreement = compare_outputs(outputs, reference);
+  add_round(run_plan(model, c.data_parallel, tensors, c.data_parallel_options,
+                     first ? &outputs : nullptr),
+            m.data_parallel, m.data_parallel_rounds_ms);
+  if (first) m.data_parallel_agreement = compare_outputs(outputs, reference);
 }
 
 }  // namespace
@@ -62,8 +81,29 @@ ScheduleMeasurements measure_schedules(const api::Model& model, const Planning& 
   for (const std::string& e : planning.elements)
     m.alone[e] =
         measure_alone_ms(graph, e, planning.calibration.get(), frames.at(0), 3, o.alone_frames);
-  measure_pipeline_at(model, planning, cuts, frames, reference, o, m);
-  if (!m.stopped()) measure_data_parallel_on(model, planning, frames, reference, o, m);
+  const Contenders c{pipeline_plan(graph, planning, cuts),
+                     data_parallel_plan(graph, planning),
+                     {o.frames, o.queue, false, o.stop},
+                     {o.frames, data_parallel_queue(m.alone, o.queue), false, o.stop}};
+  const SharedFrames tensors = as_tensors(frames);
+  for (int round = 0; round < std::max(o.rounds, 1) && !m.stopped(); ++round) {
+    // The pipeline first in even rounds, data-parallel in odd ones: neither
+    // always runs on a machine the other has just warmed.
+    if (round % 2 == 1) data_parallel_round(model, c, tensors, reference, m);
+    if (!m.stopped()) pipeline_round(model, c, tensors, m);
+    if (round % 2 == 0 && !m.stopped()) data_parallel_round(model, c, tensors, reference, m);
+  }
+  // The reference the pipelined frames must match bit for bit: the same
+  // partitions compiled apart and run one after another.
+  std::vector<PipelineStage> stages =
+      build_stages(graph, planning.elements, cuts, planning.calibration.get());
+  const std::vector<Handoff> compared(
+      frames.begin(), frames.begin() + static_cast<long>(m.pipeline_outputs.size()));
+  m.bit_exact_with_stages_in_turn = m.pipeline_outputs == outputs_in_turn(stages, compared);
+  m.pipeline_agreement = compare_outputs(m.pipeline_outputs, reference);
+  if (!m.stopped())
+    m.pipeline_unloaded = run_plan(model, c.pipeline, tensors,
+                                   {std::min(o.frames, 30), o.queue, true, o.stop}, nullptr);
   return m;
 }
 

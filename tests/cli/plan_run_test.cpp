@@ -134,7 +134,7 @@ TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["split"], 5);
-  EXPECT_EQ(j["frames"], 60);
+  EXPECT_EQ(j["frames"], 3 * 60);  // three rounds by default
   EXPECT_FALSE(j["interrupted"].get<bool>());
   EXPECT_GT(j["period_ms_measured"].get<double>(), 0.0);
   EXPECT_GT(j["period_ms_predicted"].get<double>(), 0.0);
@@ -166,7 +166,7 @@ TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
   EXPECT_GT(dp["period_ms_predicted"].get<double>(), 0.0);
   EXPECT_EQ(dp["frames_per_element"]["cpu0:int8"].get<int>() +
                 dp["frames_per_element"]["cpu1:fp32"].get<int>(),
-            60);
+            3 * 60);
   EXPECT_TRUE(dp["speedup_over"].contains("cpu1:fp32"));
   EXPECT_EQ(j["alternatives_measured"]["pipeline"], j["period_ms_measured"]);
   EXPECT_EQ(j["alternatives_measured"]["data_parallel"], dp["period_ms_measured"]);
@@ -197,6 +197,30 @@ TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
     std::sort(ratios.begin(), ratios.end());
     EXPECT_DOUBLE_EQ(rematch["chosen_over_best_median"].get<double>(), ratios[1]);
   }
+}
+
+TEST_F(PlanRun, TheSchedulesTakeTurnsInRounds) {
+  const auto r = run_cli(
+      "run lenet5 --devices cpu0:int8,cpu1:fp32 --split 5 --frames 20 --rounds 4 --json" + db());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["frames"], 4 * 20);
+  const auto& dp = j["data_parallel"];
+  EXPECT_EQ(dp["frames_per_element"]["cpu0:int8"].get<int>() +
+                dp["frames_per_element"]["cpu1:fp32"].get<int>(),
+            4 * 20);
+  // Each period is the median of its four rounds: the mean of the middle two.
+  for (const auto& figures : {j, dp}) {
+    std::vector<double> rounds = figures["period_ms_measured_rounds"].get<std::vector<double>>();
+    ASSERT_EQ(rounds.size(), 4u);
+    for (double ms : rounds) EXPECT_GT(ms, 0.0);
+    std::sort(rounds.begin(), rounds.end());
+    EXPECT_DOUBLE_EQ(figures["period_ms_measured"].get<double>(), (rounds[1] + rounds[2]) / 2);
+  }
+  EXPECT_TRUE(j["agreement_with_fp32"]["bit_exact_with_stages_in_turn"].get<bool>());
+  EXPECT_EQ(dp["agreement_with_fp32"]["frames"], 8);
+  testing::expect_one_line_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --rounds 0"), 2,
+                                 "--rounds");
 }
 
 TEST_F(PlanRun, InterruptStopsALongRunWithThePartialReport) {
