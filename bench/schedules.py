@@ -14,13 +14,14 @@ Reported per row, every figure measured unless it says predicted:
                    biased low, so the ratio to it is kept apart as
                    chosen_over_sweep_minimum
   meas/pred        measured over predicted period, for the chosen split's
-                   pipeline, data-parallel, and the range over every split
-                   (target 0.9-1.1)
+                   pipeline and data-parallel (each the median of `run`'s
+                   alternating rounds, --rounds, default 3), and the range
+                   over every split (one run each; target 0.9-1.1)
 A fresh cache directory per bench run: the profiles the planner uses are
 measured in the same run (--reps, default 20 as in plan and run).
 
 usage: bench/schedules.py [--splitinfer PATH] [--frames N] [--sweep-frames N]
-                          [--reps N] [--pairs A,B ...] [MODEL...]
+                          [--reps N] [--rounds N] [--pairs A,B ...] [MODEL...]
 Writes bench/results/schedules-DATE.json. Models default to resnet18 resnet50
 mobilenet_v2; pairs to cpu0:int8,cpu1:fp32 and cpu0:int8,cpu1:int8.
 """
@@ -37,7 +38,7 @@ import tempfile
 def run(splitinfer, model, pair, args, cache):
     cmd = [splitinfer, "run", model, "--devices", pair, "--sweep", "--json",
            "--frames", str(args.frames), "--sweep-frames", str(args.sweep_frames),
-           "--reps", str(args.reps)]
+           "--reps", str(args.reps), "--rounds", str(args.rounds)]
     env = dict(os.environ, SPLITINFER_CACHE_DIR=cache)
     out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if out.returncode != 0:
@@ -76,12 +77,20 @@ def summarise(doc):
     }
 
 
+def cpu_model():
+    """The CPU's model name and logical core count, as the profile store keys its timings."""
+    with open("/proc/cpuinfo") as f:
+        names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+    return f"{names[0] if names else platform.processor()} x{len(names) or os.cpu_count()}"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--splitinfer", default="build/splitinfer")
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--sweep-frames", type=int, default=60)
     parser.add_argument("--reps", type=int, default=20)  # plan and run's own default
+    parser.add_argument("--rounds", type=int, default=3)  # run's own default
     parser.add_argument("--pairs", nargs="*", default=["cpu0:int8,cpu1:fp32", "cpu0:int8,cpu1:int8"])
     parser.add_argument("models", nargs="*", default=["resnet18", "resnet50", "mobilenet_v2"])
     args = parser.parse_args()
@@ -107,8 +116,8 @@ def main():
     os.makedirs("bench/results", exist_ok=True)
     path = f"bench/results/schedules-{stamp}.json"
     with open(path, "w") as f:
-        json.dump({"date": stamp, "machine": platform.node(), "args": vars(args), "rows": rows}, f,
-                  indent=1)
+        json.dump({"date": stamp, "machine": platform.node(), "cpu": cpu_model(),
+                   "args": vars(args), "rows": rows}, f, indent=1)
     print(f"\nwritten: {path}", file=sys.stderr)
 
 

@@ -6,7 +6,7 @@
 # each model on both elements first (`plan` measures what the profile store
 # lacks), so it takes minutes on a quiet machine.
 #
-#   scripts/predict_figures.sh [--pair int8-bf16] [--retrain] [zoo models...]
+#   scripts/predict_figures.sh [--pair int8-bf16] [--retrain | --zoo-only DIR] [zoo models...]
 #
 # --pair int8-bf16 does all of it for the second pair of elements,
 # cpu0:int8 -> cpu1:bf16 (data/predict/int8-bf16, docs/predict/int8-bf16)
@@ -20,6 +20,10 @@
 # soft labels, --label-tolerance 0.05). For the first pair it also
 # trains the partition model on the latency objective (train-latency.json,
 # its Table 2, with the default options; those predictors are not kept).
+#
+# --zoo-only DIR runs the zoo comparison alone and writes it to DIR: the
+# same predictors on the profiles of another machine (each zoo-MODEL.json
+# names the machine in measured.machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/splitinfer
@@ -53,21 +57,31 @@ if [ "${1:-}" = "--retrain" ]; then
     mv "$out/train-latency.json.tmp" "$out/train-latency.json"
   fi
 fi
+zoo_out=
+if [ "${1:-}" = "--zoo-only" ]; then
+  [ -n "${2:-}" ] || { echo "error: --zoo-only needs a directory" >&2; exit 2; }
+  zoo_out=$2
+  shift 2
+  mkdir -p "$zoo_out"
+fi
 zoo=("$@")
 [ ${#zoo[@]} -gt 0 ] || zoo=(lenet5 resnet18 mobilenet_v2 vgg16 resnet50)
 
-evaluate=("$bin" predict eval --dataset "$dataset" --predictors "$predictors"
-  --plot "$out/fig8-test-model.svg")
-"${evaluate[@]}" --json > "$out/eval.json.tmp"
-mv "$out/eval.json.tmp" "$out/eval.json"
-"${evaluate[@]}" > "$out/eval.txt.tmp"
-mv "$out/eval.txt.tmp" "$out/eval.txt"
+if [ -z "$zoo_out" ]; then
+  zoo_out=$out
+  evaluate=("$bin" predict eval --dataset "$dataset" --predictors "$predictors"
+    --plot "$out/fig8-test-model.svg")
+  "${evaluate[@]}" --json > "$out/eval.json.tmp"
+  mv "$out/eval.json.tmp" "$out/eval.json"
+  "${evaluate[@]}" > "$out/eval.txt.tmp"
+  mv "$out/eval.txt.tmp" "$out/eval.txt"
+fi
 for model in "${zoo[@]}"; do
   "$bin" plan "$model" --devices "$devices" --reps "${REPS:-10}" > /dev/null
   plot=()
-  [ "$model" != vgg16 ] || plot=(--plot "$out/fig9-vgg16.svg")
+  [ "$model" != vgg16 ] || plot=(--plot "$zoo_out/fig9-vgg16.svg")
   "$bin" predict "$model" --predictors "$predictors" --json "${plot[@]}" \
-    > "$out/zoo-$model.json.tmp"
-  mv "$out/zoo-$model.json.tmp" "$out/zoo-$model.json"
+    > "$zoo_out/zoo-$model.json.tmp"
+  mv "$zoo_out/zoo-$model.json.tmp" "$zoo_out/zoo-$model.json"
 done
-echo "wrote $out"
+echo "wrote $zoo_out"

@@ -144,7 +144,8 @@ void run(const Options& o) {
                          {"second_ms", measured->curves[1]},
                          {"objective_ms", measured->objective},
                          {"best_split", measured->best_split},
-                         {"best_speedup", speedup(*measured, measured->best_split)}};
+                         {"best_speedup", speedup(*measured, measured->best_split)},
+                         {"machine", machine_id()}};  // the profile's: this machine's kind
     }
     std::cout << doc.dump(2) << "\n";
     return;

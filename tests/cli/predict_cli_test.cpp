@@ -4,6 +4,7 @@
 // one-line errors for bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -295,6 +296,33 @@ TEST_F(PredictCli, PlanWithTheGnnPlannerProfilesNothing) {
   EXPECT_FALSE(predicted.contains("measured"));                // nothing profiled in this store
   EXPECT_FALSE(predicted.contains("anchored_latency_model"));  // it needs measured times
   EXPECT_TRUE(fs::is_regular_file(dir_ + "/fig9.svg"));
+}
+
+TEST_F(PredictCli, PredictScoresEverySplitOnTheMeasuredProfile) {
+  const std::string out = train();
+  ASSERT_EQ(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --reps 2" + db()).exit_code, 0);
+  const auto p = run_cli("predict lenet5 --json --predictors " + out + db());
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const json predicted = json::parse(p.out);
+  const json& measured = predicted["measured"];
+  EXPECT_FALSE(measured["machine"].get<std::string>().empty());  // where it was measured
+  ASSERT_EQ(measured["objective_ms"].size(), 13u);               // split indices 0..12
+  const auto& objective = measured["objective_ms"];
+  const int best = measured["best_split"];
+  for (const auto& ms : objective) EXPECT_GE(ms.get<double>(), objective[best].get<double>());
+  // Speedups over the faster element alone; no predictor beats the best split.
+  EXPECT_DOUBLE_EQ(measured["best_speedup"].get<double>(),
+                   std::min(objective.front().get<double>(), objective.back().get<double>()) /
+                       objective[best].get<double>());
+  for (const char* predictor :
+       {"latency_model", "partition_model", "tree_baseline", "anchored_latency_model"}) {
+    const json& row = predicted[predictor];
+    EXPECT_DOUBLE_EQ(row["objective_ms_measured"].get<double>(),
+                     objective[row["split"].get<int>()].get<double>())
+        << predictor;
+    EXPECT_LE(row["speedup_measured"].get<double>(), measured["best_speedup"].get<double>())
+        << predictor;
+  }
 }
 
 TEST_F(PredictCli, BadInputIsAOneLineError) {
