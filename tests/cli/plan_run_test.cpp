@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "graph/zoo/zoo.h"
+#include "profile/machine_id.h"
+#include "profile/model_hash.h"
+#include "profile/profile_store.h"
 #include "support/cli_fixture.h"
 #include "support/run_cli.h"
 
@@ -158,6 +162,13 @@ TEST_F(PlanRun, RunMeasuresThePipelineAndMatchesStagesRunInTurn) {
   EXPECT_TRUE(a["output_is_class_scores"].get<bool>());  // LeNet-5's 1x10: top-1 applies
   ASSERT_EQ(j["sweep"].size(), 13u);
   for (int s = 0; s <= 12; ++s) EXPECT_EQ(j["sweep"][static_cast<size_t>(s)]["split"], s);
+  // Each element's whole model alone, measured now, over its profile's time:
+  // split 12 is the whole model on cpu0:int8, split 0 on cpu1:fp32.
+  for (const auto& [element, split] : {std::pair{"cpu0:int8", 12}, std::pair{"cpu1:fp32", 0}})
+    EXPECT_DOUBLE_EQ(j["alone_over_profile"][element].get<double>(),
+                     j["alone_ms_measured"][element].get<double>() /
+                         j["sweep"][split]["period_ms_predicted"].get<double>())
+        << element;
 
   // The data-parallel schedule is measured beside the split, on the same frames.
   const auto& dp = j["data_parallel"];
@@ -221,6 +232,35 @@ TEST_F(PlanRun, TheSchedulesTakeTurnsInRounds) {
   EXPECT_EQ(dp["agreement_with_fp32"]["frames"], 8);
   testing::expect_one_line_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --rounds 0"), 2,
                                  "--rounds");
+}
+
+TEST_F(PlanRun, ADriftedProfileIsPointedOut) {
+  // cpu0:int8's profile as if taken when the machine ran 100 times slower:
+  // the run measures the whole model in far less time and says so.
+  ASSERT_EQ(run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32" + db()).exit_code, 0);
+  const ProfileKey key{structure_hash(build_zoo_model("lenet5", std::nullopt)), "lenet5",
+                       "cpu0:int8", machine_id(), 12};
+  double profiled_ms = 0.0;
+  {
+    ProfileStore store(dir_ + "/p.sqlite");
+    std::vector<RangeTiming> timings = store.get(key);
+    ASSERT_FALSE(timings.empty());
+    for (RangeTiming& t : timings) {
+      t.median_ms *= 100;
+      t.p10_ms *= 100;
+      t.p90_ms *= 100;
+      if (t.first_unit == 0 && t.last_unit == 12) profiled_ms = t.median_ms;
+    }
+    store.put(key, timings);
+  }
+  const std::string run = "run lenet5 --devices cpu0:int8,cpu1:fp32 --split 6 --frames 10";
+  const auto text = run_cli(run + db());
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("faster than its profile says"), std::string::npos) << text.out;
+  const auto j = nlohmann::json::parse(run_cli(run + " --json" + db()).out);
+  const double drift = j["alone_over_profile"]["cpu0:int8"].get<double>();
+  EXPECT_DOUBLE_EQ(drift, j["alone_ms_measured"]["cpu0:int8"].get<double>() / profiled_ms);
+  EXPECT_LT(drift, 0.1);
 }
 
 TEST_F(PlanRun, InterruptStopsALongRunWithThePartialReport) {
