@@ -40,6 +40,13 @@ PipelineMeasurement run_plan(const api::Model& model, const api::Plan& plan,
                              const SharedFrames& frames, const PlanRunOptions& options,
                              std::vector<std::vector<float>>* first_outputs);
 
+// A schedule and how it runs (a data-parallel one with the reorder buffer
+// its elements need, cli/schedule_measurements.h).
+struct Contender {
+  api::Plan plan;
+  PlanRunOptions options;
+};
+
 // Hand-offs as the API's tensors.
 SharedFrames as_tensors(const std::vector<Handoff>& frames);
 

@@ -28,35 +28,29 @@ void add_round(const PipelineMeasurement& round, PipelineMeasurement& all,
         static_cast<double>(sum.frames_done);
   sum.stopped = sum.stopped || r.stopped;
   sum.latency_ms.insert(sum.latency_ms.end(), r.latency_ms.begin(), r.latency_ms.end());
-  sum.wall_ms += r.wall_ms;
   if (sum.stage_ms.size() < r.stage_ms.size()) sum.stage_ms.resize(r.stage_ms.size());
   for (size_t k = 0; k < r.stage_ms.size(); ++k)
     sum.stage_ms[k].insert(sum.stage_ms[k].end(), r.stage_ms[k].begin(), r.stage_ms[k].end());
 }
 
-// The schedules of a measurement as the API runs them, each round through a
-// pipeline of its own.
-struct Contenders {
-  api::Plan pipeline, data_parallel;
-  PlanRunOptions pipeline_options, data_parallel_options;
-};
-
-// One round of the pipeline; the first keeps its outputs.
-void pipeline_round(const api::Model& model, const Contenders& c, const SharedFrames& tensors,
+// One round of the pipeline, through a pipeline of its own; the first keeps
+// its outputs.
+void pipeline_round(const api::Model& model, const Contender& pipeline, const SharedFrames& tensors,
                     ScheduleMeasurements& m) {
   const bool first = m.pipeline_rounds_ms.empty();
-  add_round(run_plan(model, c.pipeline, tensors, c.pipeline_options,
+  add_round(run_plan(model, pipeline.plan, tensors, pipeline.options,
                      first ? &m.pipeline_outputs : nullptr),
             m.pipeline, m.pipeline_rounds_ms);
 }
 
 // One round of data-parallel; the first keeps its outputs for the agreement.
-void data_parallel_round(const api::Model& model, const Contenders& c, const SharedFrames& tensors,
+void data_parallel_round(const api::Model& model, const Contender& data_parallel,
+                         const SharedFrames& tensors,
                          const std::vector<std::vector<float>>& reference,
                          ScheduleMeasurements& m) {
   const bool first = m.data_parallel_rounds_ms.empty();
   std::vector<std::vector<float>> outputs;
-  add_round(run_plan(model, c.data_parallel, tensors, c.data_parallel_options,
+  add_round(run_plan(model, data_parallel.plan, tensors, data_parallel.options,
                      first ? &outputs : nullptr),
             m.data_parallel, m.data_parallel_rounds_ms);
   if (first) m.data_parallel_agreement = compare_outputs(outputs, reference);
@@ -81,17 +75,18 @@ ScheduleMeasurements measure_schedules(const api::Model& model, const Planning& 
   for (const std::string& e : planning.elements)
     m.alone[e] =
         measure_alone_ms(graph, e, planning.calibration.get(), frames.at(0), 3, o.alone_frames);
-  const Contenders c{pipeline_plan(graph, planning, cuts),
-                     data_parallel_plan(graph, planning),
-                     {o.frames, o.queue, false, o.stop},
-                     {o.frames, data_parallel_queue(m.alone, o.queue), false, o.stop}};
+  const Contender pipeline{pipeline_plan(graph, planning, cuts),
+                           {o.frames, o.queue, false, o.stop}};
+  const Contender data_parallel{data_parallel_plan(graph, planning),
+                                {o.frames, data_parallel_queue(m.alone, o.queue), false, o.stop}};
   const SharedFrames tensors = as_tensors(frames);
   for (int round = 0; round < std::max(o.rounds, 1) && !m.stopped(); ++round) {
     // The pipeline first in even rounds, data-parallel in odd ones: neither
     // always runs on a machine the other has just warmed.
-    if (round % 2 == 1) data_parallel_round(model, c, tensors, reference, m);
-    if (!m.stopped()) pipeline_round(model, c, tensors, m);
-    if (round % 2 == 0 && !m.stopped()) data_parallel_round(model, c, tensors, reference, m);
+    if (round % 2 == 1) data_parallel_round(model, data_parallel, tensors, reference, m);
+    if (!m.stopped()) pipeline_round(model, pipeline, tensors, m);
+    if (round % 2 == 0 && !m.stopped())
+      data_parallel_round(model, data_parallel, tensors, reference, m);
   }
   // The reference the pipelined frames must match bit for bit: the same
   // partitions compiled apart and run one after another.
@@ -102,7 +97,7 @@ ScheduleMeasurements measure_schedules(const api::Model& model, const Planning& 
   m.bit_exact_with_stages_in_turn = m.pipeline_outputs == outputs_in_turn(stages, compared);
   m.pipeline_agreement = compare_outputs(m.pipeline_outputs, reference);
   if (!m.stopped())
-    m.pipeline_unloaded = run_plan(model, c.pipeline, tensors,
+    m.pipeline_unloaded = run_plan(model, pipeline.plan, tensors,
                                    {std::min(o.frames, 30), o.queue, true, o.stop}, nullptr);
   return m;
 }

@@ -21,13 +21,6 @@ struct Rematch {
   double chosen_over_best = 0.0;  // the median of the rounds' ratios
 };
 
-// A schedule and how it runs (a data-parallel one with the reorder buffer
-// its elements need, cli/schedule_measurements.h).
-struct Contender {
-  api::Plan plan;
-  PlanRunOptions options;
-};
-
 // `rounds` rounds through `chosen` and `best`, which goes first alternating
 // from round to round. The chosen one's stop flag stops after the round in
 // flight; the rounds finished so far are reported.
