@@ -17,6 +17,12 @@ Reported per row, every figure measured unless it says predicted:
                    pipeline and data-parallel (each the median of `run`'s
                    alternating rounds, --rounds, default 3), and the range
                    over every split (one run each; target 0.9-1.1)
+  at run speed     measured over the prediction at the run's speed, for the
+                   same two: each element's profiled times scaled by its
+                   whole model alone in the run over its profile's time
+                   (`run`'s alone_over_profile, measured before either
+                   schedule runs), which takes out the machine's drift
+                   between profile and run
 A fresh cache directory per bench run: the profiles the planner uses are
 measured in the same run (--reps, default 20 as in plan and run).
 
@@ -72,6 +78,11 @@ def summarise(doc):
         "pipeline_measured_over_predicted": doc["period_ms_measured"] / doc["period_ms_predicted"],
         "data_parallel_measured_over_predicted":
             dp["period_ms_measured"] / dp["period_ms_predicted"],
+        "pipeline_measured_over_predicted_at_run_speed":
+            doc["period_ms_measured"] / doc["period_ms_predicted_at_run_speed"],
+        "data_parallel_measured_over_predicted_at_run_speed":
+            dp["period_ms_measured"] / dp["period_ms_predicted_at_run_speed"],
+        "alone_over_profile": doc["alone_over_profile"],
         "sweep_measured_over_predicted": [min(ratios), max(ratios)],
         "run": doc,
     }
@@ -102,8 +113,8 @@ def main():
                 rows.append(summarise(run(args.splitinfer, model, pair, args, cache)))
     print("| model | devices | chosen | chosen ms | best measured | best ms | chosen/best "
           "(rematched) | chosen/sweep minimum | pipeline meas/pred | data-parallel meas/pred "
-          "| sweep meas/pred |")
-    print("|---|---|---|---:|---|---:|---:|---:|---:|---:|---|")
+          "| sweep meas/pred | pipeline at run speed | data-parallel at run speed |")
+    print("|---|---|---|---:|---|---:|---:|---:|---:|---:|---|---:|---:|")
     for r in rows:
         chosen = r["chosen_kind"] + (f" {r['chosen_split']}" if r["chosen_split"] is not None else "")
         lo, hi = r["sweep_measured_over_predicted"]
@@ -111,7 +122,9 @@ def main():
               f"| {r['best_measured']} | {r['best_period_ms_measured']:.3f} "
               f"| {r['chosen_over_best']:.3f} | {r['chosen_over_sweep_minimum']:.3f} "
               f"| {r['pipeline_measured_over_predicted']:.2f} "
-              f"| {r['data_parallel_measured_over_predicted']:.2f} | {lo:.2f}-{hi:.2f} |")
+              f"| {r['data_parallel_measured_over_predicted']:.2f} | {lo:.2f}-{hi:.2f} "
+              f"| {r['pipeline_measured_over_predicted_at_run_speed']:.2f} "
+              f"| {r['data_parallel_measured_over_predicted_at_run_speed']:.2f} |")
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
     os.makedirs("bench/results", exist_ok=True)
     path = f"bench/results/schedules-{stamp}.json"

@@ -21,6 +21,7 @@
 #include "cli/sweep_rematch.h"
 #include "common/statistics.h"
 #include "exec/tensor_file.h"
+#include "plan/scaled_cost_source.h"
 #include "runtime/split_runner.h"
 #include "source/input_stream.h"
 
@@ -137,11 +138,40 @@ nlohmann::json measure_rematch(const api::Model& model, const Options& o, const 
   return j;
 }
 
+// Each element's whole model alone in this run over its profile's time: how
+// far the machine has moved since the profile, which every prediction of the
+// plan carries.
+std::map<std::string, double> alone_over_profile(const ScheduleMeasurements& m,
+                                                 const Planning& planning) {
+  std::map<std::string, double> drift;
+  for (const auto& [e, ms] : m.alone)
+    drift[e] = ms / planning.problem.costs->stage(e, 0, planning.problem.unit_count()).ms;
+  return drift;
+}
+
+// The plan's pipeline and data-parallel periods again, every profiled time
+// of an element scaled by its alone_over_profile: the profile's prediction
+// at the machine's speed of this run, which tells a mispriced plan from a
+// machine that slowed down or sped up since it was profiled. The times
+// alone are measured before either schedule runs.
+struct RunSpeedPrediction {
+  double pipeline_ms = 0.0, data_parallel_ms = 0.0;
+};
+
+RunSpeedPrediction predict_at_run_speed(const Planning& planning, const Plan& plan,
+                                        const std::map<std::string, double>& drift) {
+  const ScaledCostSource scaled(*planning.problem.costs, drift);
+  PlanProblem problem = planning.problem;
+  problem.costs = &scaled;
+  return {evaluate_plan(problem, plan.cuts).period_ms, evaluate_data_parallel(problem).period_ms};
+}
+
 // The data-parallel schedule's figures: its measured period, the period
 // its elements' measured whole-model times add up to (1 / sum(1 / t)), how
 // many frames each element took, and its speedup over each element alone.
 nlohmann::json data_parallel_json(const ScheduleMeasurements& m,
-                                  const std::vector<std::string>& elements, const Schedules& s) {
+                                  const std::vector<std::string>& elements, const Schedules& s,
+                                  double predicted_at_run_speed_ms) {
   double rate = 0.0;
   nlohmann::json frames = nlohmann::json::object(), speedup = nlohmann::json::object(),
                  frame_ms = nlohmann::json::object(), frame_ms_predicted = nlohmann::json::object();
@@ -160,6 +190,7 @@ nlohmann::json data_parallel_json(const ScheduleMeasurements& m,
   return {{"period_ms_measured", m.data_parallel.period_ms},
           {"period_ms_measured_rounds", m.data_parallel_rounds_ms},
           {"period_ms_predicted", s.data_parallel.period_ms},
+          {"period_ms_predicted_at_run_speed", predicted_at_run_speed_ms},
           {"producer_cpu_ms_per_frame", m.data_parallel.producer_cpu_ms_per_frame},
           {"period_ms_from_alone", 1.0 / rate},
           {"frames_per_element", frames},
@@ -189,15 +220,13 @@ nlohmann::json run_document(const Graph& graph, const Options& o, const Planning
     if (!sp.empty()) row["ms_measured"] = median(run.stage_ms[run_index++]);
     stage_rows.push_back(row);
   }
-  nlohmann::json speedup = nlohmann::json::object(), alone = nlohmann::json::object(),
-                 drift = nlohmann::json::object();
+  nlohmann::json speedup = nlohmann::json::object(), alone = nlohmann::json::object();
   for (const auto& [e, ms] : m.alone) {
     alone[e] = ms;
     speedup[e] = ms / m.pipeline.period_ms;
-    // The whole model alone now over its profile's time: how far the machine
-    // has moved since the profile, which every prediction here carries.
-    drift[e] = ms / planning.problem.costs->stage(e, 0, planning.problem.unit_count()).ms;
   }
+  const std::map<std::string, double> drift = alone_over_profile(m, planning);
+  const RunSpeedPrediction at_run_speed = predict_at_run_speed(planning, plan, drift);
   nlohmann::json agreement = agreement_json(m.pipeline_agreement);
   agreement["bit_exact_with_stages_in_turn"] = m.bit_exact_with_stages_in_turn;
   // Top-1 (the arg max over the whole output) means something for class
@@ -211,6 +240,8 @@ nlohmann::json run_document(const Graph& graph, const Options& o, const Planning
   schedule["period_ms_predicted"] = schedule["period_ms"];
   schedule.erase("period_ms");
   schedule["period_ms_measured"] = pipeline_chosen ? pipeline_ms : dp_ms;
+  schedule["period_ms_predicted_at_run_speed"] =
+      pipeline_chosen ? at_run_speed.pipeline_ms : at_run_speed.data_parallel_ms;
   nlohmann::json doc = {
       {"model", graph.name},
       {"devices", planning.elements},
@@ -224,6 +255,7 @@ nlohmann::json run_document(const Graph& graph, const Options& o, const Planning
       {"period_ms_measured", pipeline_ms},
       {"period_ms_measured_rounds", m.pipeline_rounds_ms},
       {"period_ms_predicted", plan.period_ms},
+      {"period_ms_predicted_at_run_speed", at_run_speed.pipeline_ms},
       {"producer_cpu_ms_per_frame", m.pipeline.producer_cpu_ms_per_frame},
       {"latency_ms_p50", percentile(latencies, 0.5)},
       {"latency_ms_p99", percentile(latencies, 0.99)},
@@ -234,7 +266,7 @@ nlohmann::json run_document(const Graph& graph, const Options& o, const Planning
       {"alone_over_profile", drift},
       {"speedup_over", speedup},
       {"agreement_with_fp32", agreement},
-      {"data_parallel", data_parallel_json(m, planning.elements, s)},
+      {"data_parallel", data_parallel_json(m, planning.elements, s, at_run_speed.data_parallel_ms)},
       {"alternatives_measured", {{"pipeline", pipeline_ms}, {"data_parallel", dp_ms}}},
       {"best_measured", pipeline_ms <= dp_ms ? "pipeline" : "data_parallel"},
       {"link", plan_json(plan, planning.problem, graph.units)["link"]},
@@ -269,7 +301,10 @@ void print_run(const Options& o, const nlohmann::json& doc) {
   const double period = doc["period_ms_measured"].get<double>();
   std::cout << "  period: measured " << period << " ms (median of "
             << doc["period_ms_measured_rounds"].size() << " rounds), predicted "
-            << doc["period_ms_predicted"].get<double>() << " ms\n  latency unloaded (one frame "
+            << doc["period_ms_predicted"].get<double>() << " ms, "
+            << doc["period_ms_predicted_at_run_speed"].get<double>()
+            << " ms at this run's speed (each element's profile scaled by its whole model "
+               "alone now)\n  latency unloaded (one frame "
             << "in flight): p50 " << doc["latency_ms_unloaded_p50"].get<double>() << " ms, p99 "
             << doc["latency_ms_unloaded_p99"].get<double>() << " ms (measured), predicted "
             << doc["latency_ms_predicted"].get<double>() << " ms\n  latency under load: p50 "
@@ -280,10 +315,12 @@ void print_run(const Options& o, const nlohmann::json& doc) {
               << std::setprecision(2) << ms.get<double>() / period << "x\n";
     const double drift = doc["alone_over_profile"][e].get<double>();
     if (std::abs(drift - 1.0) > kDriftNoted)
-      std::cout << "    " << std::setprecision(0) << std::abs(drift - 1.0) * 100 << "% "
-                << (drift > 1.0 ? "slower" : "faster")
-                << " than its profile says: the machine has moved since it was profiled, and "
-                   "every prediction here with it (--reprofile measures again)\n";
+      std::cout
+          << "    " << std::setprecision(0) << std::abs(drift - 1.0) * 100 << "% "
+          << (drift > 1.0 ? "slower" : "faster")
+          << " than its profile says: the machine has moved since it was profiled, and "
+             "every prediction here with it ('at this run's speed' takes that out; --reprofile "
+             "measures again)\n";
     std::cout << std::setprecision(3);
   }
   const auto& a = doc["agreement_with_fp32"];
@@ -297,10 +334,11 @@ void print_run(const Options& o, const nlohmann::json& doc) {
   const double dp_ms = dp["period_ms_measured"].get<double>();
   std::cout << "  data-parallel (every element runs the whole model, frames to whichever is "
                "free): period measured "
-            << dp_ms << " ms, predicted " << dp["period_ms_predicted"].get<double>()
-            << " ms, min SQNR " << dp["agreement_with_fp32"]["min_sqnr_db"].get<double>()
-            << " dB; the split is " << std::setprecision(2) << dp_ms / period
-            << "x the speed of data-parallel"
+            << dp_ms << " ms, predicted " << dp["period_ms_predicted"].get<double>() << " ms ("
+            << dp["period_ms_predicted_at_run_speed"].get<double>()
+            << " at this run's speed), min SQNR "
+            << dp["agreement_with_fp32"]["min_sqnr_db"].get<double>() << " dB; the split is "
+            << std::setprecision(2) << dp_ms / period << "x the speed of data-parallel"
             << (period <= dp_ms ? "\n" : ": data-parallel is faster here\n")
             << std::setprecision(3);
   if (doc.contains("source")) {
@@ -330,7 +368,9 @@ void print_run(const Options& o, const nlohmann::json& doc) {
   const auto& schedule = doc["schedule"];
   std::cout << "  chosen schedule: " << schedule["kind"].get<std::string>() << ", period measured "
             << schedule["period_ms_measured"].get<double>() << " ms, predicted "
-            << schedule["period_ms_predicted"].get<double>() << " ms";
+            << schedule["period_ms_predicted"].get<double>() << " ms ("
+            << schedule["period_ms_predicted_at_run_speed"].get<double>()
+            << " at this run's speed)";
   if (!doc["min_sqnr_db"].is_null())
     std::cout << " (fidelity floor " << doc["min_sqnr_db"].get<double>() << " dB)";
   std::cout << "\n";

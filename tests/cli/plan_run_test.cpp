@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -252,6 +253,12 @@ TEST_F(PlanRun, ADriftedProfileIsPointedOut) {
       if (t.first_unit == 0 && t.last_unit == 12) profiled_ms = t.median_ms;
     }
     store.put(key, timings);
+    std::optional<RangeTiming> beside = store.find_beside(key, partners_key({"cpu1:fp32"}));
+    ASSERT_TRUE(beside.has_value());
+    beside->median_ms *= 100;
+    beside->p10_ms *= 100;
+    beside->p90_ms *= 100;
+    store.put_beside(key, partners_key({"cpu1:fp32"}), *beside);
   }
   const std::string run = "run lenet5 --devices cpu0:int8,cpu1:fp32 --split 6 --frames 10";
   const auto text = run_cli(run + db());
@@ -261,6 +268,23 @@ TEST_F(PlanRun, ADriftedProfileIsPointedOut) {
   const double drift = j["alone_over_profile"]["cpu0:int8"].get<double>();
   EXPECT_DOUBLE_EQ(drift, j["alone_ms_measured"]["cpu0:int8"].get<double>() / profiled_ms);
   EXPECT_LT(drift, 0.1);
+  // At the run's speed each element's profiled times are carried by that
+  // ratio: the 100x comes back out of the pipeline's prediction, and
+  // data-parallel's is its replicas' predicted times so carried, rates added.
+  EXPECT_LT(j["period_ms_predicted_at_run_speed"].get<double>(),
+            j["period_ms_predicted"].get<double>() * 0.1);
+  const auto& dp = j["data_parallel"];
+  double rate = 0.0;
+  for (const auto& [e, predicted] : dp["frame_ms_predicted"].items())
+    rate += 1.0 / (predicted["ms"].get<double>() * j["alone_over_profile"][e].get<double>());
+  EXPECT_NEAR(dp["period_ms_predicted_at_run_speed"].get<double>() * rate, 1.0, 1e-9);
+  EXPECT_LT(dp["period_ms_predicted_at_run_speed"].get<double>(),
+            dp["period_ms_predicted"].get<double>());
+  EXPECT_EQ(j["schedule"]["period_ms_predicted_at_run_speed"],
+            j["schedule"]["kind"] == "pipeline"
+                ? j["period_ms_predicted_at_run_speed"]
+                : j["data_parallel"]["period_ms_predicted_at_run_speed"]);
+  EXPECT_NE(text.out.find("at this run's speed"), std::string::npos) << text.out;
 }
 
 TEST_F(PlanRun, InterruptStopsALongRunWithThePartialReport) {
