@@ -69,6 +69,66 @@ bool better(const NetworkSplit& a, double excess, double objective) {
   return a.objective < objective * (1 - 1e-12);
 }
 
+// Each layer's relaxed shares (`x`, by `share_variables`) rounded to whole
+// units that add up to the layer's total: the surplus or shortfall of
+// rounding taken from or given to its elements in turn.
+std::vector<std::vector<int64_t>> round_shares(
+    const std::vector<ConvLayer>& layers, Technique technique,
+    const std::vector<std::vector<size_t>>& share_variables, const std::vector<double>& x) {
+  std::vector<std::vector<int64_t>> rounded;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const int64_t total = total_units(layers[l], technique);
+    std::vector<int64_t> f(share_variables[l].size(), 0);
+    std::vector<size_t> active;
+    for (size_t d = 0; d < f.size(); ++d)
+      if (share_variables[l][d] != kNoVariable) {
+        active.push_back(d);
+        f[d] = std::max<int64_t>(0, std::llround(x[share_variables[l][d]]));
+      }
+    int64_t excess = std::accumulate(f.begin(), f.end(), int64_t{0}) - total;
+    for (size_t a = 0; excess != 0; a = (a + 1) % active.size()) {
+      int64_t& share = f[active[a]];
+      if (excess > 0 && share > 0) {
+        --share;
+        --excess;
+      } else if (excess < 0) {
+        ++share;
+        ++excess;
+      }
+    }
+    rounded.push_back(f);
+  }
+  return rounded;
+}
+
+// The repair step: moves one unit, or all of an element's units, of a layer
+// from one element to another while a move lowers the resource excess, or
+// else the objective, until no move does.
+void repair(NetworkAssignment& assignment, size_t layer_count, size_t element_count) {
+  for (bool improved = true; improved;) {
+    improved = false;
+    for (size_t l = 0; l < layer_count; ++l)
+      for (bool layer_improved = true; layer_improved;) {
+        layer_improved = false;
+        for (size_t from = 0; from < element_count; ++from)
+          for (size_t to = 0; to < element_count; ++to)
+            for (bool whole : {false, true}) {
+              const std::vector<int64_t> shares = assignment.split().layers[l].shares;
+              const int64_t amount = whole ? shares[from] : std::min<int64_t>(1, shares[from]);
+              if (from == to || amount == 0) continue;
+              std::vector<int64_t> moved = shares;
+              moved[from] -= amount;
+              moved[to] += amount;
+              const double excess = assignment.split().resource_excess,
+                           objective = assignment.split().objective;
+              assignment.set(l, moved);
+              if (better(assignment.split(), excess, objective)) layer_improved = improved = true;
+              else assignment.set(l, shares);
+            }
+      }
+  }
+}
+
 void check_powers(const std::vector<ElementModel>& elements, const PartitionSetup& setup) {
   if (setup.goal != Goal::energy) return;
   for (const ElementModel& e : elements)
@@ -242,53 +302,11 @@ PartitionResult solve_partition(const std::vector<ConvLayer>& layers,
   r.relaxed = solve_ggp(p, start, options);
 
   // Round each layer to whole units adding up to its total, then repair.
-  std::vector<std::vector<int64_t>> rounded;
-  for (size_t l = 0; l < layers.size(); ++l) {
-    const int64_t total = total_units(layers[l], setup.technique);
-    std::vector<int64_t> f(elements.size(), 0);
-    std::vector<size_t> active;
-    for (size_t d = 0; d < elements.size(); ++d)
-      if (r.share_variables[l][d] != kNoVariable) {
-        active.push_back(d);
-        f[d] = std::max<int64_t>(0, std::llround(r.relaxed.x[r.share_variables[l][d]]));
-      }
-    int64_t excess = std::accumulate(f.begin(), f.end(), int64_t{0}) - total;
-    for (size_t a = 0; excess != 0; a = (a + 1) % active.size()) {
-      int64_t& share = f[active[a]];
-      if (excess > 0 && share > 0) {
-        --share;
-        --excess;
-      } else if (excess < 0) {
-        ++share;
-        ++excess;
-      }
-    }
-    rounded.push_back(f);
-  }
+  const std::vector<std::vector<int64_t>> rounded =
+      round_shares(layers, setup.technique, r.share_variables, r.relaxed.x);
   NetworkAssignment assignment(elements, setup, tables, rounded);
   r.rounded = assignment.split();
-  for (bool improved = true; improved;) {
-    improved = false;
-    for (size_t l = 0; l < layers.size(); ++l)
-      for (bool layer_improved = true; layer_improved;) {
-        layer_improved = false;
-        for (size_t from = 0; from < elements.size(); ++from)
-          for (size_t to = 0; to < elements.size(); ++to)
-            for (bool whole : {false, true}) {
-              const std::vector<int64_t> shares = assignment.split().layers[l].shares;
-              const int64_t amount = whole ? shares[from] : std::min<int64_t>(1, shares[from]);
-              if (from == to || amount == 0) continue;
-              std::vector<int64_t> moved = shares;
-              moved[from] -= amount;
-              moved[to] += amount;
-              const double excess = assignment.split().resource_excess,
-                           objective = assignment.split().objective;
-              assignment.set(l, moved);
-              if (better(assignment.split(), excess, objective)) layer_improved = improved = true;
-              else assignment.set(l, shares);
-            }
-      }
-  }
+  repair(assignment, layers.size(), elements.size());
   r.split = assignment.split();
   if (unfused) {
     // Fusing never costs more than the same split unfused: the repair may
