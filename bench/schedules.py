@@ -21,18 +21,23 @@ Reported per row, every figure measured unless it says predicted:
                    same two: each element's profiled times scaled by its
                    whole model alone in the run over its profile's time
                    (`run`'s alone_over_profile, measured before either
-                   schedule runs), which takes out the machine's drift
-                   between profile and run
+                   schedule runs): the prediction with the machine's move
+                   between profile and run set aside (docs/schedules.md
+                   says how that has fared)
 A fresh cache directory per bench run: the profiles the planner uses are
 measured in the same run (--reps, default 20 as in plan and run).
 
 usage: bench/schedules.py [--splitinfer PATH] [--frames N] [--sweep-frames N]
                           [--reps N] [--rounds N] [--pairs A,B ...] [MODEL...]
+       bench/schedules.py --history
 Writes bench/results/schedules-DATE.json. Models default to resnet18 resnet50
 mobilenet_v2; pairs to cpu0:int8,cpu1:fp32 and cpu0:int8,cpu1:int8.
+--history prints the table of every run kept in bench/results (the one in
+docs/schedules.md) and measures nothing.
 """
 import argparse
 import datetime
+import glob
 import json
 import os
 import platform
@@ -95,6 +100,25 @@ def cpu_model():
     return f"{names[0] if names else platform.processor()} x{len(names) or os.cpu_count()}"
 
 
+def print_history():
+    """One row per kept run: its CPU, the choice within 3% and measured over predicted per kind."""
+    bands = ("pipeline_measured_over_predicted", "data_parallel_measured_over_predicted")
+    print("| file | CPU | `--reps` | rounds | chosen within 3% | pipeline meas/pred "
+          "| data-parallel meas/pred | outside 0.9-1.1 |")
+    print("|---|---|---:|---:|---|---|---|---|")
+    for path in sorted(glob.glob("bench/results/schedules-*.json")):
+        with open(path) as f:
+            doc = json.load(f)
+        rows = doc["rows"]
+        within = sum(1 for r in rows if r["chosen_over_best"] <= 1.03)
+        outside = sum(1 for r in rows for k in bands if not 0.9 <= r[k] <= 1.1)
+        spans = [f"{min(r[k] for r in rows):.2f}-{max(r[k] for r in rows):.2f}" for k in bands]
+        cpu = doc.get("cpu", "Intel Xeon (AMX; the file predates its `cpu` field)")
+        print(f"| `{os.path.basename(path)}` | {cpu} | {doc['args']['reps']} "
+              f"| {doc['args'].get('rounds') or 1} | {within} of {len(rows)} | {spans[0]} "
+              f"| {spans[1]} | {outside} of {2 * len(rows)} |")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--splitinfer", default="build/splitinfer")
@@ -103,8 +127,12 @@ def main():
     parser.add_argument("--reps", type=int, default=20)  # plan and run's own default
     parser.add_argument("--rounds", type=int, default=3)  # run's own default
     parser.add_argument("--pairs", nargs="*", default=["cpu0:int8,cpu1:fp32", "cpu0:int8,cpu1:int8"])
+    parser.add_argument("--history", action="store_true")
     parser.add_argument("models", nargs="*", default=["resnet18", "resnet50", "mobilenet_v2"])
     args = parser.parse_args()
+    if args.history:
+        print_history()
+        return
     rows = []
     with tempfile.TemporaryDirectory() as cache:
         for model in args.models:
