@@ -31,8 +31,8 @@ nlohmann::json agreement_json(const Fidelity& f) {
 std::map<std::string, double> alone_over_profile(const ScheduleMeasurements& m,
                                                  const Planning& planning) {
   std::map<std::string, double> drift;
-  for (const auto& [e, ms] : m.alone)
-    drift[e] = ms / planning.problem.costs->stage(e, 0, planning.problem.unit_count()).ms;
+  for (const auto& [e, profiled_ms] : alone_ms(planning.problem))
+    drift[e] = m.alone.at(e) / profiled_ms;
   return drift;
 }
 
