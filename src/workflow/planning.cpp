@@ -123,6 +123,14 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
                   ? std::to_string(min_elements)
                   : std::to_string(min_elements) + " to " + std::to_string(max_elements)) +
              ", comma-separated, e.g. cpu0:int8,cpu1:fp32");
+  // Two simulated elements of one name are two devices of that kind; a real
+  // element is one stream of work on its core, so naming it twice would plan
+  // it against itself.
+  for (size_t i = 0; i < p->elements.size(); ++i)
+    for (size_t j = i + 1; j < p->elements.size(); ++j)
+      if (p->elements[i] == p->elements[j] && !is_simulated_element(p->elements[i]))
+        fail(ErrorKind::invalid_input,
+             "--devices names " + p->elements[i] + " twice; name each real element once");
   const int n = static_cast<int>(graph.units.size());
   const SimModel sim_model = parse_sim_model(o.sim_model);
   // Fitted on first use: a plan of real elements alone never needs it.
