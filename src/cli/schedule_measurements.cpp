@@ -5,6 +5,7 @@
 
 #include "api/model_impl.h"
 #include "cli/plan_runs.h"
+#include "common/alternate_rounds.h"
 
 namespace splitinfer::cli {
 
@@ -80,14 +81,10 @@ ScheduleMeasurements measure_schedules(const api::Model& model, const Planning& 
   const Contender data_parallel{data_parallel_plan(graph, planning),
                                 {o.frames, data_parallel_queue(m.alone, o.queue), false, o.stop}};
   const SharedFrames tensors = as_tensors(frames);
-  for (int round = 0; round < std::max(o.rounds, 1) && !m.stopped(); ++round) {
-    // The pipeline first in even rounds, data-parallel in odd ones: neither
-    // always runs on a machine the other has just warmed.
-    if (round % 2 == 1) data_parallel_round(model, data_parallel, tensors, reference, m);
-    if (!m.stopped()) pipeline_round(model, pipeline, tensors, m);
-    if (round % 2 == 0 && !m.stopped())
-      data_parallel_round(model, data_parallel, tensors, reference, m);
-  }
+  alternate_rounds(
+      std::max(o.rounds, 1), [&] { return m.stopped(); },
+      [&] { pipeline_round(model, pipeline, tensors, m); },
+      [&] { data_parallel_round(model, data_parallel, tensors, reference, m); });
   // The reference the pipelined frames must match bit for bit: the same
   // partitions compiled apart and run one after another.
   std::vector<PipelineStage> stages =

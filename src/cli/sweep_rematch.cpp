@@ -1,5 +1,8 @@
 #include "cli/sweep_rematch.h"
 
+#include <algorithm>
+
+#include "common/alternate_rounds.h"
 #include "common/statistics.h"
 
 namespace splitinfer::cli {
@@ -8,20 +11,21 @@ Rematch rematch(const api::Model& model, const Contender& chosen, const Contende
                 const std::string& best_name, const SharedFrames& frames, int rounds) {
   Rematch r;
   r.best = best_name;
-  std::vector<double> ratios;
-  auto period = [&](const Contender& c) {
-    return run_plan(model, c.plan, frames, c.options, nullptr).period_ms;
-  };
   const std::atomic<bool>* stop = chosen.options.stop;
-  for (int round = 0; round < rounds && !(stop && stop->load()); ++round) {
-    const bool best_first = round % 2 == 1;
-    double best_ms = best_first ? period(best) : 0.0;
-    const double chosen_ms = period(chosen);
-    if (!best_first) best_ms = period(best);
-    r.chosen_ms.push_back(chosen_ms);
-    r.best_ms.push_back(best_ms);
-    ratios.push_back(chosen_ms / best_ms);
-  }
+  const auto stopped = [stop] { return stop && stop->load(); };
+  // A run the stop cut short is no period of the schedule: it is left out,
+  // and so is the other half of its round.
+  auto measure = [&](const Contender& c, std::vector<double>& periods) {
+    const PipelineMeasurement m = run_plan(model, c.plan, frames, c.options, nullptr);
+    if (!m.result.stopped) periods.push_back(m.period_ms);
+  };
+  alternate_rounds(
+      rounds, stopped, [&] { measure(chosen, r.chosen_ms); }, [&] { measure(best, r.best_ms); });
+  const size_t complete = std::min(r.chosen_ms.size(), r.best_ms.size());
+  r.chosen_ms.resize(complete);
+  r.best_ms.resize(complete);
+  std::vector<double> ratios;
+  for (size_t i = 0; i < complete; ++i) ratios.push_back(r.chosen_ms[i] / r.best_ms[i]);
   if (!ratios.empty()) r.chosen_over_best = median(ratios);
   return r;
 }

@@ -21,9 +21,9 @@ struct Rematch {
   double chosen_over_best = 0.0;  // the median of the rounds' ratios
 };
 
-// `rounds` rounds through `chosen` and `best`, which goes first alternating
-// from round to round. The chosen one's stop flag stops after the round in
-// flight; the rounds finished so far are reported.
+// `rounds` rounds through `chosen` and `best` (common/alternate_rounds.h: the chosen one leads in
+// the first). The chosen one's stop flag stops them after the run in flight; the rounds both
+// finished are reported.
 Rematch rematch(const api::Model& model, const Contender& chosen, const Contender& best,
                 const std::string& best_name, const SharedFrames& frames, int rounds);
 
