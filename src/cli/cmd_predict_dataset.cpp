@@ -101,6 +101,10 @@ double measure(ProfileStore& store, const std::vector<uint64_t>& seeds, const Op
     };
     ProfileOptions po;
     po.reps = o.reps;
+    // Each partition's runs in one stretch, as the committed datasets were
+    // measured: a dataset resumed from the store, or measured again by
+    // bench/predict_repeatability.py, is measured one way throughout.
+    po.passes = 1;
     // Called before every measurement: an interrupt abandons the model
     // within one measurement, and its partial timings are never stored.
     po.progress = [&](const std::string& step) {

@@ -27,6 +27,7 @@ struct Options {
   std::string device, db, input, import_path;
   CalibrationOptions calibration;
   int reps = 20;
+  int passes = 3;
   int warmup = 3;
   bool force = false;
   bool no_splits = false;
@@ -45,6 +46,7 @@ ModelProfile measure(const Graph& graph, Backend& backend, const Options& o) {
                                        : read_input_file(o.input, shape);
   ProfileOptions po;
   po.reps = o.reps;
+  po.passes = o.passes;
   po.warmup = o.warmup;
   po.partitions = !o.no_splits;
   if (isatty(STDERR_FILENO))
@@ -162,10 +164,15 @@ void add_profile_command(CLI::App& app) {
   auto opt = std::make_shared<Options>();
   add_model_options(cmd, opt->request);
   cmd->add_option("--device", opt->device, "Element to measure, e.g. cpu0:int8");
-  cmd->add_option("--reps", opt->reps, "Timed repetitions per measurement")
+  cmd->add_option("--reps", opt->reps, "Timed runs of each partition, over every pass")
       ->default_val(20)
       ->check(CLI::Range(1, 100000));
-  cmd->add_option("--warmup", opt->warmup, "Untimed runs before each measurement")
+  cmd->add_option("--passes", opt->passes,
+                  "Passes over the model, each timing every unit and split partition with its "
+                  "share of --reps (a slow spell of the machine then spoils one pass's runs)")
+      ->default_val(3)
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--warmup", opt->warmup, "Untimed runs before each pass's runs of a partition")
       ->default_val(3)
       ->check(CLI::Range(0, 1000));
   cmd->add_option("--db", opt->db, "Profile store (default: the user's cache directory)");

@@ -15,9 +15,16 @@ void add_planning_options(CLI::App* cmd, PlanningOptions& o) {
       ->default_val("throughput")
       ->check(CLI::IsMember({"throughput", "latency"}));
   cmd->add_option("--db", o.db, "Profile store (default: the user's cache directory)");
-  cmd->add_option("--reps", o.reps, "Repetitions when profiling what the store lacks")
+  cmd->add_option("--reps", o.reps,
+                  "Timed runs of each partition when profiling what the store lacks, over "
+                  "every pass")
       ->default_val(20)
       ->check(CLI::Range(1, 100000));
+  cmd->add_option("--passes", o.passes,
+                  "Passes over the model when profiling, each timing every partition with its "
+                  "share of --reps (a slow spell of the machine then spoils one pass's runs)")
+      ->default_val(3)
+      ->check(CLI::Range(1, 100));
   cmd->add_flag("--reprofile", o.reprofile, "Measure the real elements again");
   add_calibration_options(cmd, o.calibration);
 }

@@ -13,8 +13,14 @@
 namespace splitinfer {
 
 struct ProfileOptions {
-  int warmup = 3;
-  int reps = 20;
+  int warmup = 3;  // untimed runs before each pass's runs of a partition
+  int reps = 20;   // timed runs of each partition, over every pass together
+  // Units, prefixes and suffixes are timed in this many passes over the
+  // model (at most `reps`), each pass taking its share of the runs, and each
+  // partition's runs pooled: a slow spell of a shared machine then falls on
+  // one pass's runs of a partition rather than on all of them, and their
+  // median stays put.
+  int passes = 3;
   bool partitions = true;  // also prefixes and suffixes for every split index
   // Called before each measurement with a short description (progress).
   std::function<void(const std::string&)> progress;

@@ -25,4 +25,12 @@ struct TimingStats {
 TimingStats time_runs(const std::function<void()>& run, int warmup, int reps,
                       const std::function<void()>& between = {});
 
+// The same runs' times in ms, in the order taken, for runs pooled from
+// several measurements (summarise them with timing_stats).
+std::vector<double> time_each_run(const std::function<void()>& run, int warmup, int reps,
+                                  const std::function<void()>& between = {});
+
+// Median, percentiles and trimmed mean of run times in ms (at least one).
+TimingStats timing_stats(std::vector<double> ms);
+
 }  // namespace splitinfer

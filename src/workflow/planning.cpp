@@ -33,6 +33,7 @@ ElementProfileJob profile_job(const std::string& element, const Calibration* cal
 ProfileOptions profiling_options(const Graph& graph, const PlanningOptions& o) {
   ProfileOptions po;
   po.reps = o.reps;
+  po.passes = o.passes;
   auto mutex = std::make_shared<std::mutex>();
   if (isatty(STDERR_FILENO))
     po.progress = [mutex, &graph](const std::string& what) {

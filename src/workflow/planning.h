@@ -23,7 +23,8 @@ struct PlanningOptions {
   std::string link;  // link name; empty: by the elements
   std::string objective = "throughput";
   std::string db;
-  int reps = 20;
+  int reps = 20;   // timed runs of each partition when profiling, over every pass
+  int passes = 3;  // passes over the model when profiling (profile/profiler.h)
   bool reprofile = false;
   CalibrationOptions calibration;
   // How simulated elements are priced: "fitted" (to published whole-model

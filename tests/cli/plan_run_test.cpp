@@ -374,6 +374,8 @@ TEST_F(PlanRun, BadChainsAndSplitsAreOneLineErrors) {
   expect_error(run_cli("run lenet5 --devices cpu0:int8,cpu1:fp32 --split 3,4" + db()),
                "2 elements need 1 split indices");
   expect_error(run_cli("plan lenet5 --devices cpu0:int8" + db()), "give 2 to 8");
+  testing::expect_one_line_error(
+      run_cli("plan lenet5 --devices cpu0:int8,cpu1:fp32 --passes 0" + db()), 2, "--passes");
   expect_error(run_cli("plan lenet5 --devices cpu0:int8,cpu0:int8" + db()),
                "--devices names cpu0:int8 twice");
   expect_error(run_cli("run lenet5 --devices cpu1:fp32,cpu0:int8,cpu1:fp32" + db()),

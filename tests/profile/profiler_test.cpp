@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 #include <vector>
@@ -103,6 +104,54 @@ TEST(Profiler, SuffixesAfterAnInt8StageAreTimedOnItsCodes) {
   // Units, prefixes and the whole model still start from the float input.
   EXPECT_EQ(others, plain_others);
   for (HandoffType t : others) EXPECT_EQ(t, HandoffType::f32);
+}
+
+// How many separate stretches of runs the partition [first, last) got.
+int stretches(const std::vector<Fed>& fed, int first, int last) {
+  int count = 0;
+  bool in_stretch = false;
+  for (const auto& [f, l, type] : fed) {
+    const bool mine = f == first && l == last;
+    count += mine && !in_stretch;
+    in_stretch = mine;
+  }
+  return count;
+}
+
+TEST(Profiler, PassesSpreadEachPartitionsRunsOverTheProfile) {
+  const Graph g = testing::five_unit_graph(7);
+  const int n = static_cast<int>(g.units.size());
+  ASSERT_GE(n, 4);
+  const std::vector<float> input(4 * 8 * 8, 0.25f);
+  ProfileOptions o;
+  o.warmup = 0;
+  o.reps = 7;
+  for (const int passes : {1, 3}) {
+    SCOPED_TRACE(passes);
+    o.passes = passes;
+    RecordingBackend backend(g);
+    const ModelProfile p = profile_model(g, backend, nullptr, input, o);
+    // Each partition's runs of every pass pooled into one summary.
+    for (const TimingStats& t : p.units) EXPECT_EQ(t.reps, 7);
+    for (int i = 1; i < n; ++i) {
+      EXPECT_EQ(p.prefixes[static_cast<size_t>(i)].reps, 7);
+      EXPECT_EQ(p.suffixes[static_cast<size_t>(i)].reps, 7);
+    }
+    EXPECT_EQ(p.whole.reps, 7);
+    // Each partition inside the model (neither the first unit, the last unit
+    // nor the whole model, which others share) is timed once per pass.
+    EXPECT_EQ(stretches(backend.fed, 1, 2), passes);
+    EXPECT_EQ(stretches(backend.fed, 0, 2), passes);
+    EXPECT_EQ(stretches(backend.fed, 1, n), passes);
+    const auto runs =
+        std::count(backend.fed.begin(), backend.fed.end(), Fed{0, 2, HandoffType::f32});
+    EXPECT_EQ(runs, 7);
+  }
+  // More passes than runs: one run a pass.
+  o.passes = 50;
+  RecordingBackend backend(g);
+  profile_model(g, backend, nullptr, input, o);
+  EXPECT_EQ(stretches(backend.fed, 0, 2), 7);
 }
 
 }  // namespace
