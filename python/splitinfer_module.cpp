@@ -236,7 +236,7 @@ PYBIND11_MODULE(_splitinfer, m) {
           [](const Model& model, const std::vector<std::string>& devices,
              const std::string& objective, const std::string& schedule,
              std::optional<double> min_sqnr_db, const std::vector<int>& split,
-             const std::string& db, int reps, const std::string& calibration) {
+             const std::string& db, int reps, int passes, const std::string& calibration) {
             PlanOptions o;
             o.devices = devices;
             o.objective = objective;
@@ -245,13 +245,14 @@ PYBIND11_MODULE(_splitinfer, m) {
             o.split = split;
             o.profile_db = db;
             o.profile_reps = reps;
+            o.profile_passes = passes;
             o.calibration = calibration;
             py::gil_scoped_release release;
             return model.plan(o);
           },
           "devices"_a, "objective"_a = "throughput", "schedule"_a = "auto",
           "min_sqnr_db"_a = py::none(), "split"_a = std::vector<int>{}, "db"_a = "", "reps"_a = 20,
-          "calibration"_a = "16",
+          "passes"_a = 3, "calibration"_a = "16",
           "Profiles what the store lacks and returns the best schedule (`splitinfer plan`)")
       .def(
           "_pipeline",

@@ -83,7 +83,9 @@ struct PlanOptions {
   std::string link_mode = "direct";      // or "indirect" (through host memory)
   std::string link;                      // a link of data/devices.json; empty: measured
   std::string profile_db;                // empty: the user's cache directory
-  int profile_reps = 20;                 // repetitions when profiling what the store lacks
+  int profile_reps = 20;                 // timed runs of each partition when profiling what the
+                                         // store lacks, over every pass
+  int profile_passes = 3;                // passes over the model when profiling (`--passes`)
   std::string calibration = "16";        // INT8: N noise inputs, or input files
   std::string calibration_method = "histogram";  // minmax, percentile, mse, entropy, histogram
 };

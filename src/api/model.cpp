@@ -124,6 +124,7 @@ Plan Model::plan(const PlanOptions& options) const {
   po.objective = options.objective;
   po.db = options.profile_db;
   po.reps = options.profile_reps;
+  po.passes = options.profile_passes;
   po.calibration = {options.calibration, options.calibration_method};
   if (options.schedule != "auto" && options.schedule != "pipeline" &&
       options.schedule != "data-parallel")

@@ -124,6 +124,8 @@ std::unique_ptr<Planning> prepare_planning(const Graph& graph, const PlanningOpt
                   ? std::to_string(min_elements)
                   : std::to_string(min_elements) + " to " + std::to_string(max_elements)) +
              ", comma-separated, e.g. cpu0:int8,cpu1:fp32");
+  if (o.reps < 1) fail(ErrorKind::invalid_input, "--reps must be at least 1");
+  if (o.passes < 1) fail(ErrorKind::invalid_input, "--passes must be at least 1");
   // Two simulated elements of one name are two devices of that kind; a real
   // element is one stream of work on its core, so naming it twice would plan
   // it against itself.

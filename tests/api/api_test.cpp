@@ -230,6 +230,15 @@ TEST_F(ApiTest, BadInputIsOneErrorNamingWhatIsWrong) {
   o.split = {};
   o.schedule = "hybrid";
   EXPECT_THROW(model.plan(o), splitinfer::Error);
+  o.schedule = "auto";
+  o.profile_passes = 0;
+  try {
+    model.plan(o);
+    FAIL();
+  } catch (const splitinfer::Error& e) {
+    EXPECT_EQ(e.kind(), splitinfer::ErrorKind::invalid_input);
+    EXPECT_NE(std::string(e.what()).find("--passes"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(ApiTest, APlanOverASimulatedElementIsReadNotRun) {

@@ -172,6 +172,8 @@ def test_bad_input_is_one_clear_error(lenet):
         resnet.pipeline(lenet_plan)
     with pytest.raises(splitinfer.Error):
         splitinfer.from_onnx(b"not a protobuf")
+    with pytest.raises(splitinfer.Error, match="--passes must be at least 1"):
+        lenet.plan(devices=["cpu0:int8", "cpu1:fp32"], passes=0)
     with pytest.raises(splitinfer.Error, match="resnet18"):
         lenet.pipeline(splitinfer.load("resnet18").plan(devices=["sim:vck190-dpu", "sim:rtx2080"]))
 
