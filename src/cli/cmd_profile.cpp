@@ -8,6 +8,7 @@
 #include "cli/calibration_options.h"
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "cli/planning.h"
 #include "exec/calibration.h"
 #include "exec/image_input.h"
 #include "graph/graph.h"
@@ -167,11 +168,7 @@ void add_profile_command(CLI::App& app) {
   cmd->add_option("--reps", opt->reps, "Timed runs of each partition, over every pass")
       ->default_val(20)
       ->check(CLI::Range(1, 100000));
-  cmd->add_option("--passes", opt->passes,
-                  "Passes over the model, each timing every unit and split partition with its "
-                  "share of --reps (a slow spell of the machine then spoils one pass's runs)")
-      ->default_val(3)
-      ->check(CLI::Range(1, 100));
+  add_passes_option(cmd, opt->passes);
   cmd->add_option("--warmup", opt->warmup, "Untimed runs before each pass's runs of a partition")
       ->default_val(3)
       ->check(CLI::Range(0, 1000));

@@ -20,13 +20,18 @@ void add_planning_options(CLI::App* cmd, PlanningOptions& o) {
                   "every pass")
       ->default_val(20)
       ->check(CLI::Range(1, 100000));
-  cmd->add_option("--passes", o.passes,
-                  "Passes over the model when profiling, each timing every partition with its "
-                  "share of --reps (a slow spell of the machine then spoils one pass's runs)")
-      ->default_val(3)
-      ->check(CLI::Range(1, 100));
+  add_passes_option(cmd, o.passes);
   cmd->add_flag("--reprofile", o.reprofile, "Measure the real elements again");
   add_calibration_options(cmd, o.calibration);
+}
+
+void add_passes_option(CLI::App* cmd, int& passes) {
+  cmd->add_option("--passes", passes,
+                  "Passes over the model when profiling, each timing every unit and split "
+                  "partition with its share of --reps (a slow spell of the machine then spoils "
+                  "one pass's runs)")
+      ->default_val(3)
+      ->check(CLI::Range(1, 100));
 }
 
 void add_sim_model_option(CLI::App* cmd, PlanningOptions& o) {

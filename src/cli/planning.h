@@ -1,5 +1,5 @@
 // The command-line side of planning: --devices, --link, --objective and the
-// profile options (api/planning.h holds what they set up), and the GNN-priced
+// profile options (workflow/planning.h holds what they set up), and the GNN-priced
 // problem of `plan --planner gnn`.
 #pragma once
 
@@ -13,6 +13,10 @@
 namespace splitinfer::cli {
 
 void add_planning_options(CLI::App* cmd, PlanningOptions& o);
+
+// --passes, for every command that profiles (profile/profiler.h's
+// ProfileOptions::passes).
+void add_passes_option(CLI::App* cmd, int& passes);
 
 // --sim-model, for the commands that plan on simulated elements (`run`
 // refuses them).

@@ -51,7 +51,7 @@ ModelProfile profile_model(const Graph& graph, Backend& backend, const Calibrati
   };
   if (o.reps < 1) fail(ErrorKind::invalid_input, "the number of repetitions must be at least 1");
   if (o.passes < 1) fail(ErrorKind::invalid_input, "the number of passes must be at least 1");
-  const int passes = std::clamp(o.passes, 1, o.reps);
+  const int passes = std::min(o.passes, o.reps);
   ModelProfile p;
   // The whole model is what an element alone runs (split 0 or N), so it is
   // timed without a partner's load. It sets every speedup, so it is timed
